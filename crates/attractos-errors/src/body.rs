@@ -1,0 +1,204 @@
+//! The exact wire body: `{"error":"…","code":"…"}`, plus `"retry_after":N` on 429s only.
+//!
+//! Servers render an [`ApiError`] with [`ApiError::to_bytes`]; clients parse with
+//! [`ErrorBody::from_slice`].
+//!
+//! ```
+//! use attractos_errors::{ApiError, ErrorBody, ErrorCode, RetryAfter};
+//!
+//! let bytes = ApiError::rate_limited(RetryAfter::from_secs(30)).to_bytes();
+//! assert_eq!(
+//!     &bytes[..],
+//!     br#"{"error":"You have exceeded the API rate limit for your plan.","code":"RATE_LIMITED","retry_after":30}"#
+//! );
+//!
+//! let body = ErrorBody::from_slice(&bytes).unwrap();
+//! assert_eq!(body.code.known(), Some(ErrorCode::RateLimited));
+//! assert_eq!(body.retry_after, Some(30));
+//! ```
+
+use std::fmt;
+
+use bytes::Bytes;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::{ApiError, ErrorCode};
+
+/// The largest body [`ErrorBody::from_slice`] accepts; contract bodies are a few hundred bytes.
+pub const MAX_BODY_LEN: usize = 1 << 20;
+
+/// The borrowed shape serde writes: key order is the field order, whatever features
+/// serde_json has in the user's build.
+#[derive(Serialize)]
+struct Wire<'a> {
+    error: &'a str,
+    code: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    retry_after: Option<u64>,
+}
+
+impl ApiError {
+    /// The exact body bytes to send.
+    ///
+    /// A catalogue message without `retry_after` is a `&'static` constant (no serialization,
+    /// no allocation); a 429 appends its number to a constant prefix; only a specific message
+    /// goes through serde.
+    pub fn to_bytes(&self) -> Bytes {
+        match (
+            self.public_detail(),
+            self.retry_after(),
+            self.code().default_body(),
+        ) {
+            (None, None, Some(constant)) => Bytes::from_static(constant.as_bytes()),
+            (None, Some(retry_after), _) => {
+                let prefix = self.code().body_prefix();
+                let mut seconds = itoa::Buffer::new();
+                let seconds = seconds.format(retry_after.as_secs());
+                const KEY: &[u8] = b",\"retry_after\":";
+                // Exact capacity: `Bytes::from` then takes the Vec without another allocation.
+                let mut body = Vec::with_capacity(prefix.len() + KEY.len() + seconds.len() + 1);
+                body.extend_from_slice(prefix.as_bytes());
+                body.extend_from_slice(KEY);
+                body.extend_from_slice(seconds.as_bytes());
+                body.push(b'}');
+                Bytes::from(body)
+            }
+            _ => {
+                let wire = Wire {
+                    error: self.message(),
+                    code: self.code().as_str(),
+                    retry_after: self.retry_after().map(|r| u64::from(r.as_secs())),
+                };
+                Bytes::from(serialize(&wire))
+            }
+        }
+    }
+}
+
+fn serialize(wire: &Wire<'_>) -> Vec<u8> {
+    let mut body = Vec::with_capacity(wire.error.len() + wire.code.len() + 48);
+    // Writing a struct of strings and an integer into a Vec cannot fail.
+    serde_json::to_writer(&mut body, wire).expect("serializing a Wire body into a Vec");
+    body
+}
+
+/// The `code` field as a client sees it: a catalogue code, or one this build does not know yet
+/// (kept verbatim, so old clients survive new codes).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Code {
+    /// A code of this catalogue.
+    Known(ErrorCode),
+    /// A code this version of the catalogue does not list.
+    Unknown(String),
+}
+
+impl Code {
+    /// The wire string.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Code::Known(code) => code.as_str(),
+            Code::Unknown(name) => name,
+        }
+    }
+
+    /// The catalogue code, if known.
+    pub fn known(&self) -> Option<ErrorCode> {
+        match self {
+            Code::Known(code) => Some(*code),
+            Code::Unknown(_) => None,
+        }
+    }
+}
+
+impl From<&str> for Code {
+    fn from(name: &str) -> Self {
+        match name.parse() {
+            Ok(code) => Code::Known(code),
+            Err(_) => Code::Unknown(name.to_owned()),
+        }
+    }
+}
+
+impl From<ErrorCode> for Code {
+    fn from(code: ErrorCode) -> Self {
+        Code::Known(code)
+    }
+}
+
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for Code {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for Code {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let name = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        Ok(Code::from(&*name))
+    }
+}
+
+/// An error body as it travels: what clients parse and what [`ApiError::to_bytes`] writes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    /// The human-readable message.
+    pub error: String,
+    /// The code to match on.
+    pub code: Code,
+    /// Seconds to wait before retrying; present on rate-limit (429) errors only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_after: Option<u64>,
+}
+
+impl ErrorBody {
+    /// Parses a response body. Unknown codes parse (as [`Code::Unknown`]); a missing `error` or
+    /// `code`, a wrong type, or anything but a JSON object fails with a message saying which.
+    ///
+    /// ```
+    /// use attractos_errors::ErrorBody;
+    /// let body = ErrorBody::from_slice(br#"{"error":"soon","code":"NEW_CODE"}"#).unwrap();
+    /// assert_eq!(body.code.as_str(), "NEW_CODE");
+    ///
+    /// let err = ErrorBody::from_slice(br#"{"error":"no code"}"#).unwrap_err();
+    /// assert!(err.to_string().contains("missing field `code`"));
+    /// ```
+    pub fn from_slice(bytes: &[u8]) -> Result<Self, ParseError> {
+        if bytes.len() > MAX_BODY_LEN {
+            return Err(ParseError(format!(
+                "body is {} bytes, over the {MAX_BODY_LEN}-byte limit",
+                bytes.len()
+            )));
+        }
+        serde_json::from_slice(bytes).map_err(|err| ParseError(err.to_string()))
+    }
+
+    /// The body's bytes, in the contract's key order.
+    pub fn to_vec(&self) -> Vec<u8> {
+        serialize(&Wire {
+            error: &self.error,
+            code: self.code.as_str(),
+            retry_after: self.retry_after,
+        })
+    }
+}
+
+impl From<&ApiError> for ErrorBody {
+    fn from(err: &ApiError) -> Self {
+        ErrorBody {
+            error: err.message().to_owned(),
+            code: Code::Known(err.code()),
+            retry_after: err.retry_after().map(|r| u64::from(r.as_secs())),
+        }
+    }
+}
+
+/// A response body that is not an AttractOS error body.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("not an AttractOS error body: {0}")]
+pub struct ParseError(String);

@@ -1,0 +1,136 @@
+//! Which HTTP headers an error response carries, decided once for every adapter.
+//!
+//! Every error: `Content-Type: application/json`, `Cache-Control: no-store`,
+//! `X-Content-Type-Options: nosniff`. A 401 adds its `WWW-Authenticate` challenge (RFC 9110,
+//! RFC 6750), a 429 adds `Retry-After` (RFC 6585, the same seconds as the body), and once
+//! [`set_docs_base_url`] has been called every error links its section of the reference page
+//! (`Link: <BASE#CODE>; rel="help"`, RFC 8288).
+//!
+//! ```
+//! use attractos_errors::{ApiError, HeaderText};
+//!
+//! let headers: Vec<_> = ApiError::missing_key().headers().collect();
+//! assert!(headers.contains(&("www-authenticate", HeaderText::Static(r#"Bearer realm="attractos""#))));
+//! assert!(headers.contains(&("content-type", HeaderText::Static("application/json"))));
+//! ```
+
+use std::fmt;
+use std::sync::OnceLock;
+
+use crate::{ApiError, ErrorCode};
+
+/// A header value, in a form every framework's header type can take without copying.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HeaderText {
+    /// A value fixed for the life of the process.
+    Static(&'static str),
+    /// A number of seconds (`Retry-After`).
+    Seconds(u32),
+}
+
+impl fmt::Display for HeaderText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            HeaderText::Static(text) => f.write_str(text),
+            HeaderText::Seconds(secs) => write!(f, "{secs}"),
+        }
+    }
+}
+
+/// The header names, lowercase as HTTP/2 and both frameworks' header maps spell them.
+pub mod names {
+    /// `Content-Type`.
+    pub const CONTENT_TYPE: &str = "content-type";
+    /// `Cache-Control`.
+    pub const CACHE_CONTROL: &str = "cache-control";
+    /// `X-Content-Type-Options`.
+    pub const X_CONTENT_TYPE_OPTIONS: &str = "x-content-type-options";
+    /// `WWW-Authenticate`.
+    pub const WWW_AUTHENTICATE: &str = "www-authenticate";
+    /// `Retry-After`.
+    pub const RETRY_AFTER: &str = "retry-after";
+    /// `Link`.
+    pub const LINK: &str = "link";
+    /// `X-Request-Id`, set by the adapters' request-id layers rather than by the error.
+    pub const X_REQUEST_ID: &str = "x-request-id";
+}
+
+impl ApiError {
+    /// The contract headers of this error's response, in a stable order.
+    pub fn headers(&self) -> impl Iterator<Item = (&'static str, HeaderText)> + use<> {
+        let code = self.code();
+        [
+            Some((names::CONTENT_TYPE, HeaderText::Static("application/json"))),
+            Some((names::CACHE_CONTROL, HeaderText::Static("no-store"))),
+            Some((names::X_CONTENT_TYPE_OPTIONS, HeaderText::Static("nosniff"))),
+            code.challenge()
+                .map(|challenge| (names::WWW_AUTHENTICATE, HeaderText::Static(challenge))),
+            self.retry_after()
+                .map(|wait| (names::RETRY_AFTER, HeaderText::Seconds(wait.as_secs()))),
+            docs_link(code).map(|link| (names::LINK, HeaderText::Static(link))),
+        ]
+        .into_iter()
+        .flatten()
+    }
+}
+
+static DOCS_LINKS: OnceLock<Vec<&'static str>> = OnceLock::new();
+
+/// Makes every error response carry `Link: <BASE#CODE>; rel="help"`, pointing at the code's
+/// section of the generated reference page. Set once per process, at start-up.
+///
+/// ```
+/// use attractos_errors::{set_docs_base_url, ErrorCode};
+///
+/// set_docs_base_url("https://docs.attractos.com/error-codes").unwrap();
+/// assert_eq!(
+///     attractos_errors::docs_link(ErrorCode::InvalidKey),
+///     Some(r#"<https://docs.attractos.com/error-codes#INVALID_KEY>; rel="help""#)
+/// );
+/// assert!(set_docs_base_url("https://elsewhere.example").is_err());
+/// ```
+pub fn set_docs_base_url(base: &str) -> Result<(), DocsLinkError> {
+    let valid = !base.is_empty()
+        && base.contains("://")
+        && base
+            .bytes()
+            .all(|b| b.is_ascii_graphic() && !matches!(b, b'<' | b'>' | b'"' | b'#'));
+    if !valid {
+        return Err(DocsLinkError::InvalidUrl);
+    }
+    let mut fresh = false;
+    DOCS_LINKS.get_or_init(|| {
+        fresh = true;
+        // Built once per process, so every response can use a `&'static` value.
+        ErrorCode::ALL
+            .iter()
+            .map(|code| -> &'static str {
+                let link = format!("<{base}#{}>; rel=\"help\"", code.anchor());
+                Box::leak(link.into_boxed_str())
+            })
+            .collect()
+    });
+    if fresh {
+        Ok(())
+    } else {
+        Err(DocsLinkError::AlreadySet)
+    }
+}
+
+/// The `Link` header value for `code`, once [`set_docs_base_url`] has been called.
+pub fn docs_link(code: ErrorCode) -> Option<&'static str> {
+    let links = DOCS_LINKS.get()?;
+    let index = ErrorCode::ALL.iter().position(|c| *c == code)?;
+    links.get(index).copied()
+}
+
+/// Why [`set_docs_base_url`] refused a URL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum DocsLinkError {
+    /// Not an absolute URL of visible ASCII without `<`, `>`, `"` or a fragment.
+    #[error("the docs base URL must be absolute, visible ASCII, without <, >, \" or #")]
+    InvalidUrl,
+    /// The base URL was already set for this process.
+    #[error("the docs base URL is already set")]
+    AlreadySet,
+}

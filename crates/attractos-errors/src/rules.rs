@@ -1,0 +1,293 @@
+//! Which request failure gives which code and message: written once here, so the axum and
+//! actix-web adapters differ only in how they get at the request's bytes.
+//!
+//! ```
+//! use attractos_errors::{rules, ErrorCode};
+//!
+//! assert_eq!(rules::bearer_key([&b"Bearer ak_live_1"[..]]).unwrap(), "ak_live_1");
+//! assert_eq!(rules::bearer_key(None::<&[u8]>).unwrap_err().code(), ErrorCode::MissingKey);
+//!
+//! let range = rules::date_range(Some("start=2024-01-01&end=2024-01-31")).unwrap();
+//! assert_eq!(range.end.to_string(), "2024-01-31");
+//! let err = rules::date_range(Some("start=2024-02-30&end=2024-03-01")).unwrap_err();
+//! assert_eq!(err.message(), "start: '2024-02-30' is not a calendar day; use ISO 8601 date format: YYYY-MM-DD (e.g., 2024-01-15)");
+//! ```
+
+use std::any::Any;
+use std::borrow::Cow;
+
+use serde::de::DeserializeOwned;
+use time::Date;
+use time::macros::format_description;
+
+use crate::{ApiError, RetryAfter};
+
+/// Longest key [`bearer_key`] accepts; real keys are far shorter.
+pub const MAX_KEY_LEN: usize = 512;
+
+/// How many characters of the client's own input a message may quote.
+const EXCERPT_CHARS: usize = 32;
+
+/// How long a parser's message (which may itself quote the input) may get.
+const LIBRARY_MESSAGE_CHARS: usize = 128;
+
+/// The API key from the values of the request's `Authorization` headers.
+///
+/// None -> `MISSING_KEY`. Several headers, another scheme than `Bearer` (matched without regard
+/// to case, RFC 9110), no key, a key with anything but visible ASCII, or a key over
+/// [`MAX_KEY_LEN`] -> `INVALID_KEY`, with a message saying which.
+pub fn bearer_key<'a, I>(authorization: I) -> Result<&'a str, ApiError>
+where
+    I: IntoIterator<Item = &'a [u8]>,
+{
+    let mut values = authorization.into_iter();
+    let Some(value) = values.next() else {
+        return Err(ApiError::missing_key());
+    };
+    if values.next().is_some() {
+        return Err(ApiError::invalid_key()
+            .with_message("Send exactly one Authorization header; this request had several."));
+    }
+    let (scheme, key) = match value.iter().position(|b| *b == b' ') {
+        Some(space) => (&value[..space], &value[space + 1..]),
+        None => (value, &b""[..]),
+    };
+    if !scheme.eq_ignore_ascii_case(b"Bearer") {
+        return Err(ApiError::invalid_key().with_message(
+            "The Authorization header must use the Bearer scheme: Authorization: Bearer YOUR_API_KEY",
+        ));
+    }
+    let key = trim_spaces(key);
+    if key.is_empty() {
+        return Err(ApiError::invalid_key()
+            .with_message("The Authorization header has the Bearer scheme but no API key."));
+    }
+    if key.len() > MAX_KEY_LEN {
+        return Err(ApiError::invalid_key().with_message(format!(
+            "The API key is {} bytes long; keys are at most {MAX_KEY_LEN}.",
+            key.len()
+        )));
+    }
+    match std::str::from_utf8(key) {
+        Ok(key) if key.bytes().all(|b| b.is_ascii_graphic()) => Ok(key),
+        _ => Err(ApiError::invalid_key()
+            .with_message("The API key may contain only visible ASCII characters.")),
+    }
+}
+
+fn trim_spaces(bytes: &[u8]) -> &[u8] {
+    let start = bytes.iter().position(|b| *b != b' ').unwrap_or(bytes.len());
+    let end = bytes
+        .iter()
+        .rposition(|b| *b != b' ')
+        .map_or(start, |i| i + 1);
+    &bytes[start..end]
+}
+
+/// The `siteId` path parameter: absent, empty or blank -> `MISSING_SITE_ID`.
+pub fn site_id(raw: Option<&str>) -> Result<&str, ApiError> {
+    match raw.map(str::trim) {
+        Some(id) if !id.is_empty() => Ok(id),
+        _ => Err(ApiError::missing_site_id()),
+    }
+}
+
+/// A validated `start..=end` pair of calendar days.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct DateRange {
+    /// First day, inclusive.
+    pub start: Date,
+    /// Last day, inclusive; never before `start`.
+    pub end: Date,
+}
+
+impl DateRange {
+    /// Number of days in the range, both ends included.
+    pub fn days(&self) -> i64 {
+        (self.end - self.start).whole_days() + 1
+    }
+}
+
+/// The `start` and `end` query parameters, ISO 8601 `YYYY-MM-DD` each, `start <= end`.
+/// Every failure is `INVALID_DATE_RANGE` naming the parameter and the expected format.
+pub fn date_range(query: Option<&str>) -> Result<DateRange, ApiError> {
+    let mut start = None;
+    let mut end = None;
+    for (name, value) in form_urlencoded::parse(query.unwrap_or("").as_bytes()) {
+        let slot = match &*name {
+            "start" => &mut start,
+            "end" => &mut end,
+            _ => continue,
+        };
+        if slot.is_some() {
+            return Err(date_error(&name, "is given more than once"));
+        }
+        *slot = Some(value);
+    }
+    let start = parse_date("start", start)?;
+    let end = parse_date("end", end)?;
+    if start > end {
+        return Err(ApiError::invalid_date_range().with_message(format!(
+            "start ({start}) is after end ({end}); the range must run forward"
+        )));
+    }
+    Ok(DateRange { start, end })
+}
+
+fn parse_date(name: &str, value: Option<Cow<'_, str>>) -> Result<Date, ApiError> {
+    let Some(value) = value else {
+        return Err(date_error(name, "is missing"));
+    };
+    let shape_ok = value.len() == 10
+        && value.bytes().enumerate().all(|(i, b)| match i {
+            4 | 7 => b == b'-',
+            _ => b.is_ascii_digit(),
+        });
+    if !shape_ok {
+        return Err(date_error(
+            name,
+            &format!("'{}' is not a date", excerpt(&value, EXCERPT_CHARS)),
+        ));
+    }
+    // The shape is checked above; the date library decides what is a real calendar day.
+    Date::parse(&value, format_description!("[year]-[month]-[day]"))
+        .map_err(|_| date_error(name, &format!("'{value}' is not a calendar day")))
+}
+
+fn date_error(name: &str, problem: &str) -> ApiError {
+    ApiError::invalid_date_range().with_message(format!(
+        "{name}: {problem}; use ISO 8601 date format: YYYY-MM-DD (e.g., 2024-01-15)"
+    ))
+}
+
+/// Any other query parameters, deserialized with `serde_urlencoded`. The AttractOS API's
+/// query parameters all shape the reported time range, so failures are `INVALID_DATE_RANGE`.
+pub fn query<T: DeserializeOwned>(query: Option<&str>) -> Result<T, ApiError> {
+    serde_urlencoded::from_str(query.unwrap_or("")).map_err(|err| {
+        ApiError::invalid_date_range().with_message(format!(
+            "Invalid query string: {}",
+            excerpt(&err.to_string(), LIBRARY_MESSAGE_CHARS)
+        ))
+    })
+}
+
+/// Whether a `Content-Type` value names JSON (`application/json` or `application/*+json`).
+pub fn is_json_content_type(content_type: &[u8]) -> bool {
+    let Ok(content_type) = std::str::from_utf8(content_type) else {
+        return false;
+    };
+    let essence = content_type.split(';').next().unwrap_or("").trim();
+    let Some((kind, subtype)) = essence.split_once('/') else {
+        return false;
+    };
+    kind.eq_ignore_ascii_case("application")
+        && (subtype.eq_ignore_ascii_case("json")
+            || subtype.len() > 5 && subtype[subtype.len() - 5..].eq_ignore_ascii_case("+json"))
+}
+
+/// A JSON request body: the `Content-Type` and the whole body, already within the size limit.
+/// Every failure is `INVALID_JSON`, with a message that points at the problem.
+pub fn json<T: DeserializeOwned>(content_type: Option<&[u8]>, body: &[u8]) -> Result<T, ApiError> {
+    if !content_type.is_some_and(is_json_content_type) {
+        return Err(ApiError::invalid_json()
+            .with_message("Send the body with the header Content-Type: application/json."));
+    }
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Err(ApiError::invalid_json()
+            .with_message("The request body is empty; expected a JSON document."));
+    }
+    if let Err(err) = std::str::from_utf8(body) {
+        return Err(ApiError::invalid_json().with_message(format!(
+            "The request body is not valid UTF-8 (byte {}).",
+            err.valid_up_to()
+        )));
+    }
+    serde_json::from_slice(body)
+        .map_err(|err| ApiError::invalid_json().with_message(json_message(&err)))
+}
+
+fn json_message(err: &serde_json::Error) -> String {
+    use serde_json::error::Category;
+    let (line, column) = (err.line(), err.column());
+    let full = err.to_string();
+    let reason = full
+        .strip_suffix(&format!(" at line {line} column {column}"))
+        .unwrap_or(&full);
+    let reason = excerpt(reason, LIBRARY_MESSAGE_CHARS);
+    match err.classify() {
+        Category::Eof => format!("The JSON body ends early at line {line}, column {column}."),
+        Category::Data => format!(
+            "The JSON body does not match the expected fields at line {line}, column {column}: {reason}."
+        ),
+        Category::Syntax | Category::Io => {
+            format!("Invalid JSON at line {line}, column {column}: {reason}.")
+        }
+    }
+}
+
+/// `PAYLOAD_TOO_LARGE` for a body over `limit` bytes.
+pub fn payload_too_large(limit: usize) -> ApiError {
+    ApiError::payload_too_large().with_message(format!(
+        "The request body is larger than the {limit}-byte limit."
+    ))
+}
+
+/// `SERVER_ERROR` for a handler that panicked; the panic message is kept for the logs only.
+pub fn panic(payload: &(dyn Any + Send)) -> ApiError {
+    let message = if let Some(text) = payload.downcast_ref::<&str>() {
+        (*text).to_owned()
+    } else if let Some(text) = payload.downcast_ref::<String>() {
+        text.clone()
+    } else {
+        "panic with a non-string payload".to_owned()
+    };
+    ApiError::internal(Panicked(message))
+}
+
+/// A handler panicked; the message is the panic's.
+#[derive(Debug, thiserror::Error)]
+#[error("handler panicked: {0}")]
+pub struct Panicked(pub String);
+
+/// The contract error for an error response something outside this library produced (a
+/// framework default, a middleware), given its status and `Retry-After` header.
+///
+/// 404, 405, 413 and 429 keep their meaning; 401 is `INVALID_KEY`; 400, 415 and 422 (request
+/// bodies a framework refused) are `INVALID_JSON`; anything else is a `SERVER_ERROR` whose
+/// log names the original status.
+pub fn from_status(status: u16, retry_after: Option<&[u8]>) -> ApiError {
+    match status {
+        400 | 415 | 422 => ApiError::invalid_json(),
+        401 => ApiError::invalid_key(),
+        404 => ApiError::not_found(),
+        405 => ApiError::method_not_allowed(),
+        413 => ApiError::payload_too_large(),
+        429 => {
+            let secs = retry_after
+                .and_then(|v| std::str::from_utf8(v).ok())
+                .and_then(|v| v.trim().parse::<u32>().ok())
+                .unwrap_or(1);
+            ApiError::rate_limited(RetryAfter::from_secs(secs))
+        }
+        _ => ApiError::internal(NonContractStatus(status)),
+    }
+}
+
+/// A layer answered with a status outside the contract.
+#[derive(Debug, thiserror::Error)]
+#[error("a layer answered {0} outside the error contract")]
+pub struct NonContractStatus(pub u16);
+
+/// At most `max_chars` characters of `text`, which may come from the client, with control
+/// characters replaced: messages quote input, they never echo it.
+fn excerpt(text: &str, max_chars: usize) -> String {
+    let mut out = String::with_capacity(text.len().min(max_chars * 4));
+    for (i, c) in text.chars().enumerate() {
+        if i == max_chars {
+            out.push('…');
+            break;
+        }
+        out.push(if c.is_control() { '\u{FFFD}' } else { c });
+    }
+    out
+}
