@@ -22,6 +22,9 @@ use time::macros::format_description;
 
 use crate::{ApiError, RetryAfter};
 
+/// The request body limit adapters apply unless configured otherwise: 64 KiB.
+pub const DEFAULT_BODY_LIMIT: usize = 64 * 1024;
+
 /// Longest key [`bearer_key`] accepts; real keys are far shorter.
 pub const MAX_KEY_LEN: usize = 512;
 
