@@ -166,12 +166,16 @@ fn date_error(name: &str, problem: &str) -> ApiError {
 /// Any other query parameters, deserialized with `serde_urlencoded`. The AttractOS API's
 /// query parameters all shape the reported time range, so failures are `INVALID_DATE_RANGE`.
 pub fn query<T: DeserializeOwned>(query: Option<&str>) -> Result<T, ApiError> {
-    serde_urlencoded::from_str(query.unwrap_or("")).map_err(|err| {
-        ApiError::invalid_date_range().with_message(format!(
-            "Invalid query string: {}",
-            excerpt(&err.to_string(), LIBRARY_MESSAGE_CHARS)
-        ))
-    })
+    serde_urlencoded::from_str(query.unwrap_or("")).map_err(|err| query_error(&err))
+}
+
+/// What [`query`] answers when `serde_urlencoded` refuses the query string, for adapters whose
+/// framework deserialized the query itself (e.g. actix-web's `web::Query`).
+pub fn query_error(err: &serde_urlencoded::de::Error) -> ApiError {
+    ApiError::invalid_date_range().with_message(format!(
+        "Invalid query string: {}",
+        excerpt(&err.to_string(), LIBRARY_MESSAGE_CHARS)
+    ))
 }
 
 /// Whether a `Content-Type` value names JSON (`application/json` or `application/*+json`).
@@ -205,8 +209,13 @@ pub fn json<T: DeserializeOwned>(content_type: Option<&[u8]>, body: &[u8]) -> Re
             err.valid_up_to()
         )));
     }
-    serde_json::from_slice(body)
-        .map_err(|err| ApiError::invalid_json().with_message(json_message(&err)))
+    serde_json::from_slice(body).map_err(|err| json_error(&err))
+}
+
+/// What [`json`] answers when `serde_json` refuses the body, for adapters whose framework
+/// parsed the body itself (e.g. actix-web's `web::Json`).
+pub fn json_error(err: &serde_json::Error) -> ApiError {
+    ApiError::invalid_json().with_message(json_message(err))
 }
 
 fn json_message(err: &serde_json::Error) -> String {
