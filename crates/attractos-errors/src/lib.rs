@@ -4,6 +4,8 @@
 //! [`ErrorCode`] is the catalogue (one table: status, category, message, fix), [`ApiError`] is
 //! what handlers return, and [`ErrorBody`] is the wire body clients parse. The framework glue
 //! lives in `attractos-errors-axum` and `attractos-errors-actix`; this crate has no web framework.
+//! With the `openapi` feature, `openapi` describes the contract for OpenAPI 3.1 (utoipa 5) and
+//! JSON Schema.
 //!
 //! ```
 //! use attractos_errors::{ApiError, ErrorBody, ErrorCode};
@@ -24,6 +26,8 @@ pub mod docs;
 mod error;
 mod headers;
 mod log;
+#[cfg(feature = "openapi")]
+pub mod openapi;
 pub mod rules;
 
 pub use body::{Code, ErrorBody, MAX_BODY_LEN, ParseError};
