@@ -1,0 +1,392 @@
+//! [`ContractExt::with_contract`]: one call that makes a whole [`Router`] answer in the contract,
+//! including the framework's and other layers' own failures.
+
+use std::any::Any;
+use std::future::Future;
+use std::pin::{Pin, pin};
+use std::task::{Context, Poll, Waker, ready};
+
+use attractos_errors::rules;
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{DefaultBodyLimit, Request};
+use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
+use http::header::{ALLOW, CONTENT_TYPE, RETRY_AFTER};
+use http::{HeaderMap, StatusCode};
+use pin_project_lite::pin_project;
+use tower::{Layer, Service, ServiceBuilder};
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::request_id::{
+    MakeRequestUuid, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
+};
+use tower_http::trace::TraceLayer;
+use tracing::Span;
+
+use crate::ApiError;
+use crate::extract::content_length;
+
+/// How [`ContractExt::with_contract`] sets a router up.
+///
+/// ```
+/// use attractos_errors_axum::Contract;
+///
+/// let contract = Contract::default().with_body_limit(16 * 1024);
+/// assert_eq!(contract.body_limit(), 16 * 1024);
+/// assert_eq!(Contract::default().body_limit(), attractos_errors_axum::attractos_errors::rules::DEFAULT_BODY_LIMIT);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Contract {
+    body_limit: usize,
+}
+
+impl Contract {
+    /// The defaults: a body limit of [`rules::DEFAULT_BODY_LIMIT`] (64 KiB).
+    pub const fn new() -> Self {
+        Contract {
+            body_limit: rules::DEFAULT_BODY_LIMIT,
+        }
+    }
+
+    /// Sets the largest request body, in bytes, that [`Json`](crate::Json) and axum's own body
+    /// extractors read; a larger one is `PAYLOAD_TOO_LARGE`.
+    pub const fn with_body_limit(mut self, bytes: usize) -> Self {
+        self.body_limit = bytes;
+        self
+    }
+
+    /// The largest request body, in bytes.
+    pub const fn body_limit(&self) -> usize {
+        self.body_limit
+    }
+}
+
+impl Default for Contract {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The body limit the [`Contract`] put on a request, read by [`Json`](crate::Json).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct BodyLimit(pub(crate) usize);
+
+mod sealed {
+    pub trait Sealed {}
+    impl<S> Sealed for axum::Router<S> {}
+}
+
+/// Makes a whole [`Router`] contract-clean in one call.
+pub trait ContractExt: sealed::Sealed + Sized {
+    /// Applies the contract to every route and fallback the router has **now**: call it last,
+    /// after every `route`, `nest` and `merge` (like axum's own `layer`, it does not reach
+    /// routes added later), and do not set your own `fallback` after it.
+    ///
+    /// - Unknown path: `NOT_FOUND` (the router's fallback).
+    /// - Known path, wrong method: `METHOD_NOT_ALLOWED`, keeping axum's `Allow` header.
+    /// - `Content-Length` over [`Contract::body_limit`]: `PAYLOAD_TOO_LARGE` before any handler
+    ///   runs; [`Json`](crate::Json) and axum's `DefaultBodyLimit` enforce the same limit while
+    ///   reading a body that has no length.
+    /// - A panicking handler: `SERVER_ERROR`, the panic message logged, the server serving on.
+    /// - Any other error response (status >= 400) that is not JSON, from axum's own extractors or
+    ///   any layer (a `TimeoutLayer`'s 408, a `RequestBodyLimitLayer`'s 413):
+    ///   converted with [`rules::from_status`]; axum's `Path` rejections become `NOT_FOUND` and
+    ///   its `Query` rejections `INVALID_DATE_RANGE`, like this crate's extractors.
+    /// - Every response carries `X-Request-Id` (the client's, else a new UUID v4), and every
+    ///   request runs in a tracing span `request` with a `request_id` field, so each error's log
+    ///   line names the request.
+    fn with_contract(self, contract: Contract) -> Self;
+}
+
+impl<S> ContractExt for Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+{
+    fn with_contract(self, contract: Contract) -> Self {
+        let limit = contract.body_limit;
+        self.fallback(not_found)
+            .method_not_allowed_fallback(method_not_allowed)
+            .layer(DefaultBodyLimit::max(limit))
+            .layer(
+                // Outermost first: ids, then the span, so everything below logs inside it.
+                ServiceBuilder::new()
+                    .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+                    .layer(PropagateRequestIdLayer::x_request_id())
+                    .layer(
+                        TraceLayer::new_for_http()
+                            .make_span_with(request_span as fn(&Request) -> Span)
+                            // The error's own log line is the one event for a failure.
+                            .on_failure(()),
+                    )
+                    .layer(ContractLayer { limit })
+                    .layer(CatchPanicLayer::custom(
+                        panic_response as fn(Box<dyn Any + Send + 'static>) -> Response,
+                    )),
+            )
+    }
+}
+
+async fn not_found() -> ApiError {
+    attractos_errors::ApiError::not_found().into()
+}
+
+async fn method_not_allowed() -> ApiError {
+    attractos_errors::ApiError::method_not_allowed().into()
+}
+
+fn panic_response(payload: Box<dyn Any + Send + 'static>) -> Response {
+    ApiError(rules::panic(&*payload)).into_response()
+}
+
+/// The request's span. At `ERROR` level so that it is enabled whenever the `SERVER_ERROR` line
+/// it must annotate is: an `INFO` span would vanish under a `warn` filter, taking the request id
+/// with it.
+fn request_span(request: &Request) -> Span {
+    let id = request
+        .extensions()
+        .get::<RequestId>()
+        .map(|id| id.header_value().as_bytes())
+        .unwrap_or_default();
+    tracing::error_span!(
+        "request",
+        request_id = %String::from_utf8_lossy(id),
+        method = %request.method(),
+        path = %request.uri().path(),
+    )
+}
+
+/// Refuses bodies whose `Content-Length` is over the limit, tells [`Json`](crate::Json) the
+/// limit, and converts non-contract error responses.
+#[derive(Debug, Clone, Copy)]
+struct ContractLayer {
+    limit: usize,
+}
+
+impl<S> Layer<S> for ContractLayer {
+    type Service = ContractService<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        ContractService {
+            inner,
+            limit: self.limit,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+struct ContractService<S> {
+    inner: S,
+    limit: usize,
+}
+
+impl<S, B> Service<Request> for ContractService<S>
+where
+    S: Service<Request, Response = http::Response<B>>,
+    B: http_body::Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<axum::BoxError>,
+{
+    type Response = Response;
+    type Error = S::Error;
+    type Future = ContractFuture<S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut request: Request) -> Self::Future {
+        if content_length(request.headers()).is_some_and(|len| len > self.limit as u64) {
+            return ContractFuture {
+                state: State::TooLarge { limit: self.limit },
+            };
+        }
+        request.extensions_mut().insert(BodyLimit(self.limit));
+        ContractFuture {
+            state: State::Inner {
+                future: self.inner.call(request),
+            },
+        }
+    }
+}
+
+pin_project! {
+    /// The response future of [`ContractService`].
+    struct ContractFuture<F> {
+        #[pin]
+        state: State<F>,
+    }
+}
+
+pin_project! {
+    #[project = StateProj]
+    enum State<F> {
+        // The error is built when polled, so that it is logged inside the request span.
+        TooLarge { limit: usize },
+        Inner { #[pin] future: F },
+    }
+}
+
+impl<F, B, E> Future for ContractFuture<F>
+where
+    F: Future<Output = Result<http::Response<B>, E>>,
+    B: http_body::Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<axum::BoxError>,
+{
+    type Output = Result<Response, E>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match self.project().state.project() {
+            StateProj::TooLarge { limit } => Poll::Ready(Ok(ApiError(rules::payload_too_large(
+                *limit,
+            ))
+            .into_response())),
+            StateProj::Inner { future } => {
+                let response = ready!(future.poll(cx))?;
+                Poll::Ready(Ok(into_contract(response)))
+            }
+        }
+    }
+}
+
+/// `response` if it is a success or already JSON, else the contract error for it (keeping
+/// `Allow`).
+fn into_contract<B>(response: http::Response<B>) -> Response
+where
+    B: http_body::Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<axum::BoxError>,
+{
+    if response.status().as_u16() < 400 || is_json(response.headers()) {
+        return response.map(Body::new);
+    }
+    let (parts, body) = response.into_parts();
+    let text = if is_plain_text(&parts.headers) {
+        ready_text(body)
+    } else {
+        None
+    };
+    let err = framework_error(parts.status, &parts.headers, text.as_deref());
+    let mut converted = ApiError(err).into_response();
+    if let Some(allow) = parts.headers.get(ALLOW) {
+        converted.headers_mut().insert(ALLOW, allow.clone());
+    }
+    converted
+}
+
+fn is_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(CONTENT_TYPE)
+        .is_some_and(|value| rules::is_json_content_type(value.as_bytes()))
+}
+
+fn is_plain_text(headers: &HeaderMap) -> bool {
+    headers.get(CONTENT_TYPE).is_some_and(|value| {
+        let essence = value.as_bytes().split(|b| *b == b';').next().unwrap_or(b"");
+        essence.trim_ascii().eq_ignore_ascii_case(b"text/plain")
+    })
+}
+
+/// The longest body [`ready_text`] looks at; axum's rejection texts are far shorter.
+const TEXT_PEEK_LIMIT: u64 = 4096;
+
+/// The first data frame of a short body that is ready without waiting (axum's rejections are
+/// in-memory strings); `None` for anything else, which is then converted by status alone.
+fn ready_text<B>(body: B) -> Option<Bytes>
+where
+    B: http_body::Body<Data = Bytes>,
+{
+    if body
+        .size_hint()
+        .upper()
+        .is_none_or(|len| len > TEXT_PEEK_LIMIT)
+    {
+        return None;
+    }
+    let mut body = pin!(body);
+    let mut cx = Context::from_waker(Waker::noop());
+    match body.as_mut().poll_frame(&mut cx) {
+        Poll::Ready(Some(Ok(frame))) => frame.into_data().ok(),
+        _ => None,
+    }
+}
+
+/// The contract error for an error response axum or a layer produced. axum's `Path` and
+/// `Query` rejections are recognized by their texts (all 400s), so they get the same code as
+/// this crate's extractors would give; everything else goes by status.
+fn framework_error(
+    status: StatusCode,
+    headers: &HeaderMap,
+    text: Option<&[u8]>,
+) -> attractos_errors::ApiError {
+    if status == StatusCode::BAD_REQUEST {
+        if let Some(text) = text {
+            // `Path<T>` that does not parse, `RawPathParams` that is not UTF-8.
+            if text.starts_with(b"Invalid URL: ") || text.starts_with(b"Invalid UTF-8 in `") {
+                return attractos_errors::ApiError::not_found();
+            }
+            // `Query<T>` (and `Form<T>` on GET) that does not deserialize.
+            if text.starts_with(b"Failed to deserialize query string") {
+                return attractos_errors::ApiError::invalid_date_range();
+            }
+        }
+    }
+    rules::from_status(
+        status.as_u16(),
+        headers.get(RETRY_AFTER).map(|value| value.as_bytes()),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use attractos_errors::ErrorCode;
+
+    #[test]
+    fn path_and_query_rejections_are_recognized_by_their_text() {
+        let none = HeaderMap::new();
+        let code = |status, text: &[u8]| framework_error(status, &none, Some(text)).code();
+        assert_eq!(
+            code(
+                StatusCode::BAD_REQUEST,
+                b"Invalid URL: Cannot parse `x` to a `u32`"
+            ),
+            ErrorCode::NotFound
+        );
+        assert_eq!(
+            code(StatusCode::BAD_REQUEST, b"Invalid UTF-8 in `siteId`"),
+            ErrorCode::NotFound
+        );
+        assert_eq!(
+            code(
+                StatusCode::BAD_REQUEST,
+                b"Failed to deserialize query string: missing field `a`"
+            ),
+            ErrorCode::InvalidDateRange
+        );
+        assert_eq!(
+            code(
+                StatusCode::BAD_REQUEST,
+                b"Failed to parse the request body as JSON"
+            ),
+            ErrorCode::InvalidJson
+        );
+        // The same texts under another status go by the status.
+        assert_eq!(
+            code(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                b"Invalid URL: wrong number"
+            ),
+            ErrorCode::ServerError
+        );
+    }
+
+    #[test]
+    fn plain_text_is_recognized_with_parameters_and_any_case() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            CONTENT_TYPE,
+            "Text/Plain; charset=utf-8".parse().expect("valid header"),
+        );
+        assert!(is_plain_text(&headers));
+        headers.insert(CONTENT_TYPE, "text/html".parse().expect("valid header"));
+        assert!(!is_plain_text(&headers));
+    }
+}

@@ -1,0 +1,95 @@
+//! The full HTTP response of every code with its default message, and of the adapter's own
+//! failures, as snapshots in the format both adapters share (`tests/snapshots/<name>.snap`;
+//! the actix-web adapter asserts against the same files).
+
+mod common;
+
+use attractos_errors::ErrorCode;
+use axum::body::Body;
+use common::{Sent, app, authorized_get, get_request, post_json, request, send};
+
+fn assert_response_snapshot(name: &str, sent: &Sent) {
+    insta::with_settings!({
+        snapshot_path => "snapshots",
+        prepend_module_to_snapshot => false,
+        omit_expression => true,
+    }, {
+        insta::assert_snapshot!(name, sent.to_string());
+    });
+}
+
+#[tokio::test]
+async fn every_code_with_its_default_message() {
+    let app = app();
+    for code in ErrorCode::ALL {
+        let sent = send(&app, get_request(&format!("/codes/{code}"))).await;
+        sent.assert_error(*code);
+        assert_eq!(sent.message(), code.message(), "default message of {code}");
+        assert_response_snapshot(&format!("code_{code}"), &sent);
+    }
+}
+
+#[tokio::test]
+async fn a_specific_message() {
+    let sent = send(
+        &app(),
+        authorized_get("/api/v1/sites/site_demo/stats?start=2024-02-30&end=2024-03-01"),
+    )
+    .await;
+    sent.assert_error(ErrorCode::InvalidDateRange);
+    assert_response_snapshot("custom_message_INVALID_DATE_RANGE", &sent);
+}
+
+#[tokio::test]
+async fn an_internal_cause_is_not_sent() {
+    let sent = send(&app(), get_request("/internal")).await;
+    sent.assert_error(ErrorCode::ServerError);
+    let text = sent.to_string();
+    assert!(!text.contains("quota"), "the cause leaked: {text}");
+    assert!(!text.contains("secret-path"), "the cause leaked: {text}");
+    assert_response_snapshot("internal_cause_SERVER_ERROR", &sent);
+}
+
+#[tokio::test]
+async fn an_unknown_route() {
+    let sent = send(&app(), get_request("/api/v1/nothing-here")).await;
+    sent.assert_error(ErrorCode::NotFound);
+    assert_response_snapshot("not_found", &sent);
+}
+
+#[tokio::test]
+async fn a_wrong_method() {
+    let sent = send(
+        &app(),
+        request("GET", "/api/v1/events")
+            .body(Body::empty())
+            .expect("a valid request"),
+    )
+    .await;
+    sent.assert_error(ErrorCode::MethodNotAllowed);
+    assert_response_snapshot("method_not_allowed", &sent);
+}
+
+#[tokio::test]
+async fn a_body_over_the_default_limit() {
+    let body = vec![b' '; attractos_errors::rules::DEFAULT_BODY_LIMIT + 1];
+    let mut req = post_json("/api/v1/events", body);
+    req.headers_mut().insert(
+        "content-length",
+        (attractos_errors::rules::DEFAULT_BODY_LIMIT + 1).into(),
+    );
+    let sent = send(&app(), req).await;
+    sent.assert_error(ErrorCode::PayloadTooLarge);
+    assert_response_snapshot("payload_too_large", &sent);
+}
+
+#[tokio::test]
+async fn a_panicking_handler() {
+    let sent = send(&app(), get_request("/panic")).await;
+    sent.assert_error(ErrorCode::ServerError);
+    assert!(
+        !sent.to_string().contains("fell over"),
+        "the panic message leaked: {sent}"
+    );
+    assert_response_snapshot("panic", &sent);
+}
