@@ -175,6 +175,10 @@ impl ErrorBody {
                 bytes.len()
             )));
         }
+        // serde's derived structs also accept arrays; the contract's body is an object.
+        if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+            return Err(ParseError("expected a JSON object".to_owned()));
+        }
         serde_json::from_slice(bytes).map_err(|err| ParseError(err.to_string()))
     }
 

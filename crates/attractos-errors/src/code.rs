@@ -262,7 +262,7 @@ catalogue! {
     /// Protocol-level addition: the request body exceeds the size limit.
     (PayloadTooLarge, "PAYLOAD_TOO_LARGE", PAYLOAD_TOO_LARGE, Protocol, Never,
      "The request body is too large.",
-     "Send a smaller request body; event payloads are limited to 64 KiB.");
+     "Send a smaller request body; the error message states the limit in bytes.");
 }
 
 impl ErrorCode {

@@ -51,7 +51,9 @@ impl RetryAfter {
     /// assert_eq!(RetryAfter::from_duration(Duration::from_millis(1200)).as_secs(), 2);
     /// ```
     pub fn from_duration(wait: Duration) -> Self {
-        let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+        let secs = wait
+            .as_secs()
+            .saturating_add(u64::from(wait.subsec_nanos() > 0));
         Self::from_secs(u32::try_from(secs).unwrap_or(u32::MAX))
     }
 

@@ -1,0 +1,118 @@
+//! `rules::json`: every way a body can fail to be the expected JSON is `INVALID_JSON`, with a
+//! message that points at the problem.
+
+use attractos_errors::{ErrorCode, rules};
+
+#[derive(Debug, serde::Deserialize)]
+#[allow(dead_code)]
+struct Event {
+    site_id: String,
+    name: String,
+}
+
+const JSON: Option<&[u8]> = Some(b"application/json");
+
+fn message(content_type: Option<&[u8]>, body: &[u8]) -> String {
+    let err = rules::json::<Event>(content_type, body).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::InvalidJson);
+    err.message().to_owned()
+}
+
+#[test]
+fn a_matching_document_parses() {
+    let event: Event = rules::json(JSON, br#"{"site_id":"site_demo","name":"pageview"}"#).unwrap();
+    assert_eq!(event.site_id, "site_demo");
+    let vendor: Event = rules::json(
+        Some(b"application/vnd.api+json; charset=utf-8"),
+        br#"{"site_id":"a","name":"b"}"#,
+    )
+    .unwrap();
+    assert_eq!(vendor.name, "b");
+}
+
+#[test]
+fn a_syntax_error_gives_line_and_column() {
+    assert_eq!(
+        message(JSON, b"{\n  \"site_id\": \"a\",\n  \"name\": }"),
+        "Invalid JSON at line 3, column 11: expected value."
+    );
+    assert!(
+        message(JSON, br#"{"site_id":"a","name":"b"} trailing"#)
+            .starts_with("Invalid JSON at line 1, column 28: trailing characters")
+    );
+}
+
+#[test]
+fn a_truncated_document_says_it_ends_early() {
+    assert_eq!(
+        message(JSON, br#"{"site_id":"a""#),
+        "The JSON body ends early at line 1, column 14."
+    );
+}
+
+#[test]
+fn wrong_types_and_missing_fields_name_the_field() {
+    assert!(
+        message(JSON, br#"{"site_id":1,"name":"b"}"#)
+            .contains("invalid type: integer `1`, expected a string")
+    );
+    assert!(message(JSON, br#"{"site_id":"a"}"#).contains("missing field `name`"));
+}
+
+#[test]
+fn the_content_type_must_be_json() {
+    let expected = "Send the body with the header Content-Type: application/json.";
+    assert_eq!(message(None, br#"{"site_id":"a","name":"b"}"#), expected);
+    assert_eq!(
+        message(Some(b"text/plain"), br#"{"site_id":"a","name":"b"}"#),
+        expected
+    );
+    assert_eq!(message(Some(b"application/jsonp"), b"{}"), expected);
+}
+
+#[test]
+fn an_empty_body_or_invalid_utf8_says_so() {
+    assert_eq!(
+        message(JSON, b""),
+        "The request body is empty; expected a JSON document."
+    );
+    assert_eq!(
+        message(JSON, b"  \n"),
+        "The request body is empty; expected a JSON document."
+    );
+    assert_eq!(
+        message(JSON, b"{\"site_id\":\"\xff\"}"),
+        "The request body is not valid UTF-8 (byte 12)."
+    );
+}
+
+#[test]
+fn echoed_input_is_cut_short() {
+    let body = format!(r#"{{"site_id":{{}},"name":"{}"}}"#, "x".repeat(10_000));
+    assert!(message(JSON, body.as_bytes()).len() < 300);
+    let body = format!(r#"{{"site_id":"{}","name":5}}"#, "y".repeat(10_000));
+    let text = message(JSON, body.as_bytes());
+    assert!(text.len() < 300, "{text}");
+}
+
+#[test]
+fn deep_nesting_is_refused_without_overflowing_the_stack() {
+    let body = "[".repeat(100_000);
+    assert!(message(JSON, body.as_bytes()).contains("invalid type: sequence"));
+    let err = rules::json::<serde_json::Value>(JSON, body.as_bytes()).unwrap_err();
+    assert!(
+        err.message().contains("recursion limit exceeded"),
+        "{}",
+        err.message()
+    );
+}
+
+#[test]
+fn payload_too_large_names_the_limit() {
+    let err = rules::payload_too_large(65_536);
+    assert_eq!(err.code(), ErrorCode::PayloadTooLarge);
+    assert_eq!(
+        err.message(),
+        "The request body is larger than the 65536-byte limit."
+    );
+}
