@@ -1,0 +1,131 @@
+//! [`contract_app`]: one call that returns an [`App`] answering in the contract, including
+//! actix-web's own failures.
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::web::{self, FormConfig, JsonConfig, PathConfig, PayloadConfig, QueryConfig};
+use actix_web::{App, HttpRequest, HttpResponse};
+use attractos_errors::rules;
+
+use crate::ApiError;
+use crate::extract::body_limit;
+use crate::framework;
+use crate::middleware::ContractMiddleware;
+
+/// How [`contract_app`] sets an app up.
+///
+/// ```
+/// use attractos_errors_actix::Contract;
+///
+/// let contract = Contract::default().with_body_limit(16 * 1024);
+/// assert_eq!(contract.body_limit(), 16 * 1024);
+/// assert_eq!(Contract::default().body_limit(), attractos_errors_actix::attractos_errors::rules::DEFAULT_BODY_LIMIT);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Contract {
+    body_limit: usize,
+}
+
+impl Contract {
+    /// The defaults: a body limit of [`rules::DEFAULT_BODY_LIMIT`] (64 KiB).
+    pub const fn new() -> Self {
+        Contract {
+            body_limit: rules::DEFAULT_BODY_LIMIT,
+        }
+    }
+
+    /// Sets the largest request body, in bytes, that [`Json`](crate::Json) and actix-web's own
+    /// body extractors (`web::Json`, `web::Form`, `web::Bytes`, `String`, `web::Payload` via
+    /// `PayloadConfig`) read; a larger one is `PAYLOAD_TOO_LARGE`.
+    pub const fn with_body_limit(mut self, bytes: usize) -> Self {
+        self.body_limit = bytes;
+        self
+    }
+
+    /// The largest request body, in bytes.
+    pub const fn body_limit(&self) -> usize {
+        self.body_limit
+    }
+}
+
+impl Default for Contract {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// An [`App`] that answers in the contract: add your routes and services to it as usual.
+///
+/// - Unknown path: `NOT_FOUND` (the app's default service; do not replace it with
+///   `default_service`, or the middleware can only convert your default's answer by status).
+/// - Known path, wrong method: `METHOD_NOT_ALLOWED`. Register a path's methods on one resource,
+///   `web::resource(path).route(web::get().to(..))`, and the answer also carries actix-web's
+///   `Allow` header (its methods, written `GET,HEAD` like axum writes it). With `App::route`
+///   each method is its own resource behind a method guard, so actix-web cannot tell the
+///   methods; the answer is still `METHOD_NOT_ALLOWED`, without `Allow`.
+/// - `Content-Length` over [`Contract::body_limit`]: `PAYLOAD_TOO_LARGE` before any handler
+///   runs; [`Json`](crate::Json) and actix-web's `JsonConfig`, `FormConfig` and
+///   `PayloadConfig` (registered here with the same limit) enforce it while reading a body
+///   that has no length.
+/// - actix-web's own extractors answer like this crate's: `web::Json` failures as
+///   [`Json`](crate::Json) does (the same messages), `web::Query` as [`Query`](crate::Query),
+///   `web::Path` that does not parse as `NOT_FOUND`, `web::Form` as `INVALID_JSON` or
+///   `PAYLOAD_TOO_LARGE`.
+/// - A panicking handler: `SERVER_ERROR`, the panic message logged, the worker serving on.
+/// - Any other error (status >= 400) that is not JSON, from a handler's
+///   `actix_web::error::ErrorBadRequest(..)`, a scope's middleware or a third-party crate:
+///   converted with [`rules::from_status`]; actix-web's text never reaches the client.
+/// - Every response carries `X-Request-Id` (the client's, else a new UUID v4), and every
+///   request runs in a tracing span `request` with a `request_id` field, so each error's log
+///   line names the request.
+///
+/// Middleware you `wrap` on the returned app runs outside the contract's: it sees every
+/// response already converted, except that a handler panic and an inner middleware's `Err`
+/// arrive as an `Err` whose `error_response()` is the contract response (actix-web gives a
+/// middleware no request to build a response with once the inner service has taken it).
+pub fn contract_app(
+    contract: Contract,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    let limit = contract.body_limit;
+    App::new()
+        .app_data(contract)
+        .app_data(
+            JsonConfig::default()
+                .limit(limit)
+                .error_handler(|err, req| ApiError(framework::json(&err, body_limit(req))).into()),
+        )
+        .app_data(
+            FormConfig::default()
+                .limit(limit)
+                .error_handler(|err, req| ApiError(framework::form(&err, body_limit(req))).into()),
+        )
+        .app_data(
+            QueryConfig::default()
+                .error_handler(|err, _req| ApiError(framework::query(&err)).into()),
+        )
+        .app_data(
+            PathConfig::default().error_handler(|err, _req| ApiError(framework::path(&err)).into()),
+        )
+        .app_data(PayloadConfig::new(limit))
+        .default_service(web::to(no_route))
+        .wrap(ContractMiddleware::new(limit))
+}
+
+/// The app's default service: no resource took the request. If a resource's pattern matches
+/// the path, its guards refused the method (`App::route` puts the method guard on the
+/// resource): `METHOD_NOT_ALLOWED`; else `NOT_FOUND`.
+async fn no_route(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    if req.resource_map().has_resource(req.match_info().as_str()) {
+        Err(attractos_errors::ApiError::method_not_allowed().into())
+    } else {
+        Err(attractos_errors::ApiError::not_found().into())
+    }
+}

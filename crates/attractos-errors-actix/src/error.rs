@@ -1,0 +1,157 @@
+//! The adapter's error type: the core [`attractos_errors::ApiError`] in a newtype, so that it
+//! can implement actix-web's [`ResponseError`] (the orphan rule forbids implementing a foreign
+//! trait for a foreign type).
+
+use std::error::Error as StdError;
+use std::fmt;
+use std::ops::Deref;
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::{HttpResponse, ResponseError};
+use attractos_errors::HeaderText;
+
+/// What handlers and extractors return on failure: a contract error that actix-web can send.
+///
+/// Any error that converts into the core [`attractos_errors::ApiError`] converts into this one,
+/// so `?` works on domain errors that implement `From<DomainError> for attractos_errors::ApiError`:
+///
+/// ```
+/// use actix_web::HttpResponse;
+/// use attractos_errors_actix::{ApiError, attractos_errors};
+///
+/// #[derive(Debug)]
+/// enum StoreError { UnknownSite, Offline(std::io::Error) }
+///
+/// impl From<StoreError> for attractos_errors::ApiError {
+///     fn from(err: StoreError) -> Self {
+///         match err {
+///             StoreError::UnknownSite => Self::site_not_found(),
+///             StoreError::Offline(io) => Self::internal(io),
+///         }
+///     }
+/// }
+///
+/// fn lookup(id: &str) -> Result<&'static str, StoreError> {
+///     if id == "site_demo" { Ok("demo.example") } else { Err(StoreError::UnknownSite) }
+/// }
+///
+/// async fn handler() -> Result<HttpResponse, ApiError> {
+///     Ok(HttpResponse::Ok().body(lookup("nope")?))
+/// }
+/// ```
+///
+/// Rendering ([`ResponseError`]): both methods are overridden (actix-web's defaults are a 500
+/// and a `text/plain` body of the `Display` text): the code's status, the core's contract
+/// headers in their order, the core's exact body bytes, and one call to
+/// [`attractos_errors::ApiError::log`]. actix-web renders a handler's or extractor's error while
+/// the handler's future is polled, inside the request span of
+/// [`contract_app`](crate::contract_app), so the log line carries the span's `request_id`.
+pub struct ApiError(pub attractos_errors::ApiError);
+
+impl ApiError {
+    /// The core error.
+    pub fn into_inner(self) -> attractos_errors::ApiError {
+        self.0
+    }
+}
+
+impl<E: Into<attractos_errors::ApiError>> From<E> for ApiError {
+    fn from(err: E) -> Self {
+        ApiError(err.into())
+    }
+}
+
+impl Deref for ApiError {
+    type Target = attractos_errors::ApiError;
+
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.0, f)
+    }
+}
+
+impl fmt::Debug for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.0, f)
+    }
+}
+
+impl StdError for ApiError {
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        self.0.source()
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        status(&self.0)
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        self.0.log();
+        render(&self.0)
+    }
+}
+
+/// The status of `err` in actix-web's `http` 0.2 type, converted through the number.
+pub(crate) fn status(err: &attractos_errors::ApiError) -> StatusCode {
+    // Every catalogue status is a valid code in both `http` versions.
+    StatusCode::from_u16(err.code().status().as_u16()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+}
+
+/// The response for `err`, without logging it: the status, the contract headers in the core's
+/// order, the exact body bytes.
+pub(crate) fn render(err: &attractos_errors::ApiError) -> HttpResponse {
+    let mut response = HttpResponse::with_body(status(err), err.to_bytes()).map_into_boxed_body();
+    let headers = response.headers_mut();
+    for (name, value) in err.headers() {
+        let value = match value {
+            HeaderText::Static(text) => HeaderValue::from_static(text),
+            HeaderText::Seconds(secs) => HeaderValue::from(secs),
+        };
+        headers.append(HeaderName::from_static(name), value);
+    }
+    response
+}
+
+/// A contract error already logged by the middleware, for the one path where actix-web hands
+/// the middleware no request to answer with: the inner service failed (`Err`) or panicked.
+/// The middleware returns it as its own `Err`; actix-web's dispatcher then sends
+/// [`ResponseError::error_response`], which renders the contract response with the request id
+/// and logs nothing (the middleware already did, inside the span).
+pub(crate) struct Answered {
+    pub(crate) error: attractos_errors::ApiError,
+    pub(crate) request_id: HeaderValue,
+}
+
+impl fmt::Display for Answered {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.error, f)
+    }
+}
+
+impl fmt::Debug for Answered {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.error, f)
+    }
+}
+
+impl ResponseError for Answered {
+    fn status_code(&self) -> StatusCode {
+        status(&self.error)
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let mut response = render(&self.error);
+        response
+            .headers_mut()
+            .insert(crate::middleware::X_REQUEST_ID, self.request_id.clone());
+        response
+    }
+}

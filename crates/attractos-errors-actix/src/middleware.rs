@@ -1,0 +1,209 @@
+//! The app-wide middleware of [`contract_app`](crate::contract_app): request ids, the request
+//! span, the early body-limit check, panic catching, and conversion of every non-contract
+//! error response.
+
+use std::any::Any;
+use std::future::{Ready, ready};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use actix_web::HttpResponse;
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
+use actix_web::http::header::{
+    ALLOW, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, RETRY_AFTER,
+};
+use attractos_errors::rules;
+use futures_util::FutureExt as _;
+use futures_util::future::LocalBoxFuture;
+use tracing::Instrument as _;
+use uuid::Uuid;
+
+use crate::error::{Answered, render};
+use crate::extract::content_length;
+use crate::framework::from_actix;
+
+/// `X-Request-Id`.
+pub(crate) const X_REQUEST_ID: HeaderName =
+    HeaderName::from_static(attractos_errors::header_names::X_REQUEST_ID);
+
+/// The [`Transform`] that [`contract_app`](crate::contract_app) wraps the whole app in.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ContractMiddleware {
+    limit: usize,
+}
+
+impl ContractMiddleware {
+    pub(crate) const fn new(limit: usize) -> Self {
+        ContractMiddleware { limit }
+    }
+}
+
+impl<S, B> Transform<S, ServiceRequest> for ContractMiddleware
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = actix_web::Error> + 'static,
+    B: MessageBody + 'static,
+{
+    type Response = ServiceResponse<EitherBody<B>>;
+    type Error = actix_web::Error;
+    type Transform = ContractService<S>;
+    type InitError = ();
+    type Future = Ready<Result<Self::Transform, Self::InitError>>;
+
+    fn new_transform(&self, service: S) -> Self::Future {
+        ready(Ok(ContractService {
+            service,
+            limit: self.limit,
+        }))
+    }
+}
+
+/// The service [`ContractMiddleware`] wraps the app's routing in.
+pub(crate) struct ContractService<S> {
+    service: S,
+    limit: usize,
+}
+
+impl<S, B> Service<ServiceRequest> for ContractService<S>
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = actix_web::Error> + 'static,
+    B: MessageBody + 'static,
+{
+    type Response = ServiceResponse<EitherBody<B>>;
+    type Error = actix_web::Error;
+    type Future = LocalBoxFuture<'static, Result<Self::Response, Self::Error>>;
+
+    forward_ready!(service);
+
+    fn call(&self, req: ServiceRequest) -> Self::Future {
+        let request_id = request_id(req.headers());
+        let span = tracing::error_span!(
+            "request",
+            request_id = %String::from_utf8_lossy(request_id.as_bytes()),
+            method = %req.method(),
+            path = %req.path(),
+        );
+        let limit = self.limit;
+
+        if content_length(req.headers()).is_some_and(|len| len > limit as u64) {
+            let response = span.in_scope(|| answer(&rules::payload_too_large(limit)));
+            let mut res = req.into_response(response).map_into_right_body();
+            res.headers_mut().insert(X_REQUEST_ID, request_id);
+            return Box::pin(ready(Ok(res)));
+        }
+
+        // Routing and the start of the handler run synchronously inside `call`: catch there too.
+        let called = span.in_scope(|| catch_unwind(AssertUnwindSafe(|| self.service.call(req))));
+        async move {
+            let outcome = match called {
+                Ok(future) => AssertUnwindSafe(future).catch_unwind().await,
+                Err(panic) => Err(panic),
+            };
+            match outcome {
+                Ok(Ok(res)) => Ok(into_contract(res, limit, request_id)),
+                Ok(Err(err)) => Err(answered(from_actix(&err, limit), request_id)),
+                Err(panic) => Err(answered(panicked(panic), request_id)),
+            }
+        }
+        .instrument(span)
+        .boxed_local()
+    }
+}
+
+/// The client's `X-Request-Id` (its first value) if it sent one, else a new UUID v4.
+fn request_id(headers: &HeaderMap) -> HeaderValue {
+    if let Some(id) = headers.get(X_REQUEST_ID) {
+        return id.clone();
+    }
+    let mut buffer = [0; uuid::fmt::Hyphenated::LENGTH];
+    let id = Uuid::new_v4().hyphenated().encode_lower(&mut buffer);
+    HeaderValue::from_str(id).expect("a hyphenated UUID is a valid header value")
+}
+
+/// The one log line and the response for a contract error the middleware itself produces.
+fn answer(err: &attractos_errors::ApiError) -> HttpResponse {
+    err.log();
+    render(err)
+}
+
+/// The middleware's `Err` for an inner failure or a panic, after its one log line.
+fn answered(error: attractos_errors::ApiError, request_id: HeaderValue) -> actix_web::Error {
+    error.log();
+    Answered { error, request_id }.into()
+}
+
+fn panicked(payload: Box<dyn Any + Send>) -> attractos_errors::ApiError {
+    // `&*payload`: the payload itself, not the box, is what the panic message is in.
+    rules::panic(&*payload)
+}
+
+/// `res` as it is if it is a success or already JSON, else the contract error for it (keeping
+/// `Allow`); either way with `X-Request-Id`.
+fn into_contract<B>(
+    res: ServiceResponse<B>,
+    limit: usize,
+    request_id: HeaderValue,
+) -> ServiceResponse<EitherBody<B>> {
+    let status = res.status();
+    let mut res = if status.as_u16() < 400 || is_json(res.headers()) {
+        res.map_into_left_body()
+    } else {
+        let error = match res.response().error() {
+            Some(err) => from_actix(err, limit),
+            None => rules::from_status(
+                status.as_u16(),
+                res.headers().get(RETRY_AFTER).map(HeaderValue::as_bytes),
+            ),
+        };
+        let mut response = answer(&error);
+        if let Some(allow) = res.headers().get(ALLOW) {
+            response.headers_mut().insert(ALLOW, compact_list(allow));
+        }
+        res.into_response(response).map_into_right_body()
+    };
+    res.headers_mut().insert(X_REQUEST_ID, request_id);
+    res
+}
+
+fn is_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(CONTENT_TYPE)
+        .is_some_and(|value| rules::is_json_content_type(value.as_bytes()))
+}
+
+/// A comma-separated header value without the spaces: actix-web writes `Allow: GET, HEAD`, axum
+/// `Allow: GET,HEAD`; both adapters send the latter.
+fn compact_list(value: &HeaderValue) -> HeaderValue {
+    let Ok(text) = value.to_str() else {
+        return value.clone();
+    };
+    let compact = text
+        .split(',')
+        .map(str::trim)
+        .filter(|item| !item.is_empty())
+        .collect::<Vec<_>>()
+        .join(",");
+    HeaderValue::from_str(&compact).unwrap_or_else(|_| value.clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn allow_lists_lose_their_spaces() {
+        let compact = |text: &'static str| compact_list(&HeaderValue::from_static(text));
+        assert_eq!(compact("GET, HEAD"), "GET,HEAD");
+        assert_eq!(compact("GET,HEAD, POST"), "GET,HEAD,POST");
+        assert_eq!(compact("GET"), "GET");
+    }
+
+    #[test]
+    fn a_client_request_id_is_kept_and_a_missing_one_is_a_uuid_v4() {
+        let mut headers = HeaderMap::new();
+        let generated = request_id(&headers);
+        let parsed = Uuid::parse_str(generated.to_str().expect("ASCII")).expect("a UUID");
+        assert_eq!(parsed.get_version_num(), 4, "generated ids are UUID v4");
+        headers.insert(X_REQUEST_ID, HeaderValue::from_static("abc-123"));
+        assert_eq!(request_id(&headers), "abc-123");
+    }
+}
