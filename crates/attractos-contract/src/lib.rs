@@ -1,0 +1,32 @@
+//! The AttractOS error contract as executable cases.
+//!
+//! [`case::fixed`] lists the contract's cases as data (a request template, the fixtures it
+//! needs, the expected code or success status); [`judge::judge`] decides whether any response
+//! keeps the contract (status, headers, exact body keys and types, `retry_after` on 429s only,
+//! nothing internal on 500s, `X-Request-Id`); [`run::run`] sends a [`run::Suite`] to a
+//! [`target::Target`]: a running service over HTTP, or an axum `Router` / actix-web `App`
+//! in-process, straight from a service's own tests. [`fuzz::cases`] adds seeded noise.
+//!
+//! ```
+//! use attractos_contract::{fixtures::Fixtures, run::{self, Suite}, target::AxumTarget};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() {
+//! // A bare axum app breaks the contract: plain-text 404s, no X-Request-Id.
+//! let target = AxumTarget::new("bare axum", axum::Router::new());
+//! let suite = Suite::new(Fixtures::reference()).only("not-found");
+//! let report = run::run(&target, &suite, |_| {}).await;
+//! assert_eq!(report.summary(), "0 passed, 1 failed");
+//! # }
+//! ```
+//!
+//! The `attractos-contract check` binary runs the suite against the embedded reference server
+//! (both frameworks) or, with `--url`, against any running service.
+
+pub mod case;
+pub mod fixtures;
+pub mod fuzz;
+pub mod judge;
+pub mod report;
+pub mod run;
+pub mod target;

@@ -1,0 +1,261 @@
+//! Running a suite against a target: build each case's request from the fixtures, send it,
+//! judge the answer, and collect the verdicts in a [`Report`].
+//!
+//! A case that does not expect `RATE_LIMITED` but gets it is sent again after the
+//! `retry_after` it was given (at most [`Suite::max_wait`]), as a well-behaved client would,
+//! so a service's rate limit does not fail unrelated cases.
+
+use std::time::Duration;
+
+use attractos_errors::{ErrorCode, rules};
+use serde::Serialize;
+
+use crate::case::{self, Case, Expect, Request};
+use crate::fixtures::Fixtures;
+use crate::fuzz;
+use crate::judge::{self, JudgeOptions, Response, Verdict};
+use crate::target::Target;
+
+/// The cases of a run and everything they need.
+#[derive(Debug, Clone)]
+pub struct Suite {
+    /// The cases, in the order they run.
+    pub cases: Vec<Case>,
+    /// Keys and site ids; cases needing an absent one are skipped.
+    pub fixtures: Fixtures,
+    /// The service's body limit, which sizes the over-limit body.
+    pub body_limit: usize,
+    /// Rules beyond the contract's own.
+    pub judge: JudgeOptions,
+    /// The longest `retry_after` the runner waits out before resending a case that was
+    /// unexpectedly rate limited; longer ones fail the case.
+    pub max_wait: Duration,
+}
+
+impl Suite {
+    /// The fixed cases ([`case::fixed`]) with `fixtures`, the default body limit, and a
+    /// 5-second limit on waiting out rate limits.
+    pub fn new(fixtures: Fixtures) -> Self {
+        Suite {
+            cases: case::fixed(),
+            fixtures,
+            body_limit: rules::DEFAULT_BODY_LIMIT,
+            judge: JudgeOptions::default(),
+            max_wait: Duration::from_secs(5),
+        }
+    }
+
+    /// Makes every burst case (the rate-limit one) send up to `burst` requests.
+    pub fn with_burst(mut self, burst: u32) -> Self {
+        for case in self.cases.iter_mut().filter(|c| c.request.attempts > 1) {
+            case.request.attempts = burst.max(2);
+        }
+        self
+    }
+
+    /// Adds `n` generated cases of `seed` ([`fuzz::cases`]) before the bursts, so a burst
+    /// cannot throttle them.
+    pub fn with_fuzz(mut self, n: usize, seed: u64) -> Self {
+        self.insert_before_bursts(fuzz::cases(seed, n));
+        self
+    }
+
+    /// Sets the service's body limit.
+    pub fn with_body_limit(mut self, bytes: usize) -> Self {
+        self.body_limit = bytes;
+        self
+    }
+
+    /// Forbids `text` anywhere in any response.
+    pub fn forbid(mut self, text: impl Into<String>) -> Self {
+        self.judge = self.judge.forbid(text);
+        self
+    }
+
+    /// Keeps only the cases whose name contains `filter`.
+    pub fn only(mut self, filter: &str) -> Self {
+        self.cases.retain(|c| c.name.contains(filter));
+        self
+    }
+
+    fn insert_before_bursts(&mut self, cases: Vec<Case>) {
+        let at = self
+            .cases
+            .iter()
+            .position(|c| c.request.attempts > 1)
+            .unwrap_or(self.cases.len());
+        self.cases.splice(at..at, cases);
+    }
+}
+
+/// One case's result.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Outcome {
+    /// The case's name.
+    pub case: String,
+    /// What was expected, e.g. `401 MISSING_KEY`.
+    pub expected: String,
+    /// What came back, e.g. `401 MISSING_KEY`; empty when skipped.
+    pub got: String,
+    /// The verdict and its reasons.
+    #[serde(flatten)]
+    pub verdict: Verdict,
+    /// The request line, e.g. `GET /api/v1/sites`.
+    pub request: String,
+    /// The full response, when there was one (not serialized).
+    #[serde(skip)]
+    pub response: Option<Response>,
+}
+
+/// All outcomes of one target.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Report {
+    /// The target's name.
+    pub target: String,
+    /// Cases that passed.
+    pub passed: usize,
+    /// Cases that failed.
+    pub failed: usize,
+    /// Cases not run for want of a fixture.
+    pub skipped: usize,
+    /// Every outcome, in run order.
+    pub outcomes: Vec<Outcome>,
+}
+
+impl Report {
+    /// A report of `outcomes`.
+    pub fn new(target: impl Into<String>, outcomes: Vec<Outcome>) -> Self {
+        let count = |f: fn(&Verdict) -> bool| outcomes.iter().filter(|o| f(&o.verdict)).count();
+        Report {
+            target: target.into(),
+            passed: count(Verdict::is_pass),
+            failed: count(Verdict::is_fail),
+            skipped: count(|v| matches!(v, Verdict::Skip { .. })),
+            outcomes,
+        }
+    }
+
+    /// Whether no case failed.
+    pub fn ok(&self) -> bool {
+        self.failed == 0
+    }
+
+    /// `N passed, M failed` (and `, K skipped` when some were).
+    pub fn summary(&self) -> String {
+        let mut line = format!("{} passed, {} failed", self.passed, self.failed);
+        if self.skipped > 0 {
+            line.push_str(&format!(", {} skipped", self.skipped));
+        }
+        line
+    }
+
+    /// The failed outcomes.
+    pub fn failures(&self) -> impl Iterator<Item = &Outcome> {
+        self.outcomes.iter().filter(|o| o.verdict.is_fail())
+    }
+}
+
+/// Runs every case of `suite` against `target`, one at a time, calling `observe` after each.
+pub async fn run<T: Target>(
+    target: &T,
+    suite: &Suite,
+    mut observe: impl FnMut(&Outcome),
+) -> Report {
+    let mut outcomes = Vec::with_capacity(suite.cases.len());
+    for case in &suite.cases {
+        let outcome = run_case(target, suite, case).await;
+        observe(&outcome);
+        outcomes.push(outcome);
+    }
+    Report::new(target.name(), outcomes)
+}
+
+/// Runs one case.
+pub async fn run_case<T: Target>(target: &T, suite: &Suite, case: &Case) -> Outcome {
+    let expected = case.expect.to_string();
+    let request_line = format!("{} {}", case.request.method, case.request.path);
+    let request = match case.request.build(&suite.fixtures, suite.body_limit) {
+        Ok(request) => request,
+        Err(err) => {
+            return Outcome {
+                case: case.name.clone(),
+                expected,
+                got: String::new(),
+                verdict: Verdict::Skip {
+                    reason: err.to_string(),
+                },
+                request: request_line,
+                response: None,
+            };
+        }
+    };
+    let request_line = format!("{} {}", request.method, request.target);
+    let (got, verdict, response) = match send(target, suite, case, &request).await {
+        Ok(response) => {
+            let verdict = judge::judge(&case.expect, &request, &response, &suite.judge);
+            (response.summary(), verdict, Some(response))
+        }
+        Err(reason) => (
+            "no response".to_owned(),
+            Verdict::Fail {
+                reasons: vec![reason],
+            },
+            None,
+        ),
+    };
+    Outcome {
+        case: case.name.clone(),
+        expected,
+        got,
+        verdict,
+        request: request_line,
+        response,
+    }
+}
+
+/// Sends the request (a burst when `attempts` > 1), waiting out unexpected rate limits.
+async fn send<T: Target>(
+    target: &T,
+    suite: &Suite,
+    case: &Case,
+    request: &Request,
+) -> Result<Response, String> {
+    let mut waits = 0;
+    loop {
+        let mut response = None;
+        for _ in 0..case.request.attempts.max(1) {
+            let answer = target.send(request).await.map_err(|err| err.to_string())?;
+            let settled = !(200..300).contains(&answer.status);
+            response = Some(answer);
+            if settled {
+                break;
+            }
+        }
+        let Some(response) = response else {
+            return Err("no attempt was made".to_owned());
+        };
+        let unexpected_limit = !matches!(
+            case.expect,
+            Expect::Error(ErrorCode::RateLimited) | Expect::Any
+        ) && response.code().as_deref()
+            == Some(ErrorCode::RateLimited.as_str());
+        if !unexpected_limit || waits == 2 {
+            return Ok(response);
+        }
+        let wait = retry_after(&response);
+        if wait > suite.max_wait {
+            return Ok(response);
+        }
+        waits += 1;
+        tokio::time::sleep(wait).await;
+    }
+}
+
+fn retry_after(response: &Response) -> Duration {
+    let seconds = response
+        .header("retry-after")
+        .and_then(|v| std::str::from_utf8(v).ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .unwrap_or(1);
+    Duration::from_secs(seconds.max(1))
+}

@@ -1,0 +1,84 @@
+//! [`AxumTarget`]: an axum [`Router`] in-process, through tower's `oneshot`.
+
+use axum::Router;
+use axum::body::Body;
+use http_body_util::BodyExt;
+use tower::ServiceExt;
+
+use crate::case::Request;
+use crate::judge::Response;
+use crate::target::{Target, TargetError};
+
+/// An axum app, called in-process: each request goes to a clone of the router, as
+/// `axum::serve` would send it, minus the socket.
+///
+/// ```
+/// use attractos_contract::target::{AxumTarget, Target};
+/// use attractos_contract::case::Request;
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let target = AxumTarget::new("plain axum", axum::Router::new());
+/// let request = Request { method: http::Method::GET, target: "/nope".into(),
+///                         headers: vec![], body: Default::default() };
+/// let response = target.send(&request).await.unwrap();
+/// assert_eq!(response.status, 404);
+/// # }
+/// ```
+#[derive(Debug, Clone)]
+pub struct AxumTarget {
+    name: String,
+    router: Router,
+}
+
+impl AxumTarget {
+    /// A target for `router` (with its state already provided).
+    pub fn new(name: impl Into<String>, router: Router) -> Self {
+        AxumTarget {
+            name: name.into(),
+            router,
+        }
+    }
+}
+
+impl Target for AxumTarget {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    async fn send(&self, request: &Request) -> Result<Response, TargetError> {
+        let mut builder = http::Request::builder()
+            .method(request.method.clone())
+            .uri(request.target.as_str());
+        for (name, value) in &request.headers {
+            builder = builder.header(name.clone(), value.clone());
+        }
+        if !request.body.is_empty() && request.header("content-length").is_none() {
+            builder = builder.header(http::header::CONTENT_LENGTH, request.body.len());
+        }
+        let http_request = builder
+            .body(Body::from(request.body.clone()))
+            .map_err(|err| TargetError(format!("invalid request: {err}")))?;
+        let response = self
+            .router
+            .clone()
+            .oneshot(http_request)
+            .await
+            .map_err(|err| TargetError(err.to_string()))?;
+        let (parts, body) = response.into_parts();
+        let body = body
+            .collect()
+            .await
+            .map_err(|err| TargetError(format!("reading the body: {err}")))?
+            .to_bytes();
+        Ok(Response {
+            status: parts.status.as_u16(),
+            headers: parts
+                .headers
+                .iter()
+                .map(|(name, value)| (name.as_str().to_owned(), value.as_bytes().to_vec()))
+                .collect(),
+            body,
+        })
+    }
+}

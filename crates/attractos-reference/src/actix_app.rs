@@ -1,0 +1,125 @@
+//! The API on actix-web: routing glue only. Every rule lives in [`crate::domain`]; the
+//! extractors and the contract middleware come from `attractos-errors-actix`.
+
+use std::future::{Ready, ready};
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{Payload, ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::http::StatusCode;
+use actix_web::web::{self, ServiceConfig};
+use actix_web::{App, FromRequest, HttpRequest, Responder};
+use attractos_errors_actix::{
+    ApiError, BearerKey, Contract, DateRange, Json, Query, SiteId, contract_app,
+};
+
+use crate::domain::{self, NewEvent, TimeseriesQuery};
+use crate::{AppState, routes};
+
+/// The whole API as an actix-web [`App`]: the contract app of `attractos-errors-actix` (404,
+/// 405, body limit, panics, `X-Request-Id`, request span) with [`configure`]'s routes.
+///
+/// ```
+/// use attractos_reference::{AppState, Options, actix_app};
+/// use actix_web::test;
+///
+/// # #[actix_web::main]
+/// # async fn main() {
+/// let app = test::init_service(actix_app::app(AppState::new(Options::default()))).await;
+/// let request = test::TestRequest::get()
+///     .uri("/api/v1/sites")
+///     .insert_header(("authorization", "Bearer ak_demo_free"))
+///     .to_request();
+/// let response = test::call_service(&app, request).await;
+/// assert_eq!(response.status(), 200);
+/// # }
+/// ```
+pub fn app(
+    state: AppState,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    let contract = Contract::default().with_body_limit(state.options().body_limit_bytes());
+    contract_app(contract).configure(configure(state))
+}
+
+/// The routes and the shared state, for `App::configure` on an app that already answers in
+/// the contract. Each path is one resource, so a wrong method is a 405 with `Allow`.
+pub fn configure(state: AppState) -> impl FnOnce(&mut ServiceConfig) {
+    move |config| {
+        config
+            .app_data(web::Data::new(state))
+            .service(web::resource(routes::SITES).route(web::get().to(sites)))
+            .service(
+                web::resource([routes::STATS, routes::STATS_NO_SITE]).route(web::get().to(stats)),
+            )
+            .service(
+                web::resource([routes::TIMESERIES, routes::TIMESERIES_NO_SITE])
+                    .route(web::get().to(timeseries)),
+            )
+            .service(web::resource(routes::EVENTS).route(web::post().to(events)));
+    }
+}
+
+/// The authenticated caller: the `Authorization` header's key, resolved and rate-limited by
+/// the domain. It comes first in every handler, so authentication precedes validation.
+struct Caller(domain::Caller);
+
+impl FromRequest for Caller {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        ready(authenticate(req, payload))
+    }
+}
+
+fn authenticate(req: &HttpRequest, payload: &mut Payload) -> Result<Caller, ApiError> {
+    let BearerKey(key) = BearerKey::from_request(req, payload).into_inner()?;
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .ok_or_else(|| ApiError::from(attractos_errors::ApiError::internal(MissingState)))?;
+    Ok(Caller(state.authenticate(&key)?))
+}
+
+/// The app was built without [`configure`]'s state.
+#[derive(Debug, thiserror::Error)]
+#[error("AppState is not registered on the actix-web app; use actix_app::configure")]
+struct MissingState;
+
+async fn sites(state: web::Data<AppState>, Caller(caller): Caller) -> impl Responder {
+    Json(state.sites(&caller))
+}
+
+async fn stats(
+    state: web::Data<AppState>,
+    Caller(caller): Caller,
+    SiteId(site): SiteId,
+    DateRange(range): DateRange,
+) -> Result<impl Responder, ApiError> {
+    Ok(Json(state.stats(&caller, &site, range)?))
+}
+
+async fn timeseries(
+    state: web::Data<AppState>,
+    Caller(caller): Caller,
+    SiteId(site): SiteId,
+    Query(query): Query<TimeseriesQuery>,
+    DateRange(range): DateRange,
+) -> Result<impl Responder, ApiError> {
+    Ok(Json(state.timeseries(&caller, &site, range, query)?))
+}
+
+async fn events(
+    state: web::Data<AppState>,
+    Caller(caller): Caller,
+    Json(event): Json<NewEvent>,
+) -> Result<impl Responder, ApiError> {
+    let receipt = state.record_event(&caller, event)?;
+    Ok((Json(receipt), StatusCode::ACCEPTED))
+}

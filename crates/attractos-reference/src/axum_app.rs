@@ -1,0 +1,93 @@
+//! The API on axum: routing glue only. Every rule lives in [`crate::domain`]; the extractors and
+//! the contract layers come from `attractos-errors-axum`.
+
+use attractos_errors_axum::{
+    ApiError, BearerKey, Contract, ContractExt, DateRange, Json, Query, SiteId,
+};
+use axum::Router;
+use axum::extract::{FromRequestParts, State};
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use axum::routing::{get, post};
+
+use crate::domain::{self, EventReceipt, NewEvent, SiteList, Stats, Timeseries, TimeseriesQuery};
+use crate::{AppState, routes};
+
+/// The whole API as an axum [`Router`], state provided and the contract applied (404, 405,
+/// body limit, panics, `X-Request-Id`, request span).
+///
+/// ```
+/// use attractos_reference::{AppState, Options, axum_app};
+/// use axum::{body::Body, http::Request};
+/// use tower::ServiceExt;
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let app = axum_app::router(AppState::new(Options::default()));
+/// let request = Request::get("/api/v1/sites")
+///     .header("authorization", "Bearer ak_demo_free")
+///     .body(Body::empty())
+///     .unwrap();
+/// let response = app.oneshot(request).await.unwrap();
+/// assert_eq!(response.status(), 200);
+/// # }
+/// ```
+pub fn router(state: AppState) -> Router {
+    let contract = Contract::default().with_body_limit(state.options().body_limit_bytes());
+    Router::new()
+        .route(routes::SITES, get(sites))
+        .route(routes::STATS, get(stats))
+        .route(routes::STATS_NO_SITE, get(stats))
+        .route(routes::TIMESERIES, get(timeseries))
+        .route(routes::TIMESERIES_NO_SITE, get(timeseries))
+        .route(routes::EVENTS, post(events))
+        .with_state(state)
+        .with_contract(contract)
+}
+
+/// The authenticated caller: the `Authorization` header's key, resolved and rate-limited by
+/// the domain. It comes first in every handler, so authentication precedes validation.
+struct Caller(domain::Caller);
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let BearerKey(key) = BearerKey::from_request_parts(parts, state).await?;
+        Ok(Caller(state.authenticate(&key)?))
+    }
+}
+
+async fn sites(State(state): State<AppState>, Caller(caller): Caller) -> Json<SiteList> {
+    Json(state.sites(&caller))
+}
+
+async fn stats(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    SiteId(site): SiteId,
+    DateRange(range): DateRange,
+) -> Result<Json<Stats>, ApiError> {
+    Ok(Json(state.stats(&caller, &site, range)?))
+}
+
+async fn timeseries(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    SiteId(site): SiteId,
+    Query(query): Query<TimeseriesQuery>,
+    DateRange(range): DateRange,
+) -> Result<Json<Timeseries>, ApiError> {
+    Ok(Json(state.timeseries(&caller, &site, range, query)?))
+}
+
+async fn events(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Json(event): Json<NewEvent>,
+) -> Result<(StatusCode, Json<EventReceipt>), ApiError> {
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(state.record_event(&caller, event)?),
+    ))
+}

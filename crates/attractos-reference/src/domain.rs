@@ -1,0 +1,514 @@
+//! The business rules, written once: both the axum and the actix-web apps call these
+//! functions, and every failure is an [`ApiError`] of the catalogue.
+//!
+//! ```
+//! use attractos_reference::{AppState, Options};
+//! use attractos_errors::{rules, ErrorCode};
+//!
+//! let state = AppState::new(Options::default());
+//! let caller = state.authenticate("ak_demo_free").unwrap();
+//! let range = rules::date_range(Some("start=2024-01-01&end=2024-01-07")).unwrap();
+//! let stats = state.stats(&caller, "site_demo", range).unwrap();
+//! assert_eq!(stats.days, 7);
+//!
+//! let err = state.stats(&caller, "site_pro", range).unwrap_err();
+//! assert_eq!(err.code(), ErrorCode::SiteNotFound);
+//! ```
+
+use std::fmt;
+use std::num::NonZeroU32;
+use std::sync::Arc;
+use std::time::Duration;
+
+use attractos_errors::rules::{self, DateRange};
+use attractos_errors::{ApiError, RetryAfter};
+use governor::clock::{Clock, DefaultClock};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use serde::{Deserialize, Deserializer, Serialize};
+use time::{Date, Month, OffsetDateTime, Time, UtcOffset};
+
+use crate::store::{KeyLookup, Plan, Site, Store, User};
+
+/// The longest range, in days, that stats and daily timeseries cover.
+pub const MAX_DAILY_RANGE_DAYS: i64 = 366;
+
+/// The longest range, in days, that an hourly timeseries covers.
+pub const MAX_HOURLY_RANGE_DAYS: i64 = 31;
+
+/// The longest event name accepted, in characters.
+pub const MAX_EVENT_NAME_CHARS: usize = 64;
+
+/// The longest event URL accepted, in bytes.
+pub const MAX_EVENT_URL_LEN: usize = 2048;
+
+/// Where "now" comes from: the system clock unless a test sets one.
+pub type NowFn = Arc<dyn Fn() -> OffsetDateTime + Send + Sync>;
+
+/// How a server is set up: the per-key rate limit, the request body limit, the clock.
+#[derive(Clone)]
+pub struct Options {
+    rate_limit: NonZeroU32,
+    body_limit: usize,
+    now: NowFn,
+}
+
+impl Options {
+    /// The default per-key rate limit: 20 requests per second.
+    pub const DEFAULT_RATE_LIMIT: NonZeroU32 = NonZeroU32::new(20).expect("20 is not zero");
+
+    /// Requests per second each API key may make (a burst of that many, refilled evenly).
+    pub fn rate_limit(mut self, per_second: NonZeroU32) -> Self {
+        self.rate_limit = per_second;
+        self
+    }
+
+    /// The request body limit in bytes (default [`rules::DEFAULT_BODY_LIMIT`], 64 KiB).
+    pub fn body_limit(mut self, bytes: usize) -> Self {
+        self.body_limit = bytes;
+        self
+    }
+
+    /// The clock the monthly quota reads (default: the system clock, UTC).
+    pub fn clock(mut self, now: impl Fn() -> OffsetDateTime + Send + Sync + 'static) -> Self {
+        self.now = Arc::new(now);
+        self
+    }
+
+    /// The configured per-key rate limit.
+    pub fn rate_limit_per_second(&self) -> NonZeroU32 {
+        self.rate_limit
+    }
+
+    /// The configured body limit in bytes.
+    pub fn body_limit_bytes(&self) -> usize {
+        self.body_limit
+    }
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            rate_limit: Self::DEFAULT_RATE_LIMIT,
+            body_limit: rules::DEFAULT_BODY_LIMIT,
+            now: Arc::new(OffsetDateTime::now_utc),
+        }
+    }
+}
+
+impl fmt::Debug for Options {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Options")
+            .field("rate_limit", &self.rate_limit)
+            .field("body_limit", &self.body_limit)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Everything a request handler needs, cheap to clone: the store, the per-key rate limiter,
+/// the options.
+#[derive(Clone)]
+pub struct AppState(Arc<Inner>);
+
+struct Inner {
+    store: Store,
+    limiter: DefaultKeyedRateLimiter<String>,
+    options: Options,
+}
+
+impl fmt::Debug for AppState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AppState")
+            .field("store", &self.0.store)
+            .field("options", &self.0.options)
+            .finish_non_exhaustive()
+    }
+}
+
+/// An authenticated caller: the key it used and its user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Caller {
+    /// The API key, the rate limiter's key.
+    pub key: String,
+    /// The key's user.
+    pub user: User,
+}
+
+/// `GET /api/v1/sites`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SiteList {
+    /// The caller's sites, sorted by id.
+    pub sites: Vec<Site>,
+}
+
+/// `GET /api/v1/sites/{siteId}/stats`: totals over the range.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Stats {
+    /// The site.
+    pub site_id: String,
+    /// First day, `YYYY-MM-DD`.
+    pub start: String,
+    /// Last day, `YYYY-MM-DD`, inclusive.
+    pub end: String,
+    /// Days in the range.
+    pub days: i64,
+    /// Visits in the range.
+    pub visits: u64,
+    /// Page views in the range.
+    pub pageviews: u64,
+}
+
+/// The `granularity` query parameter of the timeseries endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Granularity {
+    /// One point per day (every plan).
+    #[default]
+    Daily,
+    /// One point per hour (Pro plan).
+    Hourly,
+}
+
+impl Granularity {
+    /// The wire name.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Granularity::Daily => "daily",
+            Granularity::Hourly => "hourly",
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Granularity {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let raw = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        match &*raw {
+            "daily" => Ok(Granularity::Daily),
+            "hourly" => Ok(Granularity::Hourly),
+            other => {
+                let shown: String = other
+                    .chars()
+                    .take(32)
+                    .map(|c| if c.is_control() { '\u{FFFD}' } else { c })
+                    .collect();
+                let more = if other.chars().count() > 32 {
+                    "…"
+                } else {
+                    ""
+                };
+                Err(serde::de::Error::custom(format_args!(
+                    "granularity: '{shown}{more}' is not supported; use daily or hourly"
+                )))
+            }
+        }
+    }
+}
+
+/// The query of the timeseries endpoint besides `start` and `end`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+pub struct TimeseriesQuery {
+    /// `daily` (default) or `hourly`.
+    #[serde(default)]
+    pub granularity: Granularity,
+}
+
+/// One point of a timeseries.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Point {
+    /// `YYYY-MM-DD` for daily points, `YYYY-MM-DDTHH:00:00Z` for hourly ones.
+    pub time: String,
+    /// Visits in the interval.
+    pub visits: u64,
+    /// Page views in the interval.
+    pub pageviews: u64,
+}
+
+/// `GET /api/v1/sites/{siteId}/timeseries`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Timeseries {
+    /// The site.
+    pub site_id: String,
+    /// The points' interval.
+    pub granularity: Granularity,
+    /// First day, `YYYY-MM-DD`.
+    pub start: String,
+    /// Last day, `YYYY-MM-DD`, inclusive.
+    pub end: String,
+    /// One point per interval, in time order.
+    pub points: Vec<Point>,
+}
+
+/// The body of `POST /api/v1/events`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct NewEvent {
+    /// The site the event happened on.
+    pub site_id: String,
+    /// The event name, e.g. `pageview`.
+    pub name: String,
+    /// The page URL.
+    pub url: String,
+}
+
+/// The answer to a recorded event (`202 Accepted`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EventReceipt {
+    /// Always true.
+    pub accepted: bool,
+    /// The site the event was recorded against.
+    pub site_id: String,
+    /// The billing month, `YYYY-MM`.
+    pub month: String,
+    /// Events recorded this month, this one included.
+    pub used: u64,
+    /// The monthly quota.
+    pub quota: u64,
+}
+
+impl AppState {
+    /// A state with the built-in fixtures and `options`.
+    pub fn new(options: Options) -> Self {
+        let limiter = RateLimiter::keyed(Quota::per_second(options.rate_limit));
+        AppState(Arc::new(Inner {
+            store: Store::with_fixtures(),
+            limiter,
+            options,
+        }))
+    }
+
+    /// The options this state was built with.
+    pub fn options(&self) -> &Options {
+        &self.0.options
+    }
+
+    /// The store.
+    pub fn store(&self) -> &Store {
+        &self.0.store
+    }
+
+    /// Resolves an API key (already taken from a well-formed `Authorization: Bearer` header)
+    /// to its caller, and counts the request against the key's rate limit.
+    ///
+    /// Unknown or revoked -> `INVALID_KEY`; user deleted -> `USER_NOT_FOUND`; over the
+    /// limit -> `RATE_LIMITED` with the whole seconds until the next request is allowed.
+    pub fn authenticate(&self, key: &str) -> Result<Caller, ApiError> {
+        let user = match self.0.store.lookup_key(key) {
+            KeyLookup::Active(user) => user,
+            KeyLookup::Unknown | KeyLookup::Revoked => return Err(ApiError::invalid_key()),
+            KeyLookup::UserDeleted => return Err(ApiError::user_not_found()),
+        };
+        // Only live keys get a limiter cell, so unknown keys cannot grow its map.
+        let key = key.to_owned();
+        if let Err(not_until) = self.0.limiter.check_key(&key) {
+            let wait = not_until.wait_time_from(DefaultClock::default().now());
+            return Err(ApiError::rate_limited(RetryAfter::from_duration(wait)));
+        }
+        Ok(Caller { key, user })
+    }
+
+    /// `GET /api/v1/sites`: the caller's sites.
+    pub fn sites(&self, caller: &Caller) -> SiteList {
+        SiteList {
+            sites: self.0.store.sites_of(&caller.user),
+        }
+    }
+
+    /// Checks that the caller owns `site_id`: unknown and foreign sites both answer
+    /// `SITE_NOT_FOUND`, identically, so ids cannot be probed.
+    fn owned_site(&self, caller: &Caller, site_id: &str) -> Result<(), ApiError> {
+        if self.0.store.owns(&caller.user, site_id) {
+            Ok(())
+        } else {
+            Err(ApiError::site_not_found())
+        }
+    }
+
+    /// `GET /api/v1/sites/{siteId}/stats`: totals over the range.
+    pub fn stats(
+        &self,
+        caller: &Caller,
+        site_id: &str,
+        range: DateRange,
+    ) -> Result<Stats, ApiError> {
+        self.owned_site(caller, site_id)?;
+        check_span(range, MAX_DAILY_RANGE_DAYS, "stats")?;
+        let data = self.0.store.site_data(site_id)?;
+        let (visits, pageviews) = days(range).fold((0, 0), |(v, p), day| {
+            let (dv, dp) = day_totals(&data.id, day);
+            (v + dv, p + dp)
+        });
+        Ok(Stats {
+            site_id: data.id,
+            start: range.start.to_string(),
+            end: range.end.to_string(),
+            days: range.days(),
+            visits,
+            pageviews,
+        })
+    }
+
+    /// `GET /api/v1/sites/{siteId}/timeseries`: one point per day, or per hour on the Pro plan.
+    pub fn timeseries(
+        &self,
+        caller: &Caller,
+        site_id: &str,
+        range: DateRange,
+        query: TimeseriesQuery,
+    ) -> Result<Timeseries, ApiError> {
+        self.owned_site(caller, site_id)?;
+        let granularity = query.granularity;
+        if granularity == Granularity::Hourly && caller.user.plan != Plan::Pro {
+            return Err(ApiError::plan_required().with_message(
+                "Hourly granularity requires the Pro plan; use granularity=daily or upgrade to Pro.",
+            ));
+        }
+        let (limit, what) = match granularity {
+            Granularity::Daily => (MAX_DAILY_RANGE_DAYS, "daily timeseries"),
+            Granularity::Hourly => (MAX_HOURLY_RANGE_DAYS, "hourly timeseries"),
+        };
+        check_span(range, limit, what)?;
+        let data = self.0.store.site_data(site_id)?;
+        let points = match granularity {
+            Granularity::Daily => days(range)
+                .map(|day| {
+                    let (visits, pageviews) = day_totals(&data.id, day);
+                    Point {
+                        time: day.to_string(),
+                        visits,
+                        pageviews,
+                    }
+                })
+                .collect(),
+            Granularity::Hourly => days(range)
+                .flat_map(|day| (0..24u8).map(move |hour| (day, hour)))
+                .map(|(day, hour)| {
+                    let (visits, pageviews) = hour_counts(&data.id, day, hour);
+                    Point {
+                        time: format!("{day}T{hour:02}:00:00Z"),
+                        visits,
+                        pageviews,
+                    }
+                })
+                .collect(),
+        };
+        Ok(Timeseries {
+            site_id: data.id,
+            granularity,
+            start: range.start.to_string(),
+            end: range.end.to_string(),
+            points,
+        })
+    }
+
+    /// `POST /api/v1/events`: records one event against the caller's monthly quota.
+    pub fn record_event(&self, caller: &Caller, event: NewEvent) -> Result<EventReceipt, ApiError> {
+        let site_id = rules::site_id(Some(&event.site_id))
+            .map_err(|err| err.with_message("The event's site_id is required but was empty."))?;
+        let name_chars = event.name.chars().count();
+        if name_chars == 0 || name_chars > MAX_EVENT_NAME_CHARS {
+            return Err(ApiError::invalid_json().with_message(format!(
+                "The event's name must be 1 to {MAX_EVENT_NAME_CHARS} characters long."
+            )));
+        }
+        if event.url.is_empty() || event.url.len() > MAX_EVENT_URL_LEN {
+            return Err(ApiError::invalid_json().with_message(format!(
+                "The event's url must be 1 to {MAX_EVENT_URL_LEN} bytes long."
+            )));
+        }
+        self.owned_site(caller, site_id)?;
+        let data = self.0.store.site_data(site_id)?;
+        let now = (self.0.options.now)().to_offset(UtcOffset::UTC);
+        let month = (now.year(), u8::from(now.month()));
+        let quota = caller.user.plan.monthly_event_quota();
+        let used = self
+            .0
+            .store
+            .try_count_event(&caller.user, month, quota)
+            .ok_or_else(|| {
+                ApiError::limit_exceeded(RetryAfter::from_duration(until_next_month(now)))
+            })?;
+        Ok(EventReceipt {
+            accepted: true,
+            site_id: data.id,
+            month: format!("{:04}-{:02}", month.0, month.1),
+            used,
+            quota,
+        })
+    }
+}
+
+/// The time from `now` until 00:00 UTC on the 1st of the next month, when monthly quotas
+/// reset. Past the last representable month it saturates at `u32::MAX` seconds.
+///
+/// ```
+/// use attractos_reference::domain::until_next_month;
+/// use time::macros::datetime;
+///
+/// let wait = until_next_month(datetime!(2024-02-29 23:00 UTC));
+/// assert_eq!(wait.as_secs(), 3600);
+/// ```
+pub fn until_next_month(now: OffsetDateTime) -> Duration {
+    let now = now.to_offset(UtcOffset::UTC);
+    let (year, month) = match now.month() {
+        Month::December => (now.year() + 1, Month::January),
+        other => (now.year(), other.next()),
+    };
+    let Ok(first) = Date::from_calendar_date(year, month, 1) else {
+        return Duration::from_secs(u64::from(u32::MAX));
+    };
+    let reset = first.with_time(Time::MIDNIGHT).assume_utc();
+    (reset - now).try_into().unwrap_or(Duration::ZERO)
+}
+
+fn check_span(range: DateRange, max_days: i64, what: &str) -> Result<(), ApiError> {
+    if range.days() > max_days {
+        return Err(ApiError::invalid_date_range().with_message(format!(
+            "The range spans {} days; {what} cover at most {max_days} days.",
+            range.days()
+        )));
+    }
+    Ok(())
+}
+
+fn days(range: DateRange) -> impl Iterator<Item = Date> {
+    std::iter::successors(Some(range.start), move |day| {
+        day.next_day().filter(|next| *next <= range.end)
+    })
+}
+
+/// Typical visits per hour of the day (UTC), shaping the deterministic numbers.
+const HOURLY_CURVE: [u64; 24] = [
+    4, 3, 2, 2, 2, 3, 6, 10, 16, 20, 22, 23, 24, 24, 23, 22, 21, 20, 19, 17, 14, 11, 8, 6,
+];
+
+/// Visits and page views of one hour: deterministic, derived from site, day and hour.
+fn hour_counts(site_id: &str, day: Date, hour: u8) -> (u64, u64) {
+    let seed = mix(fnv1a(site_id.as_bytes(), day, hour));
+    let visits = HOURLY_CURVE[usize::from(hour)] * (1 + seed % 4) + (seed >> 8) % 7;
+    let pageviews = visits + visits * ((seed >> 16) % 3) + (seed >> 24) % 5;
+    (visits, pageviews)
+}
+
+/// A day's totals: the sum of its hours, so hourly and daily series agree.
+fn day_totals(site_id: &str, day: Date) -> (u64, u64) {
+    (0..24u8).fold((0, 0), |(v, p), hour| {
+        let (hv, hp) = hour_counts(site_id, day, hour);
+        (v + hv, p + hp)
+    })
+}
+
+/// FNV-1a over the site id, the day's Julian number and the hour: stable across builds.
+fn fnv1a(site: &[u8], day: Date, hour: u8) -> u64 {
+    let mut hash = 0xcbf2_9ce4_8422_2325_u64;
+    let julian = day.to_julian_day().to_le_bytes();
+    for byte in site.iter().chain(&[0xff]).chain(&julian).chain(&[hour]) {
+        hash ^= u64::from(*byte);
+        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    hash
+}
+
+/// The splitmix64 finalizer, spreading FNV's low-entropy bits.
+fn mix(mut z: u64) -> u64 {
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}

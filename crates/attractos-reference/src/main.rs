@@ -1,0 +1,87 @@
+//! `attractos-reference`: serves the reference API until Ctrl-C.
+
+use std::io::IsTerminal;
+use std::net::SocketAddr;
+use std::num::NonZeroU32;
+use std::process::ExitCode;
+
+use attractos_reference::{Framework, Options, bind};
+use clap::{Parser, ValueEnum};
+use tracing_subscriber::EnvFilter;
+
+/// The AttractOS reference server: a small analytics API whose every error follows the
+/// AttractOS error contract. Built-in keys: ak_demo_free, ak_demo_pro, ak_demo_revoked,
+/// ak_demo_orphan, ak_demo_quota (see the crate README). Logs go to stderr; set RUST_LOG
+/// (default: info).
+#[derive(Debug, Parser)]
+#[command(version)]
+struct Cli {
+    /// The web framework serving the API.
+    #[arg(long, value_enum, default_value_t = FrameworkArg::Axum)]
+    framework: FrameworkArg,
+    /// The address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    addr: SocketAddr,
+    /// Requests per second each API key may make; more answer RATE_LIMITED.
+    #[arg(long, default_value_t = Options::DEFAULT_RATE_LIMIT)]
+    rate_limit: NonZeroU32,
+    /// The largest request body in bytes; larger ones answer PAYLOAD_TOO_LARGE.
+    #[arg(long, default_value_t = attractos_errors::rules::DEFAULT_BODY_LIMIT)]
+    body_limit: usize,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum FrameworkArg {
+    /// axum 0.8.
+    Axum,
+    /// actix-web 4.
+    Actix,
+}
+
+impl From<FrameworkArg> for Framework {
+    fn from(arg: FrameworkArg) -> Self {
+        match arg {
+            FrameworkArg::Axum => Framework::Axum,
+            FrameworkArg::Actix => Framework::Actix,
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .init();
+    match run(&cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            tracing::error!("{err}");
+            eprintln!("attractos-reference: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: &Cli) -> std::io::Result<()> {
+    let framework = Framework::from(cli.framework);
+    let options = Options::default()
+        .rate_limit(cli.rate_limit)
+        .body_limit(cli.body_limit);
+    let server = bind(framework, cli.addr, options)?;
+    tracing::info!(
+        framework = %framework,
+        url = %server.url(),
+        rate_limit = cli.rate_limit.get(),
+        "serving the AttractOS reference API; Ctrl-C stops"
+    );
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?
+        .block_on(tokio::signal::ctrl_c())?;
+    tracing::info!("Ctrl-C received; stopping");
+    server.stop()
+}
