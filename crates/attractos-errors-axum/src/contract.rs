@@ -80,7 +80,8 @@ mod sealed {
 pub trait ContractExt: sealed::Sealed + Sized {
     /// Applies the contract to every route and fallback the router has **now**: call it last,
     /// after every `route`, `nest` and `merge` (like axum's own `layer`, it does not reach
-    /// routes added later), and do not set your own `fallback` after it.
+    /// routes added later). It sets the router's fallback, replacing any set before, so do not
+    /// set your own fallback either before or after it.
     ///
     /// - Unknown path: `NOT_FOUND` (the router's fallback).
     /// - Known path, wrong method: `METHOD_NOT_ALLOWED`, keeping axum's `Allow` header.

@@ -43,9 +43,13 @@
 //! - **Logged in `IntoResponse`, inside the request span.** The error is logged where it
 //!   becomes a response, while the handler's future is polled inside the `request` span that
 //!   carries `request_id`. Passing the error to a layer through response extensions instead
-//!   would allocate on every error path (a boxed, cloned error in the extension map) and move
-//!   the internal cause out of the handler's future into the response, where any later layer
-//!   could leak it; here the cause is logged and dropped on the spot.
+//!   would add an allocation to every error path (the error boxed into the extension map) and
+//!   move the internal cause out of the handler's future into the response, where any later
+//!   layer could read or leak it; here the cause never leaves the handler's future: it is
+//!   logged and dropped on the spot.
+//! - **The span is at `ERROR` level**, so it is enabled whenever the `SERVER_ERROR` line it
+//!   annotates is: under a `warn` filter an `INFO` span would vanish, and the request id with it.
+//!   4xx errors are logged at `DEBUG`, 500s at `ERROR` with their whole cause chain.
 //! - **Rendering** is the core's: status from the code, the core's contract headers in their
 //!   order (`Content-Type`, `Cache-Control`, `X-Content-Type-Options`, `WWW-Authenticate` on
 //!   401, `Retry-After` on 429, `Link` once [`attractos_errors::set_docs_base_url`] is set), and
