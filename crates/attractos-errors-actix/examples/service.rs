@@ -185,7 +185,8 @@ async fn track(
 }
 
 /// The routes, on the app [`contract_app`] returns. One `web::resource` per path, so a wrong
-/// method gets `METHOD_NOT_ALLOWED` with an `Allow` header.
+/// method gets `METHOD_NOT_ALLOWED` with an `Allow` header; `{siteId:[^/]*}` also matches an
+/// empty segment, so `/api/v1/sites//stats` is `MISSING_SITE_ID` rather than `NOT_FOUND`.
 fn routes(config: &mut web::ServiceConfig) {
     config
         .service(
@@ -194,11 +195,11 @@ fn routes(config: &mut web::ServiceConfig) {
                 .route(web::head().to(list_sites)),
         )
         .service(
-            web::resource("/api/v1/sites/{siteId}/stats")
+            web::resource("/api/v1/sites/{siteId:[^/]*}/stats")
                 .route(web::get().to(stats))
                 .route(web::head().to(stats)),
         )
-        .service(web::resource("/api/v1/sites/{siteId}/events").route(web::post().to(track)));
+        .service(web::resource("/api/v1/sites/{siteId:[^/]*}/events").route(web::post().to(track)));
 }
 
 #[actix_web::main]

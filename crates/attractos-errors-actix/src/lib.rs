@@ -22,7 +22,7 @@
 //! # #[actix_web::main]
 //! # async fn main() {
 //! let app = contract_app(Contract::default())
-//!     .service(web::resource("/api/v1/sites/{siteId}/stats").route(web::get().to(stats)));
+//!     .service(web::resource("/api/v1/sites/{siteId:[^/]*}/stats").route(web::get().to(stats)));
 //! let app = test::init_service(app).await;
 //! let request = test::TestRequest::get().uri("/api/v1/sites/site_demo/stats").to_request();
 //! let response = test::call_service(&app, request).await;

@@ -222,6 +222,12 @@ where
     }
 }
 
+/// Sends one request to a fresh test service with the default contract.
+pub async fn send_one(request: impl IntoRequest) -> Sent {
+    let app = actix_web::test::init_service(app()).await;
+    send(&app, request).await
+}
+
 /// A domain error of the test service, converted with `From`.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -351,7 +357,7 @@ where
 /// Every route the tests use, the same as the axum adapter's tests.
 pub fn routes(config: &mut web::ServiceConfig) {
     config
-        .service(get("/api/v1/sites/{siteId}/stats", stats))
+        .service(get("/api/v1/sites/{siteId:[^/]*}/stats", stats))
         .service(get("/api/v1/no-site", site_without_param))
         .service(get("/api/v1/timeseries", timeseries))
         .service(web::resource("/api/v1/events").route(web::post().to(events)))

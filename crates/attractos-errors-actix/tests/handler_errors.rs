@@ -1,0 +1,83 @@
+//! Handlers return `Result<_, ApiError>`: `?` converts domain errors, and actix-web renders the
+//! newtype with the contract (its `ResponseError` defaults, a 500 with the `Display` text, are
+//! both overridden).
+
+mod common;
+
+use std::error::Error as _;
+
+use actix_web::{ResponseError, body::to_bytes};
+use attractos_errors::{ApiError as CoreError, ErrorCode, RetryAfter};
+use attractos_errors_actix::ApiError;
+use common::{StoreError, authorized_get, send_one};
+
+#[actix_web::test]
+async fn question_mark_converts_domain_errors() {
+    let sent = send_one(authorized_get(
+        "/api/v1/sites/site_unknown/stats?start=2024-01-01&end=2024-01-02",
+    ))
+    .await;
+    sent.assert_error(ErrorCode::SiteNotFound);
+    let sent = send_one(authorized_get(
+        "/api/v1/sites/site_offline/stats?start=2024-01-01&end=2024-01-02",
+    ))
+    .await;
+    sent.assert_error(ErrorCode::ServerError);
+    assert!(!sent.to_string().contains("hunter2"), "{sent}");
+}
+
+#[actix_web::test]
+async fn status_code_and_error_response_are_the_contracts() {
+    for code in ErrorCode::ALL {
+        let err = ApiError(attractos_errors::docs::example(*code));
+        assert_eq!(err.status_code().as_u16(), code.status().as_u16(), "{code}");
+        let response = err.error_response();
+        assert_eq!(response.status().as_u16(), code.status().as_u16(), "{code}");
+        let body = to_bytes(response.into_body()).await.expect("a body");
+        assert_eq!(body, err.to_bytes(), "{code}");
+    }
+}
+
+#[actix_web::test]
+async fn headers_are_the_cores_contract_headers() {
+    let err = ApiError(CoreError::rate_limited(RetryAfter::from_secs(12)));
+    let response = err.error_response();
+    let names: Vec<&str> = response
+        .headers()
+        .keys()
+        .map(|name| name.as_str())
+        .collect();
+    for (name, value) in err.headers() {
+        assert!(names.contains(&name), "{name} missing");
+        assert_eq!(
+            response
+                .headers()
+                .get(name)
+                .expect("present")
+                .to_str()
+                .expect("ASCII"),
+            value.to_string()
+        );
+    }
+    assert_eq!(
+        response.headers().get("retry-after").expect("present"),
+        "12"
+    );
+}
+
+#[test]
+fn the_newtype_delegates_to_the_core_error() {
+    let domain = StoreError::Unavailable(std::io::Error::other("socket closed"));
+    let err: ApiError = domain.into();
+    assert_eq!(err.code(), ErrorCode::ServerError);
+    assert_eq!(err.to_string(), err.0.to_string());
+    assert_eq!(format!("{err:?}"), format!("{:?}", err.0));
+    let source = err.source().expect("the cause is the source");
+    assert_eq!(source.to_string(), "store unavailable");
+    assert_eq!(err.into_inner().code(), ErrorCode::ServerError);
+
+    let specific: ApiError = CoreError::invalid_json()
+        .with_message("trailing comma")
+        .into();
+    assert_eq!(specific.message(), "trailing comma");
+}

@@ -1,0 +1,138 @@
+//! Each error response has exactly one log line, inside the `request` span, so it names the
+//! request id; a `SERVER_ERROR`'s line carries the whole cause chain, which the body never does.
+
+mod common;
+
+use std::io;
+use std::sync::{Arc, Mutex};
+
+use actix_web::test;
+use common::{Sent, get_request, request, send};
+use tracing_subscriber::fmt::MakeWriter;
+
+/// A log sink the test can read back.
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Captured {
+    fn lines(&self) -> Vec<String> {
+        let bytes = self.0.lock().expect("the log lock").clone();
+        String::from_utf8(bytes)
+            .expect("UTF-8 logs")
+            .lines()
+            .map(str::to_owned)
+            .collect()
+    }
+}
+
+impl io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0.lock().expect("the log lock").extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> MakeWriter<'a> for Captured {
+    type Writer = Captured;
+
+    fn make_writer(&'a self) -> Self::Writer {
+        self.clone()
+    }
+}
+
+/// Sends `req` to the test service with a subscriber capturing everything at `DEBUG`.
+async fn logged(req: actix_web::test::TestRequest) -> (Sent, Vec<String>) {
+    let captured = Captured::default();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::DEBUG)
+        .with_ansi(false)
+        .with_writer(captured.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let app = test::init_service(common::app()).await;
+    let sent = send(&app, req).await;
+    (sent, captured.lines())
+}
+
+fn error_lines(lines: &[String]) -> Vec<&String> {
+    lines.iter().filter(|line| line.contains("ERROR")).collect()
+}
+
+#[actix_web::test]
+async fn a_server_error_logs_the_request_id_and_the_cause_chain_but_sends_neither_cause() {
+    let (sent, lines) = logged(get_request("/internal")).await;
+    let errors = error_lines(&lines);
+    assert_eq!(errors.len(), 1, "one error line: {lines:#?}");
+    let line = errors[0];
+    assert!(line.contains("request_id=test-request-id"), "{line}");
+    assert!(
+        line.contains("loading the report failed: disk quota exceeded: secret-path=/var/private"),
+        "the whole chain: {line}"
+    );
+    assert!(line.contains("SERVER_ERROR"), "{line}");
+    let response = sent.to_string();
+    assert!(!response.contains("report failed"), "{response}");
+    assert!(!response.contains("secret-path"), "{response}");
+}
+
+#[actix_web::test]
+async fn a_panic_logs_its_message_once_inside_the_span() {
+    let (sent, lines) = logged(get_request("/panic")).await;
+    assert_eq!(sent.status, 500);
+    let errors = error_lines(&lines);
+    assert_eq!(errors.len(), 1, "one error line: {lines:#?}");
+    assert!(
+        errors[0].contains("handler panicked: the handler fell over"),
+        "{}",
+        errors[0]
+    );
+    assert!(
+        errors[0].contains("request_id=test-request-id"),
+        "{}",
+        errors[0]
+    );
+}
+
+#[actix_web::test]
+async fn a_client_error_is_one_debug_line_with_the_request_id() {
+    for req in [
+        get_request("/api/v1/timeseries?limit=x"),
+        get_request("/nowhere"),
+        request("GET", "/api/v1/events"),
+    ] {
+        let (sent, lines) = logged(req).await;
+        let rejected: Vec<&String> = lines
+            .iter()
+            .filter(|line| line.contains("request rejected"))
+            .collect();
+        assert_eq!(rejected.len(), 1, "one line for {sent}: {lines:#?}");
+        assert!(rejected[0].contains("DEBUG"), "{}", rejected[0]);
+        assert!(
+            rejected[0].contains("request_id=test-request-id"),
+            "{}",
+            rejected[0]
+        );
+        assert!(
+            rejected[0].contains(sent.code().as_str()),
+            "{}",
+            rejected[0]
+        );
+        assert!(error_lines(&lines).is_empty(), "{lines:#?}");
+    }
+}
+
+#[actix_web::test]
+async fn a_success_logs_no_error() {
+    let (sent, lines) = logged(get_request("/api/v1/timeseries?granularity=day")).await;
+    assert_eq!(sent.status, 200);
+    assert!(
+        lines
+            .iter()
+            .all(|line| !line.contains("request rejected") && !line.contains("ERROR")),
+        "{lines:#?}"
+    );
+}
