@@ -1,65 +1,73 @@
-//! `cargo run -p attractos-errors-actix --example service`
+//! A small AttractOS-style analytics API on actix-web whose every error, its own or the
+//! framework's, is in the contract: `{"error":"…","code":"…"}` (+ `retry_after` on 429s). The
+//! same service as the axum adapter's example.
 //!
-//! A small AttractOS-style analytics API on actix-web, answering every failure in the error
-//! contract. It listens on 127.0.0.1:8080 (set `PORT` to change it). Try:
+//! Run it with
 //!
 //! ```text
-//! curl -i localhost:8080/api/v1/sites                                    # MISSING_KEY 401
-//! curl -i -H 'Authorization: Bearer ak_live_demo' localhost:8080/api/v1/sites
-//! curl -i -H 'Authorization: Bearer ak_live_demo' \
-//!   'localhost:8080/api/v1/sites/site_demo/stats?start=2024-01-01&end=2024-01-31'
-//! curl -i -H 'Authorization: Bearer ak_live_demo' \
-//!   'localhost:8080/api/v1/sites/site_demo/stats?start=2024-13-01&end=2024-01-31'  # INVALID_DATE_RANGE
-//! curl -i -H 'Authorization: Bearer ak_live_demo' \
-//!   'localhost:8080/api/v1/sites/site_demo/stats?start=2024-01-01&end=2024-01-31&granularity=hour'  # PLAN_REQUIRED
-//! curl -i -H 'Authorization: Bearer ak_live_demo' -H 'Content-Type: application/json' \
-//!   -d '{"name":"pageview","url":"/"}' localhost:8080/api/v1/sites/site_demo/events
-//! curl -i -H 'Authorization: Bearer ak_live_demo' -H 'Content-Type: application/json' \
-//!   -d '{"name":' localhost:8080/api/v1/sites/site_demo/events                      # INVALID_JSON
-//! curl -i -X DELETE localhost:8080/api/v1/sites                           # METHOD_NOT_ALLOWED
-//! curl -i localhost:8080/nope                                             # NOT_FOUND
+//! cargo run -p attractos-errors-actix --example service
 //! ```
 //!
-//! Keys: `ak_live_demo` (free plan, owns `site_demo`), `ak_live_pro` (pro plan, owns
-//! `site_pro`), `ak_revoked` (`INVALID_KEY`), `ak_orphan` (`USER_NOT_FOUND`), `ak_quota`
-//! (event quota spent: `LIMIT_EXCEEDED`).
+//! It listens on 127.0.0.1:3000, or on the address given as the first argument or in
+//! `ATTRACTOS_ADDR`. `ATTRACTOS_DOCS_URL` (e.g. `https://docs.example/error-codes`) adds a
+//! `Link` header to every error; `RUST_LOG` sets the log filter. Then try:
+//!
+//! ```text
+//! curl -i localhost:3000/api/v1/sites                                      # 401 MISSING_KEY
+//! curl -i -H 'Authorization: Bearer ak_demo' localhost:3000/api/v1/sites   # 200
+//! curl -i -H 'Authorization: Bearer ak_demo' \
+//!   'localhost:3000/api/v1/sites/site_demo/stats?start=2024-01-01&end=2024-01-31'
+//! curl -i -H 'Authorization: Bearer ak_demo' \
+//!   'localhost:3000/api/v1/sites/site_demo/stats?start=2024-01-01&end=2024-01-31&granularity=hour'
+//!                                                                          # 403 PLAN_REQUIRED
+//! curl -i -H 'Authorization: Bearer ak_demo' -H 'Content-Type: application/json' \
+//!   -d '{"site_id":"site_demo","name":"pageview"' localhost:3000/api/v1/events  # 400 INVALID_JSON
+//! curl -i localhost:3000/api/v1/debug/panic                                # 500, server lives on
+//! curl -i -X DELETE localhost:3000/api/v1/sites                            # 405 with Allow
+//! ```
 
-use std::fmt;
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
+use actix_web::dev::Service as _;
 use actix_web::{HttpResponse, HttpServer, web};
-use attractos_errors_actix::attractos_errors::ApiError as CoreError;
+use attractos_errors_actix::attractos_errors::{self, rules};
 use attractos_errors_actix::{
     ApiError, BearerKey, Contract, DateRange, Json, Query, RetryAfter, SiteId, contract_app,
 };
 use serde::{Deserialize, Serialize};
+use tracing_subscriber::EnvFilter;
 
-/// Why the store refused a request; converted into the contract by one `From` impl, so that
-/// handlers use `?`.
-#[derive(Debug)]
-enum StoreError {
+/// What the service's own logic can fail with; the HTTP mapping is one `From` impl.
+#[derive(Debug, thiserror::Error)]
+enum DomainError {
+    #[error("no account has this API key")]
     UnknownKey,
-    DeletedUser,
-    NoSuchSite,
-    FreePlan,
-    QuotaSpent { resets_in_secs: u32 },
+    #[error("the key's user was deleted")]
+    UserDeleted,
+    #[error("site {0} is unknown or not the caller's")]
+    SiteNotAccessible(String),
+    #[error("hourly granularity needs the Pro plan")]
+    NeedsPro,
+    #[error("monthly event quota of {quota} spent")]
+    QuotaSpent { quota: u32 },
+    #[error("the event store failed")]
+    Store(#[source] std::io::Error),
 }
 
-impl fmt::Display for StoreError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{self:?}")
-    }
-}
-
-impl From<StoreError> for CoreError {
-    fn from(err: StoreError) -> Self {
+impl From<DomainError> for attractos_errors::ApiError {
+    fn from(err: DomainError) -> Self {
         match err {
-            StoreError::UnknownKey => CoreError::invalid_key(),
-            StoreError::DeletedUser => CoreError::user_not_found(),
-            StoreError::NoSuchSite => CoreError::site_not_found(),
-            StoreError::FreePlan => CoreError::plan_required(),
-            StoreError::QuotaSpent { resets_in_secs } => {
-                CoreError::limit_exceeded(RetryAfter::from_secs(resets_in_secs))
-            }
+            DomainError::UnknownKey => Self::invalid_key(),
+            DomainError::UserDeleted => Self::user_not_found(),
+            DomainError::SiteNotAccessible(_) => Self::site_not_found(),
+            DomainError::NeedsPro => Self::plan_required(),
+            // A real service would compute the time until the billing cycle resets.
+            DomainError::QuotaSpent { .. } => Self::limit_exceeded(RetryAfter::from_secs(86_400)),
+            // The cause (and its source chain) is logged, the client sees the catalogue message.
+            DomainError::Store(_) => Self::internal(err),
         }
     }
 }
@@ -70,242 +78,371 @@ enum Plan {
     Pro,
 }
 
-/// The account behind an API key.
-#[derive(Debug, Clone, Copy)]
 struct Account {
     plan: Plan,
-    site: &'static str,
-    quota_spent: bool,
+    deleted: bool,
+    sites: &'static [&'static str],
 }
 
-fn account(BearerKey(key): &BearerKey) -> Result<Account, StoreError> {
-    match key.as_str() {
-        "ak_live_demo" => Ok(Account {
-            plan: Plan::Free,
-            site: "site_demo",
-            quota_spent: false,
-        }),
-        "ak_live_pro" => Ok(Account {
-            plan: Plan::Pro,
-            site: "site_pro",
-            quota_spent: false,
-        }),
-        "ak_quota" => Ok(Account {
-            plan: Plan::Free,
-            site: "site_demo",
-            quota_spent: true,
-        }),
-        "ak_orphan" => Err(StoreError::DeletedUser),
-        _ => Err(StoreError::UnknownKey),
+/// The in-memory "database".
+#[derive(Clone)]
+struct AppState {
+    accounts: Arc<HashMap<&'static str, Account>>,
+    events: Arc<Mutex<HashMap<String, u32>>>,
+    monthly_quota: u32,
+}
+
+impl AppState {
+    fn demo() -> Self {
+        let accounts = HashMap::from([
+            (
+                "ak_demo",
+                Account {
+                    plan: Plan::Free,
+                    deleted: false,
+                    sites: &["site_demo"],
+                },
+            ),
+            (
+                "ak_pro",
+                Account {
+                    plan: Plan::Pro,
+                    deleted: false,
+                    sites: &["site_demo", "site_shop"],
+                },
+            ),
+            (
+                "ak_gone",
+                Account {
+                    plan: Plan::Free,
+                    deleted: true,
+                    sites: &[],
+                },
+            ),
+        ]);
+        AppState {
+            accounts: Arc::new(accounts),
+            events: Arc::new(Mutex::new(HashMap::new())),
+            monthly_quota: 1000,
+        }
     }
-}
 
-fn owned_site(account: &Account, SiteId(site): &SiteId) -> Result<&'static str, StoreError> {
-    if account.site == site {
-        Ok(account.site)
-    } else {
-        Err(StoreError::NoSuchSite)
+    fn account(&self, BearerKey(key): &BearerKey) -> Result<&Account, DomainError> {
+        let account = self
+            .accounts
+            .get(key.as_str())
+            .ok_or(DomainError::UnknownKey)?;
+        if account.deleted {
+            return Err(DomainError::UserDeleted);
+        }
+        Ok(account)
+    }
+
+    fn site<'a>(&self, account: &'a Account, site: &str) -> Result<&'a str, DomainError> {
+        account
+            .sites
+            .iter()
+            .copied()
+            .find(|s| *s == site)
+            .ok_or_else(|| DomainError::SiteNotAccessible(site.to_owned()))
     }
 }
 
 #[derive(Serialize)]
-struct Site {
-    id: &'static str,
+struct Sites {
+    sites: Vec<&'static str>,
 }
 
-async fn list_sites(key: BearerKey) -> Result<Json<Vec<Site>>, ApiError> {
-    let account = account(&key)?;
-    Ok(Json(vec![Site { id: account.site }]))
+async fn list_sites(state: web::Data<AppState>, key: BearerKey) -> Result<Json<Sites>, ApiError> {
+    let account = state.account(&key)?;
+    Ok(Json(Sites {
+        sites: account.sites.to_vec(),
+    }))
 }
 
-#[derive(Deserialize)]
-struct StatsParams {
+#[derive(Debug, Deserialize, Default, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+enum Granularity {
+    Hour,
+    #[default]
+    Day,
+}
+
+/// The query besides `start` and `end` (which [`DateRange`] reads).
+#[derive(Debug, Deserialize)]
+struct StatsOptions {
     #[serde(default)]
     granularity: Granularity,
 }
 
-#[derive(Deserialize, Default, Clone, Copy, PartialEq, Eq)]
-#[serde(rename_all = "lowercase")]
-enum Granularity {
-    #[default]
-    Day,
-    Hour,
-}
-
 #[derive(Serialize)]
 struct Stats {
-    site: &'static str,
+    site: String,
     start: String,
     end: String,
-    days: i64,
-    visits: i64,
+    points: i64,
 }
 
 async fn stats(
+    state: web::Data<AppState>,
     key: BearerKey,
-    site: SiteId,
+    SiteId(site): SiteId,
     DateRange(range): DateRange,
-    Query(params): Query<StatsParams>,
+    Query(options): Query<StatsOptions>,
 ) -> Result<Json<Stats>, ApiError> {
-    let account = account(&key)?;
-    let site = owned_site(&account, &site)?;
-    if params.granularity == Granularity::Hour && account.plan != Plan::Pro {
-        return Err(StoreError::FreePlan.into());
+    let account = state.account(&key)?;
+    let site = state.site(account, &site)?;
+    if options.granularity == Granularity::Hour && account.plan != Plan::Pro {
+        return Err(DomainError::NeedsPro.into());
     }
+    let points = match options.granularity {
+        Granularity::Hour => range.days() * 24,
+        Granularity::Day => range.days(),
+    };
     Ok(Json(Stats {
-        site,
+        site: site.to_owned(),
         start: range.start.to_string(),
         end: range.end.to_string(),
-        days: range.days(),
-        visits: 42 * range.days(),
+        points,
     }))
 }
 
 #[derive(Deserialize)]
 struct Event {
+    site_id: String,
     name: String,
-    url: String,
+}
+
+#[derive(Serialize)]
+struct Recorded {
+    name: String,
+    used: u32,
+    quota: u32,
 }
 
 async fn track(
+    state: web::Data<AppState>,
     key: BearerKey,
-    site: SiteId,
     Json(event): Json<Event>,
 ) -> Result<HttpResponse, ApiError> {
-    let account = account(&key)?;
-    owned_site(&account, &site)?;
-    if account.quota_spent {
-        return Err(StoreError::QuotaSpent {
-            resets_in_secs: 86_400,
+    let account = state.account(&key)?;
+    state.site(account, &event.site_id)?;
+    let used = {
+        let mut events = state.events.lock().unwrap_or_else(|e| e.into_inner());
+        let used = events.entry(key.0).or_default();
+        if *used >= state.monthly_quota {
+            return Err(DomainError::QuotaSpent {
+                quota: state.monthly_quota,
+            }
+            .into());
         }
-        .into());
-    }
-    tracing::info!(name = %event.name, url = %event.url, "event tracked");
-    Ok(HttpResponse::Accepted().finish())
+        *used += 1;
+        *used
+    };
+    Ok(HttpResponse::Accepted().json(Recorded {
+        name: event.name,
+        used,
+        quota: state.monthly_quota,
+    }))
 }
 
-/// The routes, on the app [`contract_app`] returns. One `web::resource` per path, so a wrong
-/// method gets `METHOD_NOT_ALLOWED` with an `Allow` header; `{siteId:[^/]*}` also matches an
-/// empty segment, so `/api/v1/sites//stats` is `MISSING_SITE_ID` rather than `NOT_FOUND`.
-fn routes(config: &mut web::ServiceConfig) {
-    config
-        .service(
-            web::resource("/api/v1/sites")
-                .route(web::get().to(list_sites))
-                .route(web::head().to(list_sites)),
-        )
-        .service(
-            web::resource("/api/v1/sites/{siteId:[^/]*}/stats")
-                .route(web::get().to(stats))
-                .route(web::head().to(stats)),
-        )
-        .service(web::resource("/api/v1/sites/{siteId:[^/]*}/events").route(web::post().to(track)));
+async fn debug_panic() -> &'static str {
+    panic!("demo panic: the contract catches it")
+}
+
+async fn debug_internal() -> Result<HttpResponse, ApiError> {
+    let io = std::io::Error::other("connection refused (db.internal:5432)");
+    Err(DomainError::Store(io).into())
+}
+
+async fn debug_slow() -> &'static str {
+    actix_web::rt::time::sleep(Duration::from_secs(60)).await;
+    "too late"
+}
+
+/// The whole service on the app [`contract_app`] returns: one `web::resource` per path (so a
+/// wrong method gets `METHOD_NOT_ALLOWED` with `Allow`; HEAD next to GET, as axum's `get`
+/// answers it), `{siteId:[^/]*}` so that an empty segment is `MISSING_SITE_ID`. `/debug/slow`
+/// gives up after `timeout`.
+fn routes(state: AppState, timeout: Duration) -> impl FnOnce(&mut web::ServiceConfig) {
+    move |config| {
+        config
+            .app_data(web::Data::new(state))
+            .service(
+                web::resource("/api/v1/sites")
+                    .route(web::get().to(list_sites))
+                    .route(web::head().to(list_sites)),
+            )
+            .service(
+                web::resource("/api/v1/sites/{siteId:[^/]*}/stats")
+                    .route(web::get().to(stats))
+                    .route(web::head().to(stats)),
+            )
+            .service(web::resource("/api/v1/events").route(web::post().to(track)))
+            .service(web::resource("/api/v1/debug/panic").route(web::get().to(debug_panic)))
+            .service(web::resource("/api/v1/debug/internal").route(web::get().to(debug_internal)))
+            .service(
+                web::resource("/api/v1/debug/slow")
+                    // Its 503 is plain text; the contract turns it into SERVER_ERROR.
+                    .wrap_fn(move |req, srv| {
+                        let call = srv.call(req);
+                        async move {
+                            match actix_web::rt::time::timeout(timeout, call).await {
+                                Ok(response) => response,
+                                Err(_elapsed) => Err(actix_web::error::ErrorServiceUnavailable(
+                                    "request timed out",
+                                )),
+                            }
+                        }
+                    })
+                    .route(web::get().to(debug_slow)),
+            );
+    }
 }
 
 #[actix_web::main]
-async fn main() -> std::io::Result<()> {
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+            EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| EnvFilter::new("info,attractos_errors=debug")),
         )
         .init();
-    let port: u16 = std::env::var("PORT")
-        .ok()
-        .and_then(|port| port.parse().ok())
-        .unwrap_or(8080);
-    tracing::info!(port, "listening on 127.0.0.1");
-    HttpServer::new(|| contract_app(Contract::default()).configure(routes))
-        .bind(("127.0.0.1", port))?
-        .run()
-        .await
+    if let Ok(base) = std::env::var("ATTRACTOS_DOCS_URL") {
+        attractos_errors::set_docs_base_url(&base)?;
+    }
+    let addr: SocketAddr = std::env::args()
+        .nth(1)
+        .or_else(|| std::env::var("ATTRACTOS_ADDR").ok())
+        .unwrap_or_else(|| "127.0.0.1:3000".to_owned())
+        .parse()?;
+    let contract = Contract::default().with_body_limit(rules::DEFAULT_BODY_LIMIT);
+    let state = AppState::demo();
+    tracing::info!(%addr, "listening");
+    // actix-web stops gracefully on ctrl-c by itself.
+    HttpServer::new(move || {
+        contract_app(contract).configure(routes(state.clone(), Duration::from_secs(2)))
+    })
+    .bind(addr)?
+    .run()
+    .await?;
+    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
+    use super::*;
     use actix_web::http::StatusCode;
     use actix_web::test::{self, TestRequest};
-    use attractos_errors_actix::attractos_errors::{ErrorBody, ErrorCode};
+    use attractos_errors_actix::ErrorCode;
+    use attractos_errors_actix::attractos_errors::ErrorBody;
 
-    use super::*;
-
-    async fn send(request: TestRequest) -> (StatusCode, bytes::Bytes) {
+    async fn send_all(state: AppState, requests: Vec<TestRequest>) -> Vec<(StatusCode, Vec<u8>)> {
+        // A timeout far below the slow route's 60 s, so its test does not wait.
+        let routes = routes(state, Duration::from_millis(1));
         let app = test::init_service(contract_app(Contract::default()).configure(routes)).await;
-        let response = test::call_service(&app, request.to_request()).await;
-        (response.status(), test::read_body(response).await)
+        let mut answers = Vec::new();
+        for request in requests {
+            let (status, body) = match app.call(request.to_request()).await {
+                Ok(response) => (response.status(), test::read_body(response).await),
+                // A panic leaves the middleware as an error the dispatcher renders.
+                Err(err) => {
+                    let response = err.error_response();
+                    let status = response.status();
+                    let body = actix_web::body::to_bytes(response.into_body())
+                        .await
+                        .unwrap_or_default();
+                    (status, body)
+                }
+            };
+            answers.push((status, body.to_vec()));
+        }
+        answers
     }
 
-    async fn code(request: TestRequest) -> ErrorCode {
-        let (_, body) = send(request).await;
-        let body = ErrorBody::from_slice(&body).expect("a contract body");
-        body.code.known().expect("a catalogue code")
+    fn get(uri: &str, key: Option<&str>) -> TestRequest {
+        let mut request = TestRequest::get().uri(uri);
+        if let Some(key) = key {
+            request = request.insert_header(("authorization", format!("Bearer {key}")));
+        }
+        request
     }
 
-    const DEMO: (&str, &str) = ("authorization", "Bearer ak_live_demo");
+    fn code(body: &[u8]) -> Option<ErrorCode> {
+        ErrorBody::from_slice(body)
+            .expect("an error body")
+            .code
+            .known()
+    }
 
     #[actix_web::test]
-    async fn stats_answer_for_the_owner_and_a_valid_range() {
-        let request = TestRequest::get()
-            .uri("/api/v1/sites/site_demo/stats?start=2024-01-01&end=2024-01-31")
-            .insert_header(DEMO);
-        let (status, body) = send(request).await;
-        assert_eq!(status, StatusCode::OK);
-        let body = String::from_utf8(body.to_vec()).expect("UTF-8");
-        assert!(body.contains(r#""days":31"#), "{body}");
-    }
-
-    #[actix_web::test]
-    async fn every_domain_failure_has_its_code() {
+    async fn answers_domain_errors_in_the_contract() {
         let stats = "/api/v1/sites/site_demo/stats?start=2024-01-01&end=2024-01-31";
+        let ok = send_all(AppState::demo(), vec![get(stats, Some("ak_demo"))]).await;
         assert_eq!(
-            code(TestRequest::get().uri(stats)).await,
-            ErrorCode::MissingKey
+            ok[0].0,
+            StatusCode::OK,
+            "{}",
+            String::from_utf8_lossy(&ok[0].1)
         );
-        let revoked = ("authorization", "Bearer ak_revoked");
-        assert_eq!(
-            code(TestRequest::get().uri(stats).insert_header(revoked)).await,
-            ErrorCode::InvalidKey
-        );
-        let orphan = ("authorization", "Bearer ak_orphan");
-        assert_eq!(
-            code(TestRequest::get().uri(stats).insert_header(orphan)).await,
-            ErrorCode::UserNotFound
-        );
-        let other_site = "/api/v1/sites/site_pro/stats?start=2024-01-01&end=2024-01-31";
-        assert_eq!(
-            code(TestRequest::get().uri(other_site).insert_header(DEMO)).await,
-            ErrorCode::SiteNotFound
-        );
-        let hourly = format!("{stats}&granularity=hour");
-        assert_eq!(
-            code(TestRequest::get().uri(&hourly).insert_header(DEMO)).await,
-            ErrorCode::PlanRequired
-        );
-        let quota = TestRequest::post()
-            .uri("/api/v1/sites/site_demo/events")
-            .insert_header(("authorization", "Bearer ak_quota"))
-            .insert_header(("content-type", "application/json"))
-            .set_payload(r#"{"name":"pageview","url":"/"}"#);
-        assert_eq!(code(quota).await, ErrorCode::LimitExceeded);
-        let broken = TestRequest::post()
-            .uri("/api/v1/sites/site_demo/events")
-            .insert_header(DEMO)
-            .insert_header(("content-type", "application/json"))
-            .set_payload(r#"{"name":"#);
-        assert_eq!(code(broken).await, ErrorCode::InvalidJson);
-        assert_eq!(
-            code(TestRequest::delete().uri("/api/v1/sites")).await,
-            ErrorCode::MethodNotAllowed
-        );
+
+        let cases = [
+            (get(stats, None), ErrorCode::MissingKey),
+            (get(stats, Some("ak_nope")), ErrorCode::InvalidKey),
+            (get(stats, Some("ak_gone")), ErrorCode::UserNotFound),
+            (
+                get(&stats.replace("site_demo", "site_shop"), Some("ak_demo")),
+                ErrorCode::SiteNotFound,
+            ),
+            (
+                get(&format!("{stats}&granularity=hour"), Some("ak_demo")),
+                ErrorCode::PlanRequired,
+            ),
+            (
+                get(&format!("{stats}&granularity=minute"), Some("ak_pro")),
+                ErrorCode::InvalidDateRange,
+            ),
+            (get("/api/v1/debug/internal", None), ErrorCode::ServerError),
+            (get("/api/v1/debug/panic", None), ErrorCode::ServerError),
+            (
+                TestRequest::delete().uri("/api/v1/sites"),
+                ErrorCode::MethodNotAllowed,
+            ),
+        ];
+        let expected: Vec<ErrorCode> = cases.iter().map(|(_, code)| *code).collect();
+        let requests = cases.into_iter().map(|(request, _)| request).collect();
+        let answers = send_all(AppState::demo(), requests).await;
+        for ((status, body), expected) in answers.into_iter().zip(expected) {
+            assert_eq!(code(&body), Some(expected), "{expected}");
+            assert_eq!(status.as_u16(), expected.status().as_u16(), "{expected}");
+        }
     }
 
     #[actix_web::test]
-    async fn events_are_accepted() {
-        let request = TestRequest::post()
-            .uri("/api/v1/sites/site_demo/events")
-            .insert_header(DEMO)
-            .insert_header(("content-type", "application/json"))
-            .set_payload(r#"{"name":"pageview","url":"/"}"#);
-        let (status, _) = send(request).await;
-        assert_eq!(status, StatusCode::ACCEPTED);
+    async fn the_quota_runs_out_with_a_retry_after() {
+        let state = AppState {
+            monthly_quota: 1,
+            ..AppState::demo()
+        };
+        let event = || {
+            TestRequest::post()
+                .uri("/api/v1/events")
+                .insert_header(("authorization", "Bearer ak_demo"))
+                .insert_header(("content-type", "application/json"))
+                .set_payload(r#"{"site_id":"site_demo","name":"pageview"}"#)
+        };
+        let answers = send_all(state, vec![event(), event()]).await;
+        assert_eq!(answers[0].0, StatusCode::ACCEPTED);
+        assert_eq!(answers[1].0, StatusCode::TOO_MANY_REQUESTS);
+        let body = ErrorBody::from_slice(&answers[1].1).expect("an error body");
+        assert_eq!(body.code.known(), Some(ErrorCode::LimitExceeded));
+        assert_eq!(body.retry_after, Some(86_400));
+    }
+
+    #[actix_web::test]
+    async fn a_timeout_answers_server_error() {
+        let answers = send_all(AppState::demo(), vec![get("/api/v1/debug/slow", None)]).await;
+        assert_eq!(code(&answers[0].1), Some(ErrorCode::ServerError));
+        assert_eq!(answers[0].0, StatusCode::INTERNAL_SERVER_ERROR);
     }
 }
