@@ -114,9 +114,9 @@ impl Request {
 /// Why a request could not be built.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum BuildError {
-    /// The run has no value for a fixture the case needs.
-    #[error("needs {0}")]
-    Missing(Fixture),
+    /// The run has no value for these fixtures the case needs.
+    #[error("needs {}", list(.0))]
+    Missing(Vec<Fixture>),
     /// The template produced an invalid header.
     #[error("invalid header {0:?}")]
     InvalidHeader(String),
@@ -201,12 +201,18 @@ impl RequestSpec {
 
     /// The concrete request for `fixtures`; `body_limit` sizes [`Body::OverLimit`].
     pub fn build(&self, fixtures: &Fixtures, body_limit: usize) -> Result<Request, BuildError> {
-        let site = match self.site {
-            Some(site) => fixtures
-                .site(site)
-                .ok_or(BuildError::Missing(Fixture::Site(site)))?,
-            None => "",
-        };
+        let missing: Vec<Fixture> = self
+            .needs()
+            .into_iter()
+            .filter(|need| match need {
+                Fixture::Key(key) => fixtures.key(*key).is_none(),
+                Fixture::Site(site) => fixtures.site(*site).is_none(),
+            })
+            .collect();
+        if !missing.is_empty() {
+            return Err(BuildError::Missing(missing));
+        }
+        let site = self.site.and_then(|site| fixtures.site(site)).unwrap_or("");
         let mut headers = Vec::new();
         let mut push = |name: &str, value: &[u8]| -> Result<(), BuildError> {
             let invalid = || BuildError::InvalidHeader(name.to_owned());
@@ -219,9 +225,7 @@ impl RequestSpec {
         match &self.auth {
             Auth::None => {}
             Auth::Key(key) => {
-                let value = fixtures
-                    .key(*key)
-                    .ok_or(BuildError::Missing(Fixture::Key(*key)))?;
+                let value = fixtures.key(*key).unwrap_or_default();
                 push("authorization", format!("Bearer {value}").as_bytes())?;
             }
             Auth::Raw(values) => {
@@ -246,6 +250,11 @@ impl RequestSpec {
             body,
         })
     }
+}
+
+fn list(fixtures: &[Fixture]) -> String {
+    let names: Vec<String> = fixtures.iter().map(ToString::to_string).collect();
+    names.join(" and ")
 }
 
 /// A well-formed event body, padded inside its `url` to exactly `limit + 1` bytes.

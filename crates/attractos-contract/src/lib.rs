@@ -12,9 +12,9 @@
 //!
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() {
-//! // A bare axum app breaks the contract: plain-text 404s, no X-Request-Id.
+//! // A bare axum app breaks the contract: plain-text 404s and 405s, no X-Request-Id.
 //! let target = AxumTarget::new("bare axum", axum::Router::new());
-//! let suite = Suite::new(Fixtures::reference()).only("not-found");
+//! let suite = Suite::new(Fixtures::reference()).only("method-not-allowed");
 //! let report = run::run(&target, &suite, |_| {}).await;
 //! assert_eq!(report.summary(), "0 passed, 1 failed");
 //! # }

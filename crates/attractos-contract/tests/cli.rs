@@ -1,0 +1,204 @@
+//! The `attractos-contract` binary: `check` against the embedded servers or a URL, table and
+//! JSON output, skipping without fixtures, exit status, and `cases`.
+
+use std::net::TcpListener;
+use std::process::{Command, Output};
+
+use attractos_reference::{Framework, Options, serve};
+
+fn contract(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_attractos-contract"));
+    command.args(args);
+    for var in [
+        "ATTRACTOS_URL",
+        "ATTRACTOS_KEY_FREE",
+        "ATTRACTOS_KEY_PRO",
+        "ATTRACTOS_KEY_REVOKED",
+        "ATTRACTOS_KEY_ORPHAN",
+        "ATTRACTOS_KEY_QUOTA",
+        "ATTRACTOS_SITE_FREE",
+        "ATTRACTOS_SITE_PRO",
+        "ATTRACTOS_SITE_BROKEN",
+        "ATTRACTOS_SITE_QUOTA",
+        "ATTRACTOS_SITE_FOREIGN",
+    ] {
+        command.env_remove(var);
+    }
+    command.envs(env.iter().copied());
+    command.output().expect("the binary runs")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8(output.stdout.clone()).expect("UTF-8 output")
+}
+
+/// A plain axum server, no contract: text 404s and 405s.
+fn plain_axum() -> (
+    String,
+    std::thread::JoinHandle<()>,
+    tokio::sync::oneshot::Sender<()>,
+) {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("an ephemeral port");
+    listener.set_nonblocking(true).expect("non-blocking");
+    let url = format!("http://{}", listener.local_addr().expect("an address"));
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let thread = std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a runtime");
+        runtime.block_on(async move {
+            let listener = tokio::net::TcpListener::from_std(listener).expect("tokio listener");
+            let app =
+                axum::Router::new().route("/api/v1/sites", axum::routing::get(|| async { "[]" }));
+            axum::serve(listener, app)
+                .with_graceful_shutdown(async move {
+                    let _ = stopped.await;
+                })
+                .await
+                .expect("serves");
+        });
+    });
+    (url, thread, stop)
+}
+
+#[test]
+fn check_runs_every_case_on_both_embedded_frameworks() {
+    let output = contract(&["check"], &[]);
+    let text = stdout(&output);
+    assert!(output.status.success(), "{text}");
+    assert!(text.contains("== axum (http://127.0.0.1:"), "{text}");
+    assert!(text.contains("== actix (http://127.0.0.1:"), "{text}");
+    assert!(text.contains("CASE"), "a table header: {text}");
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("server-error") && l.ends_with("pass")),
+        "{text}"
+    );
+    assert!(text.trim_end().ends_with("passed, 0 failed"), "{text}");
+}
+
+#[test]
+fn json_output_has_one_report_per_target_with_the_fuzz_cases() {
+    let output = contract(
+        &[
+            "check",
+            "--framework",
+            "actix",
+            "--format",
+            "json",
+            "--fuzz",
+            "25",
+            "--seed",
+            "3",
+        ],
+        &[],
+    );
+    assert!(output.status.success(), "{}", stdout(&output));
+    let document: serde_json::Value =
+        serde_json::from_slice(&output.stdout).expect("stdout is one JSON document");
+    assert_eq!(document["ok"], true);
+    let targets = document["targets"].as_array().expect("a list of targets");
+    assert_eq!(targets.len(), 1);
+    let cases = attractos_contract::case::fixed().len() as u64;
+    assert_eq!(targets[0]["passed"], cases + 25);
+    let first = &targets[0]["outcomes"][0];
+    for key in ["case", "expected", "got", "verdict", "reason", "request"] {
+        assert!(first.get(key).is_some(), "{key} missing from {first}");
+    }
+}
+
+#[test]
+fn a_service_that_breaks_the_contract_fails_and_exits_non_zero() {
+    let (url, thread, stop) = plain_axum();
+    let output = contract(&["check", "--url", &url], &[]);
+    let text = stdout(&output);
+    assert_eq!(output.status.code(), Some(1), "{text}");
+    let row = text
+        .lines()
+        .find(|l| l.starts_with("not-found "))
+        .unwrap_or_else(|| panic!("no not-found row: {text}"));
+    let cells: Vec<&str> = row
+        .split("  ")
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .collect();
+    assert_eq!(
+        cells,
+        [
+            "not-found",
+            "404 NOT_FOUND",
+            "404 (not a JSON error)",
+            "FAIL"
+        ]
+    );
+    assert!(
+        text.contains("- no content-type header, expected application/json"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "needs key-free (--key-free or ATTRACTOS_KEY_FREE) and site-free (--site-free or ATTRACTOS_SITE_FREE)"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("skipped"), "{text}");
+    let _ = stop.send(());
+    thread.join().expect("the plain server stops");
+}
+
+#[test]
+fn fixtures_come_from_environment_variables() {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("an ephemeral port");
+    let server = serve(Framework::Axum, listener, Options::default()).expect("starts");
+    let url = server.url();
+    let output = contract(
+        &["check", "--url", &url, "--only", "stats-ok"],
+        &[
+            ("ATTRACTOS_KEY_FREE", "ak_demo_free"),
+            ("ATTRACTOS_SITE_FREE", "site_demo"),
+        ],
+    );
+    let text = stdout(&output);
+    assert!(output.status.success(), "{text}");
+    assert!(text.contains(": 1 passed, 0 failed"), "{text}");
+    server.stop().expect("a clean stop");
+}
+
+#[test]
+fn a_running_reference_server_passes_with_its_builtin_fixtures() {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("an ephemeral port");
+    let server = serve(Framework::Actix, listener, Options::default()).expect("starts");
+    let output = contract(
+        &["check", "--url", &server.url(), "--reference-fixtures"],
+        &[],
+    );
+    let text = stdout(&output);
+    assert!(output.status.success(), "{text}");
+    assert!(!text.contains("skipped"), "{text}");
+    server.stop().expect("a clean stop");
+}
+
+#[test]
+fn cases_lists_every_case() {
+    let output = contract(&["cases"], &[]);
+    let text = stdout(&output);
+    assert!(output.status.success());
+    for case in attractos_contract::case::fixed() {
+        assert!(
+            text.contains(&case.name),
+            "{} missing from {text}",
+            case.name
+        );
+    }
+}
+
+#[test]
+fn help_documents_the_subcommands_and_fixture_variables() {
+    let output = contract(&["check", "--help"], &[]);
+    let text = stdout(&output);
+    assert!(text.contains("--fuzz <N>"), "{text}");
+    assert!(text.contains("ATTRACTOS_KEY_FREE"), "{text}");
+    let top = stdout(&contract(&["--help"], &[]));
+    assert!(top.contains("check") && top.contains("cases"), "{top}");
+}

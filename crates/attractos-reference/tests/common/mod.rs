@@ -1,0 +1,186 @@
+//! Sends the same requests to the axum and the actix-web app of one fresh state each, and
+//! renders responses in the snapshot format the adapters share.
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+
+use actix_web::test as actix_test;
+use attractos_reference::{AppState, Options, actix_app, axum_app};
+use axum::body::Body;
+use http_body_util::BodyExt;
+use tower::ServiceExt;
+
+/// The request id every snapshot request carries, so snapshots are stable.
+pub const REQUEST_ID: &str = "test-request-id";
+
+/// A request to send to both apps.
+#[derive(Debug, Clone)]
+pub struct Req {
+    pub method: &'static str,
+    pub uri: String,
+    pub headers: Vec<(&'static str, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Req {
+    pub fn get(uri: impl Into<String>) -> Self {
+        Req {
+            method: "GET",
+            uri: uri.into(),
+            headers: vec![("x-request-id", REQUEST_ID.to_owned())],
+            body: Vec::new(),
+        }
+    }
+
+    pub fn post(uri: impl Into<String>, content_type: &str, body: impl Into<Vec<u8>>) -> Self {
+        let body = body.into();
+        let mut req = Req::get(uri);
+        req.method = "POST";
+        req.headers.push(("content-type", content_type.to_owned()));
+        req.headers.push(("content-length", body.len().to_string()));
+        req.body = body;
+        req
+    }
+
+    pub fn method(mut self, method: &'static str) -> Self {
+        self.method = method;
+        self
+    }
+
+    pub fn key(mut self, key: &str) -> Self {
+        self.headers
+            .push(("authorization", format!("Bearer {key}")));
+        self
+    }
+}
+
+/// A response: status, headers (lowercase names, in order), body.
+#[derive(Debug, Clone)]
+pub struct Resp {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Resp {
+    /// `<status> <reason>`, the headers but content-length and date sorted by name, a blank
+    /// line, the body.
+    pub fn snapshot(&self) -> String {
+        let status = axum::http::StatusCode::from_u16(self.status).expect("a valid status");
+        let mut text = format!(
+            "{} {}\n",
+            status.as_u16(),
+            status.canonical_reason().unwrap_or("")
+        );
+        let sorted: BTreeMap<&str, Vec<&str>> =
+            self.headers
+                .iter()
+                .fold(BTreeMap::new(), |mut map, (name, value)| {
+                    map.entry(name.as_str()).or_default().push(value.as_str());
+                    map
+                });
+        for (name, values) in sorted {
+            if name == "content-length" || name == "date" {
+                continue;
+            }
+            for value in values {
+                text.push_str(&format!("{name}: {value}\n"));
+            }
+        }
+        text.push('\n');
+        text.push_str(&String::from_utf8_lossy(&self.body));
+        text
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// Sends `requests` in order to a fresh axum app of `options`.
+pub fn axum(options: &Options, requests: &[Req]) -> Vec<Resp> {
+    let router = axum_app::router(AppState::new(options.clone()));
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    runtime.block_on(async {
+        let mut responses = Vec::new();
+        for req in requests {
+            let mut builder = axum::http::Request::builder()
+                .method(req.method)
+                .uri(&req.uri);
+            for (name, value) in &req.headers {
+                builder = builder.header(*name, value);
+            }
+            let request = builder
+                .body(Body::from(req.body.clone()))
+                .expect("a valid request");
+            let response = router.clone().oneshot(request).await.expect("infallible");
+            let (parts, body) = response.into_parts();
+            let body = body.collect().await.expect("a body").to_bytes().to_vec();
+            responses.push(Resp {
+                status: parts.status.as_u16(),
+                headers: parts
+                    .headers
+                    .iter()
+                    .map(|(n, v)| (n.as_str().to_owned(), v.to_str().expect("ASCII").to_owned()))
+                    .collect(),
+                body,
+            });
+        }
+        responses
+    })
+}
+
+/// Sends `requests` in order to a fresh actix-web app of `options`.
+pub fn actix(options: &Options, requests: &[Req]) -> Vec<Resp> {
+    let state = AppState::new(options.clone());
+    actix_web::rt::System::new().block_on(async move {
+        let app = actix_test::init_service(actix_app::app(state)).await;
+        let mut responses = Vec::new();
+        for req in requests {
+            let method =
+                actix_web::http::Method::from_bytes(req.method.as_bytes()).expect("a valid method");
+            let mut builder = actix_test::TestRequest::default()
+                .method(method)
+                .uri(&req.uri);
+            for (name, value) in &req.headers {
+                builder = builder.append_header((*name, value.as_str()));
+            }
+            let request = builder.set_payload(req.body.clone()).to_request();
+            let response = actix_test::call_service(&app, request).await;
+            let status = response.status().as_u16();
+            let headers = response
+                .headers()
+                .iter()
+                .map(|(n, v)| (n.as_str().to_owned(), v.to_str().expect("ASCII").to_owned()))
+                .collect();
+            let body = actix_test::read_body(response).await.to_vec();
+            responses.push(Resp {
+                status,
+                headers,
+                body,
+            });
+        }
+        responses
+    })
+}
+
+/// The last response of `requests` on both frameworks, asserted byte-identical in the
+/// snapshot format, as that text.
+pub fn both(options: &Options, requests: &[Req]) -> String {
+    let axum = axum(options, requests)
+        .pop()
+        .expect("a response")
+        .snapshot();
+    let actix = actix(options, requests)
+        .pop()
+        .expect("a response")
+        .snapshot();
+    assert_eq!(axum, actix, "axum and actix-web answer differently");
+    axum
+}
