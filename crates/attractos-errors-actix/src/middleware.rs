@@ -137,7 +137,7 @@ fn panicked(payload: Box<dyn Any + Send>) -> attractos_errors::ApiError {
 }
 
 /// `res` as it is if it is a success or already JSON, else the contract error for it (keeping
-/// `Allow`); either way with `X-Request-Id`.
+/// `Allow`); either way with `X-Request-Id` (unless the handler set its own).
 fn into_contract<B>(
     res: ServiceResponse<B>,
     limit: usize,
@@ -160,7 +160,10 @@ fn into_contract<B>(
         }
         res.into_response(response).map_into_right_body()
     };
-    res.headers_mut().insert(X_REQUEST_ID, request_id);
+    // A handler's own `X-Request-Id` stays, as with tower-http's `PropagateRequestId`.
+    if !res.headers().contains_key(X_REQUEST_ID) {
+        res.headers_mut().insert(X_REQUEST_ID, request_id);
+    }
     res
 }
 

@@ -53,3 +53,21 @@ async fn without_one_each_response_gets_a_fresh_uuid_v4() {
     assert_ne!(ids[0], ids[1]);
     assert_ne!(ids[1], ids[2]);
 }
+
+#[actix_web::test]
+async fn a_handlers_own_request_id_is_kept() {
+    use actix_web::{HttpResponse, web};
+    let app = test::init_service(
+        attractos_errors_actix::contract_app(attractos_errors_actix::Contract::default()).route(
+            "/own",
+            web::get().to(|| async {
+                HttpResponse::Ok()
+                    .insert_header(("x-request-id", "from-the-handler"))
+                    .finish()
+            }),
+        ),
+    )
+    .await;
+    let sent = send(&app, get_request("/own")).await;
+    assert_eq!(sent.header("x-request-id"), Some("from-the-handler"));
+}
