@@ -76,10 +76,36 @@ impl ApiError {
 }
 
 fn serialize(wire: &Wire<'_>) -> Vec<u8> {
-    let mut body = Vec::with_capacity(wire.error.len() + wire.code.len() + 48);
+    // Exact capacity: `Bytes::from` then takes the Vec without a second allocation (it needs
+    // one for a Vec whose length is not its capacity).
+    let mut body = Vec::with_capacity(wire_len(wire));
     // Writing a struct of strings and an integer into a Vec cannot fail.
     serde_json::to_writer(&mut body, wire).expect("serializing a Wire body into a Vec");
     body
+}
+
+/// The exact length of the JSON serde_json writes for `wire`.
+fn wire_len(wire: &Wire<'_>) -> usize {
+    const FIXED: usize = r#"{"error":"","code":""}"#.len();
+    let mut len = FIXED + escaped_len(wire.error) + escaped_len(wire.code);
+    if let Some(retry_after) = wire.retry_after {
+        len += r#","retry_after":"#.len() + itoa::Buffer::new().format(retry_after).len();
+    }
+    len
+}
+
+/// The length of `text` inside a JSON string, escaped as serde_json escapes: `"` and `\` and
+/// the five short escapes take 2 bytes, other control characters 6 (`\u00XX`).
+fn escaped_len(text: &str) -> usize {
+    let extra: usize = text
+        .bytes()
+        .map(|b| match b {
+            b'"' | b'\\' | b'\n' | b'\r' | b'\t' | 0x08 | 0x0c => 1,
+            0x00..=0x1f => 5,
+            _ => 0,
+        })
+        .sum();
+    text.len() + extra
 }
 
 /// The `code` field as a client sees it: a catalogue code, or one this build does not know yet
@@ -206,3 +232,27 @@ impl From<&ApiError> for ErrorBody {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("not an AttractOS error body: {0}")]
 pub struct ParseError(String);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        /// The buffer is sized exactly, whatever the message needs escaped.
+        #[test]
+        fn wire_len_is_what_serde_json_writes(
+            error in "(\\PC|[\"\\\\\u{0}-\u{1f}\u{7f}])*",
+            retry_after in proptest::option::of(any::<u64>()),
+        ) {
+            let wire = Wire { error: &error, code: "INVALID_DATE_RANGE", retry_after };
+            let written = serde_json::to_vec(&wire).expect("serializing");
+            prop_assert_eq!(wire_len(&wire), written.len(), "exact length for {:?}", error);
+            let body = serialize(&wire);
+            prop_assert_eq!(&body, &written, "same bytes as serde_json for {:?}", error);
+            prop_assert_eq!(body.len(), body.capacity(), "no spare capacity for {:?}", error);
+        }
+    }
+}
