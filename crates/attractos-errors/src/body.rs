@@ -79,8 +79,23 @@ fn serialize(wire: &Wire<'_>) -> Vec<u8> {
     // Exact capacity: `Bytes::from` then takes the Vec without a second allocation (it needs
     // one for a Vec whose length is not its capacity).
     let mut body = Vec::with_capacity(wire_len(wire));
-    // Writing a struct of strings and an integer into a Vec cannot fail.
-    serde_json::to_writer(&mut body, wire).expect("serializing a Wire body into a Vec");
+    if is_plain(wire.error) && is_plain(wire.code) {
+        // Nothing to escape (the usual message): the bytes serde_json writes, copied whole
+        // instead of walked through its escape table byte by byte.
+        body.extend_from_slice(br#"{"error":""#);
+        body.extend_from_slice(wire.error.as_bytes());
+        body.extend_from_slice(br#"","code":""#);
+        body.extend_from_slice(wire.code.as_bytes());
+        body.push(b'"');
+        if let Some(retry_after) = wire.retry_after {
+            body.extend_from_slice(br#","retry_after":"#);
+            body.extend_from_slice(itoa::Buffer::new().format(retry_after).as_bytes());
+        }
+        body.push(b'}');
+    } else {
+        // Writing a struct of strings and an integer into a Vec cannot fail.
+        serde_json::to_writer(&mut body, wire).expect("serializing a Wire body into a Vec");
+    }
     body
 }
 
@@ -94,9 +109,20 @@ fn wire_len(wire: &Wire<'_>) -> usize {
     len
 }
 
+/// Whether `text` goes into a JSON string as it is: no `"`, `\` or control character.
+/// Branch-free over the bytes, so the compiler vectorizes it.
+fn is_plain(text: &str) -> bool {
+    text.bytes().fold(true, |plain, b| {
+        plain & (b >= 0x20) & (b != b'"') & (b != b'\\')
+    })
+}
+
 /// The length of `text` inside a JSON string, escaped as serde_json escapes: `"` and `\` and
 /// the five short escapes take 2 bytes, other control characters 6 (`\u00XX`).
 fn escaped_len(text: &str) -> usize {
+    if is_plain(text) {
+        return text.len();
+    }
     let extra: usize = text
         .bytes()
         .map(|b| match b {
@@ -250,6 +276,20 @@ mod tests {
             let wire = Wire { error: &error, code: "INVALID_DATE_RANGE", retry_after };
             let written = serde_json::to_vec(&wire).expect("serializing");
             prop_assert_eq!(wire_len(&wire), written.len(), "exact length for {:?}", error);
+            let body = serialize(&wire);
+            prop_assert_eq!(&body, &written, "same bytes as serde_json for {:?}", error);
+            prop_assert_eq!(body.len(), body.capacity(), "no spare capacity for {:?}", error);
+        }
+
+        /// Messages with nothing to escape take the copying path: the same bytes again.
+        #[test]
+        fn plain_messages_are_copied_as_serde_json_writes_them(
+            error in "[^\"\\\\\u{0}-\u{1f}]*",
+            retry_after in proptest::option::of(any::<u64>()),
+        ) {
+            prop_assert!(is_plain(&error), "generated a plain message: {:?}", error);
+            let wire = Wire { error: &error, code: "RATE_LIMITED", retry_after };
+            let written = serde_json::to_vec(&wire).expect("serializing");
             let body = serialize(&wire);
             prop_assert_eq!(&body, &written, "same bytes as serde_json for {:?}", error);
             prop_assert_eq!(body.len(), body.capacity(), "no spare capacity for {:?}", error);
