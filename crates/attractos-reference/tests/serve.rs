@@ -141,6 +141,16 @@ fn binary_serves_until_sigint(framework: &str) {
         response.starts_with("HTTP/1.1 404 Not Found\r\n"),
         "{response}"
     );
+    let broken = raw_get(
+        addr,
+        "/api/v1/sites/site_broken/stats?start=2024-01-01&end=2024-01-02",
+        "Authorization: Bearer ak_demo_pro\r\nX-Request-Id: log-check-7\r\n",
+    );
+    assert!(
+        broken.starts_with("HTTP/1.1 500 Internal Server Error\r\n"),
+        "{broken}"
+    );
+    assert!(!broken.contains("hunter2"), "{broken}");
 
     let status = Command::new("kill")
         .args(["-INT", &child.id().to_string()])
@@ -154,6 +164,19 @@ fn binary_serves_until_sigint(framework: &str) {
         .expect("the rest of stderr");
     assert!(exit.success(), "exit {exit:?}; stderr: {rest}");
     assert!(rest.contains("stopping"), "{rest}");
+    let logged = rest
+        .lines()
+        .find(|l| l.contains("SERVER_ERROR"))
+        .unwrap_or_else(|| panic!("no SERVER_ERROR log line in {rest}"));
+    assert!(logged.contains("ERROR"), "logged at error level: {logged}");
+    assert!(
+        logged.contains("log-check-7"),
+        "the line names the request: {logged}"
+    );
+    assert!(
+        logged.contains("db-password=hunter2"),
+        "the cause is logged: {logged}"
+    );
 }
 
 #[test]
