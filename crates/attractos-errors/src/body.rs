@@ -43,7 +43,20 @@ impl ApiError {
     /// A catalogue message without `retry_after` is a `&'static` constant (no serialization,
     /// no allocation); a 429 appends its number to a constant prefix; only a specific message
     /// goes through serde.
+    #[inline]
     pub fn to_bytes(&self) -> Bytes {
+        // The constant case inlines into the adapters, so it costs no call.
+        if let (None, None, Some(constant)) = (
+            self.public_detail(),
+            self.retry_after(),
+            self.code().default_body(),
+        ) {
+            return Bytes::from_static(constant.as_bytes());
+        }
+        self.render_body()
+    }
+
+    fn render_body(&self) -> Bytes {
         match (
             self.public_detail(),
             self.retry_after(),

@@ -55,14 +55,32 @@ pub mod names {
     pub const X_REQUEST_ID: &str = "x-request-id";
 }
 
+/// The fixed header values, as constants, so that adapters can build their framework's header
+/// values from them at compile time (`HeaderValue::from_static` in a `const`) instead of
+/// converting the same text on every response.
+pub mod values {
+    /// `Content-Type` of every error.
+    pub const APPLICATION_JSON: &str = "application/json";
+    /// `Cache-Control` of every error.
+    pub const NO_STORE: &str = "no-store";
+    /// `X-Content-Type-Options` of every error.
+    pub const NOSNIFF: &str = "nosniff";
+}
+
 impl ApiError {
     /// The contract headers of this error's response, in a stable order.
     pub fn headers(&self) -> impl Iterator<Item = (&'static str, HeaderText)> + use<> {
         let code = self.code();
         [
-            Some((names::CONTENT_TYPE, HeaderText::Static("application/json"))),
-            Some((names::CACHE_CONTROL, HeaderText::Static("no-store"))),
-            Some((names::X_CONTENT_TYPE_OPTIONS, HeaderText::Static("nosniff"))),
+            Some((
+                names::CONTENT_TYPE,
+                HeaderText::Static(values::APPLICATION_JSON),
+            )),
+            Some((names::CACHE_CONTROL, HeaderText::Static(values::NO_STORE))),
+            Some((
+                names::X_CONTENT_TYPE_OPTIONS,
+                HeaderText::Static(values::NOSNIFF),
+            )),
             code.challenge()
                 .map(|challenge| (names::WWW_AUTHENTICATE, HeaderText::Static(challenge))),
             self.retry_after()
@@ -118,6 +136,7 @@ pub fn set_docs_base_url(base: &str) -> Result<(), DocsLinkError> {
 }
 
 /// The `Link` header value for `code`, once [`set_docs_base_url`] has been called.
+#[inline]
 pub fn docs_link(code: ErrorCode) -> Option<&'static str> {
     // `ALL` lists the codes in declaration order, so a code's discriminant is its index there
     // (a test checks it): no search on every error response.

@@ -33,5 +33,8 @@ pub mod rules;
 pub use body::{Code, ErrorBody, MAX_BODY_LEN, ParseError};
 pub use code::{Category, ErrorCode, Retry, UnknownCode};
 pub use error::{ApiError, Cause, RetryAfter, RetryAfterRequired};
-pub use headers::{DocsLinkError, HeaderText, docs_link, names as header_names, set_docs_base_url};
+pub use headers::{
+    DocsLinkError, HeaderText, docs_link, names as header_names, set_docs_base_url,
+    values as header_values,
+};
 pub use time::Date;

@@ -10,22 +10,33 @@ use crate::{ApiError, ErrorCode};
 
 impl ApiError {
     /// Emits the one log event for this error's response.
+    #[inline]
     pub fn log(&self) {
+        // Inlined, so that with `debug` filtered out a rejected request pays one relaxed
+        // atomic load here, not a call.
         if self.code() == ErrorCode::ServerError {
-            tracing::error!(
-                code = self.code().as_str(),
-                cause = %CauseChain(self.cause()),
-                detail = self.detail(),
-                "internal error answered with SERVER_ERROR"
-            );
-        } else {
-            tracing::debug!(
-                code = self.code().as_str(),
-                status = self.code().status().as_u16(),
-                message = self.message(),
-                "request rejected"
-            );
+            self.log_server_error();
+        } else if tracing::level_enabled!(tracing::Level::DEBUG) {
+            self.log_rejected();
         }
+    }
+
+    fn log_server_error(&self) {
+        tracing::error!(
+            code = self.code().as_str(),
+            cause = %CauseChain(self.cause()),
+            detail = self.detail(),
+            "internal error answered with SERVER_ERROR"
+        );
+    }
+
+    fn log_rejected(&self) {
+        tracing::debug!(
+            code = self.code().as_str(),
+            status = self.code().status().as_u16(),
+            message = self.message(),
+            "request rejected"
+        );
     }
 }
 
