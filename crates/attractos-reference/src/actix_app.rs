@@ -7,7 +7,7 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{Payload, ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::http::StatusCode;
 use actix_web::web::{self, ServiceConfig};
-use actix_web::{App, FromRequest, HttpRequest, Responder};
+use actix_web::{App, FromRequest, HttpRequest, HttpResponse, Responder};
 use attractos_errors_actix::{
     ApiError, BearerKey, Contract, DateRange, Json, Query, SiteId, contract_app,
 };
@@ -52,6 +52,11 @@ pub fn app(
 /// the contract. Each path is one resource, so a wrong method is a 405 with `Allow`.
 pub fn configure(state: AppState) -> impl FnOnce(&mut ServiceConfig) {
     move |config| {
+        if state.options().debug_routes_enabled() {
+            config
+                .service(web::resource(routes::DEBUG_PANIC).route(web::get().to(debug_panic)))
+                .service(web::resource(routes::DEBUG_FAIL).route(web::get().to(debug_fail)));
+        }
         config
             .app_data(web::Data::new(state))
             .service(web::resource(routes::SITES).route(web::get().to(sites)))
@@ -122,4 +127,12 @@ async fn events(
 ) -> Result<impl Responder, ApiError> {
     let receipt = state.record_event(&caller, event)?;
     Ok((Json(receipt), StatusCode::ACCEPTED))
+}
+
+async fn debug_panic(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    state.panic_on_purpose()
+}
+
+async fn debug_fail(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    Err(state.fail_on_purpose().into())
 }

@@ -34,7 +34,13 @@ use crate::{AppState, routes};
 /// ```
 pub fn router(state: AppState) -> Router {
     let contract = Contract::default().with_body_limit(state.options().body_limit_bytes());
-    Router::new()
+    let mut router = Router::new();
+    if state.options().debug_routes_enabled() {
+        router = router
+            .route(routes::DEBUG_PANIC, get(debug_panic))
+            .route(routes::DEBUG_FAIL, get(debug_fail));
+    }
+    router
         .route(routes::SITES, get(sites))
         .route(routes::STATS, get(stats))
         .route(routes::STATS_NO_SITE, get(stats))
@@ -90,4 +96,12 @@ async fn events(
         StatusCode::ACCEPTED,
         Json(state.record_event(&caller, event)?),
     ))
+}
+
+async fn debug_panic(State(state): State<AppState>) -> ApiError {
+    state.panic_on_purpose()
+}
+
+async fn debug_fail(State(state): State<AppState>) -> ApiError {
+    state.fail_on_purpose().into()
 }

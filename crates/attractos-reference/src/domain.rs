@@ -18,6 +18,7 @@
 use std::fmt;
 use std::num::NonZeroU32;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use attractos_errors::rules::{self, DateRange};
@@ -50,6 +51,7 @@ pub struct Options {
     rate_limit: NonZeroU32,
     body_limit: usize,
     now: NowFn,
+    debug_routes: bool,
 }
 
 impl Options {
@@ -74,6 +76,19 @@ impl Options {
         self
     }
 
+    /// Adds the fault-injection routes under [`crate::routes::DEBUG_PANIC`] and
+    /// [`crate::routes::DEBUG_FAIL`] (default: off). For soak and reliability tests only: they
+    /// let a client make a handler panic or fail on purpose.
+    pub fn debug_routes(mut self, enabled: bool) -> Self {
+        self.debug_routes = enabled;
+        self
+    }
+
+    /// Whether the fault-injection routes are served.
+    pub fn debug_routes_enabled(&self) -> bool {
+        self.debug_routes
+    }
+
     /// The configured per-key rate limit.
     pub fn rate_limit_per_second(&self) -> NonZeroU32 {
         self.rate_limit
@@ -91,6 +106,7 @@ impl Default for Options {
             rate_limit: Self::DEFAULT_RATE_LIMIT,
             body_limit: rules::DEFAULT_BODY_LIMIT,
             now: Arc::new(OffsetDateTime::now_utc),
+            debug_routes: false,
         }
     }
 }
@@ -100,6 +116,7 @@ impl fmt::Debug for Options {
         f.debug_struct("Options")
             .field("rate_limit", &self.rate_limit)
             .field("body_limit", &self.body_limit)
+            .field("debug_routes", &self.debug_routes)
             .finish_non_exhaustive()
     }
 }
@@ -113,6 +130,8 @@ struct Inner {
     store: Store,
     limiter: DefaultKeyedRateLimiter<String>,
     options: Options,
+    /// Injected faults so far (debug routes).
+    faults: AtomicU64,
 }
 
 impl fmt::Debug for AppState {
@@ -271,6 +290,7 @@ impl AppState {
             store: Store::with_fixtures(),
             limiter,
             options,
+            faults: AtomicU64::new(0),
         }))
     }
 
@@ -431,6 +451,42 @@ impl AppState {
             month: format!("{:04}-{:02}", month.0, month.1),
             used,
             quota,
+        })
+    }
+}
+
+/// The secret carried by the injected faults ([`AppState::panic_on_purpose`],
+/// [`AppState::fail_on_purpose`]): it must reach the logs and never a response.
+pub const DEBUG_FAULT_SECRET: &str = "debug-fault-token=7f3c9a1e";
+
+/// An internal failure injected on purpose ([`AppState::fail_on_purpose`]).
+#[derive(Debug, thiserror::Error)]
+#[error("injected failure {sequence} ({DEBUG_FAULT_SECRET})")]
+pub struct InjectedFailure {
+    /// Which injected failure this is, so each log line differs.
+    pub sequence: u64,
+    /// The I/O error underneath, for a cause chain of more than one link.
+    #[source]
+    pub source: std::io::Error,
+}
+
+impl AppState {
+    /// The handler of [`crate::routes::DEBUG_PANIC`]: panics with a formatted message holding
+    /// [`DEBUG_FAULT_SECRET`]. The adapters answer `SERVER_ERROR` and log the message.
+    pub fn panic_on_purpose(&self) -> ! {
+        let sequence = self.0.faults.fetch_add(1, Ordering::Relaxed);
+        panic!("injected panic {sequence} ({DEBUG_FAULT_SECRET})")
+    }
+
+    /// The handler of [`crate::routes::DEBUG_FAIL`]: an internal error whose cause chain holds
+    /// [`DEBUG_FAULT_SECRET`], answered `SERVER_ERROR`.
+    pub fn fail_on_purpose(&self) -> ApiError {
+        let sequence = self.0.faults.fetch_add(1, Ordering::Relaxed);
+        ApiError::internal(InjectedFailure {
+            sequence,
+            source: std::io::Error::other(format!(
+                "connection to replica reset ({DEBUG_FAULT_SECRET})"
+            )),
         })
     }
 }

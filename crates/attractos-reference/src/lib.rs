@@ -39,4 +39,9 @@ pub mod routes {
     pub const TIMESERIES_NO_SITE: &str = "/api/v1/sites//timeseries";
     /// `POST`: records an event.
     pub const EVENTS: &str = "/api/v1/events";
+    /// `GET`, only with [`crate::Options::debug_routes`]: the handler panics on purpose.
+    pub const DEBUG_PANIC: &str = "/api/v1/debug/panic";
+    /// `GET`, only with [`crate::Options::debug_routes`]: the handler fails with an internal
+    /// error on purpose.
+    pub const DEBUG_FAIL: &str = "/api/v1/debug/fail";
 }

@@ -28,6 +28,10 @@ struct Cli {
     /// The largest request body in bytes; larger ones answer PAYLOAD_TOO_LARGE.
     #[arg(long, default_value_t = attractos_errors::rules::DEFAULT_BODY_LIMIT)]
     body_limit: usize,
+    /// Also serves GET /api/v1/debug/panic and /api/v1/debug/fail, whose handlers panic or
+    /// fail on purpose (for soak and reliability tests; never in production).
+    #[arg(long)]
+    debug_routes: bool,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -70,7 +74,8 @@ fn run(cli: &Cli) -> std::io::Result<()> {
     let framework = Framework::from(cli.framework);
     let options = Options::default()
         .rate_limit(cli.rate_limit)
-        .body_limit(cli.body_limit);
+        .body_limit(cli.body_limit)
+        .debug_routes(cli.debug_routes);
     let server = bind(framework, cli.addr, options)?;
     tracing::info!(
         framework = %framework,
