@@ -1,0 +1,116 @@
+//! The variants on actix-web 4: each renders a [`Case`] into a full `HttpResponse`.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpResponse, ResponseError};
+use attractos_errors_actix::ApiError;
+use serde_json::json;
+
+use crate::cases::{Case, RETRY_AFTER_SECS, Variant, owned_message};
+use crate::floor_bodies::{CHALLENGE, CUSTOM_BODY, INVALID_KEY_BODY, RATE_LIMITED_BODY};
+
+/// A function that renders a case.
+pub type Render = fn(Case) -> HttpResponse;
+
+/// Every variant on actix-web, in report order.
+pub const VARIANTS: [(Variant, Render); 5] = [
+    (Variant::Library, library),
+    (Variant::LibraryViaError, library_via_error),
+    (Variant::BaselineA, baseline_a),
+    (Variant::BaselineB, baseline_b),
+    (Variant::Floor, floor),
+];
+
+/// The library: `attractos-errors-actix`'s `ResponseError::error_response`, which actix-web
+/// calls to render a handler's or extractor's error.
+pub fn library(case: Case) -> HttpResponse {
+    ApiError::from(case.library_error()).error_response()
+}
+
+/// The library as a handler's `Err`: actix-web boxes it into `actix_web::Error`, renders it,
+/// and keeps the error in the response (`HttpResponse::from_error`, what `Responder for
+/// Result` does).
+pub fn library_via_error(case: Case) -> HttpResponse {
+    HttpResponse::from_error(ApiError::from(case.library_error()))
+}
+
+/// Baseline A: `HttpResponse::build(status).json(json!(..))`.
+pub fn baseline_a(case: Case) -> HttpResponse {
+    match case {
+        Case::InvalidKey => HttpResponse::build(StatusCode::UNAUTHORIZED).json(json!({
+            "error": "The API key provided is invalid or has been revoked.",
+            "code": "INVALID_KEY",
+        })),
+        Case::CustomMessage => HttpResponse::build(StatusCode::BAD_REQUEST)
+            .json(json!({ "error": owned_message(), "code": "INVALID_DATE_RANGE" })),
+        Case::RateLimited => HttpResponse::build(StatusCode::TOO_MANY_REQUESTS).json(json!({
+            "error": "You have exceeded the API rate limit for your plan.",
+            "code": "RATE_LIMITED",
+            "retry_after": RETRY_AFTER_SECS,
+        })),
+    }
+}
+
+/// Baseline B: baseline A plus the contract headers, as actix-web users write headers.
+pub fn baseline_b(case: Case) -> HttpResponse {
+    let status = match case {
+        Case::InvalidKey => StatusCode::UNAUTHORIZED,
+        Case::CustomMessage => StatusCode::BAD_REQUEST,
+        Case::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+    };
+    let mut builder = HttpResponse::build(status);
+    builder
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"));
+    match case {
+        Case::InvalidKey => builder
+            .insert_header((header::WWW_AUTHENTICATE, CHALLENGE))
+            .json(json!({
+                "error": "The API key provided is invalid or has been revoked.",
+                "code": "INVALID_KEY",
+            })),
+        Case::CustomMessage => {
+            builder.json(json!({ "error": owned_message(), "code": "INVALID_DATE_RANGE" }))
+        }
+        Case::RateLimited => builder
+            .insert_header((header::RETRY_AFTER, RETRY_AFTER_SECS))
+            .json(json!({
+                "error": "You have exceeded the API rate limit for your plan.",
+                "code": "RATE_LIMITED",
+                "retry_after": RETRY_AFTER_SECS,
+            })),
+    }
+}
+
+/// The floor: a `&'static` body and `HeaderValue::from_static` headers, set by hand.
+pub fn floor(case: Case) -> HttpResponse {
+    let (status, body) = match case {
+        Case::InvalidKey => (StatusCode::UNAUTHORIZED, INVALID_KEY_BODY),
+        Case::CustomMessage => (StatusCode::BAD_REQUEST, CUSTOM_BODY),
+        Case::RateLimited => (StatusCode::TOO_MANY_REQUESTS, RATE_LIMITED_BODY),
+    };
+    let mut response = HttpResponse::with_body(status, body).map_into_boxed_body();
+    let headers = response.headers_mut();
+    headers.append(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    headers.append(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.append(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    match case {
+        Case::InvalidKey => {
+            headers.append(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static(CHALLENGE),
+            );
+        }
+        Case::RateLimited => {
+            headers.append(header::RETRY_AFTER, HeaderValue::from_static("30"));
+        }
+        Case::CustomMessage => {}
+    }
+    response
+}

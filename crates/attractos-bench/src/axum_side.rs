@@ -1,0 +1,126 @@
+//! The variants on axum 0.8: each renders a [`Case`] into a full `http::Response`.
+
+use attractos_errors_axum::ApiError;
+use axum::Json;
+use axum::body::Body;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+use crate::cases::{Case, RETRY_AFTER_SECS, Variant, owned_message};
+use crate::floor_bodies::{CHALLENGE, CUSTOM_BODY, INVALID_KEY_BODY, RATE_LIMITED_BODY};
+
+/// A function that renders a case.
+pub type Render = fn(Case) -> Response;
+
+/// Every variant on axum, in report order.
+pub const VARIANTS: [(Variant, Render); 4] = [
+    (Variant::Library, library),
+    (Variant::BaselineA, baseline_a),
+    (Variant::BaselineB, baseline_b),
+    (Variant::Floor, floor),
+];
+
+/// The library: the handler's error through `attractos-errors-axum`'s `IntoResponse`.
+pub fn library(case: Case) -> Response {
+    ApiError::from(case.library_error()).into_response()
+}
+
+/// Baseline A: `(StatusCode, Json(json!(..))).into_response()`.
+pub fn baseline_a(case: Case) -> Response {
+    match case {
+        Case::InvalidKey => (
+            StatusCode::UNAUTHORIZED,
+            Json(json!({
+                "error": "The API key provided is invalid or has been revoked.",
+                "code": "INVALID_KEY",
+            })),
+        )
+            .into_response(),
+        Case::CustomMessage => (
+            StatusCode::BAD_REQUEST,
+            Json(json!({ "error": owned_message(), "code": "INVALID_DATE_RANGE" })),
+        )
+            .into_response(),
+        Case::RateLimited => (
+            StatusCode::TOO_MANY_REQUESTS,
+            Json(json!({
+                "error": "You have exceeded the API rate limit for your plan.",
+                "code": "RATE_LIMITED",
+                "retry_after": RETRY_AFTER_SECS,
+            })),
+        )
+            .into_response(),
+    }
+}
+
+/// Baseline B: baseline A plus the contract headers, as axum users write headers.
+pub fn baseline_b(case: Case) -> Response {
+    let contract = [
+        (header::CACHE_CONTROL, "no-store"),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+    ];
+    match case {
+        Case::InvalidKey => (
+            StatusCode::UNAUTHORIZED,
+            contract,
+            [(header::WWW_AUTHENTICATE, CHALLENGE)],
+            Json(json!({
+                "error": "The API key provided is invalid or has been revoked.",
+                "code": "INVALID_KEY",
+            })),
+        )
+            .into_response(),
+        Case::CustomMessage => (
+            StatusCode::BAD_REQUEST,
+            contract,
+            Json(json!({ "error": owned_message(), "code": "INVALID_DATE_RANGE" })),
+        )
+            .into_response(),
+        Case::RateLimited => (
+            StatusCode::TOO_MANY_REQUESTS,
+            contract,
+            [(header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECS))],
+            Json(json!({
+                "error": "You have exceeded the API rate limit for your plan.",
+                "code": "RATE_LIMITED",
+                "retry_after": RETRY_AFTER_SECS,
+            })),
+        )
+            .into_response(),
+    }
+}
+
+/// The floor: a `&'static` body and `HeaderValue::from_static` headers, set by hand.
+pub fn floor(case: Case) -> Response {
+    let (status, body) = match case {
+        Case::InvalidKey => (StatusCode::UNAUTHORIZED, INVALID_KEY_BODY),
+        Case::CustomMessage => (StatusCode::BAD_REQUEST, CUSTOM_BODY),
+        Case::RateLimited => (StatusCode::TOO_MANY_REQUESTS, RATE_LIMITED_BODY),
+    };
+    let mut response = Response::new(Body::from(body));
+    *response.status_mut() = status;
+    let headers = response.headers_mut();
+    headers.append(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    headers.append(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.append(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    match case {
+        Case::InvalidKey => {
+            headers.append(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static(CHALLENGE),
+            );
+        }
+        Case::RateLimited => {
+            headers.append(header::RETRY_AFTER, HeaderValue::from_static("30"));
+        }
+        Case::CustomMessage => {}
+    }
+    response
+}

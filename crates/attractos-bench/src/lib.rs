@@ -1,0 +1,29 @@
+//! Measures the AttractOS error path against what people write by hand, so that the library is
+//! never the slower choice: the error path IS the hot path under a flood of bad keys or a
+//! throttled client.
+//!
+//! For three errors ([`Case`]), each framework module renders a full response four ways
+//! ([`Variant`]): the library through its adapter, baseline A (`json!` body), baseline B
+//! (`json!` body plus the contract headers), and the floor (a `&'static` body and
+//! `from_static` headers). `benches/render.rs` times them with criterion, the `allocations`
+//! binary counts their heap allocations, and the `perf-report` binary turns the measurements
+//! into `docs/performance.md`. `bash bench/run.sh` runs everything.
+//!
+//! ```
+//! use attractos_bench::{Case, axum_side, floor_bodies};
+//!
+//! let library = axum_side::library(Case::InvalidKey);
+//! let floor = axum_side::floor(Case::InvalidKey);
+//! assert_eq!(library.status(), floor.status());
+//! assert_eq!(library.headers(), floor.headers());
+//! assert!(floor_bodies::INVALID_KEY_BODY.contains("INVALID_KEY"));
+//! ```
+
+pub mod actix_side;
+pub mod allocations;
+pub mod axum_side;
+pub mod cases;
+pub mod floor_bodies;
+pub mod report;
+
+pub use cases::{Case, Framework, Variant};

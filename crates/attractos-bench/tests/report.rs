@@ -1,0 +1,191 @@
+//! `docs/performance.md` is written from the files the tools leave, and says which targets a
+//! run met: a missed target is reported as missed, never rounded into a pass.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use attractos_bench::report::{Results, bench_group, load_checks, markdown, render_checks};
+use attractos_bench::{Case, Framework, Variant};
+
+/// A fresh folder under the system temp dir, named after the test.
+fn folder(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "attractos-bench-report-{name}-{}",
+        std::process::id()
+    ));
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir_all(&dir).expect("a temp folder");
+    dir
+}
+
+/// criterion's `estimates.json`, reduced to what the report reads (plus a field it ignores).
+fn estimates(median: f64) -> String {
+    format!(
+        r#"{{"mean":{{"point_estimate":{m},"confidence_interval":{{"lower_bound":{m},"upper_bound":{m}}}}},
+            "median":{{"point_estimate":{median},"standard_error":1.0,
+            "confidence_interval":{{"confidence_level":0.95,"lower_bound":{lo},"upper_bound":{hi}}}}}}}"#,
+        m = median + 5.0,
+        lo = median - 1.0,
+        hi = median + 1.0
+    )
+}
+
+fn write_timing(dir: &Path, framework: Framework, case: Case, variant: Variant, median: f64) {
+    let path = dir
+        .join("criterion")
+        .join(bench_group(framework, case))
+        .join(variant.id())
+        .join("new");
+    fs::create_dir_all(&path).expect("criterion folders");
+    fs::write(path.join("estimates.json"), estimates(median)).expect("estimates.json");
+}
+
+/// A run in which every rendering target is met, except (when `slow_axum_401`) the axum 401's
+/// distance to the floor.
+fn measured_run(test: &str, slow_axum_401: bool) -> PathBuf {
+    let dir = folder(test);
+    let mut allocations = String::new();
+    for framework in Framework::ALL {
+        for case in Case::ALL {
+            let library = if slow_axum_401 && framework == Framework::Axum {
+                140.0
+            } else {
+                110.0
+            };
+            for (variant, median, blocks) in [
+                (Variant::Library, library, 3),
+                (Variant::LibraryViaError, 120.0, 4),
+                (Variant::BaselineA, 300.0, 10),
+                (Variant::BaselineB, 450.0, 13),
+                (Variant::Floor, 100.0, 3),
+            ] {
+                if variant == Variant::LibraryViaError && framework == Framework::Axum {
+                    continue;
+                }
+                write_timing(&dir, framework, case, variant, median);
+                allocations.push_str(&format!(
+                    "{{\"framework\":\"{}\",\"case\":\"{}\",\"variant\":\"{}\",\"allocations\":{blocks}.0,\"reallocations\":0.0,\"bytes\":100.0}}\n",
+                    framework.id(),
+                    case.id(),
+                    variant.id()
+                ));
+            }
+        }
+    }
+    fs::write(dir.join("allocations.jsonl"), allocations).expect("allocations.jsonl");
+    for (scenario, requests, unexpected) in [
+        ("a-sites-200", 100_000, 0),
+        ("b-missing-key", 99_000, 0),
+        ("c-invalid-json", 90_000, 0),
+        ("d-rate-limited", 120_000, 2),
+    ] {
+        fs::write(
+            dir.join(format!("load-axum-{scenario}.json")),
+            format!(
+                r#"{{"framework":"axum","scenario":"{scenario}","request":"GET /x","expected":"200:-",
+                    "requests":{requests},"duration_us":10000000,"p50_us":300.5,"p99_us":1200.0,
+                    "socket_errors":0,"status_over_399":0,"statuses":{{"200":{requests}}},
+                    "unexpected":{unexpected},"unexpected_sample":"{sample}"}}"#,
+                sample = if unexpected > 0 { "500 text/plain oops" } else { "" }
+            ),
+        )
+        .expect("a load record");
+    }
+    fs::write(
+        dir.join("machine.json"),
+        r#"{"nproc":"2","cpu":"Test CPU","rustc":"rustc 1.95.0","loadavg_before":"0.1","loadavg_after":"0.2","date":"today","commit":"abc1234"}"#,
+    )
+    .expect("machine.json");
+    dir
+}
+
+#[test]
+fn every_measurement_is_read_from_the_tools_files() {
+    let results = Results::read(&measured_run("read", false)).expect("a readable run");
+    let timing = results
+        .timing(Framework::Actix, Case::RateLimited, Variant::BaselineB)
+        .expect("a timing");
+    assert_eq!(
+        (timing.median_ns, timing.low_ns, timing.high_ns),
+        (450.0, 449.0, 451.0)
+    );
+    let allocs = results
+        .allocs(Framework::Axum, Case::InvalidKey, Variant::BaselineA)
+        .expect("an allocation count");
+    assert_eq!(allocs.blocks(), 10.0);
+    assert_eq!(results.load.len(), 4);
+    assert_eq!(results.load[0].scenario, "a-sites-200");
+    assert!((results.load[0].requests_per_sec() - 10_000.0).abs() < 1e-9);
+    assert_eq!(
+        results.machine.as_ref().map(|m| m.cpu.as_str()),
+        Some("Test CPU")
+    );
+}
+
+#[test]
+fn targets_are_checked_as_ratios_of_medians_and_allocation_counts() {
+    let met = Results::read(&measured_run("met", false)).expect("a readable run");
+    let checks = render_checks(&met);
+    // 2 frameworks x (4 checks for the 401 + 2 for each of the two others).
+    assert_eq!(checks.len(), 16);
+    assert!(checks.iter().all(|c| c.met == Some(true)), "{checks:#?}");
+
+    let missed = Results::read(&measured_run("missed", true)).expect("a readable run");
+    let floor = render_checks(&missed)
+        .into_iter()
+        .find(|c| c.scope == "axum" && c.target.contains("within 1.15x of the floor"))
+        .expect("the floor check");
+    assert_eq!(floor.met, Some(false));
+    assert_eq!(floor.measured, "1.40x the floor");
+}
+
+#[test]
+fn load_targets_compare_each_error_scenario_with_the_success_scenario() {
+    let results = Results::read(&measured_run("load", false)).expect("a readable run");
+    let checks = load_checks(&results);
+    let verdict = |text: &str| {
+        checks
+            .iter()
+            .find(|c| c.target.contains(text))
+            .map(|c| (c.measured.clone(), c.met))
+            .expect(text)
+    };
+    assert_eq!(
+        verdict("b-missing-key: >= 0.95x"),
+        ("0.99x".to_owned(), Some(true))
+    );
+    assert_eq!(
+        verdict("c-invalid-json: >= 0.95x"),
+        ("0.90x".to_owned(), Some(false))
+    );
+    assert_eq!(
+        verdict("d-rate-limited: only contract"),
+        ("2 unexpected, 0 socket errors".to_owned(), Some(false))
+    );
+}
+
+#[test]
+fn the_page_shows_the_machine_the_tables_and_every_missed_target() {
+    let page = markdown(&Results::read(&measured_run("page", true)).expect("a readable run"));
+    for expected in [
+        "| CPU (`/proc/cpuinfo`) | Test CPU |",
+        "| rustc | `rustc 1.95.0` |",
+        "bash bench/run.sh",
+        "| baseline B: `json!` body + contract headers | 450.0 ns |",
+        "| axum | 401-invalid-key: within 1.15x of the floor | 1.40x the floor | **missed** |",
+        "- axum 401-invalid-key: within 1.15x of the floor: 1.40x the floor",
+        "- axum load c-invalid-json: >= 0.95x the requests/s of (a): 0.90x",
+        "First unexpected response of axum d-rate-limited: `500 text/plain oops`",
+    ] {
+        assert!(page.contains(expected), "missing {expected:?} in:\n{page}");
+    }
+}
+
+#[test]
+fn a_run_without_measurements_says_so_instead_of_inventing_figures() {
+    let page = markdown(&Results::read(&folder("empty")).expect("an empty run"));
+    assert!(page.contains("Not recorded."));
+    assert!(page.contains("Not measured in this run."));
+    assert!(page.contains("| not measured |"));
+    assert!(!page.contains(" ns |"), "no timing without a measurement");
+}
