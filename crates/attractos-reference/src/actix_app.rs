@@ -67,7 +67,8 @@ pub fn configure(state: AppState) -> impl FnOnce(&mut ServiceConfig) {
                 web::resource([routes::TIMESERIES, routes::TIMESERIES_NO_SITE])
                     .route(web::get().to(timeseries)),
             )
-            .service(web::resource(routes::EVENTS).route(web::post().to(events)));
+            .service(web::resource(routes::EVENTS).route(web::post().to(events)))
+            .service(web::resource(routes::OPENAPI).route(web::get().to(openapi_json)));
     }
 }
 
@@ -135,4 +136,11 @@ async fn debug_panic(state: web::Data<AppState>) -> Result<HttpResponse, ApiErro
 
 async fn debug_fail(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     Err(state.fail_on_purpose().into())
+}
+
+/// The OpenAPI document, the same bytes as `docs/openapi.json`; no key needed.
+async fn openapi_json() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .body(crate::openapi::json())
 }

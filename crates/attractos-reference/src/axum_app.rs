@@ -6,8 +6,9 @@ use attractos_errors_axum::{
 };
 use axum::Router;
 use axum::extract::{FromRequestParts, State};
-use axum::http::StatusCode;
+use axum::http::header::CONTENT_TYPE;
 use axum::http::request::Parts;
+use axum::http::{HeaderValue, StatusCode};
 use axum::routing::{get, post};
 
 use crate::domain::{self, EventReceipt, NewEvent, SiteList, Stats, Timeseries, TimeseriesQuery};
@@ -47,6 +48,7 @@ pub fn router(state: AppState) -> Router {
         .route(routes::TIMESERIES, get(timeseries))
         .route(routes::TIMESERIES_NO_SITE, get(timeseries))
         .route(routes::EVENTS, post(events))
+        .route(routes::OPENAPI, get(openapi_json))
         .with_state(state)
         .with_contract(contract)
 }
@@ -104,4 +106,12 @@ async fn debug_panic(State(state): State<AppState>) -> ApiError {
 
 async fn debug_fail(State(state): State<AppState>) -> ApiError {
     state.fail_on_purpose().into()
+}
+
+/// The OpenAPI document, the same bytes as `docs/openapi.json`; no key needed.
+async fn openapi_json() -> ([(axum::http::HeaderName, HeaderValue); 1], &'static str) {
+    (
+        [(CONTENT_TYPE, HeaderValue::from_static("application/json"))],
+        crate::openapi::json(),
+    )
 }

@@ -27,6 +27,7 @@ use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use serde::{Deserialize, Deserializer, Serialize};
 use time::{Date, Month, OffsetDateTime, Time, UtcOffset};
+use utoipa::ToSchema;
 
 use crate::store::{KeyLookup, Plan, Site, Store, User};
 
@@ -153,22 +154,25 @@ pub struct Caller {
 }
 
 /// `GET /api/v1/sites`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct SiteList {
     /// The caller's sites, sorted by id.
     pub sites: Vec<Site>,
 }
 
 /// `GET /api/v1/sites/{siteId}/stats`: totals over the range.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct Stats {
     /// The site.
     pub site_id: String,
     /// First day, `YYYY-MM-DD`.
+    #[schema(format = Date)]
     pub start: String,
     /// Last day, `YYYY-MM-DD`, inclusive.
+    #[schema(format = Date)]
     pub end: String,
     /// Days in the range.
+    #[schema(minimum = 1, maximum = 366)]
     pub days: i64,
     /// Visits in the range.
     pub visits: u64,
@@ -177,7 +181,7 @@ pub struct Stats {
 }
 
 /// The `granularity` query parameter of the timeseries endpoint.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Granularity {
     /// One point per day (every plan).
@@ -231,9 +235,10 @@ pub struct TimeseriesQuery {
 }
 
 /// One point of a timeseries.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct Point {
     /// `YYYY-MM-DD` for daily points, `YYYY-MM-DDTHH:00:00Z` for hourly ones.
+    #[schema(pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}:00:00Z)?$")]
     pub time: String,
     /// Visits in the interval.
     pub visits: u64,
@@ -242,41 +247,51 @@ pub struct Point {
 }
 
 /// `GET /api/v1/sites/{siteId}/timeseries`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct Timeseries {
     /// The site.
     pub site_id: String,
     /// The points' interval.
     pub granularity: Granularity,
     /// First day, `YYYY-MM-DD`.
+    #[schema(format = Date)]
     pub start: String,
     /// Last day, `YYYY-MM-DD`, inclusive.
+    #[schema(format = Date)]
     pub end: String,
     /// One point per interval, in time order.
     pub points: Vec<Point>,
 }
 
 /// The body of `POST /api/v1/events`.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+///
+/// Unknown fields are ignored.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, ToSchema)]
+#[schema(example = json!({"site_id": "site_pro", "name": "pageview", "url": "https://pro.example/"}))]
 pub struct NewEvent {
-    /// The site the event happened on.
+    /// The site the event happened on; one of the caller's sites.
+    #[schema(min_length = 1, example = "site_pro")]
     pub site_id: String,
-    /// The event name, e.g. `pageview`.
+    /// The event name, e.g. `pageview`: 1 to 64 characters.
+    #[schema(min_length = 1, max_length = 64, example = "pageview")]
     pub name: String,
-    /// The page URL.
+    /// The page URL: 1 to 2048 bytes.
+    #[schema(min_length = 1, max_length = 2048, example = "https://pro.example/")]
     pub url: String,
 }
 
 /// The answer to a recorded event (`202 Accepted`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct EventReceipt {
     /// Always true.
     pub accepted: bool,
     /// The site the event was recorded against.
     pub site_id: String,
     /// The billing month, `YYYY-MM`.
+    #[schema(pattern = r"^[0-9]{4}-[0-9]{2}$")]
     pub month: String,
     /// Events recorded this month, this one included.
+    #[schema(minimum = 1)]
     pub used: u64,
     /// The monthly quota.
     pub quota: u64,

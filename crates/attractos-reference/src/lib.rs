@@ -3,7 +3,8 @@
 //!
 //! [`domain`] holds every business rule and returns [`attractos_errors::ApiError`];
 //! [`axum_app`] and [`actix_app`] are routing glue over the framework adapters; [`serve`]
-//! starts either on a listener, in-process, for tests and the contract checker. The built-in
+//! starts either on a listener, in-process, for tests and the contract checker; [`openapi`] is
+//! the OpenAPI 3.1 document both serve at `GET /api/v1/openapi.json`. The built-in
 //! fixtures (keys `ak_demo_free`, `ak_demo_pro`, …) are listed in [`store`] and the README.
 //!
 //! ```
@@ -18,6 +19,7 @@
 pub mod actix_app;
 pub mod axum_app;
 pub mod domain;
+pub mod openapi;
 mod server;
 pub mod store;
 
@@ -39,6 +41,8 @@ pub mod routes {
     pub const TIMESERIES_NO_SITE: &str = "/api/v1/sites//timeseries";
     /// `POST`: records an event.
     pub const EVENTS: &str = "/api/v1/events";
+    /// `GET`, no key needed: the API's OpenAPI 3.1 document ([`crate::openapi::json`]).
+    pub const OPENAPI: &str = "/api/v1/openapi.json";
     /// `GET`, only with [`crate::Options::debug_routes`]: the handler panics on purpose.
     pub const DEBUG_PANIC: &str = "/api/v1/debug/panic";
     /// `GET`, only with [`crate::Options::debug_routes`]: the handler fails with an internal

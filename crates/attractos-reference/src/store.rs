@@ -79,7 +79,7 @@ pub struct User {
 }
 
 /// A site, as `GET /api/v1/sites` lists it.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct Site {
     /// The site id used in paths, e.g. `site_demo`.
     pub id: String,
