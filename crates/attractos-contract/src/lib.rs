@@ -29,4 +29,6 @@ pub mod fuzz;
 pub mod judge;
 pub mod report;
 pub mod run;
+#[cfg(feature = "soak")]
+pub mod soak;
 pub mod target;

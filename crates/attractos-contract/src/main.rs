@@ -35,6 +35,14 @@ enum Command {
     /// ids given by flags or environment variables; cases needing one that is missing are
     /// skipped, and the report says which. Exits non-zero when any case fails.
     Check(Box<CheckArgs>),
+    /// Floods the embedded reference server (per framework, on 127.0.0.1) with a bounded mix of
+    /// good and bad requests and injected panics and failures, judging every answer; then checks
+    /// the server still answers the suite correctly and that memory did not grow past a bound.
+    ///
+    /// Prints requests, responses by code, non-contract responses (must be 0) and RSS before
+    /// and after. Exits 1 on any non-contract response, missing answer, failed check or growth
+    /// past the bound.
+    Soak(SoakArgs),
     /// Lists the contract cases: name, request, what they need, expected answer.
     Cases {
         /// Output format.
@@ -83,6 +91,32 @@ struct CheckArgs {
     reference_fixtures: bool,
     #[command(flatten)]
     fixtures: FixtureArgs,
+}
+
+#[derive(Debug, Args)]
+struct SoakArgs {
+    /// How long the flood lasts per framework, e.g. 30s, 2m, 500ms.
+    #[arg(long, default_value = "10s", value_parser = attractos_contract::soak::parse_duration)]
+    duration: std::time::Duration,
+    /// Concurrent clients.
+    #[arg(long, default_value_t = 32)]
+    concurrency: usize,
+    /// Which embedded reference servers to soak.
+    #[arg(long, value_enum, default_value_t = Frameworks::Both)]
+    framework: Frameworks,
+    /// Per-key rate limit of the embedded servers, requests per second.
+    #[arg(long, default_value_t = NonZeroU32::new(200).expect("not zero"))]
+    rate_limit: NonZeroU32,
+    /// Generated bad requests in the pool the clients cycle through.
+    #[arg(long, default_value_t = 400, value_name = "N")]
+    fuzz: usize,
+    /// Seed of the generated requests.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Allowed growth of this process's resident memory (which includes the embedded server)
+    /// between the end of the warm-up (the first fifth) and the end of the flood, in MiB.
+    #[arg(long, default_value_t = 64)]
+    max_rss_growth_mib: u64,
 }
 
 #[derive(Debug, Args)]
@@ -195,6 +229,14 @@ fn main() -> ExitCode {
             print!("{}", list_cases(format));
             ExitCode::SUCCESS
         }
+        Command::Soak(args) => match soak(&args) {
+            Ok(true) => ExitCode::SUCCESS,
+            Ok(false) => ExitCode::from(1),
+            Err(err) => {
+                eprintln!("attractos-contract: {err}");
+                ExitCode::from(2)
+            }
+        },
         Command::Check(args) => match check(&args) {
             Ok(true) => ExitCode::SUCCESS,
             Ok(false) => ExitCode::from(1),
@@ -284,6 +326,66 @@ fn check(args: &CheckArgs) -> Result<bool, String> {
             .map_err(|err| format!("stopping an embedded server: {err}"))?;
     }
     Ok(reports.iter().all(Report::ok))
+}
+
+/// Soaks each embedded server in turn; `Ok(false)` when one failed.
+fn soak(args: &SoakArgs) -> Result<bool, String> {
+    use attractos_contract::soak::{self, SoakConfig};
+    use attractos_reference::domain::DEBUG_FAULT_SECRET;
+
+    let options = Options::default()
+        .rate_limit(args.rate_limit)
+        .debug_routes(true);
+    let config = SoakConfig::new(args.duration)
+        .with_concurrency(args.concurrency)
+        .with_rate_limit(args.rate_limit.get())
+        .with_fuzz(args.fuzz, args.seed)
+        .with_faults(true)
+        .with_max_rss_growth(args.max_rss_growth_mib << 20)
+        .forbid(REFERENCE_SECRET)
+        .forbid(DEBUG_FAULT_SECRET);
+    quiet_injected_panics();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|err| format!("cannot start the async runtime: {err}"))?;
+    let mut all_ok = true;
+    for framework in args.framework.list() {
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .map_err(|err| format!("cannot bind 127.0.0.1:0: {err}"))?;
+        let server = serve(*framework, listener, options.clone())
+            .map_err(|err| format!("cannot start the {framework} server: {err}"))?;
+        let name = format!("{framework} ({})", server.url());
+        let target = HttpTarget::named(name, &server.url()).map_err(|e| e.to_string())?;
+        let report = runtime.block_on(soak::soak(&target, Fixtures::reference(), &config));
+        println!(
+            "concurrency: {}, pool seed {}, {} generated requests, rate limit {}/s per key",
+            args.concurrency, args.seed, args.fuzz, args.rate_limit
+        );
+        println!("{}", report.render());
+        all_ok &= report.ok();
+        drop(target);
+        server
+            .stop()
+            .map_err(|err| format!("stopping an embedded server: {err}"))?;
+    }
+    Ok(all_ok)
+}
+
+/// The injected panics are expected by the thousand: keep their messages (which the server
+/// logs anyway) off stderr, and report every other panic as usual.
+fn quiet_injected_panics() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let text = info
+            .payload()
+            .downcast_ref::<String>()
+            .map_or("", String::as_str);
+        if !text.starts_with("injected panic") {
+            default(info);
+        }
+    }));
 }
 
 /// A bar on stderr, hidden when stderr is not a terminal.

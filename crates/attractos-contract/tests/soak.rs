@@ -1,0 +1,100 @@
+//! The soak, short: both reference servers, with panicking and failing handlers in the flood,
+//! keep the contract on every answer, answer the suite correctly afterwards and stay within the
+//! memory bound; a server that breaks the contract fails the soak.
+
+use std::net::TcpListener;
+use std::time::Duration;
+
+use attractos_contract::fixtures::Fixtures;
+use attractos_contract::soak::{self, SoakConfig};
+use attractos_contract::target::HttpTarget;
+use attractos_reference::domain::DEBUG_FAULT_SECRET;
+use attractos_reference::{Framework, Options, serve};
+
+const RATE_LIMIT: u32 = 100;
+
+fn quiet_injected_panics() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let text = info
+            .payload()
+            .downcast_ref::<String>()
+            .map_or("", String::as_str);
+        if !text.starts_with("injected panic") {
+            default(info);
+        }
+    }));
+}
+
+fn config() -> SoakConfig {
+    SoakConfig::new(Duration::from_millis(1500))
+        .with_concurrency(8)
+        .with_rate_limit(RATE_LIMIT)
+        .with_fuzz(200, 3)
+        .with_faults(true)
+        .forbid("hunter2")
+        .forbid(DEBUG_FAULT_SECRET)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_short_soak_of_both_reference_servers_keeps_the_contract() {
+    quiet_injected_panics();
+    let options = Options::default()
+        .rate_limit(RATE_LIMIT.try_into().expect("not zero"))
+        .debug_routes(true);
+    for framework in Framework::ALL {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("a loopback port");
+        let server = serve(framework, listener, options.clone()).expect("the server starts");
+        let target = HttpTarget::named(framework.as_str(), &server.url()).expect("a URL");
+        let report = soak::soak(&target, Fixtures::reference(), &config()).await;
+        println!("{}", report.render());
+        assert!(report.ok(), "{}", report.render());
+        assert!(report.requests > 0, "the flood sent requests");
+        let count = |code: &str| report.by_code.get(code).copied().unwrap_or(0);
+        assert!(
+            count("500 SERVER_ERROR") > 0,
+            "injected faults were answered: {:?}",
+            report.by_code
+        );
+        assert!(
+            count("200") > 0,
+            "good requests succeeded: {:?}",
+            report.by_code
+        );
+        assert!(
+            report.after.passed > 30,
+            "the suite ran after the flood: {}",
+            report.after.summary()
+        );
+        drop(target);
+        server.stop().expect("a clean stop");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_outside_the_contract_fails_the_soak() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("a loopback port");
+    let url = format!("http://{}", listener.local_addr().expect("an address"));
+    let server = tokio::spawn(async move { axum::serve(listener, axum::Router::new()).await });
+    let target = HttpTarget::new(&url).expect("a URL");
+    let config = SoakConfig::new(Duration::from_millis(300)).with_concurrency(2);
+    let report = soak::soak(&target, Fixtures::reference(), &config).await;
+    server.abort();
+    assert!(!report.ok(), "{}", report.render());
+    assert!(
+        report.non_contract > 0 && report.non_contract == report.requests,
+        "every plain-text 404 is refused: {}",
+        report.render()
+    );
+    assert!(!report.after.ok(), "the suite fails too");
+}
+
+#[test]
+fn rss_is_read_on_linux() {
+    if cfg!(target_os = "linux") {
+        let rss = soak::rss_bytes().expect("/proc/self/status has VmRSS");
+        assert!(rss > 1 << 20, "a test process uses more than 1 MiB: {rss}");
+    }
+}
