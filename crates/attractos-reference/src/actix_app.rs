@@ -49,7 +49,8 @@ pub fn app(
 }
 
 /// The routes and the shared state, for `App::configure` on an app that already answers in
-/// the contract. Each path is one resource, so a wrong method is a 405 with `Allow`.
+/// the contract. Each path is one resource, so a wrong method is a 405 with `Allow`. `GET`
+/// routes also answer `HEAD`, as axum's do, so both frameworks allow the same methods.
 pub fn configure(state: AppState) -> impl FnOnce(&mut ServiceConfig) {
     move |config| {
         if state.options().debug_routes_enabled() {
@@ -59,16 +60,27 @@ pub fn configure(state: AppState) -> impl FnOnce(&mut ServiceConfig) {
         }
         config
             .app_data(web::Data::new(state))
-            .service(web::resource(routes::SITES).route(web::get().to(sites)))
             .service(
-                web::resource([routes::STATS, routes::STATS_NO_SITE]).route(web::get().to(stats)),
+                web::resource(routes::SITES)
+                    .route(web::get().to(sites))
+                    .route(web::head().to(sites)),
+            )
+            .service(
+                web::resource([routes::STATS, routes::STATS_NO_SITE])
+                    .route(web::get().to(stats))
+                    .route(web::head().to(stats)),
             )
             .service(
                 web::resource([routes::TIMESERIES, routes::TIMESERIES_NO_SITE])
-                    .route(web::get().to(timeseries)),
+                    .route(web::get().to(timeseries))
+                    .route(web::head().to(timeseries)),
             )
             .service(web::resource(routes::EVENTS).route(web::post().to(events)))
-            .service(web::resource(routes::OPENAPI).route(web::get().to(openapi_json)));
+            .service(
+                web::resource(routes::OPENAPI)
+                    .route(web::get().to(openapi_json))
+                    .route(web::head().to(openapi_json)),
+            );
     }
 }
 
