@@ -1,17 +1,20 @@
 #!/usr/bin/env bash
 # Load test of the error path: the release reference server on loopback, each framework, four
-# scenarios, every response checked by bench/wrk/contract.lua. Writes one
-# load-<framework>-<scenario>.json per run into OUT_DIR (default bench/out).
+# scenarios run in turn for several rounds, every response checked by bench/wrk/contract.lua.
+# Writes one load-<framework>-<scenario>-r<round>.json per wrk run into OUT_DIR (default
+# bench/out); perf-report adds the rounds up.
 #
 #   bash bench/load.sh [OUT_DIR]
 #
-# Environment: LOAD_DURATION (per scenario, default 10s), LOAD_CONNECTIONS (default 32).
+# Environment: LOAD_ROUNDS (default 3), LOAD_DURATION (per scenario and round, default 4s, so
+# each scenario gets about 10 s), LOAD_CONNECTIONS (default 32).
 # Loopback only; every wrk run and the script itself are bounded in time.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 OUT="${1:-$ROOT/bench/out}"
-DURATION="${LOAD_DURATION:-10s}"
+ROUNDS="${LOAD_ROUNDS:-3}"
+DURATION="${LOAD_DURATION:-4s}"
 CONNECTIONS="${LOAD_CONNECTIONS:-32}"
 LUA="$ROOT/bench/wrk/contract.lua"
 mkdir -p "$OUT"
@@ -34,28 +37,30 @@ else
     WRK_CPU=()
 fi
 
-SERVER_PID=""
-stop_server() {
-    if [ -n "$SERVER_PID" ]; then
-        kill "$SERVER_PID" 2>/dev/null || true
-        wait "$SERVER_PID" 2>/dev/null || true
-        SERVER_PID=""
-    fi
+SERVER_PIDS=()
+stop_servers() {
+    for pid in "${SERVER_PIDS[@]}"; do
+        kill "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+    done
+    SERVER_PIDS=()
 }
-trap stop_server EXIT
+trap stop_servers EXIT
 
 free_port() {
     python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
-# start_server FRAMEWORK RATE_LIMIT: serves on a free loopback port, sets PORT.
+# start_server FRAMEWORK RATE_LIMIT: serves on a free loopback port, which it puts in PORT.
 start_server() {
-    PORT="$(free_port)"
-    "${SERVER_CPU[@]}" "$BIN" --framework "$1" --addr "127.0.0.1:$PORT" --rate-limit "$2" \
+    local port
+    port="$(free_port)"
+    "${SERVER_CPU[@]}" "$BIN" --framework "$1" --addr "127.0.0.1:$port" --rate-limit "$2" \
         2>>"$OUT/server-$1.log" &
-    SERVER_PID=$!
+    SERVER_PIDS+=($!)
     for _ in $(seq 100); do
-        if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then
+        if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+            PORT="$port"
             return 0
         fi
         sleep 0.1
@@ -64,33 +69,45 @@ start_server() {
     exit 1
 }
 
-# run FRAMEWORK SCENARIO DESCRIPTION EXPECT METHOD PATH [KEY] [BODY_BYTES]
+# run PORT FRAMEWORK SCENARIO ROUND DESCRIPTION EXPECT METHOD PATH [KEY] [BODY_BYTES]
 run() {
-    echo "load.sh: $1 $2 ($DURATION, $CONNECTIONS connections)" >&2
-    FRAMEWORK="$1" SCENARIO="$2" REQUEST="$3" EXPECT="$4" METHOD="$5" REQ_PATH="$6" \
-        API_KEY="${7:-}" BODY_BYTES="${8:-}" OUT="$OUT/load-$1-$2.json" \
+    echo "load.sh: $2 $3 round $4 ($DURATION, $CONNECTIONS connections)" >&2
+    FRAMEWORK="$2" SCENARIO="$3" REQUEST="$5" EXPECT="$6" METHOD="$7" REQ_PATH="$8" \
+        API_KEY="${9:-}" BODY_BYTES="${10:-}" OUT="$OUT/load-$2-$3-r$4.json" \
         timeout 120 "${WRK_CPU[@]}" wrk --threads 1 --connections "$CONNECTIONS" \
-        --duration "$DURATION" --timeout 5s --script "$LUA" "http://127.0.0.1:$PORT" \
-        >>"$OUT/wrk-$1.log"
+        --duration "$DURATION" --timeout 5s --script "$LUA" "http://127.0.0.1:$1" \
+        >>"$OUT/wrk-$2.log"
 }
 
-# A limit far above what the load reaches, so only (d) is throttled.
+# A limit far above what the load reaches, for (a)-(c).
 UNLIMITED=1000000000
 
 for framework in axum actix; do
     : >"$OUT/server-$framework.log"
     : >"$OUT/wrk-$framework.log"
     start_server "$framework" "$UNLIMITED"
-    run "$framework" a-sites-200 "GET /api/v1/sites, key ak_demo_free" "200:-" \
-        GET /api/v1/sites ak_demo_free
-    run "$framework" b-missing-key "GET /api/v1/sites, no key" "401:MISSING_KEY" \
-        GET /api/v1/sites
-    run "$framework" c-invalid-json "POST /api/v1/events, 1 KiB invalid JSON" "400:INVALID_JSON" \
-        POST /api/v1/events ak_demo_free 1024
-    stop_server
+    open="$PORT"
     # (d): one key flooding a 1 request/s limit; the one request a second let through is a 200.
     start_server "$framework" 1
-    run "$framework" d-rate-limited "GET /api/v1/sites, one key over a 1/s limit" \
-        "429:RATE_LIMITED 200:-" GET /api/v1/sites ak_demo_free
-    stop_server
+    limited="$PORT"
+    for round in $(seq "$ROUNDS"); do
+        run "$open" "$framework" a-sites-200 "$round" "GET /api/v1/sites, key ak_demo_free" \
+            "200:-" GET /api/v1/sites ak_demo_free
+        run "$open" "$framework" b-missing-key "$round" "GET /api/v1/sites, no key" \
+            "401:MISSING_KEY" GET /api/v1/sites
+        run "$open" "$framework" c-invalid-json "$round" "POST /api/v1/events, 1 KiB invalid JSON" \
+            "400:INVALID_JSON" POST /api/v1/events ak_demo_free 1024
+        run "$limited" "$framework" d-rate-limited "$round" \
+            "GET /api/v1/sites, one key over a 1/s limit" "429:RATE_LIMITED 200:-" \
+            GET /api/v1/sites ak_demo_free
+        # Control for (c): the same 1 KiB upload, valid and accepted (202), on a server of its
+        # own per round so that the Pro key's monthly event quota never runs out.
+        start_server "$framework" "$UNLIMITED"
+        BODY_VALID=1 run "$PORT" "$framework" control-valid-event "$round" \
+            "POST /api/v1/events, 1 KiB valid event (control for c)" "202:-" \
+            POST /api/v1/events ak_demo_pro 1024
+        kill "${SERVER_PIDS[-1]}" && wait "${SERVER_PIDS[-1]}" 2>/dev/null || true
+        unset 'SERVER_PIDS[-1]'
+    done
+    stop_servers
 done

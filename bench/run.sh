@@ -3,13 +3,16 @@
 #
 #   bash bench/run.sh
 #
-# 1. criterion: the error rendering benches (crates/attractos-bench/benches/render.rs);
+# 1. criterion: the error rendering benches (crates/attractos-bench/benches/render.rs), in
+#    BENCH_PASSES passes (default 3) whose medians the page takes the median of;
 # 2. heap allocations per response (the `allocations` binary);
 # 3. the load test (bench/load.sh: wrk against the release reference server on loopback);
 # 4. the page, written by the `perf-report` binary from those files only.
 #
 # Results go to bench/out (git-ignored). SKIP_LOAD=1 skips step 3 (the page then says so).
-# Takes about 10 minutes on 2 cores; run it on an otherwise idle machine.
+# Before each measuring step it waits (at most IDLE_WAIT seconds, default 300) for the CPUs to
+# be mostly idle: other builds on a 2-core machine would otherwise be measured too.
+# Takes about 15 minutes on 2 cores.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -25,13 +28,44 @@ LOAD_BEFORE="$(cat /proc/loadavg)"
 DATE="$(date -u '+%Y-%m-%d %H:%M:%S')"
 COMMIT="$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- crates bench || echo -dirty)"
 
-echo "run.sh: criterion benches" >&2
-CRITERION_HOME="$OUT/criterion" cargo bench -q -p attractos-bench --bench render >"$OUT/criterion.log"
+# wait_for_idle: until at most 15% of the CPU time over 2 s is busy, or IDLE_WAIT runs out.
+wait_for_idle() {
+    local deadline=$((SECONDS + ${IDLE_WAIT:-300}))
+    local u1 n1 s1 i1 w1 q1 sq1 st1 u2 n2 s2 i2 w2 q2 sq2 st2 busy total
+    while :; do
+        read -r _ u1 n1 s1 i1 w1 q1 sq1 st1 _ </proc/stat
+        sleep 2
+        read -r _ u2 n2 s2 i2 w2 q2 sq2 st2 _ </proc/stat
+        busy=$(((u2 + n2 + s2 + q2 + sq2 + st2) - (u1 + n1 + s1 + q1 + sq1 + st1)))
+        total=$((busy + (i2 + w2) - (i1 + w1)))
+        if [ $((busy * 100)) -le $((total * 15)) ]; then
+            return 0
+        fi
+        if [ "$SECONDS" -ge "$deadline" ]; then
+            echo "run.sh: the machine is still busy ($((busy * 100 / total))%); measuring anyway" >&2
+            return 0
+        fi
+        sleep 5
+    done
+}
+
+# Build everything first, so that no compilation runs during a measurement.
+cargo bench -q -p attractos-bench --bench render --no-run
+cargo build --release -q -p attractos-bench --bins
+cargo build --release -q -p attractos-reference
+
+for pass in $(seq "${BENCH_PASSES:-3}"); do
+    wait_for_idle
+    echo "run.sh: criterion benches, pass $pass" >&2
+    CRITERION_HOME="$OUT/criterion" cargo bench -q -p attractos-bench --bench render -- \
+        --save-baseline "pass$pass" >>"$OUT/criterion.log"
+done
 
 echo "run.sh: allocation counts" >&2
 cargo run --release -q -p attractos-bench --bin allocations >"$OUT/allocations.jsonl"
 
 if [ "${SKIP_LOAD:-0}" != 1 ]; then
+    wait_for_idle
     echo "run.sh: load test" >&2
     bash "$ROOT/bench/load.sh" "$OUT"
 fi

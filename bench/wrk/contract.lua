@@ -5,7 +5,8 @@
 -- Configured by environment variables (wrk hands setup() and done() no arguments):
 --   METHOD, REQ_PATH    the request
 --   API_KEY             sent as `Authorization: Bearer <key>` when set
---   BODY_BYTES          when set, a body of that many bytes of invalid JSON, as application/json
+--   BODY_BYTES          when set, a JSON body of that many bytes, as application/json: an
+--                       invalid one, or with BODY_VALID=1 a valid event for site_pro
 --   EXPECT              allowed answers, space-separated STATUS:CODE; CODE `-` is a JSON success
 --   FRAMEWORK, SCENARIO, REQUEST, OUT   labels and the result file
 
@@ -15,10 +16,14 @@ function setup(thread)
   table.insert(threads, thread)
 end
 
-local function invalid_json(n)
-  -- A trailing comma: valid JSON up to the last byte, then refused.
+local function json_body(n, valid)
+  -- Invalid: a trailing comma, so the document is valid up to its last bytes, then refused.
   local head = '{"site_id":"site_demo","name":"pageview","url":"/'
   local tail = '",}'
+  if valid then
+    head = '{"site_id":"site_pro","name":"pageview","url":"/'
+    tail = '"}'
+  end
   return head .. string.rep("x", n - #head - #tail) .. tail
 end
 
@@ -38,7 +43,7 @@ function init(args)
   local body = nil
   local bytes = tonumber(os.getenv("BODY_BYTES") or "")
   if bytes then
-    body = invalid_json(bytes)
+    body = json_body(bytes, os.getenv("BODY_VALID") == "1")
     headers["Content-Type"] = "application/json"
   end
   req = wrk.format(os.getenv("METHOD"), os.getenv("REQ_PATH"), headers, body)

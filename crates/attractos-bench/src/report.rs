@@ -1,9 +1,10 @@
 //! Reads the measurements `bench/run.sh` leaves in its output folder and writes
 //! `docs/performance.md` from them: every figure in the page comes from a file a tool wrote.
 //!
-//! The folder holds criterion's `criterion/<framework>-<case>/<variant>/new/estimates.json`,
+//! The folder holds criterion's `criterion/<framework>-<case>/<variant>/pass<N>/estimates.json`,
 //! `allocations.jsonl` (one [`AllocationRecord`] per line, from the `allocations` binary),
-//! `load-<framework>-<scenario>.json` (one [`LoadRecord`] each, from `bench/wrk/contract.lua`)
+//! `load-<framework>-<scenario>-<round>.json` (one [`LoadRecord`] each, from
+//! `bench/wrk/contract.lua`)
 //! and `machine.json` ([`Machine`]).
 
 use std::collections::BTreeMap;
@@ -17,15 +18,21 @@ use serde::{Deserialize, Serialize};
 use crate::allocations::Allocations;
 use crate::cases::{Case, Framework, Variant};
 
-/// A criterion median with its 95% confidence interval, in nanoseconds.
+/// One benchmark's time per response over the passes of a run, in nanoseconds.
+///
+/// `bench/run.sh` runs the whole criterion suite several times (`--save-baseline pass<N>`), so
+/// that a burst of other work on the machine during one variant's few seconds cannot decide a
+/// ratio: each benchmark's figure is the median of its passes' medians.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Timing {
-    /// The median time per response.
+    /// The median of the passes' criterion medians.
     pub median_ns: f64,
-    /// Lower bound of the median's 95% confidence interval.
+    /// The smallest pass median.
     pub low_ns: f64,
-    /// Upper bound of the median's 95% confidence interval.
+    /// The largest pass median.
     pub high_ns: f64,
+    /// How many passes were measured.
+    pub passes: usize,
 }
 
 #[derive(Deserialize)]
@@ -36,23 +43,30 @@ struct Estimates {
 #[derive(Deserialize)]
 struct Estimate {
     point_estimate: f64,
-    confidence_interval: Interval,
-}
-
-#[derive(Deserialize)]
-struct Interval {
-    lower_bound: f64,
-    upper_bound: f64,
 }
 
 impl Timing {
-    /// Parses criterion's `estimates.json`.
-    pub fn from_estimates_json(json: &str) -> Result<Timing, serde_json::Error> {
+    /// The median from criterion's `estimates.json`.
+    pub fn median_of_estimates_json(json: &str) -> Result<f64, serde_json::Error> {
         let estimates: Estimates = serde_json::from_str(json)?;
-        Ok(Timing {
-            median_ns: estimates.median.point_estimate,
-            low_ns: estimates.median.confidence_interval.lower_bound,
-            high_ns: estimates.median.confidence_interval.upper_bound,
+        Ok(estimates.median.point_estimate)
+    }
+
+    /// The timing of passes whose criterion medians are `medians`; `None` without any.
+    pub fn from_pass_medians(medians: &[f64]) -> Option<Timing> {
+        let mut sorted = medians.to_vec();
+        sorted.sort_by(f64::total_cmp);
+        let n = sorted.len();
+        let median = match n {
+            0 => return None,
+            _ if n % 2 == 1 => sorted[n / 2],
+            _ => (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0,
+        };
+        Some(Timing {
+            median_ns: median,
+            low_ns: sorted[0],
+            high_ns: sorted[n - 1],
+            passes: n,
         })
     }
 }
@@ -106,6 +120,46 @@ pub struct LoadRecord {
     /// The first unexpected response, if any, for the report.
     #[serde(default)]
     pub unexpected_sample: String,
+    /// How many wrk runs this record adds up (see [`merge_rounds`]).
+    #[serde(default = "one")]
+    pub rounds: u32,
+}
+
+fn one() -> u32 {
+    1
+}
+
+/// Adds up the rounds of each (framework, scenario): `bench/load.sh` runs the scenarios in
+/// turn, several rounds, so that other work on the machine weighs on all of them alike.
+/// Requests, durations, statuses and errors add up; p50 and p99 are the worst round's.
+/// Records keep the order in which their first round appears.
+pub fn merge_rounds(records: &[LoadRecord]) -> Vec<LoadRecord> {
+    let mut merged: Vec<LoadRecord> = Vec::new();
+    for record in records {
+        match merged
+            .iter_mut()
+            .find(|m| m.framework == record.framework && m.scenario == record.scenario)
+        {
+            Some(m) => {
+                m.requests += record.requests;
+                m.duration_us += record.duration_us;
+                m.p50_us = m.p50_us.max(record.p50_us);
+                m.p99_us = m.p99_us.max(record.p99_us);
+                m.socket_errors += record.socket_errors;
+                m.status_over_399 += record.status_over_399;
+                for (status, n) in &record.statuses {
+                    *m.statuses.entry(status.clone()).or_default() += n;
+                }
+                m.unexpected += record.unexpected;
+                if m.unexpected_sample.is_empty() {
+                    m.unexpected_sample = record.unexpected_sample.clone();
+                }
+                m.rounds += record.rounds;
+            }
+            None => merged.push(record.clone()),
+        }
+    }
+    merged
 }
 
 impl LoadRecord {
@@ -141,7 +195,7 @@ pub struct Results {
     pub timings: BTreeMap<(String, String, String), Timing>,
     /// Allocation counts by (framework, case, variant).
     pub allocations: BTreeMap<(String, String, String), Allocations>,
-    /// Load runs, in file-name order.
+    /// Load runs, their rounds added up ([`merge_rounds`]), in file-name order.
     pub load: Vec<LoadRecord>,
     /// The machine.
     pub machine: Option<Machine>,
@@ -163,18 +217,14 @@ impl Results {
         for framework in Framework::ALL {
             for case in Case::ALL {
                 for variant in variants(framework) {
-                    let path = criterion
+                    let bench = criterion
                         .join(bench_group(framework, case))
-                        .join(variant.id())
-                        .join("new/estimates.json");
-                    let Ok(json) = fs::read_to_string(&path) else {
-                        continue;
-                    };
-                    let timing = Timing::from_estimates_json(&json)
-                        .map_err(|err| io::Error::other(format!("{}: {err}", path.display())))?;
-                    results
-                        .timings
-                        .insert(key(framework, case, variant), timing);
+                        .join(variant.id());
+                    if let Some(timing) = read_passes(&bench)? {
+                        results
+                            .timings
+                            .insert(key(framework, case, variant), timing);
+                    }
                 }
             }
         }
@@ -204,6 +254,7 @@ impl Results {
                 .map_err(|err| io::Error::other(format!("{}: {err}", path.display())))?;
             results.load.push(record);
         }
+        results.load = merge_rounds(&results.load);
         if let Ok(json) = fs::read_to_string(dir.join("machine.json")) {
             results.machine = Some(
                 serde_json::from_str(&json)
@@ -229,6 +280,36 @@ impl Results {
             .get(&key(framework, case, variant))
             .copied()
     }
+}
+
+/// The passes of one benchmark: criterion's `pass*/estimates.json` baselines, or its last run
+/// (`new/estimates.json`) when there are none.
+fn read_passes(bench: &Path) -> io::Result<Option<Timing>> {
+    let mut files: Vec<_> = match fs::read_dir(bench) {
+        Ok(entries) => entries
+            .filter_map(Result::ok)
+            .filter(|e| {
+                e.file_name()
+                    .to_str()
+                    .is_some_and(|n| n.starts_with("pass"))
+            })
+            .map(|e| e.path().join("estimates.json"))
+            .filter(|path| path.is_file())
+            .collect(),
+        Err(_) => return Ok(None),
+    };
+    if files.is_empty() {
+        files.push(bench.join("new/estimates.json"));
+    }
+    let mut medians = Vec::new();
+    for path in files.iter().filter(|path| path.is_file()) {
+        let json = fs::read_to_string(path)?;
+        medians.push(
+            Timing::median_of_estimates_json(&json)
+                .map_err(|err| io::Error::other(format!("{}: {err}", path.display())))?,
+        );
+    }
+    Ok(Timing::from_pass_medians(&medians))
 }
 
 /// The variants measured on `framework`, in report order.
@@ -330,7 +411,7 @@ pub fn render_checks(results: &Results) -> Vec<Check> {
 }
 
 /// The load targets: (b), (c) and (d) at >= 0.95x the requests/s of (a), per framework; no
-/// unexpected response and no socket error in any run.
+/// unexpected response and no socket error in any run (control runs included).
 pub fn load_checks(results: &Results) -> Vec<Check> {
     let mut checks = Vec::new();
     for framework in Framework::ALL {
@@ -341,7 +422,7 @@ pub fn load_checks(results: &Results) -> Vec<Check> {
             .collect();
         let baseline = runs.iter().find(|r| r.scenario.starts_with("a-"));
         for run in &runs {
-            if !run.scenario.starts_with("a-") {
+            if is_error_scenario(&run.scenario) {
                 checks.push(Check::new(
                     framework.id(),
                     format!("load {}: >= 0.95x the requests/s of (a)", run.scenario),
@@ -370,6 +451,12 @@ pub fn load_checks(results: &Results) -> Vec<Check> {
     checks
 }
 
+/// (b), (c) and (d): the scenarios the load target is about. (a) is the yardstick, and a
+/// `control-` scenario only explains another.
+fn is_error_scenario(scenario: &str) -> bool {
+    ["b-", "c-", "d-"].iter().any(|p| scenario.starts_with(p))
+}
+
 fn count(blocks: f64) -> String {
     if blocks.fract() == 0.0 {
         format!("{blocks:.0}")
@@ -396,10 +483,10 @@ fn verdict(met: Option<bool>) -> &'static str {
 
 /// The commands the page documents, as `bench/run.sh` runs them.
 pub const COMMANDS: &str = "\
-bash bench/run.sh                      # everything below, then writes this page
-cargo bench -p attractos-bench --bench render          # criterion, CRITERION_HOME=bench/out/criterion
+bash bench/run.sh        # all of the below (waiting for an idle machine), then writes this page
+CRITERION_HOME=bench/out/criterion cargo bench -p attractos-bench --bench render -- --save-baseline pass1  # pass2, pass3
 cargo run --release -p attractos-bench --bin allocations > bench/out/allocations.jsonl
-bash bench/load.sh                     # wrk against the release reference server, both frameworks
+bash bench/load.sh bench/out     # wrk against the release reference server, both frameworks
 cargo run --release -p attractos-bench --bin perf-report -- bench/out docs/performance.md";
 
 /// `docs/performance.md` for `results`.
@@ -445,16 +532,24 @@ pub fn markdown(results: &Results) -> String {
     let _ = writeln!(w, "## Rendering one error response\n");
     let _ = writeln!(
         w,
-        "Criterion (`crates/attractos-bench/benches/render.rs`), one run for both frameworks: each \
+        "Criterion (`crates/attractos-bench/benches/render.rs`), for both frameworks in one run of \
+         {} pass(es) over every benchmark; a benchmark's median is the median of its passes' \
+         medians, and ratios are between those. Each \
          variant builds a complete response (status, headers, body) and drops it. The library \
          variant is the adapter's own rendering (`IntoResponse` for axum, \
          `ResponseError::error_response` for actix-web) including its one `log()` call, run \
-         **without a tracing subscriber installed** (the bench checks this), so `log()` is a \
-         disabled-callsite check. The custom message is an owned `String` built per response in \
+         **without a tracing subscriber installed** (the bench checks this), so `log()` is an \
+         inlined disabled-level check. The custom message is an owned `String` built per response in \
          every variant. Allocations are counted separately (`src/bin/allocations.rs`, a \
          `stats_alloc` global allocator, per response after warm-up), so the timings carry no \
          counting cost. \"vs library\" is the variant's median over the library's: above 1 means \
-         the library is faster.\n"
+         the library is faster.\n",
+        results
+            .timings
+            .values()
+            .map(|t| t.passes)
+            .max()
+            .unwrap_or(0)
     );
     for framework in Framework::ALL {
         let _ = writeln!(w, "### {}\n", framework_title(framework));
@@ -462,7 +557,7 @@ pub fn markdown(results: &Results) -> String {
             let _ = writeln!(w, "**{}**\n", case.title());
             let _ = writeln!(
                 w,
-                "| variant | median | 95% CI of median | vs library | allocations | bytes allocated |"
+                "| variant | median | pass medians (min – max) | vs library | allocations | bytes allocated |"
             );
             let _ = writeln!(w, "| --- | ---: | ---: | ---: | ---: | ---: |");
             let lib = results.timing(framework, case, Variant::Library);
@@ -513,22 +608,28 @@ pub fn markdown(results: &Results) -> String {
     let _ = writeln!(
         w,
         "`bench/load.sh`: the release build of `attractos-reference` on 127.0.0.1, pinned to CPU 0 \
-         with `taskset`, and `wrk` pinned to CPU 1, each scenario for a fixed duration. Every \
-         response is checked by `bench/wrk/contract.lua` (status, `Content-Type: application/json`, \
-         the body's `code`); the script's Lua `response()` callback costs wrk the same in every \
-         scenario. (a)–(c) run with a rate limit far above the load; (d) floods one key at a \
-         rate limit of 1 request/s, so nearly every response is `RATE_LIMITED`.\n"
+         with `taskset`, and `wrk` (1 thread) pinned to CPU 1. Two servers per framework: one \
+         with a rate limit far above the load for (a)–(c), one limited to 1 request/s for (d), \
+         whose one key floods it, so nearly every response is `RATE_LIMITED`. The scenarios run \
+         in turn, for several rounds, so that other work on the machine weighs on all of them \
+         alike; requests/s is all rounds' requests over all rounds' time, p50 and p99 are the \
+         worst round's. `control-valid-event` is not a target: it uploads the same 1 KiB as (c), \
+         but a valid event that is accepted (202), so (c) against it shows what the error path \
+         costs and (c) against (a) what the upload costs. Every response is checked by \
+         `bench/wrk/contract.lua` (status, \
+         `Content-Type: application/json`, the body's `code`, `retry_after` on 429s only); its \
+         Lua `response()` callback costs wrk the same in every scenario.\n"
     );
     if results.load.is_empty() {
         let _ = writeln!(w, "Not measured in this run.\n");
     } else {
         let _ = writeln!(
             w,
-            "| framework | scenario | request | requests/s | vs (a) | p50 | p99 | responses | unexpected | socket errors |"
+            "| framework | scenario | request | rounds | requests/s | vs (a) | p50 | p99 | responses | unexpected | socket errors |"
         );
         let _ = writeln!(
             w,
-            "| --- | --- | --- | ---: | ---: | ---: | ---: | --- | ---: | ---: |"
+            "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: |"
         );
         for run in &results.load {
             let base = results
@@ -545,10 +646,11 @@ pub fn markdown(results: &Results) -> String {
                 .collect();
             let _ = writeln!(
                 w,
-                "| {} | {} | {} | {:.0} | {ratio} | {:.2} ms | {:.2} ms | {} | {} | {} |",
+                "| {} | {} | {} | {} | {:.0} | {ratio} | {:.2} ms | {:.2} ms | {} | {} | {} |",
                 run.framework,
                 run.scenario,
                 run.request,
+                run.rounds,
                 run.requests_per_sec(),
                 run.p50_us / 1000.0,
                 run.p99_us / 1000.0,

@@ -31,11 +31,22 @@ fn estimates(median: f64) -> String {
 }
 
 fn write_timing(dir: &Path, framework: Framework, case: Case, variant: Variant, median: f64) {
+    write_pass(dir, framework, case, variant, "new", median);
+}
+
+fn write_pass(
+    dir: &Path,
+    framework: Framework,
+    case: Case,
+    variant: Variant,
+    pass: &str,
+    median: f64,
+) {
     let path = dir
         .join("criterion")
         .join(bench_group(framework, case))
         .join(variant.id())
-        .join("new");
+        .join(pass);
     fs::create_dir_all(&path).expect("criterion folders");
     fs::write(path.join("estimates.json"), estimates(median)).expect("estimates.json");
 }
@@ -106,8 +117,13 @@ fn every_measurement_is_read_from_the_tools_files() {
         .timing(Framework::Actix, Case::RateLimited, Variant::BaselineB)
         .expect("a timing");
     assert_eq!(
-        (timing.median_ns, timing.low_ns, timing.high_ns),
-        (450.0, 449.0, 451.0)
+        (
+            timing.median_ns,
+            timing.low_ns,
+            timing.high_ns,
+            timing.passes
+        ),
+        (450.0, 450.0, 450.0, 1)
     );
     let allocs = results
         .allocs(Framework::Axum, Case::InvalidKey, Variant::BaselineA)
@@ -188,4 +204,57 @@ fn a_run_without_measurements_says_so_instead_of_inventing_figures() {
     assert!(page.contains("Not measured in this run."));
     assert!(page.contains("| not measured |"));
     assert!(!page.contains(" ns |"), "no timing without a measurement");
+}
+
+#[test]
+fn a_benchmark_is_the_median_of_its_passes() {
+    let dir = measured_run("passes", false);
+    for (pass, median) in [("pass1", 100.0), ("pass2", 300.0), ("pass3", 110.0)] {
+        write_pass(
+            &dir,
+            Framework::Axum,
+            Case::InvalidKey,
+            Variant::Floor,
+            pass,
+            median,
+        );
+    }
+    let results = Results::read(&dir).expect("a readable run");
+    let floor = results
+        .timing(Framework::Axum, Case::InvalidKey, Variant::Floor)
+        .expect("the floor");
+    // One slow pass (300 ns) moves neither the figure nor the ratios; `new` is ignored once
+    // there are passes.
+    assert_eq!(
+        (floor.median_ns, floor.low_ns, floor.high_ns, floor.passes),
+        (110.0, 100.0, 300.0, 3)
+    );
+}
+
+#[test]
+fn load_rounds_add_up_per_scenario() {
+    let dir = folder("rounds");
+    for (round, requests, p99, unexpected) in [(1, 1000, 900.0, 0), (2, 3000, 1500.0, 1)] {
+        fs::write(
+            dir.join(format!("load-actix-b-missing-key-r{round}.json")),
+            format!(
+                r#"{{"framework":"actix","scenario":"b-missing-key","request":"GET /x",
+                    "expected":"401:MISSING_KEY","requests":{requests},"duration_us":1000000,
+                    "p50_us":100.0,"p99_us":{p99},"socket_errors":0,"status_over_399":{requests},
+                    "statuses":{{"401":{requests}}},"unexpected":{unexpected}}}"#
+            ),
+        )
+        .expect("a load record");
+    }
+    let results = Results::read(&dir).expect("a readable run");
+    assert_eq!(results.load.len(), 1, "{:?}", results.load);
+    let run = &results.load[0];
+    assert_eq!(
+        (run.rounds, run.requests, run.duration_us),
+        (2, 4000, 2_000_000)
+    );
+    assert!((run.requests_per_sec() - 2000.0).abs() < 1e-9);
+    assert_eq!(run.p99_us, 1500.0, "the worst round's p99");
+    assert_eq!(run.statuses.get("401"), Some(&4000));
+    assert_eq!(run.unexpected, 1);
 }
