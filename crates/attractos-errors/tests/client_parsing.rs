@@ -64,3 +64,43 @@ proptest! {
         prop_assert_eq!(body.code.as_str(), code.as_str(), "code kept verbatim");
     }
 }
+
+#[test]
+fn hostile_values_inside_an_object_fail_cleanly() {
+    // Nesting hidden in a field the client ignores is skipped without recursion: 100k levels
+    // neither overflow the stack nor change the fields read.
+    let deep = format!(
+        r#"{{"error":"x","code":"X","extra":{}{}}}"#,
+        "[".repeat(100_000),
+        "]".repeat(100_000)
+    );
+    let body = ErrorBody::from_slice(deep.as_bytes()).unwrap();
+    assert_eq!((body.error.as_str(), body.code.as_str()), ("x", "X"));
+    let unterminated = format!(
+        r#"{{"error":"x","code":"X","extra":{}"#,
+        "{\"a\":".repeat(100_000)
+    );
+    assert!(parse_error(unterminated.as_bytes()).contains("EOF"));
+    // retry_after that is no whole number of seconds.
+    for bad in ["-1", "18446744073709551616", "1e400", "1.5", "\"30\"", "[]"] {
+        let body = format!(r#"{{"error":"x","code":"RATE_LIMITED","retry_after":{bad}}}"#);
+        let message = parse_error(body.as_bytes());
+        assert!(
+            message.contains("invalid") || message.contains("out of range"),
+            "{bad}: {message}"
+        );
+    }
+}
+
+#[test]
+fn a_message_just_under_the_size_limit_parses_and_one_over_does_not() {
+    let filler = MAX_BODY_LEN - r#"{"error":"","code":"X"}"#.len();
+    let body = format!(r#"{{"error":"{}","code":"X"}}"#, "e".repeat(filler));
+    assert_eq!(body.len(), MAX_BODY_LEN);
+    assert_eq!(
+        ErrorBody::from_slice(body.as_bytes()).unwrap().error.len(),
+        filler
+    );
+    let over = format!(r#"{{"error":"{}","code":"X"}}"#, "e".repeat(filler + 1));
+    assert!(parse_error(over.as_bytes()).contains("limit"));
+}
