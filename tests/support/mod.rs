@@ -21,9 +21,12 @@ pub const TIMEOUT: Duration = Duration::from_secs(10);
 pub const REFERENCE_SECRET: &str = "hunter2";
 
 /// The reference options for hostile input: the rate limit out of the way, so every request
-/// reaches the rules behind it.
+/// reaches the rules behind it, and a fixed clock, so `LIMIT_EXCEEDED`'s `retry_after` is the
+/// same on both frameworks.
 pub fn options() -> Options {
-    Options::default().rate_limit(NonZeroU32::new(1_000_000).expect("not zero"))
+    Options::default()
+        .rate_limit(NonZeroU32::new(1_000_000).expect("not zero"))
+        .clock(|| time::macros::datetime!(2024-06-15 12:00 UTC))
 }
 
 /// A request of `method` to `target` with the test request id and `headers`.

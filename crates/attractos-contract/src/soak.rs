@@ -133,8 +133,12 @@ pub struct SoakReport {
     pub by_code: BTreeMap<String, u64>,
     /// Responses the judge refused.
     pub non_contract: u64,
-    /// Requests that got no response in time.
+    /// Requests that got no response in time, or none on a second try.
     pub no_response: u64,
+    /// Requests whose connection failed under them (closed by the server while reused from
+    /// the pool, or reset while the body was still being sent) and that were answered when
+    /// sent once more, as an HTTP client retries such a request.
+    pub retried: u64,
     /// Up to ten examples of refused responses and missing answers.
     pub samples: Vec<String>,
     /// Resident memory (bytes) at the end of the warm-up, where the platform tells.
@@ -181,6 +185,11 @@ impl SoakReport {
         }
         let _ = writeln!(out, "non-contract responses: {}", self.non_contract);
         let _ = writeln!(out, "no response: {}", self.no_response);
+        let _ = writeln!(
+            out,
+            "answered on a second try after a connection failure: {}",
+            self.retried
+        );
         for sample in &self.samples {
             let _ = writeln!(out, "  e.g. {sample}");
         }
@@ -257,6 +266,7 @@ struct Tally {
     by_code: BTreeMap<String, u64>,
     non_contract: u64,
     no_response: u64,
+    retried: u64,
     samples: Vec<String>,
 }
 
@@ -315,6 +325,7 @@ pub async fn soak(target: &HttpTarget, fixtures: Fixtures, config: &SoakConfig) 
         by_code: tally.by_code,
         non_contract: tally.non_contract,
         no_response: tally.no_response,
+        retried: tally.retried,
         samples: tally.samples,
         rss_before,
         rss_after,
@@ -338,9 +349,18 @@ async fn client(
     while Instant::now() < until {
         let index = next.fetch_add(1, Ordering::Relaxed) % requests.len();
         let request = &requests[index];
-        let answer = tokio::time::timeout(config.request_timeout, target.send(request)).await;
+        let mut answer = tokio::time::timeout(config.request_timeout, target.send(request)).await;
+        let mut retried = false;
+        if matches!(answer, Ok(Err(_))) {
+            // The connection failed under the request: send it once more, as clients do.
+            retried = true;
+            answer = tokio::time::timeout(config.request_timeout, target.send(request)).await;
+        }
         let mut tally = tally.lock().unwrap_or_else(|e| e.into_inner());
         tally.requests += 1;
+        if retried && matches!(answer, Ok(Ok(_))) {
+            tally.retried += 1;
+        }
         match answer {
             Ok(Ok(response)) => {
                 *tally.by_code.entry(response.summary()).or_default() += 1;
