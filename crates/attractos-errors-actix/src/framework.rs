@@ -12,10 +12,6 @@ use attractos_errors::{ApiError as CoreError, ErrorCode, rules};
 
 use crate::error::{Answered, ApiError};
 
-/// The message for a body that could not be read to its end (the client went away, a broken
-/// transfer or content encoding); the same text as the axum adapter's.
-pub(crate) const UNREADABLE_BODY: &str = "The request body could not be read completely.";
-
 /// The contract error for any actix-web error: this crate's own errors as they are, actix-web's
 /// extractor and payload errors by the same rules as this crate's extractors, anything else by
 /// its status. `limit` is the body limit in force, for payload errors that do not carry one.
@@ -101,9 +97,7 @@ pub(crate) fn payload(err: &PayloadError, limit: usize) -> CoreError {
 }
 
 fn unreadable(err: &dyn fmt::Display) -> CoreError {
-    CoreError::invalid_json()
-        .with_message(UNREADABLE_BODY)
-        .with_cause(Framework(err.to_string()))
+    rules::unreadable_body().with_cause(Framework(err.to_string()))
 }
 
 fn internal(err: &dyn fmt::Display) -> CoreError {

@@ -166,8 +166,7 @@ async fn read_body(body: axum::body::Body, limit: usize) -> Result<Bytes, ApiErr
                 }
                 source = current.source();
             }
-            Err(attractos_errors::ApiError::invalid_json()
-                .with_message("The request body could not be read completely.")
+            Err(rules::unreadable_body()
                 .with_shared_cause(err.into())
                 .into())
         }

@@ -237,6 +237,12 @@ fn json_message(err: &serde_json::Error) -> String {
     }
 }
 
+/// `INVALID_JSON` for a body that could not be read to its end (the client went away, a broken
+/// transfer or content encoding). Adapters attach the transport error as the cause.
+pub fn unreadable_body() -> ApiError {
+    ApiError::invalid_json().with_message("The request body could not be read completely.")
+}
+
 /// `PAYLOAD_TOO_LARGE` for a body over `limit` bytes.
 pub fn payload_too_large(limit: usize) -> ApiError {
     ApiError::payload_too_large().with_message(format!(
