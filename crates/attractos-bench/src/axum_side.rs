@@ -103,22 +103,28 @@ pub fn floor(case: Case) -> Response {
     let headers = response.headers_mut();
     headers.append(
         header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
+        const { HeaderValue::from_static("application/json") },
     );
-    headers.append(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.append(
+        header::CACHE_CONTROL,
+        const { HeaderValue::from_static("no-store") },
+    );
     headers.append(
         header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
+        const { HeaderValue::from_static("nosniff") },
     );
     match case {
         Case::InvalidKey => {
             headers.append(
                 header::WWW_AUTHENTICATE,
-                HeaderValue::from_static(CHALLENGE),
+                const { HeaderValue::from_static(CHALLENGE) },
             );
         }
         Case::RateLimited => {
-            headers.append(header::RETRY_AFTER, HeaderValue::from_static("30"));
+            headers.append(
+                header::RETRY_AFTER,
+                const { HeaderValue::from_static("30") },
+            );
         }
         Case::CustomMessage => {}
     }

@@ -81,7 +81,8 @@ pub enum Variant {
     /// Baseline B: the same `json!` body plus the contract headers the library sends, written
     /// the usual way (header-name constants, `&str` values).
     BaselineB,
-    /// The floor: a `&'static` body and the same headers built with `HeaderValue::from_static`.
+    /// The floor: a `&'static` body and the same headers built with `HeaderValue::from_static`
+    /// in `const` blocks (evaluated at compile time, so not even the value check runs).
     Floor,
 }
 
@@ -106,7 +107,7 @@ impl Variant {
             }
             Variant::BaselineA => "baseline A: status + `json!` body",
             Variant::BaselineB => "baseline B: `json!` body + contract headers",
-            Variant::Floor => "floor: `&'static` body + `from_static` headers",
+            Variant::Floor => "floor: `&'static` body + `const` `from_static` headers",
         }
     }
 

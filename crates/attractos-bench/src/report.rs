@@ -123,6 +123,9 @@ pub struct LoadRecord {
     /// How many wrk runs this record adds up (see [`merge_rounds`]).
     #[serde(default = "one")]
     pub rounds: u32,
+    /// Requests/s of each round, once [`merge_rounds`] has added them up.
+    #[serde(default)]
+    pub round_rates: Vec<f64>,
 }
 
 fn one() -> u32 {
@@ -155,8 +158,13 @@ pub fn merge_rounds(records: &[LoadRecord]) -> Vec<LoadRecord> {
                     m.unexpected_sample = record.unexpected_sample.clone();
                 }
                 m.rounds += record.rounds;
+                m.round_rates.push(record.requests_per_sec());
             }
-            None => merged.push(record.clone()),
+            None => {
+                let mut first = record.clone();
+                first.round_rates = vec![record.requests_per_sec()];
+                merged.push(first);
+            }
         }
     }
     merged
@@ -625,11 +633,11 @@ pub fn markdown(results: &Results) -> String {
     } else {
         let _ = writeln!(
             w,
-            "| framework | scenario | request | rounds | requests/s | vs (a) | p50 | p99 | responses | unexpected | socket errors |"
+            "| framework | scenario | request | rounds | requests/s | rounds' requests/s (min – max) | vs (a) | p50 | p99 | responses | unexpected | socket errors |"
         );
         let _ = writeln!(
             w,
-            "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: |"
+            "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: |"
         );
         for run in &results.load {
             let base = results
@@ -639,6 +647,13 @@ pub fn markdown(results: &Results) -> String {
             let ratio = base.map_or("–".to_owned(), |a| {
                 format!("{:.2}x", run.requests_per_sec() / a.requests_per_sec())
             });
+            let spread = match (
+                run.round_rates.iter().copied().reduce(f64::min),
+                run.round_rates.iter().copied().reduce(f64::max),
+            ) {
+                (Some(min), Some(max)) => format!("{min:.0} – {max:.0}"),
+                _ => "–".to_owned(),
+            };
             let statuses: Vec<String> = run
                 .statuses
                 .iter()
@@ -646,7 +661,7 @@ pub fn markdown(results: &Results) -> String {
                 .collect();
             let _ = writeln!(
                 w,
-                "| {} | {} | {} | {} | {:.0} | {ratio} | {:.2} ms | {:.2} ms | {} | {} | {} |",
+                "| {} | {} | {} | {} | {:.0} | {spread} | {ratio} | {:.2} ms | {:.2} ms | {} | {} | {} |",
                 run.framework,
                 run.scenario,
                 run.request,
@@ -709,10 +724,48 @@ pub fn markdown(results: &Results) -> String {
         }
         let _ = writeln!(w);
     }
+    for line in control_comparisons(results) {
+        let _ = writeln!(w, "{line}");
+    }
     let _ = writeln!(w, "{EXPLANATION}");
     page.truncate(page.trim_end().len());
     page.push('\n');
     page
+}
+
+/// Per framework, (c) against its control (the same upload, accepted) and the control against
+/// (a): which part of (c)'s distance to (a) is the error path, and which the upload.
+pub fn control_comparisons(results: &Results) -> Vec<String> {
+    let mut lines = Vec::new();
+    for framework in Framework::ALL {
+        let find = |prefix: &str| {
+            results
+                .load
+                .iter()
+                .find(|r| r.framework == framework.id() && r.scenario.starts_with(prefix))
+        };
+        let (Some(a), Some(c), Some(control)) = (find("a-"), find("c-"), find("control-")) else {
+            continue;
+        };
+        let c_vs_control = c.requests_per_sec() / control.requests_per_sec();
+        let control_vs_a = control.requests_per_sec() / a.requests_per_sec();
+        let reading = if c_vs_control >= 0.95 {
+            "answering INVALID_JSON costs no more than accepting the same body, so what (c) \
+             loses against (a) is the 1 KiB upload and its parse, not the error path"
+        } else {
+            "answering INVALID_JSON costs more than accepting the same body: the error path \
+             itself is slower here"
+        };
+        lines.push(format!(
+            "- {}: (c) runs at {c_vs_control:.2}x the requests/s of its control (the same 1 KiB \
+             upload, valid and accepted), which runs at {control_vs_a:.2}x of (a): {reading}.",
+            framework.id()
+        ));
+    }
+    if !lines.is_empty() {
+        lines.push(String::new());
+    }
+    lines
 }
 
 fn framework_title(framework: Framework) -> &'static str {
@@ -752,5 +805,7 @@ its floor nor the library allocates for a catalogue-message error. On actix-web 
 header, (c) after reading the body and failing to parse it, (d) at the rate limiter; none \
 builds its response body with `json!`. The table shows whether that keeps the error scenarios at \
 the pace of the small 200, i.e. whether an attacker's flood of bad keys or a throttled client \
-costs the server more per request than a well-behaved client. On a 2-core machine where wrk \
+costs the server more per request than a well-behaved client. Most of the server's time goes \
+to the kernel's TCP stack in every scenario (a perf profile of the release server shows it), \
+so the spread between rounds, in the table, is the yardstick for reading small differences. On a 2-core machine where wrk \
 and the server share the CPUs the load figures are indicative: compare scenarios of the same run, not runs.";

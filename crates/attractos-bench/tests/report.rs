@@ -89,6 +89,7 @@ fn measured_run(test: &str, slow_axum_401: bool) -> PathBuf {
         ("b-missing-key", 99_000, 0),
         ("c-invalid-json", 90_000, 0),
         ("d-rate-limited", 120_000, 2),
+        ("control-valid-event", 88_000, 0),
     ] {
         fs::write(
             dir.join(format!("load-axum-{scenario}.json")),
@@ -129,7 +130,7 @@ fn every_measurement_is_read_from_the_tools_files() {
         .allocs(Framework::Axum, Case::InvalidKey, Variant::BaselineA)
         .expect("an allocation count");
     assert_eq!(allocs.blocks(), 10.0);
-    assert_eq!(results.load.len(), 4);
+    assert_eq!(results.load.len(), 5);
     assert_eq!(results.load[0].scenario, "a-sites-200");
     assert!((results.load[0].requests_per_sec() - 10_000.0).abs() < 1e-9);
     assert_eq!(
@@ -192,6 +193,8 @@ fn the_page_shows_the_machine_the_tables_and_every_missed_target() {
         "- axum 401-invalid-key: within 1.15x of the floor: 1.40x the floor",
         "- axum load c-invalid-json: >= 0.95x the requests/s of (a): 0.90x",
         "First unexpected response of axum d-rate-limited: `500 text/plain oops`",
+        "- axum: (c) runs at 1.02x the requests/s of its control",
+        "which runs at 0.88x of (a): answering INVALID_JSON costs no more than accepting",
     ] {
         assert!(page.contains(expected), "missing {expected:?} in:\n{page}");
     }
@@ -257,4 +260,9 @@ fn load_rounds_add_up_per_scenario() {
     assert_eq!(run.p99_us, 1500.0, "the worst round's p99");
     assert_eq!(run.statuses.get("401"), Some(&4000));
     assert_eq!(run.unexpected, 1);
+    assert_eq!(
+        run.round_rates,
+        vec![1000.0, 3000.0],
+        "each round's requests/s"
+    );
 }
