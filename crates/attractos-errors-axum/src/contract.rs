@@ -96,6 +96,12 @@ pub trait ContractExt: sealed::Sealed + Sized {
     /// - Every response carries `X-Request-Id` (the client's, else a new UUID v4), and every
     ///   request runs in a tracing span `request` with a `request_id` field, so each error's log
     ///   line names the request.
+    /// - A request with a body whose handler answers without reading it to the end (a 401
+    ///   before the upload, a 413 on `Content-Length`) never leaves the client holding a
+    ///   connection the server is closing: hyper either discards the rest of the body (when
+    ///   it has already arrived) and keeps the connection, or closes the connection and says
+    ///   `Connection: close` in this response, so that the client does not send its next
+    ///   request on it.
     fn with_contract(self, contract: Contract) -> Self;
 }
 
@@ -195,9 +201,12 @@ where
     }
 
     fn call(&mut self, mut request: Request) -> Self::Future {
+        let settle = !http_body::Body::is_end_stream(request.body());
         if content_length(request.headers()).is_some_and(|len| len > self.limit as u64) {
+            // The request, and with it the unread body, is dropped here.
             return ContractFuture {
                 state: State::TooLarge { limit: self.limit },
+                settle,
             };
         }
         request.extensions_mut().insert(BodyLimit(self.limit));
@@ -205,15 +214,30 @@ where
             state: State::Inner {
                 future: self.inner.call(request),
             },
+            settle,
         }
     }
 }
 
 pin_project! {
     /// The response future of [`ContractService`].
+    ///
+    /// When the request carried a body (`settle`), the finished response is held back for
+    /// one turn of the task before it is returned. hyper's HTTP/1 server polls this future
+    /// from the connection's task, and on each turn reads before it writes; a handler that
+    /// answers without reading the body to its end drops the body in the same poll that
+    /// completes the response. Returned at once, the response head would be written before
+    /// hyper saw the body dropped; hyper would then discard what has arrived of the body and,
+    /// when that is not all of it, close the connection after a response that did not say
+    /// so (hyper adds `Connection: close` only when it knows before writing the head), and
+    /// a client reusing the connection would get no answer. One turn later hyper has seen
+    /// the dropped body: it keeps the connection when it could discard the whole rest, else
+    /// it writes `Connection: close` into this response. A body read to its end costs the
+    /// same one turn and changes nothing.
     struct ContractFuture<F> {
         #[pin]
         state: State<F>,
+        settle: bool,
     }
 }
 
@@ -223,6 +247,8 @@ pin_project! {
         // The error is built when polled, so that it is logged inside the request span.
         TooLarge { limit: usize },
         Inner { #[pin] future: F },
+        // The finished response, held back for one turn (see `ContractFuture`).
+        Settling { response: Option<Response> },
     }
 }
 
@@ -235,16 +261,27 @@ where
     type Output = Result<Response, E>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        match self.project().state.project() {
-            StateProj::TooLarge { limit } => Poll::Ready(Ok(ApiError(rules::payload_too_large(
-                *limit,
-            ))
-            .into_response())),
-            StateProj::Inner { future } => {
-                let response = ready!(future.poll(cx))?;
-                Poll::Ready(Ok(into_contract(response)))
+        let mut this = self.project();
+        let response = match this.state.as_mut().project() {
+            StateProj::TooLarge { limit } => {
+                ApiError(rules::payload_too_large(*limit)).into_response()
             }
+            StateProj::Inner { future } => into_contract(ready!(future.poll(cx))?),
+            StateProj::Settling { response } => {
+                let response = response
+                    .take()
+                    .expect("ContractFuture polled after it completed");
+                return Poll::Ready(Ok(response));
+            }
+        };
+        if std::mem::take(this.settle) {
+            this.state.set(State::Settling {
+                response: Some(response),
+            });
+            cx.waker().wake_by_ref();
+            return Poll::Pending;
         }
+        Poll::Ready(Ok(response))
     }
 }
 
