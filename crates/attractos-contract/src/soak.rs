@@ -133,12 +133,10 @@ pub struct SoakReport {
     pub by_code: BTreeMap<String, u64>,
     /// Responses the judge refused.
     pub non_contract: u64,
-    /// Requests that got no response in time, or none on a second try.
+    /// Requests that got no response: the connection failed under them, or no answer came
+    /// within [`SoakConfig::request_timeout`]. Each is sent once, never retried, so a server
+    /// that closes a connection its client may still use shows here.
     pub no_response: u64,
-    /// Requests whose connection failed under them (closed by the server while reused from
-    /// the pool, or reset while the body was still being sent) and that were answered when
-    /// sent once more, as an HTTP client retries such a request.
-    pub retried: u64,
     /// Up to ten examples of refused responses and missing answers.
     pub samples: Vec<String>,
     /// Resident memory (bytes) at the end of the warm-up, where the platform tells.
@@ -185,11 +183,6 @@ impl SoakReport {
         }
         let _ = writeln!(out, "non-contract responses: {}", self.non_contract);
         let _ = writeln!(out, "no response: {}", self.no_response);
-        let _ = writeln!(
-            out,
-            "answered on a second try after a connection failure: {}",
-            self.retried
-        );
         for sample in &self.samples {
             let _ = writeln!(out, "  e.g. {sample}");
         }
@@ -266,7 +259,6 @@ struct Tally {
     by_code: BTreeMap<String, u64>,
     non_contract: u64,
     no_response: u64,
-    retried: u64,
     samples: Vec<String>,
 }
 
@@ -325,7 +317,6 @@ pub async fn soak(target: &HttpTarget, fixtures: Fixtures, config: &SoakConfig) 
         by_code: tally.by_code,
         non_contract: tally.non_contract,
         no_response: tally.no_response,
-        retried: tally.retried,
         samples: tally.samples,
         rss_before,
         rss_after,
@@ -349,18 +340,9 @@ async fn client(
     while Instant::now() < until {
         let index = next.fetch_add(1, Ordering::Relaxed) % requests.len();
         let request = &requests[index];
-        let mut answer = tokio::time::timeout(config.request_timeout, target.send(request)).await;
-        let mut retried = false;
-        if matches!(answer, Ok(Err(_))) {
-            // The connection failed under the request: send it once more, as clients do.
-            retried = true;
-            answer = tokio::time::timeout(config.request_timeout, target.send(request)).await;
-        }
+        let answer = tokio::time::timeout(config.request_timeout, target.send(request)).await;
         let mut tally = tally.lock().unwrap_or_else(|e| e.into_inner());
         tally.requests += 1;
-        if retried && matches!(answer, Ok(Ok(_))) {
-            tally.retried += 1;
-        }
         match answer {
             Ok(Ok(response)) => {
                 *tally.by_code.entry(response.summary()).or_default() += 1;
@@ -378,21 +360,33 @@ async fn client(
             Ok(Err(err)) => {
                 tally.no_response += 1;
                 tally.sample(format!(
-                    "{} {}: {err}",
+                    "{} {}{}: {err}",
                     request.method,
-                    short(&request.target)
+                    short(&request.target),
+                    body_note(request)
                 ));
             }
             Err(_) => {
                 tally.no_response += 1;
                 tally.sample(format!(
-                    "{} {}: no answer within {:?}",
+                    "{} {}{}: no answer within {:?}",
                     request.method,
                     short(&request.target),
+                    body_note(request),
                     config.request_timeout
                 ));
             }
         }
+    }
+}
+
+/// ` (N-byte body)` for a request with a body, else nothing: whether a request carried a body
+/// tells connection failures apart.
+fn body_note(request: &Request) -> String {
+    if request.body.is_empty() {
+        String::new()
+    } else {
+        format!(" ({}-byte body)", request.body.len())
     }
 }
 
