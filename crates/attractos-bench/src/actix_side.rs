@@ -13,12 +13,13 @@ use crate::floor_bodies::{CHALLENGE, CUSTOM_BODY, INVALID_KEY_BODY, RATE_LIMITED
 pub type Render = fn(Case) -> HttpResponse;
 
 /// Every variant on actix-web, in report order.
-pub const VARIANTS: [(Variant, Render); 5] = [
+pub const VARIANTS: [(Variant, Render); 6] = [
     (Variant::Library, library),
     (Variant::LibraryViaError, library_via_error),
     (Variant::BaselineA, baseline_a),
     (Variant::BaselineB, baseline_b),
     (Variant::Floor, floor),
+    (Variant::ConstFloor, floor_const),
 ];
 
 /// The library: `attractos-errors-actix`'s `ResponseError::error_response`, which actix-web
@@ -82,8 +83,43 @@ pub fn baseline_b(case: Case) -> HttpResponse {
     }
 }
 
-/// The floor: a `&'static` body and `HeaderValue::from_static` headers, set by hand.
+/// The floor, as the issue defines it: a `&'static` body and the same headers set by hand with
+/// `HeaderValue::from_static`.
 pub fn floor(case: Case) -> HttpResponse {
+    let (status, body) = match case {
+        Case::InvalidKey => (StatusCode::UNAUTHORIZED, INVALID_KEY_BODY),
+        Case::CustomMessage => (StatusCode::BAD_REQUEST, CUSTOM_BODY),
+        Case::RateLimited => (StatusCode::TOO_MANY_REQUESTS, RATE_LIMITED_BODY),
+    };
+    let mut response = HttpResponse::with_body(status, body).map_into_boxed_body();
+    let headers = response.headers_mut();
+    headers.append(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    headers.append(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.append(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    match case {
+        Case::InvalidKey => {
+            headers.append(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static(CHALLENGE),
+            );
+        }
+        Case::RateLimited => {
+            headers.append(header::RETRY_AFTER, HeaderValue::from_static("30"));
+        }
+        Case::CustomMessage => {}
+    }
+    response
+}
+
+/// The floor with its header values evaluated at compile time (`const` blocks), so that not
+/// even `from_static`'s byte check runs: stricter than the issue's floor.
+pub fn floor_const(case: Case) -> HttpResponse {
     let (status, body) = match case {
         Case::InvalidKey => (StatusCode::UNAUTHORIZED, INVALID_KEY_BODY),
         Case::CustomMessage => (StatusCode::BAD_REQUEST, CUSTOM_BODY),

@@ -14,11 +14,12 @@ use crate::floor_bodies::{CHALLENGE, CUSTOM_BODY, INVALID_KEY_BODY, RATE_LIMITED
 pub type Render = fn(Case) -> Response;
 
 /// Every variant on axum, in report order.
-pub const VARIANTS: [(Variant, Render); 4] = [
+pub const VARIANTS: [(Variant, Render); 5] = [
     (Variant::Library, library),
     (Variant::BaselineA, baseline_a),
     (Variant::BaselineB, baseline_b),
     (Variant::Floor, floor),
+    (Variant::ConstFloor, floor_const),
 ];
 
 /// The library: the handler's error through `attractos-errors-axum`'s `IntoResponse`.
@@ -91,8 +92,44 @@ pub fn baseline_b(case: Case) -> Response {
     }
 }
 
-/// The floor: a `&'static` body and `HeaderValue::from_static` headers, set by hand.
+/// The floor, as the issue defines it: a `&'static` body and the same headers set by hand with
+/// `HeaderValue::from_static`.
 pub fn floor(case: Case) -> Response {
+    let (status, body) = match case {
+        Case::InvalidKey => (StatusCode::UNAUTHORIZED, INVALID_KEY_BODY),
+        Case::CustomMessage => (StatusCode::BAD_REQUEST, CUSTOM_BODY),
+        Case::RateLimited => (StatusCode::TOO_MANY_REQUESTS, RATE_LIMITED_BODY),
+    };
+    let mut response = Response::new(Body::from(body));
+    *response.status_mut() = status;
+    let headers = response.headers_mut();
+    headers.append(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    headers.append(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.append(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    match case {
+        Case::InvalidKey => {
+            headers.append(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static(CHALLENGE),
+            );
+        }
+        Case::RateLimited => {
+            headers.append(header::RETRY_AFTER, HeaderValue::from_static("30"));
+        }
+        Case::CustomMessage => {}
+    }
+    response
+}
+
+/// The floor with its header values evaluated at compile time (`const` blocks), so that not
+/// even `from_static`'s byte check runs: stricter than the issue's floor.
+pub fn floor_const(case: Case) -> Response {
     let (status, body) = match case {
         Case::InvalidKey => (StatusCode::UNAUTHORIZED, INVALID_KEY_BODY),
         Case::CustomMessage => (StatusCode::BAD_REQUEST, CUSTOM_BODY),

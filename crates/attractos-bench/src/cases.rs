@@ -81,9 +81,12 @@ pub enum Variant {
     /// Baseline B: the same `json!` body plus the contract headers the library sends, written
     /// the usual way (header-name constants, `&str` values).
     BaselineB,
-    /// The floor: a `&'static` body and the same headers built with `HeaderValue::from_static`
-    /// in `const` blocks (evaluated at compile time, so not even the value check runs).
+    /// The floor, as the issue defines it: a `&'static` body and the same headers built with
+    /// `HeaderValue::from_static`.
     Floor,
+    /// The floor with `from_static` in `const` blocks (evaluated at compile time, so not even
+    /// the value check runs): stricter than the issue's floor, shown for reference.
+    ConstFloor,
 }
 
 impl Variant {
@@ -95,6 +98,7 @@ impl Variant {
             Variant::BaselineA => "baseline-a",
             Variant::BaselineB => "baseline-b",
             Variant::Floor => "floor",
+            Variant::ConstFloor => "floor-const",
         }
     }
 
@@ -107,7 +111,8 @@ impl Variant {
             }
             Variant::BaselineA => "baseline A: status + `json!` body",
             Variant::BaselineB => "baseline B: `json!` body + contract headers",
-            Variant::Floor => "floor: `&'static` body + `const` `from_static` headers",
+            Variant::Floor => "floor: `&'static` body + `from_static` headers",
+            Variant::ConstFloor => "floor, values `const`: `const { from_static }` headers",
         }
     }
 
@@ -119,6 +124,7 @@ impl Variant {
             Variant::BaselineA,
             Variant::BaselineB,
             Variant::Floor,
+            Variant::ConstFloor,
         ]
         .into_iter()
         .find(|variant| variant.id() == id)

@@ -2,10 +2,10 @@
 //! never the slower choice: the error path IS the hot path under a flood of bad keys or a
 //! throttled client.
 //!
-//! For three errors ([`Case`]), each framework module renders a full response four ways
+//! For three errors ([`Case`]), each framework module renders a full response several ways
 //! ([`Variant`]): the library through its adapter, baseline A (`json!` body), baseline B
 //! (`json!` body plus the contract headers), and the floor (a `&'static` body and
-//! `from_static` headers). `benches/render.rs` times them with criterion, the `allocations`
+//! `from_static` headers), also with its header values evaluated at compile time. `benches/render.rs` times them with criterion, the `allocations`
 //! binary counts their heap allocations, and the `perf-report` binary turns the measurements
 //! into `docs/performance.md`. `bash bench/run.sh` runs everything.
 //!

@@ -793,6 +793,10 @@ byte-by-byte value check and no clone through `Bytes`' vtable. A hand-written \
 `HeaderValue::try_from(&str)`, which checks and copies the text into a new allocation, per \
 header and per response. `Retry-After` is formatted into one exactly-sized allocation \
 (`HeaderValue::from(u32)` makes two).
+- **Against the `const` floor**, stricter than the issue's floor (its header values are \
+evaluated at compile time, so not even `from_static`'s byte check runs), what remains is the \
+adapter's bookkeeping per response: finding the code's prepared headers, the `Retry-After` \
+and `Link` checks, the log level check, and dropping the error value.
 - **`log()` is an inlined level check** when `debug` is filtered out (here: no subscriber at \
 all), so a rejected request pays one relaxed atomic load for its log line.
 - **What is left is the framework's own cost**, which the floor pays too: axum's header map \

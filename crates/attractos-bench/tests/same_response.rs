@@ -16,7 +16,7 @@ fn actix(render: actix_side::Render, case: Case) -> Seen {
 }
 
 #[test]
-fn the_floor_sends_exactly_what_the_library_sends() {
+fn both_floors_send_exactly_what_the_library_sends() {
     for case in Case::ALL {
         assert_eq!(
             axum(axum_side::library, case),
@@ -26,6 +26,16 @@ fn the_floor_sends_exactly_what_the_library_sends() {
         assert_eq!(
             actix(actix_side::library, case),
             actix(actix_side::floor, case),
+            "actix {case:?}"
+        );
+        assert_eq!(
+            axum(axum_side::library, case),
+            axum(axum_side::floor_const, case),
+            "axum {case:?}"
+        );
+        assert_eq!(
+            actix(actix_side::library, case),
+            actix(actix_side::floor_const, case),
             "actix {case:?}"
         );
     }
