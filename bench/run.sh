@@ -4,7 +4,7 @@
 #   bash bench/run.sh
 #
 # 1. criterion: the error rendering benches (crates/attractos-bench/benches/render.rs), in
-#    BENCH_PASSES passes (default 3) whose medians the page takes the median of;
+#    BENCH_PASSES passes (default 5) whose medians the page takes the median of;
 # 2. heap allocations per response (the `allocations` binary);
 # 3. the load test (bench/load.sh: wrk against the release reference server on loopback);
 # 4. the page, written by the `perf-report` binary from those files only.
@@ -12,7 +12,7 @@
 # Results go to bench/out (git-ignored). SKIP_LOAD=1 skips step 3 (the page then says so).
 # Before each measuring step it waits (at most IDLE_WAIT seconds, default 300) for the CPUs to
 # be mostly idle: other builds on a 2-core machine would otherwise be measured too.
-# Takes about 15 minutes on 2 cores.
+# Takes about 20 minutes on 2 cores.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -54,7 +54,7 @@ cargo bench -q -p attractos-bench --bench render --no-run
 cargo build --release -q -p attractos-bench --bins
 cargo build --release -q -p attractos-reference
 
-for pass in $(seq "${BENCH_PASSES:-3}"); do
+for pass in $(seq "${BENCH_PASSES:-5}"); do
     wait_for_idle
     echo "run.sh: criterion benches, pass $pass" >&2
     CRITERION_HOME="$OUT/criterion" cargo bench -q -p attractos-bench --bench render -- \

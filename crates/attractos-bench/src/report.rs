@@ -492,7 +492,7 @@ fn verdict(met: Option<bool>) -> &'static str {
 /// The commands the page documents, as `bench/run.sh` runs them.
 pub const COMMANDS: &str = "\
 bash bench/run.sh        # all of the below (waiting for an idle machine), then writes this page
-CRITERION_HOME=bench/out/criterion cargo bench -p attractos-bench --bench render -- --save-baseline pass1  # pass2, pass3
+CRITERION_HOME=bench/out/criterion cargo bench -p attractos-bench --bench render -- --save-baseline pass1  # ... pass5
 cargo run --release -p attractos-bench --bin allocations > bench/out/allocations.jsonl
 bash bench/load.sh bench/out     # wrk against the release reference server, both frameworks
 cargo run --release -p attractos-bench --bin perf-report -- bench/out docs/performance.md";
