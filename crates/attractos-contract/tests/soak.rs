@@ -1,6 +1,10 @@
 //! The soak, short: both reference servers, with panicking and failing handlers in the flood,
-//! keep the contract on every answer, answer the suite correctly afterwards and stay within the
+//! keep the contract on every answer, answer the suite correctly afterwards and stay within a
 //! memory bound; a server that breaks the contract fails the soak.
+//!
+//! The memory figure here is the whole test process (both servers, the client, the other test
+//! of this file, a debug build), so the bound is a runaway-leak guard only; the release soak
+//! (`attractos-contract soak`) checks the real 64 MiB bound on a server of its own.
 
 use std::net::TcpListener;
 use std::time::Duration;
@@ -34,6 +38,7 @@ fn config() -> SoakConfig {
         .with_faults(true)
         .forbid("hunter2")
         .forbid(DEBUG_FAULT_SECRET)
+        .with_max_rss_growth(512 << 20)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -84,7 +89,9 @@ async fn a_server_outside_the_contract_fails_the_soak() {
     server.abort();
     assert!(!report.ok(), "{}", report.render());
     assert!(
-        report.non_contract > 0 && report.non_contract == report.requests,
+        // A plain axum server may close a connection under a request (the adapter's fix for
+        // that is what it lacks), so a request either got a refused answer or none.
+        report.non_contract > 0 && report.non_contract + report.no_response == report.requests,
         "every plain-text 404 is refused: {}",
         report.render()
     );
