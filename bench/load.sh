@@ -6,15 +6,16 @@
 #
 #   bash bench/load.sh [OUT_DIR]
 #
-# Environment: LOAD_ROUNDS (default 3), LOAD_DURATION (per scenario and round, default 4s, so
-# each scenario gets about 10 s), LOAD_CONNECTIONS (default 32).
+# Environment: LOAD_ROUNDS (default 5), LOAD_DURATION (per scenario and round, default 3s),
+# LOAD_CONNECTIONS (default 32), LOAD_IDLE_WAIT (before each round, at most this many seconds of
+# waiting for other work on the machine to stop, default 60).
 # Loopback only; every wrk run and the script itself are bounded in time.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 OUT="${1:-$ROOT/bench/out}"
-ROUNDS="${LOAD_ROUNDS:-3}"
-DURATION="${LOAD_DURATION:-4s}"
+ROUNDS="${LOAD_ROUNDS:-5}"
+DURATION="${LOAD_DURATION:-3s}"
 CONNECTIONS="${LOAD_CONNECTIONS:-32}"
 LUA="$ROOT/bench/wrk/contract.lua"
 mkdir -p "$OUT"
@@ -46,6 +47,25 @@ stop_servers() {
     SERVER_PIDS=()
 }
 trap stop_servers EXIT
+
+# wait_for_quiet: until at most 15% of the CPU time over 1 s is busy (the servers idle between
+# runs), or LOAD_IDLE_WAIT seconds have passed.
+wait_for_quiet() {
+    local deadline=$((SECONDS + ${LOAD_IDLE_WAIT:-60}))
+    local u1 n1 s1 i1 w1 q1 sq1 st1 u2 n2 s2 i2 w2 q2 sq2 st2 busy total
+    while [ "$SECONDS" -lt "$deadline" ]; do
+        read -r _ u1 n1 s1 i1 w1 q1 sq1 st1 _ </proc/stat
+        sleep 1
+        read -r _ u2 n2 s2 i2 w2 q2 sq2 st2 _ </proc/stat
+        busy=$(((u2 + n2 + s2 + q2 + sq2 + st2) - (u1 + n1 + s1 + q1 + sq1 + st1)))
+        total=$((busy + (i2 + w2) - (i1 + w1)))
+        if [ $((busy * 100)) -le $((total * 15)) ]; then
+            return 0
+        fi
+        sleep 2
+    done
+    echo "load.sh: the machine is busy; running the round anyway" >&2
+}
 
 free_port() {
     python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
@@ -91,6 +111,7 @@ for framework in axum actix; do
     start_server "$framework" 1
     limited="$PORT"
     for round in $(seq "$ROUNDS"); do
+        wait_for_quiet
         run "$open" "$framework" a-sites-200 "$round" "GET /api/v1/sites, key ak_demo_free" \
             "200:-" GET /api/v1/sites ak_demo_free
         run "$open" "$framework" b-missing-key "$round" "GET /api/v1/sites, no key" \

@@ -134,7 +134,8 @@ fn one() -> u32 {
 
 /// Adds up the rounds of each (framework, scenario): `bench/load.sh` runs the scenarios in
 /// turn, several rounds, so that other work on the machine weighs on all of them alike.
-/// Requests, durations, statuses and errors add up; p50 and p99 are the worst round's.
+/// Requests, durations, statuses and errors add up; requests/s is the median of the rounds'
+/// rates; p50 and p99 are the worst round's.
 /// Records keep the order in which their first round appears.
 pub fn merge_rounds(records: &[LoadRecord]) -> Vec<LoadRecord> {
     let mut merged: Vec<LoadRecord> = Vec::new();
@@ -158,11 +159,11 @@ pub fn merge_rounds(records: &[LoadRecord]) -> Vec<LoadRecord> {
                     m.unexpected_sample = record.unexpected_sample.clone();
                 }
                 m.rounds += record.rounds;
-                m.round_rates.push(record.requests_per_sec());
+                m.round_rates.push(record.own_rate());
             }
             None => {
                 let mut first = record.clone();
-                first.round_rates = vec![record.requests_per_sec()];
+                first.round_rates = vec![record.own_rate()];
                 merged.push(first);
             }
         }
@@ -171,9 +172,26 @@ pub fn merge_rounds(records: &[LoadRecord]) -> Vec<LoadRecord> {
 }
 
 impl LoadRecord {
-    /// Completed requests per second.
+    /// Completed requests per second: the median of the rounds' rates once [`merge_rounds`]
+    /// has added rounds up (a round disturbed by other work on the machine moves it no more
+    /// than one disturbed criterion pass moves a benchmark), else this run's own rate.
     pub fn requests_per_sec(&self) -> f64 {
+        median(&self.round_rates).unwrap_or_else(|| self.own_rate())
+    }
+
+    fn own_rate(&self) -> f64 {
         self.requests as f64 / (self.duration_us.max(1) as f64 / 1e6)
+    }
+}
+
+fn median(values: &[f64]) -> Option<f64> {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let n = sorted.len();
+    match n {
+        0 => None,
+        _ if n % 2 == 1 => Some(sorted[n / 2]),
+        _ => Some((sorted[n / 2 - 1] + sorted[n / 2]) / 2.0),
     }
 }
 
@@ -620,8 +638,8 @@ pub fn markdown(results: &Results) -> String {
          with a rate limit far above the load for (a)–(c), one limited to 1 request/s for (d), \
          whose one key floods it, so nearly every response is `RATE_LIMITED`. The scenarios run \
          in turn, for several rounds, so that other work on the machine weighs on all of them \
-         alike; requests/s is all rounds' requests over all rounds' time, p50 and p99 are the \
-         worst round's. `control-valid-event` is not a target: it uploads the same 1 KiB as (c), \
+         alike; requests/s is the median of the rounds' rates (each round's rate is in the table), \
+         p50 and p99 are the worst round's. `control-valid-event` is not a target: it uploads the same 1 KiB as (c), \
          but a valid event that is accepted (202), so (c) against it shows what the error path \
          costs and (c) against (a) what the upload costs. Every response is checked by \
          `bench/wrk/contract.lua` (status, \

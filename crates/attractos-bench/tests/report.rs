@@ -256,7 +256,10 @@ fn load_rounds_add_up_per_scenario() {
         (run.rounds, run.requests, run.duration_us),
         (2, 4000, 2_000_000)
     );
-    assert!((run.requests_per_sec() - 2000.0).abs() < 1e-9);
+    assert!(
+        (run.requests_per_sec() - 2000.0).abs() < 1e-9,
+        "the median of the rounds' rates"
+    );
     assert_eq!(run.p99_us, 1500.0, "the worst round's p99");
     assert_eq!(run.statuses.get("401"), Some(&4000));
     assert_eq!(run.unexpected, 1);
@@ -265,4 +268,23 @@ fn load_rounds_add_up_per_scenario() {
         vec![1000.0, 3000.0],
         "each round's requests/s"
     );
+}
+
+#[test]
+fn one_disturbed_round_does_not_decide_a_scenarios_rate() {
+    let dir = folder("disturbed");
+    for (round, requests) in [(1, 90_000), (2, 20_000), (3, 100_000)] {
+        fs::write(
+            dir.join(format!("load-axum-a-sites-200-r{round}.json")),
+            format!(
+                r#"{{"framework":"axum","scenario":"a-sites-200","request":"GET /x",
+                    "expected":"200:-","requests":{requests},"duration_us":1000000,
+                    "p50_us":100.0,"p99_us":900.0,"socket_errors":0,"status_over_399":0,
+                    "statuses":{{"200":{requests}}},"unexpected":0}}"#
+            ),
+        )
+        .expect("a load record");
+    }
+    let results = Results::read(&dir).expect("a readable run");
+    assert_eq!(results.load[0].requests_per_sec(), 90_000.0);
 }
