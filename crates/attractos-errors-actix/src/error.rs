@@ -6,13 +6,10 @@ use std::error::Error as StdError;
 use std::fmt;
 use std::ops::Deref;
 
-use actix_web::http::StatusCode;
-use std::sync::OnceLock;
-
 use actix_web::body::BoxBody;
-use actix_web::http::header::{HeaderMap, HeaderName, HeaderValue, LINK};
+use actix_web::http::StatusCode;
+use actix_web::http::header::HeaderValue;
 use actix_web::{HttpResponse, ResponseError};
-use attractos_errors::{ErrorCode, HeaderText, header_names, header_values};
 
 /// What handlers and extractors return on failure: a contract error that actix-web can send.
 ///
@@ -117,149 +114,7 @@ pub(crate) fn render(err: &attractos_errors::ApiError) -> HttpResponse {
     response
 }
 
-/// Appends the core's contract headers of `err`, in the core's order.
-///
-/// The core gives them as `&'static str` names and values; converting those on every response
-/// (`HeaderName::from_static` searches the standard names, `HeaderValue::from_static` checks
-/// every byte) cost more than the rest of the rendering together. Apart from `Retry-After`'s
-/// seconds and the docs `Link` (which may be switched on later, once), a code's headers are the
-/// same for the whole process, so they are converted once per code, on first use. The values
-/// the core has as constants ([`Known`]) are then built at compile time; cloning a converted
-/// value instead costs a call through `Bytes`' vtable per header, as much again as all the
-/// rest of the headers.
-fn write_headers(err: &attractos_errors::ApiError, headers: &mut HeaderMap) {
-    let code = err.code();
-    let (Some(prepared), Some(link)) = (PREPARED.get(code as usize), LINKS.get(code as usize))
-    else {
-        // Unreachable while `ALL` lists every code; then convert on the spot.
-        for (name, value) in err.headers() {
-            headers.append(HeaderName::from_static(name), header_value(value));
-        }
-        return;
-    };
-    for entry in prepared.get_or_init(|| prepare(code)).iter() {
-        match entry {
-            Prepared::Known(name, known) => {
-                headers.append(name.clone(), known.value());
-            }
-            Prepared::Static(name, value) => {
-                headers.append(name.clone(), value.clone());
-            }
-            Prepared::Seconds(name) => {
-                if let Some(wait) = err.retry_after() {
-                    headers.append(name.clone(), seconds(wait.as_secs()));
-                }
-            }
-        }
-    }
-    if let Some(text) = attractos_errors::docs_link(code) {
-        let value = link.get_or_init(|| HeaderValue::from_static(text));
-        headers.append(LINK, value.clone());
-    }
-}
-
-/// One contract header of a code, converted into actix-web's `http` 0.2 types.
-enum Prepared {
-    /// A value the core has as a constant.
-    Known(HeaderName, Known),
-    /// Another fixed value.
-    Static(HeaderName, HeaderValue),
-    /// `Retry-After`: the seconds are the error's own.
-    Seconds(HeaderName),
-}
-
-static PREPARED: [OnceLock<Box<[Prepared]>>; ErrorCode::ALL.len()] =
-    [const { OnceLock::new() }; ErrorCode::ALL.len()];
-
-static LINKS: [OnceLock<HeaderValue>; ErrorCode::ALL.len()] =
-    [const { OnceLock::new() }; ErrorCode::ALL.len()];
-
-/// The core's headers for `code`, but the `Link`, which [`write_headers`] adds per response.
-fn prepare(code: ErrorCode) -> Box<[Prepared]> {
-    attractos_errors::docs::example(code)
-        .headers()
-        .filter(|(name, _)| *name != header_names::LINK)
-        .map(|(name, value)| {
-            let name = HeaderName::from_static(name);
-            match value {
-                HeaderText::Static(text) => match Known::find(text) {
-                    Some(known) => Prepared::Known(name, known),
-                    None => Prepared::Static(name, HeaderValue::from_static(text)),
-                },
-                HeaderText::Seconds(_) => Prepared::Seconds(name),
-            }
-        })
-        .collect()
-}
-
-/// The header values the core has as constants.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Known {
-    Json,
-    NoStore,
-    NoSniff,
-    ChallengeWithoutKey,
-    ChallengeWithKey,
-}
-
-impl Known {
-    const ALL: [Known; 5] = [
-        Known::Json,
-        Known::NoStore,
-        Known::NoSniff,
-        Known::ChallengeWithoutKey,
-        Known::ChallengeWithKey,
-    ];
-
-    fn find(text: &str) -> Option<Known> {
-        Known::ALL.into_iter().find(|known| known.text() == text)
-    }
-
-    const fn text(self) -> &'static str {
-        match self {
-            Known::Json => header_values::APPLICATION_JSON,
-            Known::NoStore => header_values::NO_STORE,
-            Known::NoSniff => header_values::NOSNIFF,
-            Known::ChallengeWithoutKey => challenge(ErrorCode::MissingKey),
-            Known::ChallengeWithKey => challenge(ErrorCode::InvalidKey),
-        }
-    }
-
-    /// The value, built at compile time: no check, no clone, no allocation.
-    fn value(self) -> HeaderValue {
-        match self {
-            Known::Json => const { HeaderValue::from_static(Known::Json.text()) },
-            Known::NoStore => const { HeaderValue::from_static(Known::NoStore.text()) },
-            Known::NoSniff => const { HeaderValue::from_static(Known::NoSniff.text()) },
-            Known::ChallengeWithoutKey => {
-                const { HeaderValue::from_static(Known::ChallengeWithoutKey.text()) }
-            }
-            Known::ChallengeWithKey => {
-                const { HeaderValue::from_static(Known::ChallengeWithKey.text()) }
-            }
-        }
-    }
-}
-
-const fn challenge(code: ErrorCode) -> &'static str {
-    match code.challenge() {
-        Some(challenge) => challenge,
-        None => panic!("a 401 code has a challenge"),
-    }
-}
-
-fn header_value(value: HeaderText) -> HeaderValue {
-    match value {
-        HeaderText::Static(text) => HeaderValue::from_static(text),
-        HeaderText::Seconds(secs) => seconds(secs),
-    }
-}
-
-/// A number of seconds as a header value, in one exactly-sized allocation
-/// (`HeaderValue::from(u32)` makes two).
-fn seconds(secs: u32) -> HeaderValue {
-    HeaderValue::from_str(itoa::Buffer::new().format(secs)).expect("digits are a header value")
-}
+attractos_errors::__header_writer!(actix_web::http::header);
 
 /// A contract error already logged by the middleware, for the one path where actix-web hands
 /// the middleware no request to answer with: the inner service failed (`Err`) or panicked.
@@ -300,7 +155,8 @@ impl ResponseError for Answered {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use attractos_errors::RetryAfter;
+    use actix_web::http::header::{HeaderName, LINK};
+    use attractos_errors::{ErrorCode, RetryAfter};
 
     /// Every code's headers as the core lists them, converted one by one.
     fn converted(err: &attractos_errors::ApiError) -> Vec<(HeaderName, HeaderValue)> {

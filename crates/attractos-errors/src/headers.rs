@@ -154,6 +154,159 @@ pub enum DocsLinkError {
     AlreadySet,
 }
 
+/// The per-code header writer both adapters use, expanded once per framework because axum
+/// (`http` 1) and actix-web (`http` 0.2) have different header types; the logic is this one.
+/// The argument is the path of the framework's `http::header` module. Not a public API.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __header_writer {
+    ($($header:ident)::+) => {
+        /// Appends the core's contract headers of `err`, in the core's order.
+        ///
+        /// The core gives them as `&'static str` names and values; converting those on every response
+        /// (`$($header)::+::HeaderName::from_static` searches the standard names, `$($header)::+::HeaderValue::from_static` checks
+        /// every byte) cost more than the rest of the rendering together. Apart from `Retry-After`'s
+        /// seconds and the docs `Link` (which may be switched on later, once), a code's headers are the
+        /// same for the whole process, so they are converted once per code, on first use. The values
+        /// the core has as constants ([`Known`]) are then built at compile time; cloning a converted
+        /// value instead costs a call through `Bytes`' vtable per header, as much again as all the
+        /// rest of the headers.
+        fn write_headers(err: &$crate::ApiError, headers: &mut $($header)::+::HeaderMap) {
+            let code = err.code();
+            let (Some(prepared), Some(link)) = (PREPARED.get(code as usize), LINKS.get(code as usize))
+            else {
+                // Unreachable while `ALL` lists every code; then convert on the spot.
+                for (name, value) in err.headers() {
+                    headers.append($($header)::+::HeaderName::from_static(name), header_value(value));
+                }
+                return;
+            };
+            for entry in prepared.get_or_init(|| prepare(code)).iter() {
+                match entry {
+                    Prepared::Known(name, known) => {
+                        headers.append(name.clone(), known.value());
+                    }
+                    Prepared::Static(name, value) => {
+                        headers.append(name.clone(), value.clone());
+                    }
+                    Prepared::Seconds(name) => {
+                        if let Some(wait) = err.retry_after() {
+                            headers.append(name.clone(), seconds(wait.as_secs()));
+                        }
+                    }
+                }
+            }
+            if let Some(text) = $crate::docs_link(code) {
+                let value = link.get_or_init(|| $($header)::+::HeaderValue::from_static(text));
+                headers.append($($header)::+::LINK, value.clone());
+            }
+        }
+
+        /// One contract header of a code, converted into the adapter's `http` types.
+        enum Prepared {
+            /// A value the core has as a constant.
+            Known($($header)::+::HeaderName, Known),
+            /// Another fixed value.
+            Static($($header)::+::HeaderName, $($header)::+::HeaderValue),
+            /// `Retry-After`: the seconds are the error's own.
+            Seconds($($header)::+::HeaderName),
+        }
+
+        static PREPARED: [::std::sync::OnceLock<Box<[Prepared]>>; $crate::ErrorCode::ALL.len()] =
+            [const { ::std::sync::OnceLock::new() }; $crate::ErrorCode::ALL.len()];
+
+        static LINKS: [::std::sync::OnceLock<$($header)::+::HeaderValue>; $crate::ErrorCode::ALL.len()] =
+            [const { ::std::sync::OnceLock::new() }; $crate::ErrorCode::ALL.len()];
+
+        /// The core's headers for `code`, but the `Link`, which [`write_headers`] adds per response.
+        fn prepare(code: $crate::ErrorCode) -> Box<[Prepared]> {
+            $crate::docs::example(code)
+                .headers()
+                .filter(|(name, _)| *name != $crate::header_names::LINK)
+                .map(|(name, value)| {
+                    let name = $($header)::+::HeaderName::from_static(name);
+                    match value {
+                        $crate::HeaderText::Static(text) => match Known::find(text) {
+                            Some(known) => Prepared::Known(name, known),
+                            None => Prepared::Static(name, $($header)::+::HeaderValue::from_static(text)),
+                        },
+                        $crate::HeaderText::Seconds(_) => Prepared::Seconds(name),
+                    }
+                })
+                .collect()
+        }
+
+        /// The header values the core has as constants.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        enum Known {
+            Json,
+            NoStore,
+            NoSniff,
+            ChallengeWithoutKey,
+            ChallengeWithKey,
+        }
+
+        impl Known {
+            const ALL: [Known; 5] = [
+                Known::Json,
+                Known::NoStore,
+                Known::NoSniff,
+                Known::ChallengeWithoutKey,
+                Known::ChallengeWithKey,
+            ];
+
+            fn find(text: &str) -> Option<Known> {
+                Known::ALL.into_iter().find(|known| known.text() == text)
+            }
+
+            const fn text(self) -> &'static str {
+                match self {
+                    Known::Json => $crate::header_values::APPLICATION_JSON,
+                    Known::NoStore => $crate::header_values::NO_STORE,
+                    Known::NoSniff => $crate::header_values::NOSNIFF,
+                    Known::ChallengeWithoutKey => challenge($crate::ErrorCode::MissingKey),
+                    Known::ChallengeWithKey => challenge($crate::ErrorCode::InvalidKey),
+                }
+            }
+
+            /// The value, built at compile time: no check, no clone, no allocation.
+            fn value(self) -> $($header)::+::HeaderValue {
+                match self {
+                    Known::Json => const { $($header)::+::HeaderValue::from_static(Known::Json.text()) },
+                    Known::NoStore => const { $($header)::+::HeaderValue::from_static(Known::NoStore.text()) },
+                    Known::NoSniff => const { $($header)::+::HeaderValue::from_static(Known::NoSniff.text()) },
+                    Known::ChallengeWithoutKey => {
+                        const { $($header)::+::HeaderValue::from_static(Known::ChallengeWithoutKey.text()) }
+                    }
+                    Known::ChallengeWithKey => {
+                        const { $($header)::+::HeaderValue::from_static(Known::ChallengeWithKey.text()) }
+                    }
+                }
+            }
+        }
+
+        const fn challenge(code: $crate::ErrorCode) -> &'static str {
+            match code.challenge() {
+                Some(challenge) => challenge,
+                None => panic!("a 401 code has a challenge"),
+            }
+        }
+
+        fn header_value(value: $crate::HeaderText) -> $($header)::+::HeaderValue {
+            match value {
+                $crate::HeaderText::Static(text) => $($header)::+::HeaderValue::from_static(text),
+                $crate::HeaderText::Seconds(secs) => seconds(secs),
+            }
+        }
+
+        /// A number of seconds as a header value, in one exactly-sized allocation
+        /// (`$($header)::+::HeaderValue::from(u32)` makes two).
+        fn seconds(secs: u32) -> $($header)::+::HeaderValue {
+            $($header)::+::HeaderValue::from_str($crate::__itoa::Buffer::new().format(secs)).expect("digits are a header value")
+        }
+    };
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -38,3 +38,6 @@ pub use headers::{
     values as header_values,
 };
 pub use time::Date;
+
+#[doc(hidden)]
+pub use itoa as __itoa;
