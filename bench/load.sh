@@ -8,7 +8,11 @@
 #
 # Environment: LOAD_ROUNDS (default 5), LOAD_DURATION (per scenario and round, default 3s),
 # LOAD_CONNECTIONS (default 32), LOAD_IDLE_WAIT (before each round, at most this many seconds of
-# waiting for other work on the machine to stop, default 60).
+# waiting for other work on the machine to stop, default 60), LOAD_PROFILE (default 1: after the
+# measured rounds, one more round of (a), (c) and its control with `perf record` sampling the
+# server for LOAD_PROFILE_DURATION (default 10s) each, written to
+# profile-<framework>-<scenario>.{json,txt}; 0 skips it, as does a machine
+# where perf may not record).
 # Loopback only; every wrk run and the script itself are bounded in time.
 set -euo pipefail
 
@@ -23,6 +27,17 @@ mkdir -p "$OUT"
 if ! command -v wrk >/dev/null; then
     echo "load.sh: installing wrk (Debian package)" >&2
     apt-get update -qq && apt-get install -y -qq wrk >/dev/null
+fi
+
+PROFILE="${LOAD_PROFILE:-1}"
+PROFILE_HZ=999
+if [ "$PROFILE" = 1 ] && ! command -v perf >/dev/null; then
+    echo "load.sh: installing perf (Debian package linux-perf)" >&2
+    apt-get install -y -qq linux-perf >/dev/null 2>&1 || true
+fi
+if [ "$PROFILE" = 1 ] && ! perf record -q -o /dev/null -- true 2>/dev/null; then
+    echo "load.sh: perf cannot record here (not installed or not permitted); no profile" >&2
+    PROFILE=0
 fi
 
 cd "$ROOT"
@@ -71,13 +86,15 @@ free_port() {
     python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
-# start_server FRAMEWORK RATE_LIMIT: serves on a free loopback port, which it puts in PORT.
+# start_server FRAMEWORK RATE_LIMIT: serves on a free loopback port, which it puts in PORT, and
+# its process id in SERVER_PID.
 start_server() {
     local port
     port="$(free_port)"
     "${SERVER_CPU[@]}" "$BIN" --framework "$1" --addr "127.0.0.1:$port" --rate-limit "$2" \
         2>>"$OUT/server-$1.log" &
     SERVER_PIDS+=($!)
+    SERVER_PID=$!
     for _ in $(seq 100); do
         if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
             PORT="$port"
@@ -90,13 +107,29 @@ start_server() {
 }
 
 # run PORT FRAMEWORK SCENARIO ROUND DESCRIPTION EXPECT METHOD PATH [KEY] [BODY_BYTES]
+# ROUND `profile` samples the server (PROFILED_PID) with perf while wrk runs, and writes the
+# profile (a flat `perf report`) and wrk's record apart from the measured rounds.
 run() {
-    echo "load.sh: $2 $3 round $4 ($DURATION, $CONNECTIONS connections)" >&2
+    local record="$OUT/load-$2-$3-r$4.json" profiler=() duration="$DURATION"
+    if [ "$4" = profile ]; then
+        record="$OUT/profile-$2-$3.json"
+        duration="${LOAD_PROFILE_DURATION:-10s}"
+        profiler=(perf record -q -F "$PROFILE_HZ" -o "$OUT/profile-$2-$3.data" -p "$PROFILED_PID" --)
+    fi
+    echo "load.sh: $2 $3 round $4 ($duration, $CONNECTIONS connections)" >&2
     FRAMEWORK="$2" SCENARIO="$3" REQUEST="$5" EXPECT="$6" METHOD="$7" REQ_PATH="$8" \
-        API_KEY="${9:-}" BODY_BYTES="${10:-}" OUT="$OUT/load-$2-$3-r$4.json" \
-        timeout 120 "${WRK_CPU[@]}" wrk --threads 1 --connections "$CONNECTIONS" \
-        --duration "$DURATION" --timeout 5s --script "$LUA" "http://127.0.0.1:$1" \
+        API_KEY="${9:-}" BODY_BYTES="${10:-}" OUT="$record" \
+        timeout 120 "${WRK_CPU[@]}" "${profiler[@]}" wrk --threads 1 --connections "$CONNECTIONS" \
+        --duration "$duration" --timeout 5s --script "$LUA" "http://127.0.0.1:$1" \
         >>"$OUT/wrk-$2.log"
+    if [ "$4" = profile ]; then
+        {
+            echo "# attractos: sampled at $PROFILE_HZ Hz"
+            perf report -i "$OUT/profile-$2-$3.data" --no-children --sort dso,sym -n -g none \
+                --stdio --percent-limit 0 2>/dev/null
+        } >"$OUT/profile-$2-$3.txt"
+        rm -f "$OUT/profile-$2-$3.data"
+    fi
 }
 
 # A limit far above what the load reaches, for (a)-(c).
@@ -107,23 +140,34 @@ for framework in axum actix; do
     : >"$OUT/wrk-$framework.log"
     start_server "$framework" "$UNLIMITED"
     open="$PORT"
+    open_pid="$SERVER_PID"
     # (d): one key flooding a 1 request/s limit; the one request a second let through is a 200.
     start_server "$framework" 1
     limited="$PORT"
-    for round in $(seq "$ROUNDS"); do
+    rounds=$(seq "$ROUNDS")
+    if [ "$PROFILE" = 1 ]; then
+        rounds="$rounds profile"
+    fi
+    for round in $rounds; do
         wait_for_quiet
+        PROFILED_PID="$open_pid"
         run "$open" "$framework" a-sites-200 "$round" "GET /api/v1/sites, key ak_demo_free" \
             "200:-" GET /api/v1/sites ak_demo_free
-        run "$open" "$framework" b-missing-key "$round" "GET /api/v1/sites, no key" \
-            "401:MISSING_KEY" GET /api/v1/sites
+        if [ "$round" != profile ]; then
+            run "$open" "$framework" b-missing-key "$round" "GET /api/v1/sites, no key" \
+                "401:MISSING_KEY" GET /api/v1/sites
+        fi
         run "$open" "$framework" c-invalid-json "$round" "POST /api/v1/events, 1 KiB invalid JSON" \
             "400:INVALID_JSON" POST /api/v1/events ak_demo_free 1024
-        run "$limited" "$framework" d-rate-limited "$round" \
-            "GET /api/v1/sites, one key over a 1/s limit" "429:RATE_LIMITED 200:-" \
-            GET /api/v1/sites ak_demo_free
+        if [ "$round" != profile ]; then
+            run "$limited" "$framework" d-rate-limited "$round" \
+                "GET /api/v1/sites, one key over a 1/s limit" "429:RATE_LIMITED 200:-" \
+                GET /api/v1/sites ak_demo_free
+        fi
         # Control for (c): the same 1 KiB upload, valid and accepted (202), on a server of its
         # own per round so that the Pro key's monthly event quota never runs out.
         start_server "$framework" "$UNLIMITED"
+        PROFILED_PID="$SERVER_PID"
         BODY_VALID=1 run "$PORT" "$framework" control-valid-event "$round" \
             "POST /api/v1/events, 1 KiB valid event (control for c)" "202:-" \
             POST /api/v1/events ak_demo_pro 1024

@@ -24,6 +24,7 @@ pub mod allocations;
 pub mod axum_side;
 pub mod cases;
 pub mod floor_bodies;
+pub mod profile;
 pub mod report;
 
 pub use cases::{Case, Framework, Variant};

@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::allocations::Allocations;
 use crate::cases::{Case, Framework, Variant};
+use crate::profile::{self, Profile};
 
 /// One benchmark's time per response over the passes of a run, in nanoseconds.
 ///
@@ -223,6 +224,8 @@ pub struct Results {
     pub allocations: BTreeMap<(String, String, String), Allocations>,
     /// Load runs, their rounds added up ([`merge_rounds`]), in file-name order.
     pub load: Vec<LoadRecord>,
+    /// The profile round's flat profiles, by framework and scenario.
+    pub profiles: BTreeMap<String, BTreeMap<String, Profile>>,
     /// The machine.
     pub machine: Option<Machine>,
 }
@@ -281,6 +284,7 @@ impl Results {
             results.load.push(record);
         }
         results.load = merge_rounds(&results.load);
+        results.profiles = read_profiles(dir)?;
         if let Ok(json) = fs::read_to_string(dir.join("machine.json")) {
             results.machine = Some(
                 serde_json::from_str(&json)
@@ -306,6 +310,36 @@ impl Results {
             .get(&key(framework, case, variant))
             .copied()
     }
+}
+
+/// The profile round's `profile-<framework>-<scenario>.txt` files, each with the requests wrk
+/// counted in its `.json` record.
+fn read_profiles(dir: &Path) -> io::Result<BTreeMap<String, BTreeMap<String, Profile>>> {
+    let mut profiles: BTreeMap<String, BTreeMap<String, Profile>> = BTreeMap::new();
+    for entry in fs::read_dir(dir)? {
+        let path = entry?.path();
+        let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+            continue;
+        };
+        let Some((framework, scenario)) = name
+            .strip_prefix("profile-")
+            .and_then(|n| n.strip_suffix(".txt"))
+            .and_then(|n| n.split_once('-'))
+        else {
+            continue;
+        };
+        let invalid = |err: String| io::Error::other(format!("{}: {err}", path.display()));
+        let record: LoadRecord =
+            serde_json::from_str(&fs::read_to_string(path.with_extension("json"))?)
+                .map_err(|err| invalid(err.to_string()))?;
+        let profile =
+            Profile::parse(&fs::read_to_string(&path)?, record.requests).map_err(invalid)?;
+        profiles
+            .entry(framework.to_owned())
+            .or_default()
+            .insert(scenario.to_owned(), profile);
+    }
+    Ok(profiles)
 }
 
 /// The passes of one benchmark: criterion's `pass*/estimates.json` baselines, or its last run
@@ -715,6 +749,35 @@ pub fn markdown(results: &Results) -> String {
             );
         }
         let _ = writeln!(w);
+    }
+
+    let _ = writeln!(w, "### Where a request's time goes (perf profile)\n");
+    let _ = writeln!(
+        w,
+        "After the measured rounds, `bench/load.sh` runs (a), (c) and (c)'s control once more \
+         with `perf record` sampling the server's CPU (a flat profile, no call graphs: \
+         `perf report --no-children --sort dso,sym`). A function's samples, divided by the \
+         sampling frequency and by the requests wrk counted in the same run, give the server's \
+         CPU time per request. The server's CPU is saturated in every scenario, so this time per \
+         request is what sets its requests/s. Components group functions by crate \
+         (`crates/attractos-bench/src/profile.rs`).\n"
+    );
+    let mut profiled = false;
+    for framework in Framework::ALL {
+        if let Some(section) = results
+            .profiles
+            .get(framework.id())
+            .and_then(|profiles| profile::markdown(framework.id(), profiles))
+        {
+            let _ = write!(w, "{section}");
+            profiled = true;
+        }
+    }
+    if !profiled {
+        let _ = writeln!(
+            w,
+            "Not profiled in this run (perf missing or not permitted).\n"
+        );
     }
 
     let _ = writeln!(w, "## What the numbers mean\n");

@@ -203,13 +203,14 @@ pub fn json<T: DeserializeOwned>(content_type: Option<&[u8]>, body: &[u8]) -> Re
         return Err(ApiError::invalid_json()
             .with_message("The request body is empty; expected a JSON document."));
     }
-    if let Err(err) = std::str::from_utf8(body) {
-        return Err(ApiError::invalid_json().with_message(format!(
+    let text = std::str::from_utf8(body).map_err(|err| {
+        ApiError::invalid_json().with_message(format!(
             "The request body is not valid UTF-8 (byte {}).",
             err.valid_up_to()
-        )));
-    }
-    serde_json::from_slice(body).map_err(|err| json_error(&err))
+        ))
+    })?;
+    // From the validated text, so serde_json does not check each string's UTF-8 again.
+    serde_json::from_str(text).map_err(|err| json_error(&err))
 }
 
 /// What [`json`] answers when `serde_json` refuses the body, for adapters whose framework
@@ -222,10 +223,7 @@ fn json_message(err: &serde_json::Error) -> String {
     use serde_json::error::Category;
     let (line, column) = (err.line(), err.column());
     let full = err.to_string();
-    let reason = full
-        .strip_suffix(&format!(" at line {line} column {column}"))
-        .unwrap_or(&full);
-    let reason = excerpt(reason, LIBRARY_MESSAGE_CHARS);
+    let reason = excerpt(without_position(&full, line, column), LIBRARY_MESSAGE_CHARS);
     match err.classify() {
         Category::Eof => format!("The JSON body ends early at line {line}, column {column}."),
         Category::Data => format!(
@@ -234,6 +232,20 @@ fn json_message(err: &serde_json::Error) -> String {
         Category::Syntax | Category::Io => {
             format!("Invalid JSON at line {line}, column {column}: {reason}.")
         }
+    }
+}
+
+/// `message` without the ` at line L column C` that serde_json's `Display` appends, since the
+/// contract message names the position in its own words.
+fn without_position(message: &str, line: usize, column: usize) -> &str {
+    const AT_LINE: &str = " at line ";
+    let Some(start) = message.rfind(AT_LINE) else {
+        return message;
+    };
+    let position = message[start + AT_LINE.len()..].split_once(" column ");
+    match position {
+        Some((l, c)) if l.parse() == Ok(line) && c.parse() == Ok(column) => &message[..start],
+        _ => message,
     }
 }
 

@@ -116,3 +116,20 @@ fn payload_too_large_names_the_limit() {
         "The request body is larger than the 65536-byte limit."
     );
 }
+
+#[test]
+fn only_serde_json_s_own_position_suffix_is_dropped() {
+    #[derive(Debug, serde::Deserialize)]
+    #[allow(dead_code)]
+    struct Counter {
+        count: u32,
+    }
+    // The reason quotes the client's value, which names a position of its own: the message
+    // keeps it and names the real position once, in its own words.
+    let err = rules::json::<Counter>(JSON, br#"{"count":"at line 9 column 9"}"#).unwrap_err();
+    assert_eq!(
+        err.message(),
+        "The JSON body does not match the expected fields at line 1, column 29: \
+         invalid type: string \"at line 9 column 9\", expected u32."
+    );
+}
