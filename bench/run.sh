@@ -6,13 +6,14 @@
 # 1. criterion: the error rendering benches (crates/attractos-bench/benches/render.rs), in
 #    BENCH_PASSES passes (default 5) whose medians the page takes the median of;
 # 2. heap allocations per response (the `allocations` binary);
-# 3. the load test (bench/load.sh: wrk against the release reference server on loopback);
+# 3. the load test (bench/load.sh: wrk against the release reference server on loopback), with
+#    a final round profiled by perf (LOAD_PROFILE=0 skips it);
 # 4. the page, written by the `perf-report` binary from those files only.
 #
 # Results go to bench/out (git-ignored). SKIP_LOAD=1 skips step 3 (the page then says so).
 # Before each measuring step it waits (at most IDLE_WAIT seconds, default 300) for the CPUs to
 # be mostly idle: other builds on a 2-core machine would otherwise be measured too.
-# Takes about 20 minutes on 2 cores.
+# Takes about 25 minutes on 2 cores.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
