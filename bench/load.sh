@@ -10,9 +10,9 @@
 # LOAD_CONNECTIONS (default 32), LOAD_IDLE_WAIT (before each round, at most this many seconds of
 # waiting for other work on the machine to stop, default 60), LOAD_PROFILE (default 1: after the
 # measured rounds, one more round of (a), (c) and its control with `perf record` sampling the
-# server for LOAD_PROFILE_DURATION (default 10s) each, written to
-# profile-<framework>-<scenario>.{json,txt}; 0 skips it, as does a machine
-# where perf may not record).
+# server for LOAD_PROFILE_DURATION (default 10s) each and counting its malloc calls, written to
+# profile-<framework>-<scenario>.{json,txt}; 0 skips it, as does a machine where perf may not
+# record).
 # Loopback only; every wrk run and the script itself are bounded in time.
 set -euo pipefail
 
@@ -61,7 +61,24 @@ stop_servers() {
     done
     SERVER_PIDS=()
 }
-trap stop_servers EXIT
+# The profile round also counts the server's malloc calls, through a uprobe on libc's malloc
+# that lives until the script exits.
+MALLOC_EVENT=""
+if [ "$PROFILE" = 1 ]; then
+    libc="$(ldd "$BIN" | awk '/libc\.so/ { print $3 }')"
+    if perf probe -q -x "$libc" -a attractos_malloc=malloc 2>/dev/null; then
+        MALLOC_EVENT=probe_libc:attractos_malloc
+    else
+        echo "load.sh: no uprobe on malloc here; the profile counts no allocations" >&2
+    fi
+fi
+cleanup() {
+    stop_servers
+    if [ -n "$MALLOC_EVENT" ]; then
+        perf probe -q -d "$MALLOC_EVENT" 2>/dev/null || true
+    fi
+}
+trap cleanup EXIT
 
 # wait_for_quiet: until at most 15% of the CPU time over 1 s is busy (the servers idle between
 # runs), or LOAD_IDLE_WAIT seconds have passed.
@@ -115,6 +132,10 @@ run() {
         record="$OUT/profile-$2-$3.json"
         duration="${LOAD_PROFILE_DURATION:-10s}"
         profiler=(perf record -q -F "$PROFILE_HZ" -o "$OUT/profile-$2-$3.data" -p "$PROFILED_PID" --)
+        if [ -n "$MALLOC_EVENT" ]; then
+            profiler=(perf stat -x, -e "$MALLOC_EVENT" -o "$OUT/profile-$2-$3.mallocs"
+                -p "$PROFILED_PID" -- "${profiler[@]}")
+        fi
     fi
     echo "load.sh: $2 $3 round $4 ($duration, $CONNECTIONS connections)" >&2
     FRAMEWORK="$2" SCENARIO="$3" REQUEST="$5" EXPECT="$6" METHOD="$7" REQ_PATH="$8" \
@@ -125,10 +146,15 @@ run() {
     if [ "$4" = profile ]; then
         {
             echo "# attractos: sampled at $PROFILE_HZ Hz"
+            if [ -f "$OUT/profile-$2-$3.mallocs" ]; then
+                awk -F, -v event="$MALLOC_EVENT" \
+                    '$3 == event { print "# attractos: malloc calls " $1 }' \
+                    "$OUT/profile-$2-$3.mallocs"
+            fi
             perf report -i "$OUT/profile-$2-$3.data" --no-children --sort dso,sym -n -g none \
                 --stdio --percent-limit 0 2>/dev/null
         } >"$OUT/profile-$2-$3.txt"
-        rm -f "$OUT/profile-$2-$3.data"
+        rm -f "$OUT/profile-$2-$3.data" "$OUT/profile-$2-$3.mallocs"
     fi
 }
 

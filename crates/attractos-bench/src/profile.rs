@@ -5,14 +5,18 @@
 //! ```
 //! use attractos_bench::profile::{Component, Profile};
 //!
-//! let report = "# attractos: sampled at 1000 Hz\n\
-//!     #\n\
-//!     \x20   60.00%   600  [kernel.kallsyms]    [k] tcp_sendmsg_locked\n\
-//!     \x20   40.00%   400  attractos-reference  [.] serde_json::read::SliceRead::skip_to_escape\n";
-//! let profile = Profile::parse(report, 1000).unwrap();
+//! let report = [
+//!     "# attractos: sampled at 1000 Hz",
+//!     "# attractos: malloc calls 5000",
+//!     "    60.00%   600  [kernel.kallsyms]    [k] tcp_sendmsg_locked",
+//!     "    40.00%   400  attractos-reference  [.] serde_json::read::SliceRead::skip_to_escape",
+//! ]
+//! .join("\n");
+//! let profile = Profile::parse(&report, 1000).unwrap();
 //! // 1000 samples at 1000 Hz over 1000 requests: 1 ms of CPU each.
 //! assert_eq!(profile.us_per_request(Component::Kernel), 600.0);
 //! assert_eq!(profile.us_per_request(Component::Json), 400.0);
+//! assert_eq!(profile.mallocs_per_request(), Some(5.0));
 //! ```
 
 use std::collections::BTreeMap;
@@ -156,6 +160,8 @@ pub struct Profile {
     pub hz: u32,
     /// Requests answered while perf sampled (from wrk's record of the same run).
     pub requests: u64,
+    /// The server's `malloc` calls in the same run, when a uprobe could count them.
+    pub mallocs: Option<u64>,
     /// Samples per component.
     pub by_component: BTreeMap<Component, u64>,
     /// Samples per (component, symbol).
@@ -172,9 +178,14 @@ impl Profile {
             .and_then(|rest| rest.strip_suffix(" Hz"))
             .and_then(|hz| hz.parse().ok())
             .ok_or("no `# attractos: sampled at <HZ> Hz` line")?;
+        let mallocs = report
+            .lines()
+            .find_map(|line| line.strip_prefix("# attractos: malloc calls "))
+            .and_then(|n| n.trim().parse().ok());
         let mut profile = Profile {
             hz,
             requests,
+            mallocs,
             by_component: BTreeMap::new(),
             by_symbol: BTreeMap::new(),
         };
@@ -211,6 +222,11 @@ impl Profile {
     /// The server's CPU time per request in all, microseconds.
     pub fn total_us_per_request(&self) -> f64 {
         self.us(self.by_component.values().sum())
+    }
+
+    /// The server's `malloc` calls per request, when counted.
+    pub fn mallocs_per_request(&self) -> Option<f64> {
+        Some(self.mallocs? as f64 / self.requests.max(1) as f64)
     }
 
     /// The server's CPU time per request in one symbol, microseconds.
@@ -278,6 +294,13 @@ pub fn markdown(framework: &str, profiles: &BTreeMap<String, Profile>) -> Option
         "**total**",
         [a, c, control].map(Profile::total_us_per_request),
     );
+    if let [Some(a), Some(c), Some(control)] = [a, c, control].map(Profile::mallocs_per_request) {
+        row(
+            &mut w,
+            "`malloc` calls per request (count)",
+            [a, c, control],
+        );
+    }
     let _ = writeln!(w);
     let _ = writeln!(
         w,
@@ -294,6 +317,30 @@ pub fn markdown(framework: &str, profiles: &BTreeMap<String, Profile>) -> Option
             .join(", ")
     );
     Some(w)
+}
+
+/// One sentence on what (c) costs per request beyond (a) and where, for the page's reading of
+/// the load targets (starts with a space), or `None` without both profiles.
+pub fn difference_summary(profiles: &BTreeMap<String, Profile>) -> Option<String> {
+    let (a, c) = (profiles.get(SCENARIOS[0])?, profiles.get(SCENARIOS[1])?);
+    let delta = |component| c.us_per_request(component) - a.us_per_request(component);
+    let mut parts: Vec<(Component, f64)> = Component::ALL.iter().map(|&k| (k, delta(k))).collect();
+    parts.sort_by(|x, y| y.1.total_cmp(&x.1));
+    let largest: Vec<String> = parts
+        .iter()
+        .filter(|(k, d)| *d > 0.0 && *k != Component::Library)
+        .take(4)
+        .map(|(k, d)| format!("{} {d:+.2} µs", k.label()))
+        .collect();
+    Some(format!(
+        " In the profile, (c) takes {:.2} µs of server CPU per request against (a)'s {:.2} µs; of \
+         the {:+.2} µs, this library's own code is {:+.2} µs, and the largest parts are {}.",
+        c.total_us_per_request(),
+        a.total_us_per_request(),
+        c.total_us_per_request() - a.total_us_per_request(),
+        delta(Component::Library),
+        largest.join(", ")
+    ))
 }
 
 /// A symbol without its generic arguments, for the page.

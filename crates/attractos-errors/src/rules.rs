@@ -219,32 +219,57 @@ pub fn json_error(err: &serde_json::Error) -> ApiError {
     ApiError::invalid_json().with_message(json_message(err))
 }
 
+/// Built in one buffer: under a flood of bad bodies this message is most of what the error
+/// path itself costs.
 fn json_message(err: &serde_json::Error) -> String {
     use serde_json::error::Category;
+    use std::fmt::Write as _;
     let (line, column) = (err.line(), err.column());
-    let full = err.to_string();
-    let reason = excerpt(without_position(&full, line, column), LIBRARY_MESSAGE_CHARS);
-    match err.classify() {
-        Category::Eof => format!("The JSON body ends early at line {line}, column {column}."),
-        Category::Data => format!(
-            "The JSON body does not match the expected fields at line {line}, column {column}: {reason}."
+    let mut message = String::with_capacity(96 + LIBRARY_MESSAGE_CHARS);
+    let _ = match err.classify() {
+        Category::Eof => {
+            let _ = write!(
+                message,
+                "The JSON body ends early at line {line}, column {column}."
+            );
+            return message;
+        }
+        Category::Data => write!(
+            message,
+            "The JSON body does not match the expected fields at line {line}, column {column}: "
         ),
         Category::Syntax | Category::Io => {
-            format!("Invalid JSON at line {line}, column {column}: {reason}.")
+            write!(message, "Invalid JSON at line {line}, column {column}: ")
         }
-    }
+    };
+    let reason = err.to_string();
+    push_excerpt(
+        &mut message,
+        without_position(&reason, line, column),
+        LIBRARY_MESSAGE_CHARS,
+    );
+    message.push('.');
+    message
 }
 
 /// `message` without the ` at line L column C` that serde_json's `Display` appends, since the
 /// contract message names the position in its own words.
 fn without_position(message: &str, line: usize, column: usize) -> &str {
     const AT_LINE: &str = " at line ";
-    let Some(start) = message.rfind(AT_LINE) else {
+    const COLUMN: &str = " column ";
+    let digits = |n: usize| n.checked_ilog10().map_or(1, |d| d as usize + 1);
+    let suffix_len = AT_LINE.len() + digits(line) + COLUMN.len() + digits(column);
+    let Some(start) = message.len().checked_sub(suffix_len) else {
         return message;
     };
-    let position = message[start + AT_LINE.len()..].split_once(" column ");
+    let Some((head, suffix)) = message.split_at_checked(start) else {
+        return message;
+    };
+    let position = suffix
+        .strip_prefix(AT_LINE)
+        .and_then(|rest| rest.split_once(COLUMN));
     match position {
-        Some((l, c)) if l.parse() == Ok(line) && c.parse() == Ok(column) => &message[..start],
+        Some((l, c)) if l.parse() == Ok(line) && c.parse() == Ok(column) => head,
         _ => message,
     }
 }
@@ -312,6 +337,12 @@ pub struct NonContractStatus(pub u16);
 /// characters replaced: messages quote input, they never echo it.
 fn excerpt(text: &str, max_chars: usize) -> String {
     let mut out = String::with_capacity(text.len().min(max_chars * 4));
+    push_excerpt(&mut out, text, max_chars);
+    out
+}
+
+/// [`excerpt`], appended to `out`.
+fn push_excerpt(out: &mut String, text: &str, max_chars: usize) {
     for (i, c) in text.chars().enumerate() {
         if i == max_chars {
             out.push('…');
@@ -319,5 +350,4 @@ fn excerpt(text: &str, max_chars: usize) -> String {
         }
         out.push(if c.is_control() { '\u{FFFD}' } else { c });
     }
-    out
 }
