@@ -10,9 +10,9 @@
 # LOAD_CONNECTIONS (default 32), LOAD_IDLE_WAIT (before each round, at most this many seconds of
 # waiting for other work on the machine to stop, default 60), LOAD_PROFILE (default 1: after the
 # measured rounds, one more round of (a), (c) and its control with `perf record` sampling the
-# server for LOAD_PROFILE_DURATION (default 10s) each and counting its malloc calls, written to
-# profile-<framework>-<scenario>.{json,txt}; 0 skips it, as does a machine where perf may not
-# record).
+# server for LOAD_PROFILE_DURATION (default 10s) each, then one counting its malloc calls, written
+# to profile-<framework>-<scenario>.{json,txt}; 0 skips both, as does a machine where perf may
+# not record).
 # Loopback only; every wrk run and the script itself are bounded in time.
 set -euo pipefail
 
@@ -61,8 +61,8 @@ stop_servers() {
     done
     SERVER_PIDS=()
 }
-# The profile round also counts the server's malloc calls, through a uprobe on libc's malloc
-# that lives until the script exits.
+# A last round counts the server's malloc calls, through a uprobe on libc's malloc that lives
+# until the script exits.
 MALLOC_EVENT=""
 if [ "$PROFILE" = 1 ]; then
     libc="$(ldd "$BIN" | awk '/libc\.so/ { print $3 }')"
@@ -124,39 +124,52 @@ start_server() {
 }
 
 # run PORT FRAMEWORK SCENARIO ROUND DESCRIPTION EXPECT METHOD PATH [KEY] [BODY_BYTES]
-# ROUND `profile` samples the server (PROFILED_PID) with perf while wrk runs, and writes the
-# profile (a flat `perf report`) and wrk's record apart from the measured rounds.
+# ROUND `profile` samples the server (PROFILED_PID) with perf while wrk runs and writes the
+# profile (a flat `perf report`) and wrk's record apart from the measured rounds; ROUND
+# `mallocs` counts the server's malloc calls in a run of its own (the uprobe slows every call
+# down, so the profile must not see it) and adds the count to the profile.
 run() {
     local record="$OUT/load-$2-$3-r$4.json" profiler=() duration="$DURATION"
-    if [ "$4" = profile ]; then
-        record="$OUT/profile-$2-$3.json"
-        duration="${LOAD_PROFILE_DURATION:-10s}"
-        profiler=(perf record -q -F "$PROFILE_HZ" -o "$OUT/profile-$2-$3.data" -p "$PROFILED_PID" --)
-        if [ -n "$MALLOC_EVENT" ]; then
-            profiler=(perf stat -x, -e "$MALLOC_EVENT" -o "$OUT/profile-$2-$3.mallocs"
-                -p "$PROFILED_PID" -- "${profiler[@]}")
-        fi
-    fi
+    local profile="$OUT/profile-$2-$3"
+    case "$4" in
+        profile)
+            record="$profile.json"
+            duration="${LOAD_PROFILE_DURATION:-10s}"
+            profiler=(perf record -q -F "$PROFILE_HZ" -o "$profile.data" -p "$PROFILED_PID" --)
+            ;;
+        mallocs)
+            record="$profile.mallocs.json"
+            profiler=(perf stat -x, -e "$MALLOC_EVENT" -o "$profile.mallocs" -p "$PROFILED_PID" --)
+            ;;
+    esac
     echo "load.sh: $2 $3 round $4 ($duration, $CONNECTIONS connections)" >&2
     FRAMEWORK="$2" SCENARIO="$3" REQUEST="$5" EXPECT="$6" METHOD="$7" REQ_PATH="$8" \
         API_KEY="${9:-}" BODY_BYTES="${10:-}" OUT="$record" \
         timeout 120 "${WRK_CPU[@]}" "${profiler[@]}" wrk --threads 1 --connections "$CONNECTIONS" \
         --duration "$duration" --timeout 5s --script "$LUA" "http://127.0.0.1:$1" \
         >>"$OUT/wrk-$2.log"
-    if [ "$4" = profile ]; then
-        {
-            echo "# attractos: sampled at $PROFILE_HZ Hz"
-            if [ -f "$OUT/profile-$2-$3.mallocs" ]; then
-                awk -F, -v event="$MALLOC_EVENT" \
-                    '$3 == event { print "# attractos: malloc calls " $1 }' \
-                    "$OUT/profile-$2-$3.mallocs"
-            fi
-            perf report -i "$OUT/profile-$2-$3.data" --no-children --sort dso,sym -n -g none \
-                --stdio --percent-limit 0 2>/dev/null
-        } >"$OUT/profile-$2-$3.txt"
-        rm -f "$OUT/profile-$2-$3.data" "$OUT/profile-$2-$3.mallocs"
-    fi
+    case "$4" in
+        profile)
+            {
+                echo "# attractos: sampled at $PROFILE_HZ Hz"
+                perf report -i "$profile.data" --no-children --sort dso,sym -n -g none \
+                    --stdio --percent-limit 0 2>/dev/null
+            } >"$profile.txt"
+            rm -f "$profile.data"
+            ;;
+        mallocs)
+            local calls requests
+            calls="$(awk -F, -v event="$MALLOC_EVENT" '$3 == event { print $1 }' "$profile.mallocs")"
+            requests="$(grep -o '"requests":[0-9]*' "$record" | cut -d: -f2)"
+            echo "# attractos: malloc calls $calls in $requests requests" >>"$profile.txt"
+            rm -f "$profile.mallocs" "$record"
+            ;;
+    esac
 }
+
+# measured ROUND: whether ROUND is one of the measured rounds (a number), not `profile` or
+# `mallocs`.
+measured() { [[ "$1" =~ ^[0-9]+$ ]]; }
 
 # A limit far above what the load reaches, for (a)-(c).
 UNLIMITED=1000000000
@@ -174,18 +187,21 @@ for framework in axum actix; do
     if [ "$PROFILE" = 1 ]; then
         rounds="$rounds profile"
     fi
+    if [ -n "$MALLOC_EVENT" ]; then
+        rounds="$rounds mallocs"
+    fi
     for round in $rounds; do
         wait_for_quiet
         PROFILED_PID="$open_pid"
         run "$open" "$framework" a-sites-200 "$round" "GET /api/v1/sites, key ak_demo_free" \
             "200:-" GET /api/v1/sites ak_demo_free
-        if [ "$round" != profile ]; then
+        if measured "$round"; then
             run "$open" "$framework" b-missing-key "$round" "GET /api/v1/sites, no key" \
                 "401:MISSING_KEY" GET /api/v1/sites
         fi
         run "$open" "$framework" c-invalid-json "$round" "POST /api/v1/events, 1 KiB invalid JSON" \
             "400:INVALID_JSON" POST /api/v1/events ak_demo_free 1024
-        if [ "$round" != profile ]; then
+        if measured "$round"; then
             run "$limited" "$framework" d-rate-limited "$round" \
                 "GET /api/v1/sites, one key over a 1/s limit" "429:RATE_LIMITED 200:-" \
                 GET /api/v1/sites ak_demo_free

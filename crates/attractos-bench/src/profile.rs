@@ -7,7 +7,7 @@
 //!
 //! let report = [
 //!     "# attractos: sampled at 1000 Hz",
-//!     "# attractos: malloc calls 5000",
+//!     "# attractos: malloc calls 5000 in 250 requests",
 //!     "    60.00%   600  [kernel.kallsyms]    [k] tcp_sendmsg_locked",
 //!     "    40.00%   400  attractos-reference  [.] serde_json::read::SliceRead::skip_to_escape",
 //! ]
@@ -16,7 +16,7 @@
 //! // 1000 samples at 1000 Hz over 1000 requests: 1 ms of CPU each.
 //! assert_eq!(profile.us_per_request(Component::Kernel), 600.0);
 //! assert_eq!(profile.us_per_request(Component::Json), 400.0);
-//! assert_eq!(profile.mallocs_per_request(), Some(5.0));
+//! assert_eq!(profile.mallocs_per_request, Some(20.0));
 //! ```
 
 use std::collections::BTreeMap;
@@ -160,8 +160,9 @@ pub struct Profile {
     pub hz: u32,
     /// Requests answered while perf sampled (from wrk's record of the same run).
     pub requests: u64,
-    /// The server's `malloc` calls in the same run, when a uprobe could count them.
-    pub mallocs: Option<u64>,
+    /// The server's `malloc` calls per request, counted by a uprobe in a run of its own, when
+    /// the machine allowed one.
+    pub mallocs_per_request: Option<f64>,
     /// Samples per component.
     pub by_component: BTreeMap<Component, u64>,
     /// Samples per (component, symbol).
@@ -178,14 +179,18 @@ impl Profile {
             .and_then(|rest| rest.strip_suffix(" Hz"))
             .and_then(|hz| hz.parse().ok())
             .ok_or("no `# attractos: sampled at <HZ> Hz` line")?;
-        let mallocs = report
+        let mallocs_per_request = report
             .lines()
             .find_map(|line| line.strip_prefix("# attractos: malloc calls "))
-            .and_then(|n| n.trim().parse().ok());
+            .and_then(|rest| rest.strip_suffix(" requests")?.split_once(" in "))
+            .and_then(|(calls, requests)| {
+                let (calls, requests) = (calls.parse::<u64>().ok()?, requests.parse::<u64>().ok()?);
+                (requests > 0).then(|| calls as f64 / requests as f64)
+            });
         let mut profile = Profile {
             hz,
             requests,
-            mallocs,
+            mallocs_per_request,
             by_component: BTreeMap::new(),
             by_symbol: BTreeMap::new(),
         };
@@ -222,11 +227,6 @@ impl Profile {
     /// The server's CPU time per request in all, microseconds.
     pub fn total_us_per_request(&self) -> f64 {
         self.us(self.by_component.values().sum())
-    }
-
-    /// The server's `malloc` calls per request, when counted.
-    pub fn mallocs_per_request(&self) -> Option<f64> {
-        Some(self.mallocs? as f64 / self.requests.max(1) as f64)
     }
 
     /// The server's CPU time per request in one symbol, microseconds.
@@ -294,7 +294,7 @@ pub fn markdown(framework: &str, profiles: &BTreeMap<String, Profile>) -> Option
         "**total**",
         [a, c, control].map(Profile::total_us_per_request),
     );
-    if let [Some(a), Some(c), Some(control)] = [a, c, control].map(Profile::mallocs_per_request) {
+    if let [Some(a), Some(c), Some(control)] = [a, c, control].map(|p| p.mallocs_per_request) {
         row(
             &mut w,
             "`malloc` calls per request (count)",
