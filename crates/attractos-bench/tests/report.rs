@@ -153,7 +153,7 @@ fn targets_are_checked_as_ratios_of_medians_and_allocation_counts() {
         .find(|c| c.scope == "axum" && c.target.contains("within 1.15x of the floor"))
         .expect("the floor check");
     assert_eq!(floor.met, Some(false));
-    assert_eq!(floor.measured, "1.40x the floor");
+    assert_eq!(floor.measured, "1.400x the floor (140.0 ns vs 100.0 ns)");
 }
 
 #[test]
@@ -189,8 +189,8 @@ fn the_page_shows_the_machine_the_tables_and_every_missed_target() {
         "| rustc | `rustc 1.95.0` |",
         "bash bench/run.sh",
         "| baseline B: `json!` body + contract headers | 450.0 ns |",
-        "| axum | 401-invalid-key: within 1.15x of the floor | 1.40x the floor | **missed** |",
-        "- axum 401-invalid-key: within 1.15x of the floor: 1.40x the floor",
+        "| axum | 401-invalid-key: within 1.15x of the floor | 1.400x the floor (140.0 ns vs 100.0 ns) | **missed** |",
+        "- axum 401-invalid-key: within 1.15x of the floor: 1.400x the floor (140.0 ns vs 100.0 ns)",
         "- axum load c-invalid-json: >= 0.95x the requests/s of (a): 0.90x",
         "First unexpected response of axum d-rate-limited: `500 text/plain oops`",
         "- axum: (c) runs at 1.02x the requests/s of its control",
@@ -287,4 +287,83 @@ fn one_disturbed_round_does_not_decide_a_scenarios_rate() {
     }
     let results = Results::read(&dir).expect("a readable run");
     assert_eq!(results.load[0].requests_per_sec(), 90_000.0);
+}
+
+/// A profile round's files for one scenario: wrk's record and the flat report.
+fn write_profile(dir: &Path, scenario: &str, requests: u64, lines: &[&str], mallocs: u64) {
+    fs::write(
+        dir.join(format!("profile-axum-{scenario}.json")),
+        format!(
+            r#"{{"framework":"axum","scenario":"{scenario}","request":"GET /x","expected":"200:-",
+                "requests":{requests},"duration_us":1000000,"p50_us":1.0,"p99_us":2.0,
+                "socket_errors":0,"status_over_399":0,"statuses":{{"200":{requests}}},
+                "unexpected":0}}"#
+        ),
+    )
+    .expect("a profile record");
+    let mut report = String::from("# attractos: sampled at 1000 Hz\n#\n");
+    for line in lines {
+        report.push_str(line);
+        report.push('\n');
+    }
+    report.push_str(&format!(
+        "# attractos: malloc calls {mallocs} in {requests} requests\n"
+    ));
+    fs::write(dir.join(format!("profile-axum-{scenario}.txt")), report).expect("a profile");
+}
+
+#[test]
+fn the_profile_section_gives_cpu_time_per_request_by_component() {
+    let dir = measured_run("profile", false);
+    // 1000 samples at 1000 Hz are one second of CPU; over 100,000 requests, 10 µs each.
+    write_profile(
+        &dir,
+        "a-sites-200",
+        100_000,
+        &[
+            "  90.00%  900  [kernel.kallsyms]  [k] tcp_ack",
+            "  10.00%  100  libc.so.6  [.] malloc",
+        ],
+        2_000_000,
+    );
+    write_profile(
+        &dir,
+        "c-invalid-json",
+        80_000,
+        &[
+            "  80.00%  800  [kernel.kallsyms]  [k] tcp_ack",
+            "  10.00%  100  libc.so.6  [.] malloc",
+            "  10.00%  100  attractos-reference  [.] attractos_errors::rules::json_error",
+        ],
+        1_760_000,
+    );
+    write_profile(
+        &dir,
+        "control-valid-event",
+        80_000,
+        &[
+            "  90.00%  900  [kernel.kallsyms]  [k] tcp_ack",
+            "  10.00%  100  libc.so.6  [.] malloc",
+        ],
+        1_680_000,
+    );
+    let page = markdown(&Results::read(&dir).expect("a readable run"));
+    for expected in [
+        "**axum**: server CPU time per request, µs (100000 / 80000 / 80000 requests sampled)",
+        "| kernel (TCP/IP, syscalls, scheduling) | 9.00 | 10.00 | 11.25 | +1.00 | -1.25 |",
+        "| this library (attractos-errors and its adapters) | 0.00 | 1.25 | 0.00 | +1.25 | +1.25 |",
+        "| **total** | 10.00 | 12.50 | 12.50 | +2.50 | +0.00 |",
+        "| `malloc` calls per request (count) | 20.00 | 22.00 | 21.00 | +2.00 | +1.00 |",
+        "`attractos_errors::rules::json_error` (+1.25, this)",
+        "of the +2.50 µs, this library's own code is +1.25 µs",
+    ] {
+        assert!(page.contains(expected), "missing {expected:?} in:\n{page}");
+    }
+    assert!(!page.contains("Not profiled in this run"));
+}
+
+#[test]
+fn a_run_without_a_profile_says_so() {
+    let page = markdown(&Results::read(&measured_run("no-profile", false)).expect("a run"));
+    assert!(page.contains("Not profiled in this run"));
 }
