@@ -33,7 +33,7 @@ PROFILE="${LOAD_PROFILE:-1}"
 PROFILE_HZ=999
 if [ "$PROFILE" = 1 ] && ! command -v perf >/dev/null; then
     echo "load.sh: installing perf (Debian package linux-perf)" >&2
-    apt-get install -y -qq linux-perf >/dev/null 2>&1 || true
+    (apt-get update -qq && apt-get install -y -qq linux-perf) >/dev/null 2>&1 || true
 fi
 if [ "$PROFILE" = 1 ] && ! perf record -q -o /dev/null -- true 2>/dev/null; then
     echo "load.sh: perf cannot record here (not installed or not permitted); no profile" >&2
