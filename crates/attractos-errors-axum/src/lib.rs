@@ -54,14 +54,16 @@
 //!   order (`Content-Type`, `Cache-Control`, `X-Content-Type-Options`, `WWW-Authenticate` on
 //!   401, `Retry-After` on 429, `Link` once [`attractos_errors::set_docs_base_url`] is set), and
 //!   the core's exact body bytes (a `&'static` constant for catalogue messages).
-//! - **Headers are converted once per code, not per response.** The core lists them as
+//! - **Headers are written as constants, not converted per response.** The core lists them as
 //!   `&'static str`; converting those on every response (a search of the standard header names,
-//!   a byte-by-byte value check) cost more than the rest of the rendering. A code's headers are
-//!   fixed for the process but for `Retry-After`'s seconds and the docs `Link`, so they are
-//!   converted on first use, and the core's fixed values (`attractos_errors::header_values`,
-//!   `ErrorCode::challenge`) are compile-time constants. A catalogue-message error then costs
-//!   within a few percent of a response built by hand from constants; `docs/performance.md`
-//!   has the measurements (`bash bench/run.sh`).
+//!   a byte-by-byte value check) cost more than the rest of the rendering. The header writer
+//!   (one macro in the core, expanded with each framework's `http` types) appends the
+//!   framework's header names with values built at compile time from the core's constants
+//!   (`attractos_errors::header_values`, `ErrorCode::challenge`); only `Retry-After`'s seconds
+//!   are formatted, and the docs `Link` is converted once per code. A test compares what it
+//!   writes with the core's list for every code. A catalogue-message error then costs within a
+//!   few percent of a response built by hand from constants; `docs/performance.md` has the
+//!   measurements (`bash bench/run.sh`).
 
 mod contract;
 mod error;

@@ -161,129 +161,49 @@ pub enum DocsLinkError {
 #[macro_export]
 macro_rules! __header_writer {
     ($($header:ident)::+) => {
-        /// Appends the core's contract headers of `err`, in the core's order.
+        /// Appends the core's contract headers of `err`, in the core's order: the same headers
+        /// as [`ApiError::headers`](attractos_errors::ApiError::headers), which each adapter's
+        /// tests compare with what this writes, for every code, with and without the docs link.
         ///
-        /// The core gives them as `&'static str` names and values; converting those on every response
-        /// (`$($header)::+::HeaderName::from_static` searches the standard names, `$($header)::+::HeaderValue::from_static` checks
-        /// every byte) cost more than the rest of the rendering together. Apart from `Retry-After`'s
-        /// seconds and the docs `Link` (which may be switched on later, once), a code's headers are the
-        /// same for the whole process, so they are converted once per code, on first use. The values
-        /// the core has as constants ([`Known`]) are then built at compile time; cloning a converted
-        /// value instead costs a call through `Bytes`' vtable per header, as much again as all the
-        /// rest of the headers.
+        /// Written out rather than converted from that list: converting the core's
+        /// `&'static str`s per response (a search of the standard names, a check of every value
+        /// byte) cost more than the rest of the rendering, and the fixed values here are
+        /// `HeaderValue`s built at compile time, so a response pays what a hand-written one with
+        /// constants pays. Only `Retry-After`'s seconds are formatted, and the docs `Link` is
+        /// converted once per code.
         fn write_headers(err: &$crate::ApiError, headers: &mut $($header)::+::HeaderMap) {
+            use $($header)::+::{HeaderValue, CACHE_CONTROL, CONTENT_TYPE, LINK, RETRY_AFTER,
+                WWW_AUTHENTICATE, X_CONTENT_TYPE_OPTIONS};
+            use $crate::{ErrorCode, header_values};
+
             let code = err.code();
-            let (Some(prepared), Some(link)) = (PREPARED.get(code as usize), LINKS.get(code as usize))
-            else {
-                // Unreachable while `ALL` lists every code; then convert on the spot.
-                for (name, value) in err.headers() {
-                    headers.append($($header)::+::HeaderName::from_static(name), header_value(value));
+            headers.append(CONTENT_TYPE, const { HeaderValue::from_static(header_values::APPLICATION_JSON) });
+            headers.append(CACHE_CONTROL, const { HeaderValue::from_static(header_values::NO_STORE) });
+            headers.append(X_CONTENT_TYPE_OPTIONS, const { HeaderValue::from_static(header_values::NOSNIFF) });
+            match code {
+                ErrorCode::MissingKey => {
+                    headers.append(WWW_AUTHENTICATE, const { HeaderValue::from_static(challenge(ErrorCode::MissingKey)) });
                 }
-                return;
-            };
-            for entry in prepared.get_or_init(|| prepare(code)).iter() {
-                match entry {
-                    Prepared::Known(name, known) => {
-                        headers.append(name.clone(), known.value());
-                    }
-                    Prepared::Static(name, value) => {
-                        headers.append(name.clone(), value.clone());
-                    }
-                    Prepared::Seconds(name) => {
-                        if let Some(wait) = err.retry_after() {
-                            headers.append(name.clone(), seconds(wait.as_secs()));
-                        }
+                ErrorCode::InvalidKey => {
+                    headers.append(WWW_AUTHENTICATE, const { HeaderValue::from_static(challenge(ErrorCode::InvalidKey)) });
+                }
+                // A challenge the catalogue may gain later, converted on the spot.
+                other => {
+                    if let Some(challenge) = other.challenge() {
+                        headers.append(WWW_AUTHENTICATE, HeaderValue::from_static(challenge));
                     }
                 }
             }
-            if let Some(text) = $crate::docs_link(code) {
-                let value = link.get_or_init(|| $($header)::+::HeaderValue::from_static(text));
-                headers.append($($header)::+::LINK, value.clone());
+            if let Some(wait) = err.retry_after() {
+                headers.append(RETRY_AFTER, seconds(wait.as_secs()));
+            }
+            if let (Some(text), Some(link)) = ($crate::docs_link(code), LINKS.get(code as usize)) {
+                headers.append(LINK, link.get_or_init(|| HeaderValue::from_static(text)).clone());
             }
         }
-
-        /// One contract header of a code, converted into the adapter's `http` types.
-        enum Prepared {
-            /// A value the core has as a constant.
-            Known($($header)::+::HeaderName, Known),
-            /// Another fixed value.
-            Static($($header)::+::HeaderName, $($header)::+::HeaderValue),
-            /// `Retry-After`: the seconds are the error's own.
-            Seconds($($header)::+::HeaderName),
-        }
-
-        static PREPARED: [::std::sync::OnceLock<Box<[Prepared]>>; $crate::ErrorCode::ALL.len()] =
-            [const { ::std::sync::OnceLock::new() }; $crate::ErrorCode::ALL.len()];
 
         static LINKS: [::std::sync::OnceLock<$($header)::+::HeaderValue>; $crate::ErrorCode::ALL.len()] =
             [const { ::std::sync::OnceLock::new() }; $crate::ErrorCode::ALL.len()];
-
-        /// The core's headers for `code`, but the `Link`, which [`write_headers`] adds per response.
-        fn prepare(code: $crate::ErrorCode) -> Box<[Prepared]> {
-            $crate::docs::example(code)
-                .headers()
-                .filter(|(name, _)| *name != $crate::header_names::LINK)
-                .map(|(name, value)| {
-                    let name = $($header)::+::HeaderName::from_static(name);
-                    match value {
-                        $crate::HeaderText::Static(text) => match Known::find(text) {
-                            Some(known) => Prepared::Known(name, known),
-                            None => Prepared::Static(name, $($header)::+::HeaderValue::from_static(text)),
-                        },
-                        $crate::HeaderText::Seconds(_) => Prepared::Seconds(name),
-                    }
-                })
-                .collect()
-        }
-
-        /// The header values the core has as constants.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-        enum Known {
-            Json,
-            NoStore,
-            NoSniff,
-            ChallengeWithoutKey,
-            ChallengeWithKey,
-        }
-
-        impl Known {
-            const ALL: [Known; 5] = [
-                Known::Json,
-                Known::NoStore,
-                Known::NoSniff,
-                Known::ChallengeWithoutKey,
-                Known::ChallengeWithKey,
-            ];
-
-            fn find(text: &str) -> Option<Known> {
-                Known::ALL.into_iter().find(|known| known.text() == text)
-            }
-
-            const fn text(self) -> &'static str {
-                match self {
-                    Known::Json => $crate::header_values::APPLICATION_JSON,
-                    Known::NoStore => $crate::header_values::NO_STORE,
-                    Known::NoSniff => $crate::header_values::NOSNIFF,
-                    Known::ChallengeWithoutKey => challenge($crate::ErrorCode::MissingKey),
-                    Known::ChallengeWithKey => challenge($crate::ErrorCode::InvalidKey),
-                }
-            }
-
-            /// The value, built at compile time: no check, no clone, no allocation.
-            fn value(self) -> $($header)::+::HeaderValue {
-                match self {
-                    Known::Json => const { $($header)::+::HeaderValue::from_static(Known::Json.text()) },
-                    Known::NoStore => const { $($header)::+::HeaderValue::from_static(Known::NoStore.text()) },
-                    Known::NoSniff => const { $($header)::+::HeaderValue::from_static(Known::NoSniff.text()) },
-                    Known::ChallengeWithoutKey => {
-                        const { $($header)::+::HeaderValue::from_static(Known::ChallengeWithoutKey.text()) }
-                    }
-                    Known::ChallengeWithKey => {
-                        const { $($header)::+::HeaderValue::from_static(Known::ChallengeWithKey.text()) }
-                    }
-                }
-            }
-        }
 
         const fn challenge(code: $crate::ErrorCode) -> &'static str {
             match code.challenge() {
@@ -292,15 +212,8 @@ macro_rules! __header_writer {
             }
         }
 
-        fn header_value(value: $crate::HeaderText) -> $($header)::+::HeaderValue {
-            match value {
-                $crate::HeaderText::Static(text) => $($header)::+::HeaderValue::from_static(text),
-                $crate::HeaderText::Seconds(secs) => seconds(secs),
-            }
-        }
-
         /// A number of seconds as a header value, in one exactly-sized allocation
-        /// (`$($header)::+::HeaderValue::from(u32)` makes two).
+        /// (`HeaderValue::from(u32)` makes two).
         fn seconds(secs: u32) -> $($header)::+::HeaderValue {
             $($header)::+::HeaderValue::from_str($crate::__itoa::Buffer::new().format(secs)).expect("digits are a header value")
         }
