@@ -356,6 +356,8 @@ fn the_profile_section_gives_cpu_time_per_request_by_component() {
         "| `malloc` calls per request (count) | 20.00 | 22.00 | 21.00 | +2.00 | +1.00 |",
         "`attractos_errors::rules::json_error` (+1.25, this)",
         "of the +2.50 µs, this library's own code is +1.25 µs",
+        "in the profile, (c) takes 1.00x its control's server CPU per request: answering \
+         INVALID_JSON costs no more than accepting the same body",
     ] {
         assert!(page.contains(expected), "missing {expected:?} in:\n{page}");
     }
@@ -366,4 +368,29 @@ fn the_profile_section_gives_cpu_time_per_request_by_component() {
 fn a_run_without_a_profile_says_so() {
     let page = markdown(&Results::read(&measured_run("no-profile", false)).expect("a run"));
     assert!(page.contains("Not profiled in this run"));
+}
+
+#[test]
+fn requests_per_second_and_cpu_per_request_must_agree_for_a_verdict() {
+    // By requests/s (c) keeps up with its control (1.02x); by the profile it costs 1.25x the
+    // control's CPU per request: no verdict either way.
+    let dir = measured_run("disagree", false);
+    let kernel = |samples: u32| format!("  100.00%  {samples}  [kernel.kallsyms]  [k] tcp_ack");
+    write_profile(&dir, "a-sites-200", 100_000, &[&kernel(1000)], 2_000_000);
+    write_profile(&dir, "c-invalid-json", 80_000, &[&kernel(1250)], 1_760_000);
+    write_profile(
+        &dir,
+        "control-valid-event",
+        80_000,
+        &[&kernel(1000)],
+        1_680_000,
+    );
+    let page = markdown(&Results::read(&dir).expect("a readable run"));
+    assert!(
+        page.contains(
+            "in the profile, (c) takes 1.25x its control's server CPU per request: the two \
+             measures disagree"
+        ),
+        "{page}"
+    );
 }
