@@ -537,6 +537,23 @@ fn ns(value: f64) -> String {
     }
 }
 
+/// A table of targets and whether this run met them.
+fn write_checks(w: &mut String, checks: &[Check]) {
+    let _ = writeln!(w, "| framework | target | measured | result |");
+    let _ = writeln!(w, "| --- | --- | --- | --- |");
+    for check in checks {
+        let _ = writeln!(
+            w,
+            "| {} | {} | {} | {} |",
+            check.scope,
+            check.target,
+            check.measured,
+            verdict(check.met)
+        );
+    }
+    let _ = writeln!(w);
+}
+
 fn verdict(met: Option<bool>) -> &'static str {
     match met {
         Some(true) => "met",
@@ -654,19 +671,7 @@ pub fn markdown(results: &Results) -> String {
     }
 
     let _ = writeln!(w, "### Targets\n");
-    let _ = writeln!(w, "| framework | target | measured | result |");
-    let _ = writeln!(w, "| --- | --- | --- | --- |");
-    for check in render_checks(results) {
-        let _ = writeln!(
-            w,
-            "| {} | {} | {} | {} |",
-            check.scope,
-            check.target,
-            check.measured,
-            verdict(check.met)
-        );
-    }
-    let _ = writeln!(w);
+    write_checks(w, &render_checks(results));
 
     let _ = writeln!(w, "## Under load\n");
     let _ = writeln!(
@@ -740,19 +745,7 @@ pub fn markdown(results: &Results) -> String {
                 run.unexpected_sample.replace('`', "'")
             );
         }
-        let _ = writeln!(w, "| framework | target | measured | result |");
-        let _ = writeln!(w, "| --- | --- | --- | --- |");
-        for check in load_checks(results) {
-            let _ = writeln!(
-                w,
-                "| {} | {} | {} | {} |",
-                check.scope,
-                check.target,
-                check.measured,
-                verdict(check.met)
-            );
-        }
-        let _ = writeln!(w);
+        write_checks(w, &load_checks(results));
     }
 
     let _ = writeln!(w, "### Where a request's time goes (perf profile)\n");
