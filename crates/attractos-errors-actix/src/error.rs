@@ -167,13 +167,6 @@ mod tests {
 
     /// actix-web's header map keeps no order between names; the core's order is checked
     /// through the order values are appended under one name, and by the axum adapter.
-    fn converted_value(value: attractos_errors::HeaderText) -> HeaderValue {
-        match value {
-            attractos_errors::HeaderText::Static(text) => HeaderValue::from_static(text),
-            attractos_errors::HeaderText::Seconds(secs) => HeaderValue::from(secs),
-        }
-    }
-
     fn rendered(err: &attractos_errors::ApiError) -> Vec<(HeaderName, HeaderValue)> {
         let response = render(err);
         let mut headers: Vec<_> = response

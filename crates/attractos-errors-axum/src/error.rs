@@ -114,13 +114,6 @@ mod tests {
             .collect()
     }
 
-    fn converted_value(value: attractos_errors::HeaderText) -> HeaderValue {
-        match value {
-            attractos_errors::HeaderText::Static(text) => HeaderValue::from_static(text),
-            attractos_errors::HeaderText::Seconds(secs) => HeaderValue::from(secs),
-        }
-    }
-
     fn rendered(err: &attractos_errors::ApiError) -> Vec<(HeaderName, HeaderValue)> {
         let response = render(err);
         response

@@ -212,6 +212,16 @@ macro_rules! __header_writer {
             }
         }
 
+        /// A core header value converted on the spot: what the adapter's tests compare
+        /// [`write_headers`] with.
+        #[cfg(test)]
+        fn converted_value(value: $crate::HeaderText) -> $($header)::+::HeaderValue {
+            match value {
+                $crate::HeaderText::Static(text) => $($header)::+::HeaderValue::from_static(text),
+                $crate::HeaderText::Seconds(secs) => $($header)::+::HeaderValue::from(secs),
+            }
+        }
+
         /// A number of seconds as a header value, in one exactly-sized allocation
         /// (`HeaderValue::from(u32)` makes two).
         fn seconds(secs: u32) -> $($header)::+::HeaderValue {
