@@ -34,7 +34,8 @@ impl Logged {
 
 impl Visit for Logged {
     fn record_str(&mut self, field: &Field, value: &str) {
-        self.fields.push((field.name().to_owned(), value.to_owned()));
+        self.fields
+            .push((field.name().to_owned(), value.to_owned()));
     }
 
     fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
@@ -137,11 +138,7 @@ fn only_server_errors_are_logged_at_error_level() {
         } else {
             Level::DEBUG
         };
-        assert_eq!(
-            logged(&docs::example(code)).level,
-            expected,
-            "{code}"
-        );
+        assert_eq!(logged(&docs::example(code)).level, expected, "{code}");
     }
 }
 
