@@ -6,6 +6,7 @@ use std::fmt;
 use std::ops::{Deref, DerefMut};
 
 use attractos_errors::rules;
+use attractos_errors::rules::BodyTimeout;
 use axum::extract::{FromRequest, FromRequestParts, RawPathParams, Request};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
@@ -123,7 +124,8 @@ impl<T> DerefMut for Query<T> {
 /// [`rules::json`].
 ///
 /// A body over the limit is `PAYLOAD_TOO_LARGE`, refused before reading when `Content-Length`
-/// already says so. Every other failure (no JSON content type, empty body, invalid UTF-8, a
+/// already says so; one that has not arrived within the contract's body deadline is
+/// `INVALID_JSON` naming the deadline ([`rules::body_timed_out`]). Every other failure (no JSON content type, empty body, invalid UTF-8, a
 /// syntax error with its line and column, the wrong fields or types) is `INVALID_JSON`, never
 /// axum's 415 or 422.
 ///
@@ -157,6 +159,9 @@ async fn read_body(body: axum::body::Body, limit: usize) -> Result<Bytes, ApiErr
         // Our own limit: the message can name it.
         Err(err) if err.is::<LengthLimitError>() => Err(rules::payload_too_large(limit).into()),
         Err(err) => {
+            if let Some(BodyTimeout(deadline)) = BodyTimeout::find(&*err) {
+                return Err(rules::body_timed_out(deadline).into());
+            }
             let mut source: Option<&(dyn StdError + 'static)> = Some(&*err);
             while let Some(current) = source {
                 if current.is::<LengthLimitError>() {

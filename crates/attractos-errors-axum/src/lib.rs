@@ -66,11 +66,14 @@
 //!   measurements (`bash bench/run.sh`).
 
 mod contract;
+mod deadline;
 mod error;
 mod extract;
+mod serve;
 
 pub use attractos_errors;
 pub use attractos_errors::{ErrorCode, RetryAfter};
 pub use contract::{Contract, ContractExt};
 pub use error::{ApiError, Result};
 pub use extract::{BearerKey, DateRange, Json, Query, SITE_ID_PARAM, SiteId};
+pub use serve::{Serve, serve};
