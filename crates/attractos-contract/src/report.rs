@@ -28,7 +28,7 @@
 use std::fmt::Write as _;
 
 use crate::judge::Verdict;
-use crate::rule::{Finding, Level};
+use crate::rule::{Finding, Level, Rule};
 use crate::run::{Report, RuleGroup};
 
 /// The table of one report: one row per case (case, expected, got, verdict with the rules
@@ -85,14 +85,12 @@ fn group_cells(group: &RuleGroup) -> [String; 4] {
     ]
 }
 
+/// The rules of `findings`, once each, contract rules first.
 fn rule_list(findings: &[Finding]) -> String {
-    let mut rules: Vec<&str> = Vec::new();
-    for finding in findings {
-        if !rules.contains(&finding.rule.id()) {
-            rules.push(finding.rule.id());
-        }
-    }
-    rules.join(", ")
+    let mut rules: Vec<Rule> = findings.iter().map(|f| f.rule).collect();
+    rules.sort();
+    rules.dedup();
+    rules.iter().map(|r| r.id()).collect::<Vec<_>>().join(", ")
 }
 
 fn column_widths<'a>(rows: impl IntoIterator<Item = &'a [String; 4]>) -> [usize; 4] {

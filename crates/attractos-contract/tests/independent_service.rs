@@ -152,6 +152,38 @@ async fn junit_has_a_testcase_per_case_and_a_failure_per_failed_case() {
     insta::assert_snapshot!("junit", xml);
 }
 
+#[tokio::test]
+#[ignore = "needs xmllint (Debian: libxml2-utils); .ci/run installs it and runs this test"]
+async fn junit_validates_against_the_junit_schema_with_xmllint() {
+    let faults = [Mutation::NoHouseHeaders, Mutation::LeakedSecret];
+    let skipping = Suite::new(Fixtures::default().with_key(attractos_contract::fixtures::KeyRef::Free, "ak_demo_free"));
+    let target = AxumTarget::new("independent <&\"'>", service::router(&faults));
+    let reports = [
+        check(&faults, Level::Contract).await,
+        run::run(&target, &skipping, |_| {}).await,
+    ];
+    assert!(reports[1].skipped > 0, "the second report has skipped cases");
+    let xml = report::junit(&reports, Level::Contract);
+    let dir = std::env::temp_dir().join(format!("attractos-junit-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a temporary directory");
+    let file = dir.join("report.xml");
+    std::fs::write(&file, &xml).expect("the report is written");
+    let schema = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/independent/junit.xsd");
+    let output = std::process::Command::new("xmllint")
+        .args(["--noout", "--schema", schema])
+        .arg(&file)
+        .output()
+        .unwrap_or_else(|err| {
+            panic!("xmllint is needed to validate the JUnit report ({err}): apt-get install libxml2-utils")
+        });
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(
+        output.status.success(),
+        "xmllint rejects the report:\n{}\n{xml}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
 /// The JUnit XML schema CI systems read (Ant's format as Jenkins and GitLab take it), checked
 /// with a real XML parser: element nesting, required attributes, and counts that add up.
 mod junit {
