@@ -99,10 +99,14 @@ fn check_runs_every_case_on_both_embedded_frameworks() {
         "{text}"
     );
     assert!(
-        text.trim_end().ends_with("passed, 0 failed (level recommended)"),
+        text.trim_end()
+            .ends_with("passed, 0 failed (level recommended)"),
         "{text}"
     );
-    assert!(!text.contains("FINDINGS BY RULE"), "nothing to group: {text}");
+    assert!(
+        !text.contains("FINDINGS BY RULE"),
+        "nothing to group: {text}"
+    );
 }
 
 #[test]
@@ -164,10 +168,7 @@ fn a_service_that_breaks_the_contract_fails_and_exits_non_zero() {
         .lines()
         .find(|l| l.starts_with("FAIL  contract     json-content-type"))
         .unwrap_or_else(|| panic!("no json-content-type line: {text}"));
-    assert!(
-        group.contains("expected application/json"),
-        "{group}"
-    );
+    assert!(group.contains("expected application/json"), "{group}");
     assert!(
         text.contains(
             "needs key-free (--key-free or ATTRACTOS_KEY_FREE) and site-free (--site-free or ATTRACTOS_SITE_FREE)"
@@ -251,7 +252,8 @@ fn a_service_following_the_published_page_passes_at_contract_level_only() {
     assert_eq!(code, Some(0), "{text}");
     assert!(text.contains("passed with warnings"), "{text}");
     assert!(
-        text.lines().any(|l| l.starts_with("warn  recommended  request-id") && l.contains("36 cases")),
+        text.lines()
+            .any(|l| l.starts_with("warn  recommended  request-id") && l.contains("36 cases")),
         "the missing header is one line: {text}"
     );
 
@@ -274,17 +276,26 @@ fn a_leaked_secret_fails_at_contract_level_naming_its_rule() {
         .filter_map(|l| l.strip_prefix("FAIL  contract     "))
         .map(|l| l.split_whitespace().next().unwrap_or(""))
         .collect();
-    assert_eq!(failing, ["server-error-message", "forbidden-text"], "{text}");
+    assert_eq!(
+        failing,
+        ["server-error-message", "forbidden-text"],
+        "{text}"
+    );
 }
 
 #[test]
 fn json_and_junit_carry_the_grouped_findings() {
     use service::Mutation::{NoAllowOn405, NoHouseHeaders};
-    let (code, text) = check_independent(&[NoHouseHeaders, NoAllowOn405], &["--level", "http", "--format", "json"]);
+    let (code, text) = check_independent(
+        &[NoHouseHeaders, NoAllowOn405],
+        &["--level", "http", "--format", "json"],
+    );
     assert_eq!(code, Some(1), "{text}");
     let document: serde_json::Value = serde_json::from_str(&text).expect("one JSON document");
     assert_eq!(document["level"], "http");
-    let groups = document["targets"][0]["findings_by_rule"].as_array().expect("groups");
+    let groups = document["targets"][0]["findings_by_rule"]
+        .as_array()
+        .expect("groups");
     let first = &groups[0];
     assert_eq!(first["rule"], "allow-on-405");
     assert_eq!(first["level"], "http");
@@ -292,9 +303,15 @@ fn json_and_junit_carry_the_grouped_findings() {
     assert_eq!(first["fails"], true);
     assert_eq!(first["cases"], 1);
     assert_eq!(first["first_request"], "DELETE /api/v1/sites");
-    assert!(groups[1..].iter().all(|g| g["fails"] == false), "{groups:?}");
+    assert!(
+        groups[1..].iter().all(|g| g["fails"] == false),
+        "{groups:?}"
+    );
 
-    let (code, xml) = check_independent(&[NoHouseHeaders, NoAllowOn405], &["--level", "http", "--format", "junit"]);
+    let (code, xml) = check_independent(
+        &[NoHouseHeaders, NoAllowOn405],
+        &["--level", "http", "--format", "junit"],
+    );
     assert_eq!(code, Some(1), "{xml}");
     assert!(xml.starts_with("<?xml"), "{xml}");
     assert!(

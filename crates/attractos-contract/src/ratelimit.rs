@@ -167,7 +167,10 @@ mod tests {
     fn messages(response: &Response) -> Vec<String> {
         let mut found = Vec::new();
         check(response, &mut found);
-        found.into_iter().map(|f| format!("{} {}", f.rule, f.message)).collect()
+        found
+            .into_iter()
+            .map(|f| format!("{} {}", f.rule, f.message))
+            .collect()
     }
 
     #[test]
@@ -175,7 +178,10 @@ mod tests {
         let ok = response(
             429,
             &[
-                ("ratelimit-policy", r#""rate";q=20;w=1, "quota";q=1000;w=2592000"#),
+                (
+                    "ratelimit-policy",
+                    r#""rate";q=20;w=1, "quota";q=1000;w=2592000"#,
+                ),
                 ("ratelimit", r#""rate";r=0;t=2"#),
                 ("ratelimit", r#""quota";r=400;t=86400"#),
                 ("retry-after", "2"),
@@ -190,17 +196,25 @@ mod tests {
         let cases = [
             (("ratelimit", "rate;r=1"), "not a quoted policy id"),
             (("ratelimit", r#""rate";r=-1"#), "r is not an integer >= 0"),
-            (("ratelimit", r#""rate";r=1;t=-3"#), "t is not an integer >= 0"),
+            (
+                ("ratelimit", r#""rate";r=1;t=-3"#),
+                "t is not an integer >= 0",
+            ),
             (("ratelimit", r#""rate";t=3"#), "has no r"),
             (("ratelimit", r#""rate";r=1.5"#), "r is not an integer >= 0"),
             (("ratelimit", r#""rate";r=1,,"#), "not a well-formed List"),
             (("ratelimit-policy", r#""rate";w=1"#), "has no q"),
-            (("ratelimit-policy", r#""rate";q=5;w=0"#), "w is not an integer >= 1"),
+            (
+                ("ratelimit-policy", r#""rate";q=5;w=0"#),
+                "w is not an integer >= 1",
+            ),
         ];
         for ((name, value), expected) in cases {
             let found = messages(&response(200, &[(name, value)]));
             assert!(
-                found.len() == 1 && found[0].starts_with("ratelimit-fields ") && found[0].contains(expected),
+                found.len() == 1
+                    && found[0].starts_with("ratelimit-fields ")
+                    && found[0].contains(expected),
                 "{name}: {value} gave {found:?}, expected {expected:?}"
             );
         }
@@ -208,14 +222,25 @@ mod tests {
 
     #[test]
     fn a_429_must_not_send_clients_back_before_a_spent_limit_resets() {
-        let early = response(429, &[("ratelimit", r#""rate";r=0;t=5"#), ("retry-after", "2")]);
+        let early = response(
+            429,
+            &[("ratelimit", r#""rate";r=0;t=5"#), ("retry-after", "2")],
+        );
         let found = messages(&early);
         assert_eq!(
             found,
-            [r#"ratelimit-retry-after Retry-After is 2, earlier than the reset t=5 of the spent limit "rate""#]
+            [
+                r#"ratelimit-retry-after Retry-After is 2, earlier than the reset t=5 of the spent limit "rate""#
+            ]
         );
         // A limit with requests left may reset later (e.g. the monthly quota on a RATE_LIMITED).
-        let other = response(429, &[("ratelimit", r#""rate";r=0;t=2, "quota";r=9;t=900"#), ("retry-after", "2")]);
+        let other = response(
+            429,
+            &[
+                ("ratelimit", r#""rate";r=0;t=2, "quota";r=9;t=900"#),
+                ("retry-after", "2"),
+            ],
+        );
         assert_eq!(messages(&other), Vec::<String>::new());
     }
 }

@@ -32,7 +32,10 @@ fn failing_rules(report: &Report) -> Vec<&'static str> {
 const MUTANTS: &[(Mutation, Rule)] = &[
     (Mutation::NoAllowOn405, Rule::AllowOn405),
     (Mutation::NoWwwAuthenticate, Rule::WwwAuthenticateOn401),
-    (Mutation::ForeignSiteOwnMessage, Rule::SiteNotFoundIndistinguishable),
+    (
+        Mutation::ForeignSiteOwnMessage,
+        Rule::SiteNotFoundIndistinguishable,
+    ),
     (Mutation::RetryAfterOn400, Rule::RetryAfterField),
     (Mutation::RetryAfterHeaderDiffers, Rule::RetryAfterHeader),
     (Mutation::LowercaseCode, Rule::CatalogueCode),
@@ -46,7 +49,10 @@ const MUTANTS: &[(Mutation, Rule)] = &[
     (Mutation::RequestIdNotEchoed, Rule::RequestId),
     (Mutation::NoHouseHeaders, Rule::Nosniff),
     (Mutation::RateLimitMalformed, Rule::RateLimitFields),
-    (Mutation::RateLimitResetAfterRetry, Rule::RateLimitRetryAfter),
+    (
+        Mutation::RateLimitResetAfterRetry,
+        Rule::RateLimitRetryAfter,
+    ),
 ];
 
 #[tokio::test]
@@ -88,7 +94,10 @@ async fn every_mutant_fails_at_its_rules_level_naming_the_rule_and_passes_below_
 async fn the_published_page_alone_passes_at_contract_and_fails_by_default_on_the_house_headers() {
     let report = check(&[Mutation::NoHouseHeaders], Level::Contract).await;
     assert!(report.ok(), "{}", report::table(&report));
-    assert_eq!(report.warned, report.passed, "every case misses X-Request-Id");
+    assert_eq!(
+        report.warned, report.passed,
+        "every case misses X-Request-Id"
+    );
 
     let report = check(&[Mutation::NoHouseHeaders], Level::Recommended).await;
     assert_eq!(
@@ -96,7 +105,11 @@ async fn the_published_page_alone_passes_at_contract_and_fails_by_default_on_the
         ["cache-control-no-store", "nosniff", "request-id"]
     );
     let request_id = &report.findings_by_rule[2];
-    assert_eq!(request_id.cases, report.outcomes.len(), "one line for every case it hit");
+    assert_eq!(
+        request_id.cases,
+        report.outcomes.len(),
+        "one line for every case it hit"
+    );
 }
 
 #[tokio::test]
@@ -107,7 +120,10 @@ async fn real_faults_stand_out_at_contract_level_and_in_the_grouped_table() {
         Mutation::WeeklyGranularityOk,
     ];
     let report = check(&faults, Level::Contract).await;
-    assert_eq!(failing_rules(&report), ["expected-answer", "server-error-message"]);
+    assert_eq!(
+        failing_rules(&report),
+        ["expected-answer", "server-error-message"]
+    );
     assert_eq!(report.failed, 2, "{}", report::table(&report));
 
     let target = AxumTarget::new("independent", service::router(&faults));
@@ -141,7 +157,10 @@ async fn junit_has_a_testcase_per_case_and_a_failure_per_failed_case() {
         suite_name.and_then(|n| n.attribute("name")),
         Some("independent <&\"'>")
     );
-    let cases: Vec<_> = document.descendants().filter(|n| n.has_tag_name("testcase")).collect();
+    let cases: Vec<_> = document
+        .descendants()
+        .filter(|n| n.has_tag_name("testcase"))
+        .collect();
     assert_eq!(cases.len(), report.outcomes.len());
     let failed: Vec<&str> = cases
         .iter()
@@ -156,13 +175,18 @@ async fn junit_has_a_testcase_per_case_and_a_failure_per_failed_case() {
 #[ignore = "needs xmllint (Debian: libxml2-utils); .ci/run installs it and runs this test"]
 async fn junit_validates_against_the_junit_schema_with_xmllint() {
     let faults = [Mutation::NoHouseHeaders, Mutation::LeakedSecret];
-    let skipping = Suite::new(Fixtures::default().with_key(attractos_contract::fixtures::KeyRef::Free, "ak_demo_free"));
+    let skipping = Suite::new(
+        Fixtures::default().with_key(attractos_contract::fixtures::KeyRef::Free, "ak_demo_free"),
+    );
     let target = AxumTarget::new("independent <&\"'>", service::router(&faults));
     let reports = [
         check(&faults, Level::Contract).await,
         run::run(&target, &skipping, |_| {}).await,
     ];
-    assert!(reports[1].skipped > 0, "the second report has skipped cases");
+    assert!(
+        reports[1].skipped > 0,
+        "the second report has skipped cases"
+    );
     let xml = report::junit(&reports, Level::Contract);
     let dir = std::env::temp_dir().join(format!("attractos-junit-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("a temporary directory");
@@ -195,14 +219,23 @@ mod junit {
         assert!(root.has_tag_name("testsuites"), "the root is <testsuites>");
         let mut total = (0, 0);
         for suite in elements(root) {
-            assert!(suite.has_tag_name("testsuite"), "<testsuites> holds only <testsuite>");
+            assert!(
+                suite.has_tag_name("testsuite"),
+                "<testsuites> holds only <testsuite>"
+            );
             for required in ["name", "tests", "failures", "errors"] {
-                assert!(suite.attribute(required).is_some(), "<testsuite> needs {required}");
+                assert!(
+                    suite.attribute(required).is_some(),
+                    "<testsuite> needs {required}"
+                );
             }
             let (mut tests, mut failures, mut skipped) = (0, 0, 0);
             for case in elements(suite) {
                 assert!(
-                    matches!(case.tag_name().name(), "testcase" | "properties" | "system-out" | "system-err"),
+                    matches!(
+                        case.tag_name().name(),
+                        "testcase" | "properties" | "system-out" | "system-err"
+                    ),
                     "unexpected <{}> in <testsuite>",
                     case.tag_name().name()
                 );
@@ -218,16 +251,33 @@ mod junit {
                         "error" | "system-out" | "system-err" => {}
                         other => panic!("unexpected <{other}> in <testcase>"),
                     }
-                    assert!(elements(child).next().is_none(), "<{}> holds text only", child.tag_name().name());
+                    assert!(
+                        elements(child).next().is_none(),
+                        "<{}> holds text only",
+                        child.tag_name().name()
+                    );
                 }
             }
             assert_eq!(count(suite, "tests"), tests, "tests= counts the testcases");
-            assert_eq!(count(suite, "failures"), failures, "failures= counts the failures");
-            assert_eq!(suite.attribute("skipped").map_or(0, |s| s.parse().expect("a number")), skipped);
+            assert_eq!(
+                count(suite, "failures"),
+                failures,
+                "failures= counts the failures"
+            );
+            assert_eq!(
+                suite
+                    .attribute("skipped")
+                    .map_or(0, |s| s.parse().expect("a number")),
+                skipped
+            );
             total.0 += tests;
             total.1 += failures;
         }
-        assert_eq!((count(root, "tests"), count(root, "failures")), total, "totals add up");
+        assert_eq!(
+            (count(root, "tests"), count(root, "failures")),
+            total,
+            "totals add up"
+        );
     }
 
     fn elements<'a, 'i>(node: Node<'a, 'i>) -> impl Iterator<Item = Node<'a, 'i>> {

@@ -104,9 +104,24 @@ const ALL_SITES: [&str; 4] = ["site_demo", "site_pro", "site_broken", "site_quot
 
 fn user(key: &str) -> Result<User, ErrorCode> {
     match key {
-        "ak_demo_free" => Ok(User { plan_pro: false, sites: &["site_demo"], quota_spent: false, free: true }),
-        "ak_demo_pro" => Ok(User { plan_pro: true, sites: &["site_pro", "site_broken"], quota_spent: false, free: false }),
-        "ak_demo_quota" => Ok(User { plan_pro: false, sites: &["site_quota"], quota_spent: true, free: false }),
+        "ak_demo_free" => Ok(User {
+            plan_pro: false,
+            sites: &["site_demo"],
+            quota_spent: false,
+            free: true,
+        }),
+        "ak_demo_pro" => Ok(User {
+            plan_pro: true,
+            sites: &["site_pro", "site_broken"],
+            quota_spent: false,
+            free: false,
+        }),
+        "ak_demo_quota" => Ok(User {
+            plan_pro: false,
+            sites: &["site_quota"],
+            quota_spent: true,
+            free: false,
+        }),
         "ak_demo_orphan" => Err(ErrorCode::UserNotFound),
         _ => Err(ErrorCode::InvalidKey),
     }
@@ -138,7 +153,13 @@ impl Service {
     }
 
     /// The answer, and for the rate-limited route what remains of the window and its reset.
-    fn answer(&self, method: &Method, uri: &axum::http::Uri, headers: &HeaderMap, body: &Bytes) -> (Answer, Option<(u64, u64)>) {
+    fn answer(
+        &self,
+        method: &Method,
+        uri: &axum::http::Uri,
+        headers: &HeaderMap,
+        body: &Bytes,
+    ) -> (Answer, Option<(u64, u64)>) {
         let path = uri.path();
         let query = uri.query().unwrap_or("");
         let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
@@ -149,7 +170,11 @@ impl Service {
             ["api", "v1", "sites", site, "timeseries"] => Route::Timeseries(site),
             _ => return (Answer::Err(ErrorCode::NotFound, None), None),
         };
-        let allowed = if matches!(route, Route::Events) { Method::POST } else { Method::GET };
+        let allowed = if matches!(route, Route::Events) {
+            Method::POST
+        } else {
+            Method::GET
+        };
         if *method != allowed {
             return (Answer::Err(ErrorCode::MethodNotAllowed, None), None);
         }
@@ -185,13 +210,18 @@ impl Service {
                     return (Answer::Err(ErrorCode::ServerError, None), None);
                 }
                 if matches!(route, Route::Stats(_)) {
-                    return (Answer::Ok(StatusCode::OK, json!({"visits": 10, "pageviews": 20})), None);
+                    return (
+                        Answer::Ok(StatusCode::OK, json!({"visits": 10, "pageviews": 20})),
+                        None,
+                    );
                 }
                 match param(query, "granularity").unwrap_or("daily") {
                     "daily" => (Answer::Ok(StatusCode::OK, json!([])), None),
                     "hourly" if user.plan_pro => (Answer::Ok(StatusCode::OK, json!([])), None),
                     "hourly" => (Answer::Err(ErrorCode::PlanRequired, None), None),
-                    _ if self.has(Mutation::WeeklyGranularityOk) => (Answer::Ok(StatusCode::OK, json!([])), None),
+                    _ if self.has(Mutation::WeeklyGranularityOk) => {
+                        (Answer::Ok(StatusCode::OK, json!([])), None)
+                    }
                     _ => (Answer::Err(ErrorCode::InvalidDateRange, None), None),
                 }
             }
@@ -208,8 +238,12 @@ impl Service {
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.starts_with("application/json"));
         let event: Option<Value> = serde_json::from_slice(body).ok();
-        let site = event.as_ref().and_then(|e| e.get("site_id")?.as_str().map(str::to_owned));
-        let name_ok = event.as_ref().is_some_and(|e| e.get("name").is_some_and(Value::is_string));
+        let site = event
+            .as_ref()
+            .and_then(|e| e.get("site_id")?.as_str().map(str::to_owned));
+        let name_ok = event
+            .as_ref()
+            .is_some_and(|e| e.get("name").is_some_and(Value::is_string));
         let (true, Some(site), true) = (json_type, site, name_ok) else {
             return Answer::Err(ErrorCode::InvalidJson, None);
         };
@@ -251,7 +285,10 @@ impl Service {
         } else {
             format!("\"rate\";r={remaining};t={reset}")
         };
-        headers.insert("ratelimit-policy", HeaderValue::from_str(&format!("\"rate\";q={RATE};w=1")).expect("ASCII"));
+        headers.insert(
+            "ratelimit-policy",
+            HeaderValue::from_str(&format!("\"rate\";q={RATE};w=1")).expect("ASCII"),
+        );
         headers.insert("ratelimit", HeaderValue::from_str(&limit).expect("ASCII"));
     }
 
@@ -261,18 +298,34 @@ impl Service {
             Answer::Ok(status, value) => {
                 let mut response = Response::new(Body::from(value.to_string()));
                 *response.status_mut() = status;
-                response.headers_mut().insert("content-type", HeaderValue::from_static("application/json"));
+                response
+                    .headers_mut()
+                    .insert("content-type", HeaderValue::from_static("application/json"));
                 return response;
             }
-            Answer::ForeignSite if self.has(Mutation::ForeignSiteOwnMessage) => {
-                (ErrorCode::SiteNotFound, None, "You do not have access to this site.".to_owned())
-            }
-            Answer::ForeignSite => (ErrorCode::SiteNotFound, None, ErrorCode::SiteNotFound.message().to_owned()),
-            Answer::Err(ErrorCode::ServerError, _) if self.has(Mutation::LeakedSecret) => {
-                (ErrorCode::ServerError, None, format!("stats store refused the connection ({SECRET})"))
-            }
-            Answer::Err(ErrorCode::ServerError, _) if self.has(Mutation::CustomServerErrorMessage) => {
-                (ErrorCode::ServerError, None, "Something went wrong on our side.".to_owned())
+            Answer::ForeignSite if self.has(Mutation::ForeignSiteOwnMessage) => (
+                ErrorCode::SiteNotFound,
+                None,
+                "You do not have access to this site.".to_owned(),
+            ),
+            Answer::ForeignSite => (
+                ErrorCode::SiteNotFound,
+                None,
+                ErrorCode::SiteNotFound.message().to_owned(),
+            ),
+            Answer::Err(ErrorCode::ServerError, _) if self.has(Mutation::LeakedSecret) => (
+                ErrorCode::ServerError,
+                None,
+                format!("stats store refused the connection ({SECRET})"),
+            ),
+            Answer::Err(ErrorCode::ServerError, _)
+                if self.has(Mutation::CustomServerErrorMessage) =>
+            {
+                (
+                    ErrorCode::ServerError,
+                    None,
+                    "Something went wrong on our side.".to_owned(),
+                )
             }
             Answer::Err(code, retry_after) => (code, retry_after, code.message().to_owned()),
         };
@@ -284,34 +337,59 @@ impl Service {
             body["details"] = json!(null);
         }
         let retry_after = match retry_after {
-            None if self.has(Mutation::RetryAfterOn400) && code.status() == StatusCode::BAD_REQUEST => Some(1),
+            None if self.has(Mutation::RetryAfterOn400)
+                && code.status() == StatusCode::BAD_REQUEST =>
+            {
+                Some(1)
+            }
             other => other,
         };
         if let Some(seconds) = retry_after {
             body["retry_after"] = json!(seconds);
         }
         let mut response = Response::new(Body::from(body.to_string()));
-        *response.status_mut() = if self.has(Mutation::WrongStatusForCode) && code == ErrorCode::InvalidKey {
-            StatusCode::FORBIDDEN
-        } else {
-            code.status()
-        };
+        *response.status_mut() =
+            if self.has(Mutation::WrongStatusForCode) && code == ErrorCode::InvalidKey {
+                StatusCode::FORBIDDEN
+            } else {
+                code.status()
+            };
         let headers = response.headers_mut();
-        let content_type = if self.has(Mutation::TextPlainErrors) { "text/plain" } else { "application/json" };
+        let content_type = if self.has(Mutation::TextPlainErrors) {
+            "text/plain"
+        } else {
+            "application/json"
+        };
         headers.insert("content-type", HeaderValue::from_static(content_type));
         if !self.has(Mutation::NoHouseHeaders) {
-            let cache = if self.has(Mutation::CacheableErrors) { "no-cache" } else { "no-store" };
+            let cache = if self.has(Mutation::CacheableErrors) {
+                "no-cache"
+            } else {
+                "no-store"
+            };
             headers.insert("cache-control", HeaderValue::from_static(cache));
-            headers.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
+            headers.insert(
+                "x-content-type-options",
+                HeaderValue::from_static("nosniff"),
+            );
         }
         if code.status() == StatusCode::UNAUTHORIZED && !self.has(Mutation::NoWwwAuthenticate) {
-            headers.insert("www-authenticate", HeaderValue::from_static("Bearer realm=\"independent\""));
+            headers.insert(
+                "www-authenticate",
+                HeaderValue::from_static("Bearer realm=\"independent\""),
+            );
         }
         if code == ErrorCode::MethodNotAllowed && !self.has(Mutation::NoAllowOn405) {
             headers.insert("allow", HeaderValue::from_static("GET, HEAD"));
         }
-        if let Some(seconds) = retry_after.filter(|_| code.status() == StatusCode::TOO_MANY_REQUESTS) {
-            let header = if self.has(Mutation::RetryAfterHeaderDiffers) { seconds + 30 } else { seconds };
+        if let Some(seconds) =
+            retry_after.filter(|_| code.status() == StatusCode::TOO_MANY_REQUESTS)
+        {
+            let header = if self.has(Mutation::RetryAfterHeaderDiffers) {
+                seconds + 30
+            } else {
+                seconds
+            };
             headers.insert("retry-after", HeaderValue::from(header));
         }
         response
@@ -328,7 +406,11 @@ enum Route<'a> {
 fn authenticate(headers: &HeaderMap) -> Result<User, ErrorCode> {
     let mut values = headers.get_all("authorization").iter();
     let (Some(value), None) = (values.next(), values.next()) else {
-        return Err(if headers.contains_key("authorization") { ErrorCode::InvalidKey } else { ErrorCode::MissingKey });
+        return Err(if headers.contains_key("authorization") {
+            ErrorCode::InvalidKey
+        } else {
+            ErrorCode::MissingKey
+        });
     };
     let key = value
         .to_str()
@@ -341,7 +423,9 @@ fn authenticate(headers: &HeaderMap) -> Result<User, ErrorCode> {
 }
 
 fn param<'a>(query: &'a str, name: &str) -> Option<&'a str> {
-    query.split('&').find_map(|pair| pair.strip_prefix(name)?.strip_prefix('='))
+    query
+        .split('&')
+        .find_map(|pair| pair.strip_prefix(name)?.strip_prefix('='))
 }
 
 /// `start` and `end` present, `YYYY-MM-DD`, real days, start not after end.
@@ -355,7 +439,20 @@ fn valid_range(query: &str) -> bool {
         let number = |range: std::ops::Range<usize>| text.get(range)?.parse::<u32>().ok();
         let (year, month, day) = (number(0..4)?, number(5..7)?, number(8..10)?);
         let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
-        let days = [31, if leap { 29 } else { 28 }, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+        let days = [
+            31,
+            if leap { 29 } else { 28 },
+            31,
+            30,
+            31,
+            30,
+            31,
+            31,
+            30,
+            31,
+            30,
+            31,
+        ];
         let last = *days.get(month.checked_sub(1)? as usize)?;
         (1..=last).contains(&day).then_some((year, month, day))
     };
@@ -364,13 +461,28 @@ fn valid_range(query: &str) -> bool {
 
 /// Whole seconds (at least 1) until the next UTC month starts.
 fn seconds_to_next_month() -> u64 {
-    let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
     // Days since the epoch to the first of next month, by walking months: fine for a test.
     let (mut year, mut start) = (1970u64, 0u64);
     loop {
         for month in 0..12 {
             let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
-            let days = [31, if leap { 29 } else { 28 }, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month];
+            let days = [
+                31,
+                if leap { 29 } else { 28 },
+                31,
+                30,
+                31,
+                30,
+                31,
+                31,
+                30,
+                31,
+                30,
+                31,
+            ][month];
             let next = start + days * 86_400;
             if next > now {
                 return (next - now).max(1);
