@@ -23,63 +23,41 @@ struct Member {
 }
 
 impl Member {
+    /// `Some(value)` when the parameter is present, `value` being `None` unless an integer.
     fn param(&self, name: &str) -> Option<Option<i64>> {
         self.params
             .iter()
             .find(|(key, _)| key == name)
             .map(|(_, value)| *value)
     }
+
+    /// Adds a finding unless parameter `name` is an integer >= `min` (or absent, when it is
+    /// not `required`).
+    fn expect(&self, field: &str, name: &str, min: i64, required: bool, found: &mut Vec<Finding>) {
+        let message = match self.param(name) {
+            Some(Some(value)) if value >= min => return,
+            None if !required => return,
+            None => format!("{field} {:?} has no {name}", self.id),
+            Some(_) => format!("{field} {:?}: {name} is not an integer >= {min}", self.id),
+        };
+        found.push(Finding::new(Rule::RateLimitFields, message));
+    }
 }
 
 /// Adds a finding per broken rule of the RateLimit fields `response` carries.
 pub(crate) fn check(response: &Response, found: &mut Vec<Finding>) {
-    let fields = |rule: Rule, message: String| Finding::new(rule, message);
     if let Some(policies) = field(response, "ratelimit-policy", found) {
         for policy in &policies {
-            match policy.param("q") {
-                Some(Some(q)) if q >= 0 => {}
-                Some(_) => found.push(fields(
-                    Rule::RateLimitFields,
-                    format!("RateLimit-Policy {:?}: q is not an integer >= 0", policy.id),
-                )),
-                None => found.push(fields(
-                    Rule::RateLimitFields,
-                    format!("RateLimit-Policy {:?} has no q", policy.id),
-                )),
-            }
-            if let Some(w) = policy.param("w")
-                && !w.is_some_and(|w| w >= 1)
-            {
-                found.push(fields(
-                    Rule::RateLimitFields,
-                    format!("RateLimit-Policy {:?}: w is not an integer >= 1", policy.id),
-                ));
-            }
+            policy.expect("RateLimit-Policy", "q", 0, true, found);
+            policy.expect("RateLimit-Policy", "w", 1, false, found);
         }
     }
     let Some(limits) = field(response, "ratelimit", found) else {
         return;
     };
     for limit in &limits {
-        match limit.param("r") {
-            Some(Some(r)) if r >= 0 => {}
-            Some(_) => found.push(fields(
-                Rule::RateLimitFields,
-                format!("RateLimit {:?}: r is not an integer >= 0", limit.id),
-            )),
-            None => found.push(fields(
-                Rule::RateLimitFields,
-                format!("RateLimit {:?} has no r", limit.id),
-            )),
-        }
-        if let Some(t) = limit.param("t")
-            && !t.is_some_and(|t| t >= 0)
-        {
-            found.push(fields(
-                Rule::RateLimitFields,
-                format!("RateLimit {:?}: t is not an integer >= 0", limit.id),
-            ));
-        }
+        limit.expect("RateLimit", "r", 0, true, found);
+        limit.expect("RateLimit", "t", 0, false, found);
     }
     if response.status != 429 {
         return;
@@ -91,7 +69,7 @@ pub(crate) fn check(response: &Response, found: &mut Vec<Finding>) {
         if let Some(Some(t)) = limit.param("t")
             && u64::try_from(t).is_ok_and(|t| t > retry_after)
         {
-            found.push(fields(
+            found.push(Finding::new(
                 Rule::RateLimitRetryAfter,
                 format!(
                     "Retry-After is {retry_after}, earlier than the reset t={t} of the spent limit {:?}",

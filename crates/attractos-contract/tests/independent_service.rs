@@ -79,7 +79,7 @@ async fn every_mutant_fails_at_its_rules_level_naming_the_rule_and_passes_below_
         if let Some(below) = Level::ALL.into_iter().rev().find(|l| *l < level) {
             let report = check(&[mutation], below).await;
             let group = report.findings_by_rule.iter().find(|g| g.rule == rule.id());
-            if !report.ok() || !group.is_some_and(|g| !g.fails) {
+            if !report.ok() || group.is_none_or(|g| g.fails) {
                 missed.push(format!(
                     "{mutation:?} at level {below}: expected a pass with {rule} as a warning\n{}",
                     report::table(&report)
