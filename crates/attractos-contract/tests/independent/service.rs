@@ -438,22 +438,7 @@ fn valid_range(query: &str) -> bool {
         }
         let number = |range: std::ops::Range<usize>| text.get(range)?.parse::<u32>().ok();
         let (year, month, day) = (number(0..4)?, number(5..7)?, number(8..10)?);
-        let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
-        let days = [
-            31,
-            if leap { 29 } else { 28 },
-            31,
-            30,
-            31,
-            30,
-            31,
-            31,
-            30,
-            31,
-            30,
-            31,
-        ];
-        let last = *days.get(month.checked_sub(1)? as usize)?;
+        let last = days_in_month(year, month)?;
         (1..=last).contains(&day).then_some((year, month, day))
     };
     matches!((day("start"), day("end")), (Some(start), Some(end)) if start <= end)
@@ -465,24 +450,10 @@ fn seconds_to_next_month() -> u64 {
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
     // Days since the epoch to the first of next month, by walking months: fine for a test.
-    let (mut year, mut start) = (1970u64, 0u64);
+    let (mut year, mut start) = (1970u32, 0u64);
     loop {
-        for month in 0..12 {
-            let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
-            let days = [
-                31,
-                if leap { 29 } else { 28 },
-                31,
-                30,
-                31,
-                30,
-                31,
-                31,
-                30,
-                31,
-                30,
-                31,
-            ][month];
+        for month in 1..=12 {
+            let days = u64::from(days_in_month(year, month).unwrap_or(31));
             let next = start + days * 86_400;
             if next > now {
                 return (next - now).max(1);
@@ -490,5 +461,15 @@ fn seconds_to_next_month() -> u64 {
             start = next;
         }
         year += 1;
+    }
+}
+
+fn days_in_month(year: u32, month: u32) -> Option<u32> {
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => Some(31),
+        4 | 6 | 9 | 11 => Some(30),
+        2 => Some(if leap { 29 } else { 28 }),
+        _ => None,
     }
 }
