@@ -66,7 +66,9 @@ impl FromStr for Level {
         Level::ALL
             .into_iter()
             .find(|level| level.as_str() == text)
-            .ok_or_else(|| format!("unknown level {text:?}: expected contract, http or recommended"))
+            .ok_or_else(|| {
+                format!("unknown level {text:?}: expected contract, http or recommended")
+            })
     }
 }
 
@@ -207,7 +209,9 @@ mod tests {
     fn every_http_rule_cites_its_section_and_no_contract_rule_does() {
         for rule in Rule::ALL {
             match rule.level() {
-                Level::Http => assert!(rule.cite().is_some_and(|c| c.starts_with("RFC ")), "{rule}"),
+                Level::Http => {
+                    assert!(rule.cite().is_some_and(|c| c.starts_with("RFC ")), "{rule}")
+                }
                 Level::Contract => assert_eq!(rule.cite(), None, "{rule}"),
                 Level::Recommended => {}
             }
