@@ -51,7 +51,11 @@ async fn main() -> ExitCode {
 
     let requests = (0..args.times).map(|_| list_sites(&client, &url, &args.key));
     let mut failed = false;
-    for (n, outcome) in futures_util::future::join_all(requests).await.into_iter().enumerate() {
+    for (n, outcome) in futures_util::future::join_all(requests)
+        .await
+        .into_iter()
+        .enumerate()
+    {
         match outcome {
             Ok(sites) => println!("request {}: {sites}", n + 1),
             Err(err) => {

@@ -304,7 +304,12 @@ impl Policy {
     ///
     /// A known code decides by the catalogue's `Retry` column; an unknown code or a body that
     /// is not the contract's decides by the status class and `Retry-After`. Never panics.
-    pub fn decide(&self, request: &RequestInfo<'_>, reply: &Reply<'_>, attempt: &Attempt) -> Decision {
+    pub fn decide(
+        &self,
+        request: &RequestInfo<'_>,
+        reply: &Reply<'_>,
+        attempt: &Attempt,
+    ) -> Decision {
         let (timing, reason) = match reply {
             Reply::NoAnswer => (
                 Timing::Backoff {
@@ -439,7 +444,11 @@ fn scale(duration: Duration, roll: f64) -> Duration {
 /// relative to `now` (a date in the past means no wait). An unreadable value is ignored; a
 /// number too large for `u64` means "longer than any wait".
 pub fn retry_after_header(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
-    let text = headers.get(header_names::RETRY_AFTER)?.to_str().ok()?.trim();
+    let text = headers
+        .get(header_names::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim();
     if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
         return Some(Duration::from_secs(text.parse().unwrap_or(u64::MAX)));
     }

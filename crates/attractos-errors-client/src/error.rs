@@ -157,9 +157,7 @@ impl Error {
         if !self.is_quota_exhausted() {
             return None;
         }
-        self.inner
-            .received_at
-            .checked_add(self.inner.retry_after?)
+        self.inner.received_at.checked_add(self.inner.retry_after?)
     }
 
     /// Why the retry loop stopped, when the error comes from one.

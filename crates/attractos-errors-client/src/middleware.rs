@@ -100,7 +100,9 @@ impl Middleware for RetryMiddleware {
             .run(
                 RequestInfo::new(&method, &headers),
                 || {
-                    let copy = request.try_clone().expect("a clonable request, checked above");
+                    let copy = request
+                        .try_clone()
+                        .expect("a clonable request, checked above");
                     let (next, mut extensions) = (next.clone(), snapshot.clone());
                     async move {
                         let response = next.run(copy, &mut extensions).await?;
@@ -205,7 +207,11 @@ impl Buffered {
             }),
         };
         // reqwest keeps the URL in a private extension that only its builder sets.
-        let (with_url, ()) = http::Response::builder().url(url).body(()).unwrap_or_default().into_parts();
+        let (with_url, ()) = http::Response::builder()
+            .url(url)
+            .body(())
+            .unwrap_or_default()
+            .into_parts();
         parts.extensions.extend(with_url.extensions);
         Response::from(http::Response::from_parts(parts, body))
     }

@@ -19,7 +19,11 @@ fn an_empty_bucket_refuses_and_takes_nothing() {
     let budget = RetryBudget::new(9);
     assert!(budget.try_spend_retry(false).is_some());
     assert_eq!(budget.available(), 4);
-    assert_eq!(budget.try_spend_retry(false), None, "4 tokens left, a retry costs 5");
+    assert_eq!(
+        budget.try_spend_retry(false),
+        None,
+        "4 tokens left, a retry costs 5"
+    );
     assert_eq!(budget.available(), 4, "a refusal takes nothing");
     assert_eq!(budget.try_spend_retry(true), None);
 }
@@ -45,12 +49,19 @@ fn clones_share_one_bucket_across_threads() {
     let granted: usize = (0..4)
         .map(|_| {
             let budget = budget.clone();
-            thread::spawn(move || (0..100).filter(|_| budget.try_spend_retry(false).is_some()).count())
+            thread::spawn(move || {
+                (0..100)
+                    .filter(|_| budget.try_spend_retry(false).is_some())
+                    .count()
+            })
         })
         .collect::<Vec<_>>()
         .into_iter()
         .map(|t| t.join().expect("a thread"))
         .sum();
-    assert_eq!(granted, 100, "500 tokens are 100 retries, however they are raced for");
+    assert_eq!(
+        granted, 100,
+        "500 tokens are 100 retries, however they are raced for"
+    );
     assert_eq!(budget.available(), 0);
 }

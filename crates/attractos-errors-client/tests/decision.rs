@@ -119,7 +119,11 @@ fn never_retry_codes_stop_for_every_method_even_with_an_idempotency_key() {
         .iter()
         .filter(|code| code.retry() == Retry::Never)
         .collect();
-    assert_eq!(never.len(), 11, "every code but the two 429s and SERVER_ERROR");
+    assert_eq!(
+        never.len(),
+        11,
+        "every code but the two 429s and SERVER_ERROR"
+    );
     for code in never {
         for method in [Method::GET, Method::POST, Method::PUT, Method::DELETE] {
             let case = answer(code.status().as_u16(), &contract(code.as_str(), None))
@@ -234,7 +238,11 @@ fn limit_exceeded_never_waits_and_says_when_the_quota_resets() {
         "the later of the two"
     );
     let short = contract("LIMIT_EXCEEDED", Some(1));
-    assert_eq!(answer(429, &short).decide(), quota(Some(secs(1))), "even a second is not slept");
+    assert_eq!(
+        answer(429, &short).decide(),
+        quota(Some(secs(1))),
+        "even a second is not slept"
+    );
     let silent = r#"{"error":"m","code":"LIMIT_EXCEEDED"}"#;
     assert_eq!(answer(429, silent).decide(), quota(None));
 }
@@ -243,14 +251,17 @@ fn limit_exceeded_never_waits_and_says_when_the_quota_resets() {
 fn server_error_backs_off_exponentially_between_half_and_all_of_the_backoff() {
     let body = contract("SERVER_ERROR", None);
     let policy = Policy::default().max_attempts(10);
-    let wait = |attempt, roll| {
-        match answer(500, &body).policy(policy).attempt(attempt).roll(roll).decide() {
-            Decision::Retry { wait, reason } => {
-                assert_eq!(reason, Reason::ServerError);
-                wait
-            }
-            other => panic!("attempt {attempt} should be retried, got {other:?}"),
+    let wait = |attempt, roll| match answer(500, &body)
+        .policy(policy)
+        .attempt(attempt)
+        .roll(roll)
+        .decide()
+    {
+        Decision::Retry { wait, reason } => {
+            assert_eq!(reason, Reason::ServerError);
+            wait
         }
+        other => panic!("attempt {attempt} should be retried, got {other:?}"),
     };
     assert_eq!(wait(1, 0.0), ms(100));
     assert_eq!(wait(1, 0.5), ms(150));
@@ -281,7 +292,10 @@ fn server_error_is_retried_only_for_idempotent_requests() {
             "{method}"
         );
         assert_eq!(
-            answer(500, &body).method(method.clone()).idempotency_key().decide(),
+            answer(500, &body)
+                .method(method.clone())
+                .idempotency_key()
+                .decide(),
             retry(ms(100), Reason::ServerError),
             "{method} with an Idempotency-Key"
         );
@@ -297,7 +311,10 @@ fn server_error_is_retried_only_for_idempotent_requests() {
 fn a_retry_after_on_a_server_error_is_a_floor_for_the_backoff() {
     let body = contract("SERVER_ERROR", None);
     assert_eq!(
-        answer(500, &body).header("retry-after", "5").roll(1.0).decide(),
+        answer(500, &body)
+            .header("retry-after", "5")
+            .roll(1.0)
+            .decide(),
         retry(secs(5), Reason::ServerError)
     );
     assert_eq!(
@@ -325,7 +342,10 @@ fn a_proxy_html_503_with_retry_after_is_waited_for() {
     let html = "<html><body><h1>503 Service Temporarily Unavailable</h1></body></html>";
     for roll in [0.0, 1.0] {
         assert_eq!(
-            answer(503, html).header("retry-after", "2").roll(roll).decide(),
+            answer(503, html)
+                .header("retry-after", "2")
+                .roll(roll)
+                .decide(),
             retry(secs(2), Reason::Unavailable),
             "the backoff (at most 200 ms) is below the 2 s asked"
         );
@@ -408,7 +428,10 @@ fn no_answer_is_retried_only_for_idempotent_requests() {
         Decision::Stop(Stop::NotIdempotent)
     );
     assert_eq!(
-        answer(200, "").method(Method::POST).idempotency_key().decide_no_answer(),
+        answer(200, "")
+            .method(Method::POST)
+            .idempotency_key()
+            .decide_no_answer(),
         retry(ms(100), Reason::NoAnswer)
     );
 }
@@ -417,7 +440,10 @@ fn no_answer_is_retried_only_for_idempotent_requests() {
 fn retry_after_is_read_as_seconds_or_as_an_http_date() {
     let header = |value: &str| {
         let mut headers = HeaderMap::new();
-        headers.insert("retry-after", HeaderValue::from_str(value).expect("a value"));
+        headers.insert(
+            "retry-after",
+            HeaderValue::from_str(value).expect("a value"),
+        );
         retry_after_header(&headers, now())
     };
     assert_eq!(header("7"), Some(secs(7)));
@@ -450,6 +476,10 @@ fn absurd_waits_give_up_instead_of_panicking() {
     let decision = answer(429, &body).roll(1.0).policy(huge).decide();
     assert_eq!(decision, retry(Duration::MAX, Reason::RateLimited));
     let broken = contract("SERVER_ERROR", None);
-    let decision = answer(500, &broken).policy(huge).attempt(u32::MAX - 1).roll(f64::NAN).decide();
+    let decision = answer(500, &broken)
+        .policy(huge)
+        .attempt(u32::MAX - 1)
+        .roll(f64::NAN)
+        .decide();
     assert!(matches!(decision, Decision::Retry { .. }), "{decision:?}");
 }

@@ -102,15 +102,20 @@ fn body() -> impl Strategy<Value = Body> {
 }
 
 fn policy() -> impl Strategy<Value = Policy> {
-    (0u32..6, 0u64..120_000, 0u64..2_000, 0u64..30_000, 0u64..2_000).prop_map(
-        |(attempts, max_wait, base, max, jitter)| {
+    (
+        0u32..6,
+        0u64..120_000,
+        0u64..2_000,
+        0u64..30_000,
+        0u64..2_000,
+    )
+        .prop_map(|(attempts, max_wait, base, max, jitter)| {
             Policy::default()
                 .max_attempts(attempts)
                 .max_wait(Duration::from_millis(max_wait))
                 .backoff(Duration::from_millis(base), Duration::from_millis(max))
                 .rate_limit_jitter(Duration::from_millis(jitter))
-        },
-    )
+        })
 }
 
 fn exchange() -> impl Strategy<Value = Exchange> {

@@ -7,9 +7,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use attractos_errors::{Code, ErrorCode};
-use attractos_errors_client::{
-    Policy, Reason, RequestInfo, Retrier, RetryBudget, RetryNote, Stop,
-};
+use attractos_errors_client::{Policy, Reason, RequestInfo, Retrier, RetryBudget, RetryNote, Stop};
 use http::{HeaderMap, Method, StatusCode};
 
 type Reply = Result<http::Response<Vec<u8>>, io::Error>;
@@ -17,18 +15,23 @@ type Reply = Result<http::Response<Vec<u8>>, io::Error>;
 fn answer(status: u16, body: &str) -> Reply {
     let mut response = http::Response::new(body.as_bytes().to_vec());
     *response.status_mut() = StatusCode::from_u16(status).expect("a status");
-    response
-        .headers_mut()
-        .insert("x-request-id", format!("req-{status}").parse().expect("a value"));
+    response.headers_mut().insert(
+        "x-request-id",
+        format!("req-{status}").parse().expect("a value"),
+    );
     Ok(response)
 }
 
 fn reset() -> Reply {
-    Err(io::Error::new(io::ErrorKind::ConnectionReset, "connection reset"))
+    Err(io::Error::new(
+        io::ErrorKind::ConnectionReset,
+        "connection reset",
+    ))
 }
 
 const LIMITED: &str = r#"{"error":"m","code":"RATE_LIMITED","retry_after":1}"#;
-const BROKEN: &str = r#"{"error":"An unexpected error occurred on the server.","code":"SERVER_ERROR"}"#;
+const BROKEN: &str =
+    r#"{"error":"An unexpected error occurred on the server.","code":"SERVER_ERROR"}"#;
 const OK: &str = r#"{"sites":[]}"#;
 
 /// Runs `retrier` on `method` against `script` (then 500s forever); returns the outcome, the
@@ -37,7 +40,12 @@ fn run(
     retrier: Retrier,
     method: Method,
     script: Vec<Reply>,
-) -> (Result<http::Response<Vec<u8>>, attractos_errors_client::Error>, usize, Vec<Duration>, Vec<RetryNote>) {
+) -> (
+    Result<http::Response<Vec<u8>>, attractos_errors_client::Error>,
+    usize,
+    Vec<Duration>,
+    Vec<RetryNote>,
+) {
     let script = Mutex::new(VecDeque::from(script));
     let sends = Mutex::new(0);
     let slept = Mutex::new(Vec::new());
@@ -52,7 +60,11 @@ fn run(
             RequestInfo::new(&method, &headers),
             || {
                 *sends.lock().unwrap() += 1;
-                let reply = script.lock().unwrap().pop_front().unwrap_or_else(|| answer(500, BROKEN));
+                let reply = script
+                    .lock()
+                    .unwrap()
+                    .pop_front()
+                    .unwrap_or_else(|| answer(500, BROKEN));
                 async move { reply }
             },
             |wait| {
@@ -61,7 +73,12 @@ fn run(
             },
         ));
     let seen = seen.lock().unwrap().clone();
-    (outcome, sends.into_inner().unwrap(), slept.into_inner().unwrap(), seen)
+    (
+        outcome,
+        sends.into_inner().unwrap(),
+        slept.into_inner().unwrap(),
+        seen,
+    )
 }
 
 fn exact() -> Retrier {
@@ -70,8 +87,11 @@ fn exact() -> Retrier {
 
 #[test]
 fn a_rate_limit_is_waited_out_then_the_success_is_returned() {
-    let (outcome, sends, slept, notes) =
-        run(exact(), Method::GET, vec![answer(429, LIMITED), answer(429, LIMITED), answer(200, OK)]);
+    let (outcome, sends, slept, notes) = run(
+        exact(),
+        Method::GET,
+        vec![answer(429, LIMITED), answer(429, LIMITED), answer(200, OK)],
+    );
     let response = outcome.expect("the third attempt succeeds");
     assert_eq!(response.body(), OK.as_bytes());
     assert_eq!(sends, 3);
@@ -95,7 +115,11 @@ fn a_persistent_server_error_is_surfaced_with_its_request_id_after_growing_waits
     assert_eq!(sends, 4, "max_attempts");
     assert_eq!(
         slept,
-        [Duration::from_millis(100), Duration::from_millis(200), Duration::from_millis(400)]
+        [
+            Duration::from_millis(100),
+            Duration::from_millis(200),
+            Duration::from_millis(400)
+        ]
     );
     assert_eq!(err.status(), Some(StatusCode::INTERNAL_SERVER_ERROR));
     assert_eq!(err.known_code(), Some(ErrorCode::ServerError));
@@ -147,9 +171,17 @@ fn the_budget_stops_retries_across_requests_and_a_success_refunds_its_retry() {
 
     let budget = RetryBudget::with_costs(10, 5, 10, 1);
     let retrier = exact().budget(budget.clone());
-    let (outcome, _, _, _) = run(retrier, Method::GET, vec![answer(500, BROKEN), answer(200, OK)]);
+    let (outcome, _, _, _) = run(
+        retrier,
+        Method::GET,
+        vec![answer(500, BROKEN), answer(200, OK)],
+    );
     assert!(outcome.is_ok());
-    assert_eq!(budget.available(), 10, "the retry that succeeded gave its 5 tokens back");
+    assert_eq!(
+        budget.available(),
+        10,
+        "the retry that succeeded gave its 5 tokens back"
+    );
 }
 
 #[test]
@@ -161,7 +193,9 @@ fn quota_and_never_retry_answers_end_the_loop_at_once() {
     assert!(err.is_quota_exhausted());
     assert_eq!(
         err.stop(),
-        Some(Stop::QuotaExhausted { resets_in: Some(Duration::from_secs(3600)) })
+        Some(Stop::QuotaExhausted {
+            resets_in: Some(Duration::from_secs(3600))
+        })
     );
     assert!(err.quota_resets_at().is_some());
 
