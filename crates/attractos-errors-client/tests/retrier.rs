@@ -34,18 +34,18 @@ const BROKEN: &str =
     r#"{"error":"An unexpected error occurred on the server.","code":"SERVER_ERROR"}"#;
 const OK: &str = r#"{"sites":[]}"#;
 
+type Outcome = Result<http::Response<Vec<u8>>, attractos_errors_client::Error>;
+
+/// The outcome, the number of sends, the waits slept and the retries the hook saw.
+type Run = (Outcome, usize, Vec<Duration>, Vec<RetryNote>);
+
 /// Runs `retrier` on `method` against `script` (then 500s forever); returns the outcome, the
 /// number of sends, the waits slept and the retries the hook saw.
 fn run(
     retrier: Retrier,
     method: Method,
     script: Vec<Reply>,
-) -> (
-    Result<http::Response<Vec<u8>>, attractos_errors_client::Error>,
-    usize,
-    Vec<Duration>,
-    Vec<RetryNote>,
-) {
+) -> Run {
     let script = Mutex::new(VecDeque::from(script));
     let sends = Mutex::new(0);
     let slept = Mutex::new(Vec::new());
