@@ -153,11 +153,12 @@ pub enum Decision {
 /// Why a retry can help.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Reason {
-    /// `RATE_LIMITED`, or a 429 with `Retry-After`: the server said when to come back.
+    /// `RATE_LIMITED` or any other 429: the wait the server asked for, or backoff if it gave
+    /// none.
     RateLimited,
     /// `SERVER_ERROR`: exponential backoff with jitter.
     ServerError,
-    /// A 5xx or 429 that is not a known contract answer (a proxy's 502/503/504, an empty body,
+    /// A 5xx that is not a known contract answer (a proxy's 502/503/504, an empty body,
     /// a code this build does not know): backoff, and at least its `Retry-After`.
     Unavailable,
     /// No answer came back (connection refused, reset, timed out).
@@ -171,7 +172,7 @@ impl Reason {
             Reason::RateLimited => "rate limited",
             Reason::ServerError => "server error",
             Reason::Unavailable => "service unavailable",
-            Reason::NoAnswer => "no answer",
+            Reason::NoAnswer => "transport failure",
         }
     }
 }
@@ -417,7 +418,7 @@ fn by_status(status: StatusCode, asked: Option<Duration>) -> Result<(Timing, Rea
                     asked: None,
                     idempotent_only: false,
                 },
-                Reason::Unavailable,
+                Reason::RateLimited,
             ),
         });
     }

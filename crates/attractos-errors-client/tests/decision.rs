@@ -406,7 +406,7 @@ fn a_429_without_a_contract_code_waits_its_retry_after_or_backs_off() {
     );
     assert_eq!(
         answer(429, "").method(Method::POST).decide(),
-        retry(ms(100), Reason::Unavailable),
+        retry(ms(100), Reason::RateLimited),
         "refused, so safe to resend; no wait given, so backoff"
     );
     let silent = r#"{"error":"m","code":"RATE_LIMITED"}"#;
