@@ -27,7 +27,9 @@ pub mod case;
 pub mod fixtures;
 pub mod fuzz;
 pub mod judge;
+mod ratelimit;
 pub mod report;
+pub mod rule;
 pub mod run;
 #[cfg(feature = "soak")]
 pub mod soak;
