@@ -60,7 +60,8 @@ fn a_rendered_core_error_passes() {
     assert_eq!(
         verdict,
         Verdict::Pass {
-            reason: "401 MISSING_KEY in the contract's body and headers".to_owned()
+            reason: "401 MISSING_KEY in the contract's body and headers".to_owned(),
+            warnings: Vec::new(),
         }
     );
 }
@@ -358,4 +359,21 @@ proptest! {
         let verdict = verdict(Expect::Any, &response);
         prop_assert!(verdict.is_fail(), "dropping {} from {:?} still passed", name, err);
     }
+}
+
+#[test]
+fn a_body_that_clients_cannot_read_fails() {
+    let mut response = rendered(&ApiError::invalid_json());
+    // A JSON value keeps the last of two keys; the core's ErrorBody, which clients parse
+    // with, refuses the body.
+    response.body = br#"{"error":"x","code":"INVALID_JSON","code":"INVALID_JSON"}"#
+        .to_vec()
+        .into();
+    let why = failure(Expect::Any, &response);
+    assert!(
+        why.starts_with(
+            "clients cannot read it: not an AttractOS error body: duplicate field `code`"
+        ),
+        "{why}"
+    );
 }
