@@ -41,11 +41,7 @@ type Run = (Outcome, usize, Vec<Duration>, Vec<RetryNote>);
 
 /// Runs `retrier` on `method` against `script` (then 500s forever); returns the outcome, the
 /// number of sends, the waits slept and the retries the hook saw.
-fn run(
-    retrier: Retrier,
-    method: Method,
-    script: Vec<Reply>,
-) -> Run {
+fn run(retrier: Retrier, method: Method, script: Vec<Reply>) -> Run {
     let script = Mutex::new(VecDeque::from(script));
     let sends = Mutex::new(0);
     let slept = Mutex::new(Vec::new());
