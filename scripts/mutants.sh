@@ -20,8 +20,8 @@ cd "$(dirname "$0")/.."
 # exist yet is skipped.
 TARGETS=(
   "attractos-errors"
-  "attractos-limits:src/algorithm.rs src/policy.rs src/fields.rs src/client.rs"
-  "attractos-errors-client:src/decision.rs src/budget.rs src/retrier.rs"
+  "attractos-limits:src/algorithm.rs src/policy.rs"
+  "attractos-errors-client:src/decision.rs src/budget.rs"
 )
 
 # Extra cargo-mutants options of a package.
@@ -44,9 +44,10 @@ if ! cargo mutants --version >/dev/null 2>&1; then
   cargo install cargo-mutants --locked
 fi
 
-# Build in this tree's target directory, so each run reuses the compiled dependencies instead
-# of building them again in cargo-mutants' scratch copy of the source.
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
+# A target directory of its own, kept between runs: each run reuses the compiled dependencies
+# instead of building them again in cargo-mutants' scratch copy of the source, and never waits
+# for the lock of the one `cargo build` and `cargo test` use.
+export CARGO_TARGET_DIR="${MUTANTS_TARGET_DIR:-$PWD/target/mutants}"
 
 wanted=("$@")
 failed=()
