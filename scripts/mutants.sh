@@ -78,14 +78,19 @@ for target in "${TARGETS[@]}"; do
     args+=(--file "$dir/$file")
   done
   echo "== $package${files:+ ($files)}"
-  # Exit status 2 is "some mutants were missed", 3 "some timed out": both fail the run.
-  if ! cargo mutants "${args[@]}"; then
-    failed+=("$package")
-  fi
+  mkdir -p "mutants.out/$package"
+  status=0
+  cargo mutants "${args[@]}" || status=$?
+  case "$status" in
+    0) ;;
+    2) failed+=("$package: missed mutants") ;;
+    3) failed+=("$package: timed-out mutants") ;;
+    *) failed+=("$package: cargo-mutants failed (exit status $status; 4 is a failing baseline)") ;;
+  esac
 done
 
 if ((${#failed[@]})); then
-  echo "surviving or timed-out mutants in: ${failed[*]} (see mutants.out/<package>/mutants.out/)" >&2
+  printf '%s\n' "${failed[@]}" "see mutants.out/<package>/mutants.out/{missed,timeout}.txt" >&2
   exit 1
 fi
 echo "no surviving mutant"
