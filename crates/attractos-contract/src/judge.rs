@@ -33,7 +33,7 @@
 
 use std::fmt;
 
-use attractos_errors::{ErrorCode, rules};
+use attractos_errors::{ErrorBody, ErrorCode, rules};
 use bytes::Bytes;
 use serde_json::Value;
 
@@ -69,10 +69,11 @@ impl Response {
             .map(|(_, v)| v.as_slice())
     }
 
-    /// The body's `code` field, if the body is a JSON object with a string `code`.
+    /// The body's `code` as clients read it: through the core's [`ErrorBody`] parser (the one
+    /// `attractos-errors-client` uses), so a body it rejects has no code here either.
     pub fn code(&self) -> Option<String> {
-        let value: Value = serde_json::from_slice(&self.body).ok()?;
-        value.get("code")?.as_str().map(str::to_owned)
+        let body = ErrorBody::from_slice(&self.body).ok()?;
+        Some(body.code.as_str().to_owned())
     }
 
     /// A short account of the response: `401 MISSING_KEY`, `200`, `404 (not a JSON error)`.
@@ -520,6 +521,17 @@ fn check_error(response: &Response, found: &mut Findings) -> Option<ErrorCode> {
         ),
         (true, Some(value)) => check_retry_after(response, value, found),
         (false, None) => {}
+    }
+    // The checks above explain a body field by field; clients read it with the core's
+    // ErrorBody. A body that passes them but that parser rejects (a key sent twice, which a
+    // JSON value silently collapses) still breaks every typed client.
+    if let Err(err) = ErrorBody::from_slice(&response.body)
+        && !found
+            .0
+            .iter()
+            .any(|f| matches!(f.rule, Rule::BodyShape | Rule::RetryAfterField))
+    {
+        found.push(Rule::BodyShape, format!("clients cannot read it: {err}"));
     }
     let code = code?;
     if code.status().as_u16() != status {

@@ -364,3 +364,20 @@ proptest! {
         prop_assert!(verdict.is_fail(), "dropping {} from {:?} still passed", name, err);
     }
 }
+
+#[test]
+fn a_body_that_clients_cannot_read_fails() {
+    let mut response = rendered(&ApiError::invalid_json());
+    // A JSON value keeps the last of two keys; the core's ErrorBody, which clients parse
+    // with, refuses the body.
+    response.body = br#"{"error":"x","code":"INVALID_JSON","code":"INVALID_JSON"}"#
+        .to_vec()
+        .into();
+    let why = failure(Expect::Any, &response);
+    assert!(
+        why.starts_with(
+            "clients cannot read it: not an AttractOS error body: duplicate field `code`"
+        ),
+        "{why}"
+    );
+}

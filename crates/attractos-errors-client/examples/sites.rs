@@ -93,7 +93,11 @@ fn report(n: usize, err: &Error) {
         None => println!("  code: none (not a contract answer)"),
     }
     if let Some(stop) = err.stop() {
-        println!("  stopped: {}", stop.as_str());
+        println!(
+            "  stopped: {} after {} retries",
+            stop.as_str(),
+            err.retries().len()
+        );
     }
     if let Some(resets_at) = err.quota_resets_at() {
         println!("  the quota resets at {resets_at:?}");
@@ -101,5 +105,4 @@ fn report(n: usize, err: &Error) {
     if let Some(id) = err.request_id() {
         println!("  request id (quote it to support): {id}");
     }
-    println!("  retries made: {}", err.retries().len());
 }

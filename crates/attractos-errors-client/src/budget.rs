@@ -2,17 +2,6 @@
 //! retry mode. A retry costs tokens, a success gives some back; when the bucket is empty the
 //! client stops retrying, so a fleet of clients facing an outage sends each request about once
 //! instead of multiplying the load by its attempts.
-//!
-//! ```
-//! use attractos_errors_client::RetryBudget;
-//!
-//! let budget = RetryBudget::new(10);            // two retries at the default cost of 5
-//! let shared = budget.clone();                  // clones share the bucket
-//! assert!(budget.try_spend_retry(false).is_some());
-//! assert!(shared.try_spend_retry(false).is_some());
-//! assert!(budget.try_spend_retry(false).is_none());
-//! assert_eq!(shared.available(), 0);
-//! ```
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -20,6 +9,17 @@ use std::sync::atomic::{AtomicU32, Ordering};
 /// A token bucket shared by clones. Defaults (AWS standard mode): 500 tokens, a retry costs 5,
 /// a retry after no answer (a timeout or a reset connection) costs 10, a success without retry
 /// adds 1, and a retry that succeeds gives its cost back.
+///
+/// ```
+/// use attractos_errors_client::RetryBudget;
+///
+/// let budget = RetryBudget::new(10);            // two retries at the default cost of 5
+/// let shared = budget.clone();                  // clones share the bucket
+/// assert!(budget.try_spend_retry(false).is_some());
+/// assert!(shared.try_spend_retry(false).is_some());
+/// assert!(budget.try_spend_retry(false).is_none());
+/// assert_eq!(shared.available(), 0);
+/// ```
 #[derive(Debug, Clone)]
 pub struct RetryBudget {
     inner: Arc<Bucket>,

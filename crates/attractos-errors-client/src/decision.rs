@@ -1,21 +1,4 @@
 //! What to do with one reply, knowing no HTTP client: the catalogue's `Retry` column as code.
-//!
-//! [`Policy::decide`] is a pure function of the request (method, headers), the reply (an
-//! answer, or none), the attempt number, the time and a jitter roll, so every boundary can be
-//! tested without a network, a clock or a random number generator.
-//!
-//! ```
-//! use std::time::{Duration, SystemTime};
-//! use attractos_errors_client::{Answer, Attempt, Decision, Policy, Reason, Reply, RequestInfo};
-//! use http::{HeaderMap, Method, StatusCode};
-//!
-//! let headers = HeaderMap::new();
-//! let body = br#"{"error":"Slow down.","code":"RATE_LIMITED","retry_after":3}"#;
-//! let reply = Reply::Answer(Answer::new(StatusCode::TOO_MANY_REQUESTS, &headers, body));
-//! let attempt = Attempt::first(SystemTime::now()).with_roll(0.0);
-//! let decision = Policy::default().decide(&RequestInfo::new(&Method::GET, &headers), &reply, &attempt);
-//! assert_eq!(decision, Decision::Retry { wait: Duration::from_secs(3), reason: Reason::RateLimited });
-//! ```
 
 use std::time::{Duration, SystemTime};
 
@@ -153,11 +136,12 @@ pub enum Decision {
 /// Why a retry can help.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Reason {
-    /// `RATE_LIMITED`, or a 429 with `Retry-After`: the server said when to come back.
+    /// `RATE_LIMITED` or any other 429: the wait the server asked for, or backoff if it gave
+    /// none.
     RateLimited,
     /// `SERVER_ERROR`: exponential backoff with jitter.
     ServerError,
-    /// A 5xx or 429 that is not a known contract answer (a proxy's 502/503/504, an empty body,
+    /// A 5xx that is not a known contract answer (a proxy's 502/503/504, an empty body,
     /// a code this build does not know): backoff, and at least its `Retry-After`.
     Unavailable,
     /// No answer came back (connection refused, reset, timed out).
@@ -171,7 +155,7 @@ impl Reason {
             Reason::RateLimited => "rate limited",
             Reason::ServerError => "server error",
             Reason::Unavailable => "service unavailable",
-            Reason::NoAnswer => "no answer",
+            Reason::NoAnswer => "transport failure",
         }
     }
 }
@@ -232,6 +216,23 @@ enum Timing {
 ///
 /// Defaults: 3 attempts, a longest wait of 60 s, backoff from 200 ms doubling up to 20 s
 /// (AWS's standard retry mode caps at 20 s too), up to 1 s of jitter on rate-limit waits.
+///
+/// [`Policy::decide`] is a pure function of the request (method, headers), the reply (an
+/// answer, or none), the attempt number, the time and a jitter roll, so every boundary can be
+/// tested without a network, a clock or a random number generator.
+///
+/// ```
+/// use std::time::{Duration, SystemTime};
+/// use attractos_errors_client::{Answer, Attempt, Decision, Policy, Reason, Reply, RequestInfo};
+/// use http::{HeaderMap, Method, StatusCode};
+///
+/// let headers = HeaderMap::new();
+/// let body = br#"{"error":"Slow down.","code":"RATE_LIMITED","retry_after":3}"#;
+/// let reply = Reply::Answer(Answer::new(StatusCode::TOO_MANY_REQUESTS, &headers, body));
+/// let attempt = Attempt::first(SystemTime::now()).with_roll(0.0);
+/// let decision = Policy::default().decide(&RequestInfo::new(&Method::GET, &headers), &reply, &attempt);
+/// assert_eq!(decision, Decision::Retry { wait: Duration::from_secs(3), reason: Reason::RateLimited });
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Policy {
     max_attempts: u32,
@@ -417,7 +418,7 @@ fn by_status(status: StatusCode, asked: Option<Duration>) -> Result<(Timing, Rea
                     asked: None,
                     idempotent_only: false,
                 },
-                Reason::Unavailable,
+                Reason::RateLimited,
             ),
         });
     }

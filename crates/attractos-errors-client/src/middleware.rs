@@ -1,29 +1,4 @@
 //! The decision as a `reqwest-middleware` middleware (feature `reqwest`).
-//!
-//! [`RetryMiddleware`] owns each response: it reads at most a bounded prefix of an error's
-//! body (successes are not touched), decides, and either sends again or hands back an
-//! equivalent response (same status, version, headers, extensions, URL and body bytes).
-//! [`check`] turns that response into the typed [`Error`], with the retries made.
-//!
-//! ```no_run
-//! use attractos_errors_client::{Policy, Retrier, RetryMiddleware, check};
-//!
-//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
-//! let client = reqwest_middleware::ClientBuilder::new(reqwest::Client::new())
-//!     .with(RetryMiddleware::new(Retrier::new(Policy::default())))
-//!     .build();
-//! let response = client
-//!     .get("http://127.0.0.1:8080/api/v1/sites")
-//!     .bearer_auth("ak_demo_free")
-//!     .send()
-//!     .await?;
-//! match check(response).await {
-//!     Ok(sites) => println!("{}", sites.text().await?),
-//!     Err(err) if err.is_quota_exhausted() => println!("quota resets at {:?}", err.quota_resets_at()),
-//!     Err(err) => println!("{err}"),
-//! }
-//! # Ok(()) }
-//! ```
 
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -43,7 +18,35 @@ use crate::retrier::{Received, Retrier, RetryNote};
 /// The most of an error body the middleware reads: contract bodies are a few hundred bytes.
 pub const DEFAULT_BODY_LIMIT: usize = 64 * 1024;
 
-/// Retries what the contract says may be retried; see the [module docs](self).
+/// Retries what the contract says may be retried, inside `reqwest-middleware`.
+///
+/// It owns each response: it reads at most a bounded prefix of an error's
+/// body (successes are not touched), decides, and either sends again or hands back an
+/// equivalent response (same status, version, headers, extensions, URL and body bytes), with
+/// a [`RetryHistory`] in its extensions. [`check`] turns that response into the typed
+/// [`Error`], with the retries made. A request with a streaming body is sent once; a failure
+/// to get any answer comes back as reqwest-middleware's error (the `on_retry` hook has seen
+/// the retries).
+///
+/// ```no_run
+/// use attractos_errors_client::{Policy, Retrier, RetryMiddleware, check};
+///
+/// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+/// let client = reqwest_middleware::ClientBuilder::new(reqwest::Client::new())
+///     .with(RetryMiddleware::new(Retrier::new(Policy::default())))
+///     .build();
+/// let response = client
+///     .get("http://127.0.0.1:8080/api/v1/sites")
+///     .bearer_auth("ak_demo_free")
+///     .send()
+///     .await?;
+/// match check(response).await {
+///     Ok(sites) => println!("{}", sites.text().await?),
+///     Err(err) if err.is_quota_exhausted() => println!("quota resets at {:?}", err.quota_resets_at()),
+///     Err(err) => println!("{err}"),
+/// }
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone)]
 pub struct RetryMiddleware {
     retrier: Retrier,

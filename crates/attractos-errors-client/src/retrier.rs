@@ -1,25 +1,5 @@
 //! The retry loop: a [`Policy`], a shared [`RetryBudget`], a jitter source and a hook that
 //! sees each retry, around any client's send function and any runtime's sleep.
-//!
-//! ```
-//! use attractos_errors_client::{Policy, RequestInfo, Retrier};
-//! use http::{HeaderMap, Method};
-//!
-//! # tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap().block_on(async {
-//! let retrier = Retrier::new(Policy::default()).on_retry(|note| eprintln!("{note}"));
-//! let (method, headers) = (Method::GET, HeaderMap::new());
-//! let response = retrier
-//!     .send(
-//!         RequestInfo::new(&method, &headers),
-//!         // Your client: send the request, return the whole answer as an `http::Response`.
-//!         || async { Ok::<_, std::io::Error>(http::Response::new(br#"{"sites":[]}"#.to_vec())) },
-//!         tokio::time::sleep,
-//!     )
-//!     .await
-//!     .unwrap();
-//! assert_eq!(response.status(), 200);
-//! # });
-//! ```
 
 use std::collections::hash_map::RandomState;
 use std::error::Error as StdError;
@@ -72,8 +52,29 @@ impl fmt::Display for RetryNote {
 type Roll = Arc<dyn Fn() -> f64 + Send + Sync>;
 type Hook = Arc<dyn Fn(&RetryNote) + Send + Sync>;
 
-/// A policy with its shared budget: clones share the budget, so give one to every request
-/// of a client (or of a whole process).
+/// The retry loop: a [`Policy`], a [`RetryBudget`], a jitter source and a hook that sees each
+/// retry, around any client's send function and any runtime's sleep. Clones share the budget:
+/// give one to every request of a client (or of a whole process).
+///
+/// ```
+/// use attractos_errors_client::{Policy, RequestInfo, Retrier};
+/// use http::{HeaderMap, Method};
+///
+/// # tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap().block_on(async {
+/// let retrier = Retrier::new(Policy::default()).on_retry(|note| eprintln!("{note}"));
+/// let (method, headers) = (Method::GET, HeaderMap::new());
+/// let response = retrier
+///     .send(
+///         RequestInfo::new(&method, &headers),
+///         // Your client: send the request, return the whole answer as an `http::Response`.
+///         || async { Ok::<_, std::io::Error>(http::Response::new(br#"{"sites":[]}"#.to_vec())) },
+///         tokio::time::sleep,
+///     )
+///     .await
+///     .unwrap();
+/// assert_eq!(response.status(), 200);
+/// # });
+/// ```
 #[derive(Clone)]
 pub struct Retrier {
     policy: Policy,
