@@ -32,8 +32,7 @@ const MARGIN: Duration = Duration::from_secs(5);
 
 const GOOD: &[u8] = b"GET /api/v1/sites HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer ak_demo_free\r\nConnection: close\r\n\r\n";
 const SLOW_HEAD: &[u8] = b"GET /api/v1/sites HTTP/1.1\r\nHost: localhost\r\n";
-const EVENT: &[u8] =
-    br#"{"site_id":"site_demo","name":"pageview","url":"https://demo.example/"}"#;
+const EVENT: &[u8] = br#"{"site_id":"site_demo","name":"pageview","url":"https://demo.example/"}"#;
 
 /// The reference server binary, started under a lowered open-file limit; killed on drop.
 struct LimitedServer {
@@ -103,11 +102,9 @@ async fn endings(
     let reads = streams.into_iter().map(|mut stream| {
         tokio::spawn(async move {
             let mut received = Vec::new();
-            let read = tokio::time::timeout_at(
-                (since + bound).into(),
-                stream.read_to_end(&mut received),
-            )
-            .await;
+            let read =
+                tokio::time::timeout_at((since + bound).into(), stream.read_to_end(&mut received))
+                    .await;
             // Closed (EOF) or reset: either way the server let go of the connection.
             read.ok().map(|_| (received, since.elapsed()))
         })
@@ -137,7 +134,12 @@ async fn legitimate_request(addr: &str, bound: Duration) -> (Option<u16>, Durati
 
 fn status(response: &[u8]) -> Option<u16> {
     let line = response.split(|b| *b == b'\n').next()?;
-    std::str::from_utf8(line).ok()?.split(' ').nth(1)?.parse().ok()
+    std::str::from_utf8(line)
+        .ok()?
+        .split(' ')
+        .nth(1)?
+        .parse()
+        .ok()
 }
 
 fn body(response: &[u8]) -> &[u8] {
