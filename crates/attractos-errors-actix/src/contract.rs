@@ -179,8 +179,8 @@ pub fn contract_app(
 /// resource): `METHOD_NOT_ALLOWED`; else `NOT_FOUND`.
 async fn no_route(req: HttpRequest) -> Result<HttpResponse, ApiError> {
     if req.resource_map().has_resource(req.match_info().as_str()) {
-        Err(attractos_errors::ApiError::method_not_allowed().into())
+        Err(ApiError::method_not_allowed())
     } else {
-        Err(attractos_errors::ApiError::not_found().into())
+        Err(ApiError::not_found())
     }
 }

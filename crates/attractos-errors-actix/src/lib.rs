@@ -14,7 +14,7 @@
 //!
 //! async fn stats(BearerKey(_key): BearerKey, SiteId(site): SiteId) -> Result<HttpResponse, ApiError> {
 //!     if site != "site_demo" {
-//!         return Err(attractos_errors_actix::attractos_errors::ApiError::site_not_found().into());
+//!         return Err(ApiError::site_not_found());
 //!     }
 //!     Ok(HttpResponse::Ok().body("42 visits"))
 //! }
@@ -87,6 +87,6 @@ mod server;
 pub use attractos_errors;
 pub use attractos_errors::{ErrorCode, RetryAfter};
 pub use contract::{Contract, contract_app};
-pub use error::ApiError;
+pub use error::{ApiError, Result};
 pub use extract::{BearerKey, DateRange, Json, Query, SITE_ID_PARAM, SiteId};
 pub use server::server;

@@ -193,11 +193,11 @@ where
 }
 
 async fn not_found() -> ApiError {
-    attractos_errors::ApiError::not_found().into()
+    ApiError::not_found()
 }
 
 async fn method_not_allowed() -> ApiError {
-    attractos_errors::ApiError::method_not_allowed().into()
+    ApiError::method_not_allowed()
 }
 
 fn panic_response(payload: Box<dyn Any + Send + 'static>) -> Response {

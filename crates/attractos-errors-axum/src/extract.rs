@@ -69,7 +69,7 @@ impl<S: Send + Sync> FromRequestParts<S> for SiteId {
                 .find(|(name, _)| *name == SITE_ID_PARAM)
                 .map(|(_, value)| value.to_owned()),
             Err(RawPathParamsRejection::InvalidUtf8InPathParam(_)) => {
-                return Err(attractos_errors::ApiError::not_found().into());
+                return Err(ApiError::not_found());
             }
             // No parameters at all on this route (or a future rejection kind): there is no siteId.
             Err(_) => None,
@@ -167,7 +167,7 @@ async fn read_body(body: axum::body::Body, limit: usize) -> Result<Bytes, ApiErr
                 if current.is::<LengthLimitError>() {
                     // A limit some other layer (e.g. tower-http's RequestBodyLimitLayer) put on
                     // the body: too large, but not by our count.
-                    return Err(attractos_errors::ApiError::payload_too_large().into());
+                    return Err(ApiError::payload_too_large());
                 }
                 source = current.source();
             }
@@ -212,7 +212,7 @@ impl<T: Serialize> IntoResponse for Json<T> {
                     .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
                 response
             }
-            Err(err) => ApiError(attractos_errors::ApiError::internal(err)).into_response(),
+            Err(err) => ApiError::internal(err).into_response(),
         }
     }
 }

@@ -20,6 +20,7 @@
 //! assert_eq!(body.code.known(), Some(ErrorCode::SiteNotFound));
 //! ```
 
+mod adapter;
 mod body;
 mod code;
 pub mod docs;
