@@ -270,3 +270,12 @@ fn conversions_give_the_same_responses_as_build() {
     let pairs: Responses = errors.into_iter().collect();
     assert_eq!(serde_json::to_value(pairs).unwrap(), built);
 }
+
+#[test]
+fn examples_are_the_media_type_s_named_ones_and_not_repeated_in_the_schema() {
+    let responses = responses_json(&ErrorResponses::all());
+    for status in statuses(&responses) {
+        let schema = response_schema(&responses, status.parse().unwrap());
+        assert_eq!(schema.get("examples"), None, "{status}: {schema}");
+    }
+}
