@@ -31,17 +31,16 @@ const DISCONNECT_TIMEOUT: Duration = Duration::from_secs(1);
 /// use attractos_errors_actix::{Contract, contract_app, server};
 /// use actix_web::{HttpResponse, web};
 ///
-/// # #[actix_web::main]
-/// # async fn main() -> std::io::Result<()> {
+/// # fn main() -> std::io::Result<()> {
 /// let contract = Contract::default();
 /// let server = server(
 ///     move || contract_app(contract).route("/", web::get().to(HttpResponse::Ok)),
 ///     &contract,
 ///     2,
 /// )
-/// .bind("127.0.0.1:0")?
-/// .run();
-/// server.handle().stop(true).await;
+/// .bind("127.0.0.1:0")?;
+/// assert_eq!(server.addrs().len(), 1);
+/// // Then: `server.run().await`, inside `#[actix_web::main]`.
 /// # Ok(())
 /// # }
 /// ```
