@@ -225,7 +225,11 @@ pub(crate) fn check(args: &CheckArgs) -> Result<bool, String> {
         Format::Junit => print!("{}", report::junit(&reports, level)),
         Format::Table if reports.len() > 1 => {
             let sum = |f: fn(&Report) -> usize| reports.iter().map(f).sum::<usize>();
-            let mut line = format!("total: {} passed, {} failed", sum(|r| r.passed), sum(|r| r.failed));
+            let mut line = format!(
+                "total: {} passed, {} failed",
+                sum(|r| r.passed),
+                sum(|r| r.failed)
+            );
             if sum(|r| r.warned) > 0 {
                 line.push_str(&format!("; {} passed with warnings", sum(|r| r.warned)));
             }

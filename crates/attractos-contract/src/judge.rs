@@ -1,12 +1,14 @@
 //! Judging one response against the contract, whatever produced it.
 //!
-//! Every error (status >= 400) must carry `Content-Type: application/json`,
-//! `Cache-Control: no-store`, `X-Content-Type-Options: nosniff`, a `WWW-Authenticate`
-//! challenge on 401 and a `Retry-After` equal to the body's `retry_after` on 429; its body is
-//! exactly `{"error": <non-empty string>, "code": <catalogue code>}` plus `retry_after`
-//! (integer >= 1) on the 429 codes only, the status is the code's, and a 500 says nothing but
-//! the catalogue's message. Every response carries `X-Request-Id` (the client's, if it sent
-//! one), and none contains a forbidden string.
+//! Every rule has a [`Level`] ([`crate::rule`]): the published page's promises (`contract`:
+//! the status is the code's, the body is exactly `{"error": <non-empty string>, "code":
+//! <catalogue code>}` plus `retry_after` >= 1 on the 429 codes only, a 500 says nothing but
+//! the catalogue's message, JSON content type, the expected code, no forbidden text), the HTTP
+//! RFCs' requirements (`http`: a Bearer `WWW-Authenticate` on 401, `Allow` on 405,
+//! `Retry-After` on 429 equal to `retry_after`), and the house rules (`recommended`:
+//! `Cache-Control: no-store`, `nosniff`, `X-Request-Id` echoing the client's, the docs `Link`
+//! and the RateLimit fields when sent). [`findings`] lists every broken rule; [`judge`] turns
+//! them into a [`Verdict`] at the options' level.
 //!
 //! ```
 //! use attractos_contract::case::{Expect, Request};
@@ -185,9 +187,17 @@ impl Verdict {
     /// Adds findings found after the first judgement (e.g. by comparing two cases' answers),
     /// judged at `level`.
     pub fn add(&mut self, findings: Vec<Finding>, level: Level) {
-        let (reason, mut all) = match std::mem::replace(self, Verdict::Skip { reason: String::new() }) {
+        let (reason, mut all) = match std::mem::replace(
+            self,
+            Verdict::Skip {
+                reason: String::new(),
+            },
+        ) {
             Verdict::Pass { reason, warnings } => (reason, warnings),
-            Verdict::Fail { mut findings, warnings } => {
+            Verdict::Fail {
+                mut findings,
+                warnings,
+            } => {
                 findings.extend(warnings);
                 (String::new(), findings)
             }
@@ -206,7 +216,11 @@ impl Verdict {
 impl fmt::Display for Verdict {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let join = |findings: &[Finding]| {
-            findings.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
+            findings
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("; ")
         };
         match self {
             Verdict::Pass { reason, .. } | Verdict::Skip { reason } => {
@@ -256,11 +270,18 @@ pub fn judge(
         format!("{} with a JSON body", response.status)
     } else {
         match response.code() {
-            Some(code) => format!("{} {code} in the contract's body and headers", response.status),
+            Some(code) => format!(
+                "{} {code} in the contract's body and headers",
+                response.status
+            ),
             None => String::new(),
         }
     };
-    Verdict::from_findings(findings(expect, request, response, options), options.level, passed)
+    Verdict::from_findings(
+        findings(expect, request, response, options),
+        options.level,
+        passed,
+    )
 }
 
 /// Every rule `response` breaks, whatever its level.
@@ -576,10 +597,9 @@ fn check_docs_link(response: &Response, code: ErrorCode, found: &mut Findings) {
     };
     let text = String::from_utf8_lossy(link);
     let anchor = format!("#{}>", code.anchor());
-    let help = text
-        .split(';')
-        .skip(1)
-        .any(|p| p.trim().eq_ignore_ascii_case("rel=\"help\"") || p.trim().eq_ignore_ascii_case("rel=help"));
+    let help = text.split(';').skip(1).any(|p| {
+        p.trim().eq_ignore_ascii_case("rel=\"help\"") || p.trim().eq_ignore_ascii_case("rel=help")
+    });
     if !(text.trim_start().starts_with('<') && text.contains(&anchor) && help) {
         found.push(
             Rule::DocsLink,
@@ -603,7 +623,10 @@ fn check_header(
         None => found.push(rule, format!("no {name} header, expected {wanted}")),
         Some(value) => match std::str::from_utf8(value) {
             Ok(text) if ok(text) => {}
-            _ => found.push(rule, format!("{name} is {}, expected {wanted}", show(value))),
+            _ => found.push(
+                rule,
+                format!("{name} is {}, expected {wanted}", show(value)),
+            ),
         },
     }
 }

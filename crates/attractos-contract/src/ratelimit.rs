@@ -23,63 +23,41 @@ struct Member {
 }
 
 impl Member {
+    /// `Some(value)` when the parameter is present, `value` being `None` unless an integer.
     fn param(&self, name: &str) -> Option<Option<i64>> {
         self.params
             .iter()
             .find(|(key, _)| key == name)
             .map(|(_, value)| *value)
     }
+
+    /// Adds a finding unless parameter `name` is an integer >= `min` (or absent, when it is
+    /// not `required`).
+    fn expect(&self, field: &str, name: &str, min: i64, required: bool, found: &mut Vec<Finding>) {
+        let message = match self.param(name) {
+            Some(Some(value)) if value >= min => return,
+            None if !required => return,
+            None => format!("{field} {:?} has no {name}", self.id),
+            Some(_) => format!("{field} {:?}: {name} is not an integer >= {min}", self.id),
+        };
+        found.push(Finding::new(Rule::RateLimitFields, message));
+    }
 }
 
 /// Adds a finding per broken rule of the RateLimit fields `response` carries.
 pub(crate) fn check(response: &Response, found: &mut Vec<Finding>) {
-    let fields = |rule: Rule, message: String| Finding::new(rule, message);
     if let Some(policies) = field(response, "ratelimit-policy", found) {
         for policy in &policies {
-            match policy.param("q") {
-                Some(Some(q)) if q >= 0 => {}
-                Some(_) => found.push(fields(
-                    Rule::RateLimitFields,
-                    format!("RateLimit-Policy {:?}: q is not an integer >= 0", policy.id),
-                )),
-                None => found.push(fields(
-                    Rule::RateLimitFields,
-                    format!("RateLimit-Policy {:?} has no q", policy.id),
-                )),
-            }
-            if let Some(w) = policy.param("w")
-                && !w.is_some_and(|w| w >= 1)
-            {
-                found.push(fields(
-                    Rule::RateLimitFields,
-                    format!("RateLimit-Policy {:?}: w is not an integer >= 1", policy.id),
-                ));
-            }
+            policy.expect("RateLimit-Policy", "q", 0, true, found);
+            policy.expect("RateLimit-Policy", "w", 1, false, found);
         }
     }
     let Some(limits) = field(response, "ratelimit", found) else {
         return;
     };
     for limit in &limits {
-        match limit.param("r") {
-            Some(Some(r)) if r >= 0 => {}
-            Some(_) => found.push(fields(
-                Rule::RateLimitFields,
-                format!("RateLimit {:?}: r is not an integer >= 0", limit.id),
-            )),
-            None => found.push(fields(
-                Rule::RateLimitFields,
-                format!("RateLimit {:?} has no r", limit.id),
-            )),
-        }
-        if let Some(t) = limit.param("t")
-            && !t.is_some_and(|t| t >= 0)
-        {
-            found.push(fields(
-                Rule::RateLimitFields,
-                format!("RateLimit {:?}: t is not an integer >= 0", limit.id),
-            ));
-        }
+        limit.expect("RateLimit", "r", 0, true, found);
+        limit.expect("RateLimit", "t", 0, false, found);
     }
     if response.status != 429 {
         return;
@@ -91,7 +69,7 @@ pub(crate) fn check(response: &Response, found: &mut Vec<Finding>) {
         if let Some(Some(t)) = limit.param("t")
             && u64::try_from(t).is_ok_and(|t| t > retry_after)
         {
-            found.push(fields(
+            found.push(Finding::new(
                 Rule::RateLimitRetryAfter,
                 format!(
                     "Retry-After is {retry_after}, earlier than the reset t={t} of the spent limit {:?}",
@@ -167,7 +145,10 @@ mod tests {
     fn messages(response: &Response) -> Vec<String> {
         let mut found = Vec::new();
         check(response, &mut found);
-        found.into_iter().map(|f| format!("{} {}", f.rule, f.message)).collect()
+        found
+            .into_iter()
+            .map(|f| format!("{} {}", f.rule, f.message))
+            .collect()
     }
 
     #[test]
@@ -175,7 +156,10 @@ mod tests {
         let ok = response(
             429,
             &[
-                ("ratelimit-policy", r#""rate";q=20;w=1, "quota";q=1000;w=2592000"#),
+                (
+                    "ratelimit-policy",
+                    r#""rate";q=20;w=1, "quota";q=1000;w=2592000"#,
+                ),
                 ("ratelimit", r#""rate";r=0;t=2"#),
                 ("ratelimit", r#""quota";r=400;t=86400"#),
                 ("retry-after", "2"),
@@ -190,17 +174,25 @@ mod tests {
         let cases = [
             (("ratelimit", "rate;r=1"), "not a quoted policy id"),
             (("ratelimit", r#""rate";r=-1"#), "r is not an integer >= 0"),
-            (("ratelimit", r#""rate";r=1;t=-3"#), "t is not an integer >= 0"),
+            (
+                ("ratelimit", r#""rate";r=1;t=-3"#),
+                "t is not an integer >= 0",
+            ),
             (("ratelimit", r#""rate";t=3"#), "has no r"),
             (("ratelimit", r#""rate";r=1.5"#), "r is not an integer >= 0"),
             (("ratelimit", r#""rate";r=1,,"#), "not a well-formed List"),
             (("ratelimit-policy", r#""rate";w=1"#), "has no q"),
-            (("ratelimit-policy", r#""rate";q=5;w=0"#), "w is not an integer >= 1"),
+            (
+                ("ratelimit-policy", r#""rate";q=5;w=0"#),
+                "w is not an integer >= 1",
+            ),
         ];
         for ((name, value), expected) in cases {
             let found = messages(&response(200, &[(name, value)]));
             assert!(
-                found.len() == 1 && found[0].starts_with("ratelimit-fields ") && found[0].contains(expected),
+                found.len() == 1
+                    && found[0].starts_with("ratelimit-fields ")
+                    && found[0].contains(expected),
                 "{name}: {value} gave {found:?}, expected {expected:?}"
             );
         }
@@ -208,14 +200,25 @@ mod tests {
 
     #[test]
     fn a_429_must_not_send_clients_back_before_a_spent_limit_resets() {
-        let early = response(429, &[("ratelimit", r#""rate";r=0;t=5"#), ("retry-after", "2")]);
+        let early = response(
+            429,
+            &[("ratelimit", r#""rate";r=0;t=5"#), ("retry-after", "2")],
+        );
         let found = messages(&early);
         assert_eq!(
             found,
-            [r#"ratelimit-retry-after Retry-After is 2, earlier than the reset t=5 of the spent limit "rate""#]
+            [
+                r#"ratelimit-retry-after Retry-After is 2, earlier than the reset t=5 of the spent limit "rate""#
+            ]
         );
         // A limit with requests left may reset later (e.g. the monthly quota on a RATE_LIMITED).
-        let other = response(429, &[("ratelimit", r#""rate";r=0;t=2, "quota";r=9;t=900"#), ("retry-after", "2")]);
+        let other = response(
+            429,
+            &[
+                ("ratelimit", r#""rate";r=0;t=2, "quota";r=9;t=900"#),
+                ("retry-after", "2"),
+            ],
+        );
         assert_eq!(messages(&other), Vec::<String>::new());
     }
 }

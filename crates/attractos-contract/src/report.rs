@@ -21,30 +21,29 @@
 //! };
 //! let text = table(&Report::new("demo", vec![outcome]));
 //! assert!(text.contains("missing-key"));
-//! assert!(text.contains("warn  recommended  request-id  1 case   GET /api/v1/sites: no x-request-id header"));
+//! assert!(text.contains("warn  recommended  request-id  1 case  GET /api/v1/sites: no x-request-id header"));
 //! assert!(text.ends_with("demo: 1 passed, 0 failed; 1 passed with warnings\n"));
 //! ```
 
 use std::fmt::Write as _;
 
 use crate::judge::Verdict;
-use crate::rule::{Finding, Level};
+use crate::rule::{Finding, Level, Rule};
 use crate::run::{Report, RuleGroup};
 
-/// The table of one report: one row per case (case, expected, got, verdict), under a failed
-/// row its request and failing rules, under a skipped row why; then the findings grouped by
-/// rule; then `TARGET: N passed, M failed`.
+/// The table of one report: one row per case (case, expected, got, verdict with the rules
+/// that failed it), under a skipped row why; then the findings grouped by rule, one line
+/// each; then `TARGET: N passed, M failed`.
 pub fn table(report: &Report) -> String {
     let rows: Vec<[String; 4]> = report
         .outcomes
         .iter()
         .map(|o| {
-            [
-                o.case.clone(),
-                o.expected.clone(),
-                o.got.clone(),
-                o.verdict.label().to_owned(),
-            ]
+            let verdict = match &o.verdict {
+                Verdict::Fail { findings, .. } => format!("FAIL  {}", rule_list(findings)),
+                other => other.label().to_owned(),
+            };
+            [o.case.clone(), o.expected.clone(), o.got.clone(), verdict]
         })
         .collect();
     let mut out = String::new();
@@ -54,14 +53,8 @@ pub fn table(report: &Report) -> String {
     push_row(&mut out, &header, &widths);
     for (row, outcome) in rows.iter().zip(&report.outcomes) {
         push_row(&mut out, row, &widths);
-        match &outcome.verdict {
-            Verdict::Fail { findings, .. } => {
-                let _ = writeln!(out, "    {} -> {}", outcome.request, rule_list(findings));
-            }
-            Verdict::Skip { reason } => {
-                let _ = writeln!(out, "    {reason}");
-            }
-            Verdict::Pass { .. } => {}
+        if let Verdict::Skip { reason } = &outcome.verdict {
+            let _ = writeln!(out, "    {reason}");
         }
     }
     if !report.findings_by_rule.is_empty() {
@@ -92,10 +85,12 @@ fn group_cells(group: &RuleGroup) -> [String; 4] {
     ]
 }
 
+/// The rules of `findings`, once each, contract rules first.
 fn rule_list(findings: &[Finding]) -> String {
-    let mut rules: Vec<&str> = findings.iter().map(|f| f.rule.id()).collect();
+    let mut rules: Vec<Rule> = findings.iter().map(|f| f.rule).collect();
+    rules.sort();
     rules.dedup();
-    rules.join(", ")
+    rules.iter().map(|r| r.id()).collect::<Vec<_>>().join(", ")
 }
 
 fn column_widths<'a>(rows: impl IntoIterator<Item = &'a [String; 4]>) -> [usize; 4] {
@@ -186,7 +181,7 @@ pub fn junit(reports: &[Report], level: Level) -> String {
                             "{}: expected {}, got {}",
                             outcome.request, outcome.expected, outcome.got
                         )),
-                        escape(&lines(findings)),
+                        escape_text(&lines(findings)),
                     );
                 }
                 Verdict::Skip { reason } => {
@@ -198,7 +193,7 @@ pub fn junit(reports: &[Report], level: Level) -> String {
                 let _ = writeln!(
                     out,
                     "      <system-out>{}</system-out>",
-                    escape(&format!("below level {level}:\n{}", lines(warnings)))
+                    escape_text(&format!("below level {level}:\n{}", lines(warnings)))
                 );
             }
             out.push_str("    </testcase>\n");
@@ -217,20 +212,29 @@ fn lines(findings: &[Finding]) -> String {
         .join("\n")
 }
 
-/// Escapes text for an XML attribute or element; characters XML 1.0 cannot carry at all
-/// (most control characters) become U+FFFD.
+/// Escapes text for an XML attribute; characters XML 1.0 cannot carry at all (most control
+/// characters) become U+FFFD.
 fn escape(text: &str) -> String {
+    escape_xml(text, true)
+}
+
+/// Escapes text for an XML element's content, where line breaks stay as they are.
+fn escape_text(text: &str) -> String {
+    escape_xml(text, false)
+}
+
+fn escape_xml(text: &str, attribute: bool) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\n' => out.push_str("&#10;"),
-            '\t' => out.push_str("&#9;"),
+            '"' if attribute => out.push_str("&quot;"),
+            '\n' if attribute => out.push_str("&#10;"),
+            '\t' if attribute => out.push_str("&#9;"),
             '\r' => out.push_str("&#13;"),
+            '\n' | '\t' => out.push(c),
             c if (c as u32) < 0x20 || matches!(c, '\u{FFFE}' | '\u{FFFF}') => out.push('\u{FFFD}'),
             c => out.push(c),
         }

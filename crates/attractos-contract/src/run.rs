@@ -275,7 +275,10 @@ fn differences(mine: &Response, theirs: &Response, twin: &str, twin_request: &st
     if mine.status != theirs.status {
         found.push(Finding::new(
             rule,
-            format!("status {} differs from {against}'s {}", mine.status, theirs.status),
+            format!(
+                "status {} differs from {against}'s {}",
+                mine.status, theirs.status
+            ),
         ));
     }
     if mine.body != theirs.body {

@@ -23,6 +23,10 @@ fn rendered(err: &ApiError) -> Response {
         .map(|(name, value)| (name.to_owned(), value.to_string().into_bytes()))
         .collect();
     headers.push(("x-request-id".to_owned(), b"req-1".to_vec()));
+    if err.code() == ErrorCode::MethodNotAllowed {
+        // The route knows its methods, not the error: adapters add `Allow` (RFC 9110 §15.5.6).
+        headers.push(("allow".to_owned(), b"GET, HEAD".to_vec()));
+    }
     Response {
         status: err.code().status().as_u16(),
         headers,
