@@ -24,7 +24,10 @@ pub mod allocations;
 pub mod axum_side;
 pub mod cases;
 pub mod floor_bodies;
+pub mod measurements;
+pub mod page;
 pub mod profile;
-pub mod report;
+pub mod targets;
+pub mod template;
 
 pub use cases::{Case, Framework, Variant};
