@@ -1,0 +1,266 @@
+//! The targets, judged at and just past their thresholds: a target exactly at its
+//! bound is met, a hair past it is missed, and a target without its figures is not measured.
+
+use attractos_bench::allocations::Allocations;
+use attractos_bench::measurements::{LoadRecord, Results, Timing, key};
+use attractos_bench::targets::{self, Check, Reading};
+use attractos_bench::{Case, Framework, Variant};
+
+/// A run with only `figures`: (case, variant, median ns, allocation blocks), on axum.
+fn axum_run(figures: &[(Case, Variant, f64, f64)]) -> Results {
+    let mut results = Results::default();
+    for &(case, variant, median, blocks) in figures {
+        let key = key(Framework::Axum, case, variant);
+        let timing = Timing::from_pass_medians(&[median]).expect("one pass");
+        results.timings.insert(key.clone(), timing);
+        let allocations = Allocations {
+            allocations: blocks,
+            reallocations: 0.0,
+            bytes: 0.0,
+        };
+        results.allocations.insert(key, allocations);
+    }
+    results
+}
+
+/// The verdict of the axum target whose text contains `target`.
+fn verdict(checks: &[Check], target: &str) -> (String, Option<bool>) {
+    let check = checks
+        .iter()
+        .find(|c| c.framework == "axum" && c.target.contains(target))
+        .unwrap_or_else(|| panic!("no target {target:?} in {checks:#?}"));
+    (check.measured.clone(), check.met)
+}
+
+fn invalid_key(library: (f64, f64), variant: Variant, other: (f64, f64)) -> Vec<Check> {
+    let results = axum_run(&[
+        (Case::InvalidKey, Variant::Library, library.0, library.1),
+        (Case::InvalidKey, variant, other.0, other.1),
+    ]);
+    targets::rendering(&results)
+}
+
+#[test]
+fn a_catalogue_message_must_be_three_times_faster_than_baseline_b() {
+    let at = invalid_key((100.0, 3.0), Variant::BaselineB, (300.0, 13.0));
+    assert_eq!(
+        verdict(&at, "401-invalid-key: >= 3x"),
+        ("3.00x".into(), Some(true))
+    );
+    let past = invalid_key((100.0, 3.0), Variant::BaselineB, (299.0, 13.0));
+    assert_eq!(
+        verdict(&past, "401-invalid-key: >= 3x"),
+        ("2.99x".into(), Some(false))
+    );
+}
+
+#[test]
+fn a_catalogue_message_must_stay_within_1_15x_of_the_floor_in_time_and_allocations() {
+    let at = invalid_key((115.0, 3.0), Variant::Floor, (100.0, 3.0));
+    assert_eq!(
+        verdict(&at, "within 1.15x of the floor"),
+        ("1.150x the floor (115.0 ns vs 100.0 ns)".into(), Some(true))
+    );
+    assert_eq!(
+        verdict(&at, "no more allocations than the floor"),
+        ("3 vs 3".into(), Some(true))
+    );
+    let past = invalid_key((115.1, 4.0), Variant::Floor, (100.0, 3.0));
+    assert_eq!(
+        verdict(&past, "within 1.15x of the floor"),
+        (
+            "1.151x the floor (115.1 ns vs 100.0 ns)".into(),
+            Some(false)
+        )
+    );
+    assert_eq!(
+        verdict(&past, "no more allocations than the floor"),
+        ("4 vs 3".into(), Some(false))
+    );
+}
+
+#[test]
+fn a_catalogue_message_is_never_slower_than_baseline_a() {
+    let at = invalid_key((100.0, 3.0), Variant::BaselineA, (100.0, 10.0));
+    assert_eq!(
+        verdict(&at, "never slower than baseline A"),
+        ("1.00x".into(), Some(true))
+    );
+    let past = invalid_key((100.0, 3.0), Variant::BaselineA, (99.0, 10.0));
+    assert_eq!(
+        verdict(&past, "never slower than baseline A"),
+        ("0.99x".into(), Some(false))
+    );
+}
+
+#[test]
+fn other_errors_need_1_5x_over_baseline_b_and_strictly_fewer_allocations() {
+    let at = axum_run(&[
+        (Case::RateLimited, Variant::Library, 200.0, 5.5),
+        (Case::RateLimited, Variant::BaselineB, 300.0, 5.5),
+    ]);
+    let checks = targets::rendering(&at);
+    assert_eq!(
+        verdict(&checks, "429-rate-limited: >= 1.5x"),
+        ("1.50x".into(), Some(true))
+    );
+    assert_eq!(
+        verdict(&checks, "429-rate-limited: fewer allocations"),
+        ("5.50 vs 5.50".into(), Some(false)),
+        "as many allocations as baseline B is not fewer"
+    );
+    let past = axum_run(&[
+        (Case::RateLimited, Variant::Library, 201.0, 5.0),
+        (Case::RateLimited, Variant::BaselineB, 300.0, 15.0),
+    ]);
+    let checks = targets::rendering(&past);
+    assert_eq!(
+        verdict(&checks, "429-rate-limited: >= 1.5x"),
+        ("1.49x".into(), Some(false))
+    );
+    assert_eq!(
+        verdict(&checks, "429-rate-limited: fewer allocations"),
+        ("5 vs 15".into(), Some(true))
+    );
+}
+
+#[test]
+fn a_target_without_its_figures_is_not_measured_never_met() {
+    let checks = targets::rendering(&Results::default());
+    // 2 frameworks x (4 targets for the 401 + 2 for each of the two others).
+    assert_eq!(checks.len(), 16);
+    assert!(
+        checks
+            .iter()
+            .all(|c| c.met.is_none() && c.measured == "not measured"),
+        "{checks:#?}"
+    );
+}
+
+/// A load run of `requests` over one second.
+fn load_run(scenario: &str, requests: u64, unexpected: u64, socket_errors: u64) -> LoadRecord {
+    LoadRecord {
+        framework: "axum".into(),
+        scenario: scenario.into(),
+        request: "GET /x".into(),
+        requests,
+        duration_us: 1_000_000,
+        p50_us: 100.0,
+        p99_us: 900.0,
+        socket_errors,
+        statuses: [("200".to_owned(), requests)].into(),
+        unexpected,
+        unexpected_sample: String::new(),
+        round_rates: Vec::new(),
+    }
+}
+
+#[test]
+fn error_scenarios_must_keep_0_95x_of_the_success_scenarios_rate() {
+    let results = Results {
+        load: vec![
+            load_run("a-sites-200", 100_000, 0, 0),
+            load_run("b-missing-key", 95_000, 0, 0),
+            load_run("c-invalid-json", 94_900, 0, 0),
+            load_run("control-valid-event", 80_000, 0, 0),
+        ],
+        ..Results::default()
+    };
+    let checks = targets::load(&results);
+    assert_eq!(
+        verdict(&checks, "b-missing-key: >= 0.95x"),
+        ("0.95x".into(), Some(true))
+    );
+    assert_eq!(
+        verdict(&checks, "c-invalid-json: >= 0.95x"),
+        ("0.95x".into(), Some(false))
+    );
+    assert!(
+        !checks
+            .iter()
+            .any(|c| c.target.contains("control-valid-event: >=")),
+        "the control explains (c); it is not held to a rate"
+    );
+}
+
+#[test]
+fn every_load_run_must_answer_only_contract_responses_without_socket_errors() {
+    let results = Results {
+        load: vec![
+            load_run("a-sites-200", 100_000, 0, 0),
+            load_run("b-missing-key", 99_000, 2, 0),
+            load_run("d-rate-limited", 99_000, 0, 1),
+            load_run("control-valid-event", 0, 0, 0),
+        ],
+        ..Results::default()
+    };
+    let checks = targets::load(&results);
+    let clean = |scenario: &str| verdict(&checks, &format!("{scenario}: only contract"));
+    assert_eq!(
+        clean("a-sites-200"),
+        ("0 unexpected, 0 socket errors".into(), Some(true))
+    );
+    assert_eq!(
+        clean("b-missing-key"),
+        ("2 unexpected, 0 socket errors".into(), Some(false))
+    );
+    assert_eq!(
+        clean("d-rate-limited"),
+        ("0 unexpected, 1 socket errors".into(), Some(false))
+    );
+    assert_eq!(
+        clean("control-valid-event").1,
+        Some(false),
+        "a run that answered nothing proves nothing"
+    );
+}
+
+#[test]
+fn the_error_path_is_judged_against_its_control_when_both_measures_agree() {
+    let reading = |c_requests| {
+        let results = Results {
+            load: vec![
+                load_run("a-sites-200", 100_000, 0, 0),
+                load_run("c-invalid-json", c_requests, 0, 0),
+                load_run("control-valid-event", 80_000, 0, 0),
+            ],
+            ..Results::default()
+        };
+        let comparisons = targets::control_comparisons(&results);
+        assert_eq!(comparisons.len(), 1, "axum only: {comparisons:?}");
+        (
+            comparisons[0].c_vs_control,
+            comparisons[0].control_vs_a,
+            comparisons[0].reading,
+        )
+    };
+    // Without a profile, requests/s decide alone.
+    assert_eq!(reading(76_000), (0.95, 0.8, Reading::ErrorCostsNoMore));
+    assert_eq!(reading(75_000).2, Reading::ErrorCostsMore);
+}
+
+#[test]
+fn requests_per_second_and_cpu_per_request_must_agree_for_a_verdict() {
+    let kernel = |samples: u64, requests| {
+        let report = format!(
+            "# attractos: sampled at 1000 Hz\n 100.00% {samples} [kernel.kallsyms] [k] tcp_ack\n"
+        );
+        attractos_bench::profile::Profile::parse(&report, requests).expect("a profile")
+    };
+    let mut results = Results {
+        load: vec![
+            load_run("a-sites-200", 100_000, 0, 0),
+            load_run("c-invalid-json", 80_000, 0, 0),
+            load_run("control-valid-event", 80_000, 0, 0),
+        ],
+        ..Results::default()
+    };
+    let profiles = results.profiles.entry("axum".into()).or_default();
+    profiles.insert("a-sites-200".into(), kernel(1000, 100_000));
+    profiles.insert("c-invalid-json".into(), kernel(1250, 80_000));
+    profiles.insert("control-valid-event".into(), kernel(1000, 80_000));
+    let comparison = targets::control_comparisons(&results)[0];
+    // Same requests/s as the control, but 1.25x its CPU per request.
+    assert_eq!(comparison.cpu_c_vs_control, Some(1.25));
+    assert_eq!(comparison.reading, Reading::WithinNoise);
+}
