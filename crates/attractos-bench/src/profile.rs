@@ -24,7 +24,7 @@ use std::collections::BTreeMap;
 /// The scenarios the profiled round samples, in table order: (a), (c) and (c)'s control.
 pub const SCENARIOS: [&str; 3] = ["a-sites-200", "c-invalid-json", "control-valid-event"];
 
-/// What a sampled function belongs to, in table order.
+/// What a sampled function belongs to, in table order; [`Component::of`] tells which.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Component {
     /// The kernel: TCP/IP, syscalls, scheduling.
@@ -51,65 +51,54 @@ pub enum Component {
     Other,
 }
 
-/// The crates of each component that is a set of crates.
-const CRATES: [(Component, &[&str]); 6] = [
+/// Each component's table label, and the crates whose functions it counts (the kernel and libc
+/// are told by shared object, and `attractos_errors*` is the library).
+const COMPONENTS: [(Component, &str, &str); 11] = [
+    (
+        Component::Kernel,
+        "kernel (TCP/IP, syscalls, scheduling)",
+        "",
+    ),
+    (Component::Allocator, "allocator (glibc malloc/free)", ""),
+    (Component::Libc, "libc memcpy/memset, clock reads", ""),
     (
         Component::Http,
-        &[
-            "hyper",
-            "hyper_util",
-            "axum",
-            "axum_core",
-            "tower",
-            "tower_http",
-            "tower_layer",
-            "tower_service",
-            "http",
-            "http_body",
-            "http_body_util",
-            "httparse",
-            "bytes",
-            "futures_util",
-            "futures_core",
-            "actix_http",
-            "actix_web",
-            "actix_router",
-            "actix_server",
-            "actix_service",
-            "actix_utils",
-            "actix_codec",
-            "tokio_util",
-            "regex_lite",
-        ],
+        "HTTP stack (hyper, axum, tower / actix-http, actix-web)",
+        "hyper hyper_util axum axum_core tower tower_http tower_layer tower_service http \
+         http_body http_body_util httparse bytes futures_util futures_core actix_http actix_web \
+         actix_router actix_server actix_service actix_utils actix_codec tokio_util regex_lite",
     ),
-    (Component::Runtime, &["tokio", "mio", "actix_rt"]),
+    (
+        Component::Runtime,
+        "async runtime (tokio, mio)",
+        "tokio mio actix_rt",
+    ),
     (
         Component::Json,
-        &["serde_json", "serde", "serde_core", "serde_urlencoded"],
+        "JSON parsing (serde_json)",
+        "serde_json serde serde_core serde_urlencoded",
+    ),
+    (
+        Component::Library,
+        "this library (attractos-errors and its adapters)",
+        "",
     ),
     (
         Component::App,
-        &[
-            "attractos_reference",
-            "governor",
-            "dashmap",
-            "uuid",
-            "rand",
-            "rand_core",
-            "rand_chacha",
-        ],
+        "reference handlers, store, rate limiter",
+        "attractos_reference governor dashmap uuid rand rand_core rand_chacha",
     ),
     (
         Component::Tracing,
-        &[
-            "tracing",
-            "tracing_core",
-            "tracing_subscriber",
-            "sharded_slab",
-            "nu_ansi_term",
-        ],
+        "tracing (request span)",
+        "tracing tracing_core tracing_subscriber sharded_slab nu_ansi_term",
     ),
-    (Component::Std, &["core", "alloc", "std", "hashbrown"]),
+    (
+        Component::Std,
+        "Rust std (UTF-8 checks, formatting, collections)",
+        "core alloc std hashbrown",
+    ),
+    (Component::Other, "other", ""),
 ];
 
 /// glibc's allocator functions (besides `tcache*`).
@@ -127,35 +116,24 @@ const ALLOCATOR: [&str; 9] = [
 
 impl Component {
     /// Every component, in table order.
-    pub const ALL: [Component; 11] = [
-        Component::Kernel,
-        Component::Allocator,
-        Component::Libc,
-        Component::Http,
-        Component::Runtime,
-        Component::Json,
-        Component::Library,
-        Component::App,
-        Component::Tracing,
-        Component::Std,
-        Component::Other,
-    ];
+    pub const ALL: [Component; 11] = {
+        let mut all = [Component::Other; 11];
+        let mut i = 0;
+        while i < all.len() {
+            // `label` indexes COMPONENTS by discriminant.
+            assert!(
+                COMPONENTS[i].0 as usize == i,
+                "COMPONENTS in declaration order"
+            );
+            all[i] = COMPONENTS[i].0;
+            i += 1;
+        }
+        all
+    };
 
     /// The table label.
     pub fn label(self) -> &'static str {
-        match self {
-            Component::Kernel => "kernel (TCP/IP, syscalls, scheduling)",
-            Component::Allocator => "allocator (glibc malloc/free)",
-            Component::Libc => "libc memcpy/memset, clock reads",
-            Component::Http => "HTTP stack (hyper, axum, tower / actix-http, actix-web)",
-            Component::Runtime => "async runtime (tokio, mio)",
-            Component::Json => "JSON parsing (serde_json)",
-            Component::Library => "this library (attractos-errors and its adapters)",
-            Component::App => "reference handlers, store, rate limiter",
-            Component::Tracing => "tracing (request span)",
-            Component::Std => "Rust std (UTF-8 checks, formatting, collections)",
-            Component::Other => "other",
-        }
+        COMPONENTS[self as usize].1
     }
 
     /// The component of a sampled `symbol` in shared object `dso`.
@@ -179,10 +157,10 @@ impl Component {
         if name.starts_with("attractos_errors") {
             return Component::Library;
         }
-        CRATES
+        COMPONENTS
             .iter()
-            .find(|(_, crates)| crates.contains(&name))
-            .map_or(Component::Other, |(component, _)| *component)
+            .find(|(_, _, crates)| crates.split_whitespace().any(|c| c == name))
+            .map_or(Component::Other, |(component, _, _)| *component)
     }
 }
 
