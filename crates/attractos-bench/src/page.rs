@@ -8,7 +8,8 @@
 //!
 //! let empty = Results::default();
 //! assert!(page::render(&empty).unwrap().contains("Not recorded."));
-//! assert!(page::rendering_tables(&empty, Framework::Axum).contains("| library (adapter rendering) | – |"));
+//! let tables = page::rendering_tables(&empty, Framework::Axum);
+//! assert!(tables.contains("| library (adapter rendering) | – | – | – | – | – |"));
 //! ```
 
 use std::fmt::Write as _;
