@@ -90,35 +90,39 @@ fn a_target_without_its_figures_is_not_measured_never_met() {
     );
 }
 
-/// A load run of `requests` over one second.
-fn load_run(scenario: &str, requests: u64, unexpected: u64, socket_errors: u64) -> LoadRecord {
-    LoadRecord {
-        framework: "axum".into(),
-        scenario: scenario.into(),
-        request: "GET /x".into(),
-        requests,
-        duration_us: 1_000_000,
-        p50_us: 100.0,
-        p99_us: 900.0,
-        socket_errors,
-        statuses: [("200".to_owned(), requests)].into(),
-        unexpected,
-        unexpected_sample: String::new(),
-        round_rates: Vec::new(),
+/// A run of one load round per (scenario, requests over one second, unexpected answers, socket
+/// errors), on axum.
+fn load_runs(runs: &[(&str, u64, u64, u64)]) -> Results {
+    let load = runs.iter().map(
+        |&(scenario, requests, unexpected, socket_errors)| LoadRecord {
+            framework: "axum".into(),
+            scenario: scenario.into(),
+            request: "GET /x".into(),
+            requests,
+            duration_us: 1_000_000,
+            p50_us: 100.0,
+            p99_us: 900.0,
+            socket_errors,
+            statuses: [("200".to_owned(), requests)].into(),
+            unexpected,
+            unexpected_sample: String::new(),
+            round_rates: Vec::new(),
+        },
+    );
+    Results {
+        load: load.collect(),
+        ..Results::default()
     }
 }
 
 #[test]
 fn error_scenarios_must_keep_0_95x_of_the_success_scenarios_rate() {
-    let results = Results {
-        load: vec![
-            load_run("a-sites-200", 100_000, 0, 0),
-            load_run("b-missing-key", 95_000, 0, 0),
-            load_run("c-invalid-json", 94_900, 0, 0),
-            load_run("control-valid-event", 80_000, 0, 0),
-        ],
-        ..Results::default()
-    };
+    let results = load_runs(&[
+        ("a-sites-200", 100_000, 0, 0),
+        ("b-missing-key", 95_000, 0, 0),
+        ("c-invalid-json", 94_900, 0, 0),
+        ("control-valid-event", 80_000, 0, 0),
+    ]);
     let checks = targets::load(&results);
     assert_eq!(
         verdict(&checks, "b-missing-key: >= 0.95x"),
@@ -138,15 +142,12 @@ fn error_scenarios_must_keep_0_95x_of_the_success_scenarios_rate() {
 
 #[test]
 fn every_load_run_must_answer_only_contract_responses_without_socket_errors() {
-    let results = Results {
-        load: vec![
-            load_run("a-sites-200", 100_000, 0, 0),
-            load_run("b-missing-key", 99_000, 2, 0),
-            load_run("d-rate-limited", 99_000, 0, 1),
-            load_run("control-valid-event", 0, 0, 0),
-        ],
-        ..Results::default()
-    };
+    let results = load_runs(&[
+        ("a-sites-200", 100_000, 0, 0),
+        ("b-missing-key", 99_000, 2, 0),
+        ("d-rate-limited", 99_000, 0, 1),
+        ("control-valid-event", 0, 0, 0),
+    ]);
     let checks = targets::load(&results);
     let clean = |scenario: &str| verdict(&checks, &format!("{scenario}: only contract"));
     assert_eq!(
@@ -171,14 +172,11 @@ fn every_load_run_must_answer_only_contract_responses_without_socket_errors() {
 #[test]
 fn the_error_path_is_judged_against_its_control_when_both_measures_agree() {
     let reading = |c_requests| {
-        let results = Results {
-            load: vec![
-                load_run("a-sites-200", 100_000, 0, 0),
-                load_run("c-invalid-json", c_requests, 0, 0),
-                load_run("control-valid-event", 80_000, 0, 0),
-            ],
-            ..Results::default()
-        };
+        let results = load_runs(&[
+            ("a-sites-200", 100_000, 0, 0),
+            ("c-invalid-json", c_requests, 0, 0),
+            ("control-valid-event", 80_000, 0, 0),
+        ]);
         let comparisons = targets::control_comparisons(&results);
         assert_eq!(comparisons.len(), 1, "axum only: {comparisons:?}");
         (
@@ -200,14 +198,11 @@ fn requests_per_second_and_cpu_per_request_must_agree_for_a_verdict() {
         );
         attractos_bench::profile::Profile::parse(&report, requests).expect("a profile")
     };
-    let mut results = Results {
-        load: vec![
-            load_run("a-sites-200", 100_000, 0, 0),
-            load_run("c-invalid-json", 80_000, 0, 0),
-            load_run("control-valid-event", 80_000, 0, 0),
-        ],
-        ..Results::default()
-    };
+    let mut results = load_runs(&[
+        ("a-sites-200", 100_000, 0, 0),
+        ("c-invalid-json", 80_000, 0, 0),
+        ("control-valid-event", 80_000, 0, 0),
+    ]);
     let profiles = results.profiles.entry("axum".into()).or_default();
     profiles.insert("a-sites-200".into(), kernel(1000, 100_000));
     profiles.insert("c-invalid-json".into(), kernel(1250, 80_000));
