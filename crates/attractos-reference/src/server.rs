@@ -146,7 +146,8 @@ pub fn serve(framework: Framework, listener: TcpListener, options: Options) -> i
     })
 }
 
-/// Binds `addr` and serves the API there (see [`serve`]), with an accept queue of [`BACKLOG`].
+/// Binds `addr` and serves the API there (see [`serve`]), with an accept queue of 1024
+/// connections (where they wait while the server is at its connection cap).
 pub fn bind(framework: Framework, addr: SocketAddr, options: Options) -> io::Result<Server> {
     serve(framework, listen(addr)?, options)
 }
@@ -154,7 +155,7 @@ pub fn bind(framework: Framework, addr: SocketAddr, options: Options) -> io::Res
 /// The kernel's accept queue of [`bind`]'s listener: where new connections wait while the server
 /// is at its connection cap (actix-web's default; the standard library's `bind` asks for 128,
 /// and a full queue makes clients resend their SYN after 1, 3, 7, 15 s).
-pub const BACKLOG: u32 = 1024;
+const BACKLOG: u32 = 1024;
 
 fn listen(addr: SocketAddr) -> io::Result<TcpListener> {
     // tokio's socket registers with a runtime; this one lives only for the setup.
