@@ -80,6 +80,8 @@ mod contract;
 mod error;
 mod extract;
 mod framework;
+#[cfg(feature = "limits")]
+mod limits;
 mod middleware;
 
 pub use attractos_errors;
@@ -87,3 +89,5 @@ pub use attractos_errors::{ErrorCode, RetryAfter};
 pub use contract::{Contract, contract_app};
 pub use error::ApiError;
 pub use extract::{BearerKey, DateRange, Json, Query, SITE_ID_PARAM, SiteId};
+#[cfg(feature = "limits")]
+pub use limits::limit_context;

@@ -68,9 +68,13 @@
 mod contract;
 mod error;
 mod extract;
+#[cfg(feature = "limits")]
+mod limits;
 
 pub use attractos_errors;
 pub use attractos_errors::{ErrorCode, RetryAfter};
 pub use contract::{Contract, ContractExt};
 pub use error::ApiError;
 pub use extract::{BearerKey, DateRange, Json, Query, SITE_ID_PARAM, SiteId};
+#[cfg(feature = "limits")]
+pub use limits::limit_context;

@@ -38,6 +38,8 @@ pub struct Verdict {
     pub outcome: Result<(), ApiError>,
     /// The fields to put on the response.
     pub fields: RateLimitFields,
+    /// The account's event quota after the decision, when the store told it.
+    pub quota: Option<QuotaOutcome>,
 }
 
 /// The policies, a store, and what a store failure means.
@@ -207,7 +209,11 @@ impl<S: Store> Limiter<S> {
                 reset_secs: ceil_secs(auth.window_left_us),
             }],
         );
-        Verdict { outcome, fields }
+        Verdict {
+            outcome,
+            fields,
+            quota: None,
+        }
     }
 
     fn policy_items(&self, plan: Plan, cycle_us: i64) -> [PolicyItem; 2] {
@@ -259,6 +265,7 @@ impl<S: Store> Limiter<S> {
         Verdict {
             outcome,
             fields: RateLimitFields::new(&self.policy_items(account.plan, cycle_us), &states),
+            quota,
         }
     }
 
@@ -268,6 +275,7 @@ impl<S: Store> Limiter<S> {
         Verdict {
             outcome,
             fields: RateLimitFields::new(&self.policy_items(account.plan, local_cycle_us()), &[]),
+            quota: None,
         }
     }
 }

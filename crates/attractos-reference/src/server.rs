@@ -132,7 +132,7 @@ impl Drop for Server {
 /// on a thread of its own. Returns once the server accepts connections.
 pub fn serve(framework: Framework, listener: TcpListener, options: Options) -> io::Result<Server> {
     let addr = listener.local_addr()?;
-    let state = AppState::new(options);
+    let state = AppState::try_new(options).map_err(io::Error::other)?;
     let (shutdown, stopped) = oneshot::channel();
     let thread = match framework {
         Framework::Axum => spawn_axum(listener, state, stopped)?,
@@ -174,11 +174,16 @@ fn spawn_axum(
         .name("attractos-axum-server".to_owned())
         .spawn(move || {
             runtime.block_on(async move {
-                axum::serve(listener, axum_app::router(state))
-                    .with_graceful_shutdown(async move {
-                        let _ = stopped.await;
-                    })
-                    .await
+                let app = axum_app::router(state);
+                // The peer address is the failed-key policy's client address.
+                axum::serve(
+                    listener,
+                    app.into_make_service_with_connect_info::<SocketAddr>(),
+                )
+                .with_graceful_shutdown(async move {
+                    let _ = stopped.await;
+                })
+                .await
             })
         })
 }
