@@ -126,11 +126,13 @@ impl FromRequest for Caller {
             .cloned()
             .unwrap_or_else(|| LimitContext::new(LimitContext::UNKNOWN_CLIENT));
         Box::pin(async move {
-            let BearerKey(key) = key?;
             let state = state.ok_or_else(|| {
                 ApiError::from(attractos_errors::ApiError::internal(MissingState))
             })?;
-            Ok(Caller(state.admit(&key, &context).await?, context))
+            match key {
+                Ok(BearerKey(key)) => Ok(Caller(state.admit(&key, &context).await?, context)),
+                Err(refusal) => Err(state.refuse(refusal.into_inner(), &context).await.into()),
+            }
         })
     }
 }

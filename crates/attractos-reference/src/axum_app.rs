@@ -67,13 +67,15 @@ impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let BearerKey(key) = BearerKey::from_request_parts(parts, state).await?;
         let context = parts
             .extensions
             .get::<LimitContext>()
             .cloned()
             .unwrap_or_else(|| LimitContext::new(LimitContext::UNKNOWN_CLIENT));
-        Ok(Caller(state.admit(&key, &context).await?, context))
+        match BearerKey::from_request_parts(parts, state).await {
+            Ok(BearerKey(key)) => Ok(Caller(state.admit(&key, &context).await?, context)),
+            Err(refusal) => Err(state.refuse(refusal.into_inner(), &context).await.into()),
+        }
     }
 }
 

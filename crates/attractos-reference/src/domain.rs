@@ -461,11 +461,7 @@ impl AppState {
     pub async fn admit(&self, key: &str, context: &LimitContext) -> Result<Caller, ApiError> {
         let caller = match self.authenticate(key) {
             Ok(caller) => caller,
-            Err(refusal) => {
-                let (answer, fields) = self.0.limiter.key_refused(context.client(), refusal).await;
-                context.set_fields(fields);
-                return Err(answer);
-            }
+            Err(refusal) => return Err(self.refuse(refusal, context).await),
         };
         let id = account_id(&caller);
         let verdict = self
@@ -475,6 +471,16 @@ impl AppState {
             .await;
         context.set_fields(verdict.fields);
         verdict.outcome.map(|()| caller)
+    }
+
+    /// Answers a request whose `Authorization` header was refused (`MISSING_KEY`,
+    /// `INVALID_KEY`, `USER_NOT_FOUND`): every refusal counts against the client's address,
+    /// and past the allowance the answer is `RATE_LIMITED` until the window ends. The
+    /// allowance's RateLimit fields are left in `context`.
+    pub async fn refuse(&self, refusal: ApiError, context: &LimitContext) -> ApiError {
+        let (answer, fields) = self.0.limiter.key_refused(context.client(), refusal).await;
+        context.set_fields(fields);
+        answer
     }
 
     /// `GET /api/v1/sites`: the caller's sites.

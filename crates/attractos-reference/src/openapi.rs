@@ -154,8 +154,8 @@ impl Modify for AllowHeader {
 }
 
 /// Declares the RateLimit fields (draft-ietf-httpapi-ratelimit-headers) on the answers of
-/// every keyed operation: sent once the key has been looked at (every answer but
-/// `MISSING_KEY` and the protocol-level ones).
+/// every keyed operation: sent once the `Authorization` header has been looked at, that is
+/// on every answer but the protocol-level ones (404, 405, 413), which come before it.
 struct RateLimitHeaders;
 
 impl Modify for RateLimitHeaders {
@@ -191,7 +191,8 @@ impl Modify for RateLimitHeaders {
                     continue;
                 }
                 for (status, response) in &mut operation.responses.responses {
-                    if let (RefOr::T(response), false) = (response, status == "405") {
+                    let protocol_level = ["404", "405", "413"].contains(&status.as_str());
+                    if let (RefOr::T(response), false) = (response, protocol_level) {
                         response
                             .headers
                             .insert("RateLimit-Policy".to_owned(), policy.clone());
