@@ -196,7 +196,9 @@ impl Modify for RateLimitHeaders {
                         response
                             .headers
                             .insert("RateLimit-Policy".to_owned(), policy.clone());
-                        response.headers.insert("RateLimit".to_owned(), state.clone());
+                        response
+                            .headers
+                            .insert("RateLimit".to_owned(), state.clone());
                     }
                 }
             }
