@@ -198,9 +198,7 @@ impl<T: Serialize> Responder for Json<T> {
             Ok(body) => HttpResponse::Ok()
                 .insert_header((CONTENT_TYPE, HeaderValue::from_static("application/json")))
                 .body(body),
-            Err(err) => {
-                HttpResponse::from_error(ApiError(attractos_errors::ApiError::internal(err)))
-            }
+            Err(err) => HttpResponse::from_error(ApiError::internal(err)),
         }
     }
 }

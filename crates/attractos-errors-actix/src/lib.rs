@@ -14,7 +14,7 @@
 //!
 //! async fn stats(BearerKey(_key): BearerKey, SiteId(site): SiteId) -> Result<HttpResponse, ApiError> {
 //!     if site != "site_demo" {
-//!         return Err(attractos_errors_actix::attractos_errors::ApiError::site_not_found().into());
+//!         return Err(ApiError::site_not_found());
 //!     }
 //!     Ok(HttpResponse::Ok().body("42 visits"))
 //! }
@@ -77,17 +77,20 @@
 //! the server's CPU under a flood of `POST /api/v1/events` (measured with `perf`).
 
 mod contract;
+mod deadline;
 mod error;
 mod extract;
 mod framework;
 #[cfg(feature = "limits")]
 mod limits;
 mod middleware;
+mod server;
 
 pub use attractos_errors;
 pub use attractos_errors::{ErrorCode, RetryAfter};
 pub use contract::{Contract, contract_app};
-pub use error::ApiError;
+pub use error::{ApiError, Result};
 pub use extract::{BearerKey, DateRange, Json, Query, SITE_ID_PARAM, SiteId};
 #[cfg(feature = "limits")]
 pub use limits::limit_context;
+pub use server::server;

@@ -1,23 +1,25 @@
 //! The app-wide middleware of [`contract_app`](crate::contract_app): request ids, the request
-//! span, the early body-limit check, panic catching, and conversion of every non-contract
+//! span, the early body-limit check, the body deadline, panic catching, and conversion of every non-contract
 //! error response.
 
 use std::any::Any;
 use std::future::{Ready, ready};
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::time::Duration;
 
-use actix_web::HttpResponse;
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
 use actix_web::http::header::{
     ALLOW, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, RETRY_AFTER,
 };
+use actix_web::{HttpMessage as _, HttpResponse};
 use attractos_errors::rules;
 use futures_util::FutureExt as _;
 use futures_util::future::LocalBoxFuture;
 use tracing::Instrument as _;
 use uuid::Uuid;
 
+use crate::deadline::with_deadline;
 use crate::error::{Answered, render};
 use crate::extract::content_length;
 use crate::framework::from_actix;
@@ -30,11 +32,15 @@ pub(crate) const X_REQUEST_ID: HeaderName =
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct ContractMiddleware {
     limit: usize,
+    body_timeout: Duration,
 }
 
 impl ContractMiddleware {
-    pub(crate) const fn new(limit: usize) -> Self {
-        ContractMiddleware { limit }
+    pub(crate) const fn new(limit: usize, body_timeout: Duration) -> Self {
+        ContractMiddleware {
+            limit,
+            body_timeout,
+        }
     }
 }
 
@@ -53,6 +59,7 @@ where
         ready(Ok(ContractService {
             service,
             limit: self.limit,
+            body_timeout: self.body_timeout,
         }))
     }
 }
@@ -61,6 +68,7 @@ where
 pub(crate) struct ContractService<S> {
     service: S,
     limit: usize,
+    body_timeout: Duration,
 }
 
 impl<S, B> Service<ServiceRequest> for ContractService<S>
@@ -74,7 +82,7 @@ where
 
     forward_ready!(service);
 
-    fn call(&self, req: ServiceRequest) -> Self::Future {
+    fn call(&self, mut req: ServiceRequest) -> Self::Future {
         let request_id = request_id(req.headers());
         let span = tracing::error_span!(
             "request",
@@ -90,6 +98,9 @@ where
             res.headers_mut().insert(X_REQUEST_ID, request_id);
             return Box::pin(ready(Ok(res)));
         }
+
+        let payload = req.take_payload();
+        req.set_payload(with_deadline(payload, self.body_timeout));
 
         // Routing and the start of the handler run synchronously inside `call`: catch there too.
         let called = span.in_scope(|| catch_unwind(AssertUnwindSafe(|| self.service.call(req))));

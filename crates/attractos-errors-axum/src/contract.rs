@@ -5,8 +5,9 @@ use std::any::Any;
 use std::future::Future;
 use std::pin::{Pin, pin};
 use std::task::{Context, Poll, Waker, ready};
+use std::time::Duration;
 
-use attractos_errors::rules;
+use attractos_errors::{rules, serving};
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, Request};
@@ -24,27 +25,40 @@ use tower_http::trace::TraceLayer;
 use tracing::Span;
 
 use crate::ApiError;
+use crate::deadline::DeadlineBody;
 use crate::extract::content_length;
 
-/// How [`ContractExt::with_contract`] sets a router up.
+/// How [`ContractExt::with_contract`] sets a router up, and how [`serve`](crate::serve) bounds
+/// slow and numerous clients.
 ///
 /// ```
+/// use std::time::Duration;
 /// use attractos_errors_axum::Contract;
 ///
-/// let contract = Contract::default().with_body_limit(16 * 1024);
+/// let contract = Contract::default().with_body_limit(16 * 1024).with_body_timeout(Duration::from_secs(5));
 /// assert_eq!(contract.body_limit(), 16 * 1024);
+/// assert_eq!(contract.body_timeout(), Duration::from_secs(5));
 /// assert_eq!(Contract::default().body_limit(), attractos_errors_axum::attractos_errors::rules::DEFAULT_BODY_LIMIT);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Contract {
     body_limit: usize,
+    body_timeout: Duration,
+    head_timeout: Duration,
+    max_connections: Option<usize>,
 }
 
 impl Contract {
-    /// The defaults: a body limit of [`rules::DEFAULT_BODY_LIMIT`] (64 KiB).
+    /// The defaults: a body limit of [`rules::DEFAULT_BODY_LIMIT`] (64 KiB), a body deadline of
+    /// [`rules::DEFAULT_BODY_TIMEOUT`] (15 s), a head timeout of
+    /// [`serving::DEFAULT_HEAD_TIMEOUT`] (10 s), and a connection cap derived from the
+    /// open-file limit ([`serving::max_connections_for`]).
     pub const fn new() -> Self {
         Contract {
             body_limit: rules::DEFAULT_BODY_LIMIT,
+            body_timeout: rules::DEFAULT_BODY_TIMEOUT,
+            head_timeout: serving::DEFAULT_HEAD_TIMEOUT,
+            max_connections: None,
         }
     }
 
@@ -58,6 +72,44 @@ impl Contract {
     /// The largest request body, in bytes.
     pub const fn body_limit(&self) -> usize {
         self.body_limit
+    }
+
+    /// Sets how long a request body may take to arrive once a handler starts reading it; a
+    /// slower one is `INVALID_JSON` ([`rules::body_timed_out`]).
+    pub const fn with_body_timeout(mut self, deadline: Duration) -> Self {
+        self.body_timeout = deadline;
+        self
+    }
+
+    /// How long a request body may take to arrive.
+    pub const fn body_timeout(&self) -> Duration {
+        self.body_timeout
+    }
+
+    /// Sets how long [`serve`](crate::serve) waits for a request head (on a new connection, or
+    /// on a kept-alive one after its last response) before it closes the connection.
+    pub const fn with_head_timeout(mut self, timeout: Duration) -> Self {
+        self.head_timeout = timeout;
+        self
+    }
+
+    /// How long a request head may take to arrive.
+    pub const fn head_timeout(&self) -> Duration {
+        self.head_timeout
+    }
+
+    /// Sets how many connections [`serve`](crate::serve) holds open at once; more wait in the
+    /// kernel's accept queue.
+    pub const fn with_max_connections(mut self, connections: usize) -> Self {
+        self.max_connections = Some(connections);
+        self
+    }
+
+    /// How many connections may be open at once: the one set, else three quarters of this
+    /// process's open-file limit ([`serving::max_connections_for`]).
+    pub fn max_connections(&self) -> usize {
+        self.max_connections
+            .unwrap_or_else(|| serving::max_connections_for(serving::open_file_limit()))
     }
 }
 
@@ -88,6 +140,9 @@ pub trait ContractExt: sealed::Sealed + Sized {
     /// - `Content-Length` over [`Contract::body_limit`]: `PAYLOAD_TOO_LARGE` before any handler
     ///   runs; [`Json`](crate::Json) and axum's `DefaultBodyLimit` enforce the same limit while
     ///   reading a body that has no length.
+    /// - A body that has not arrived [`Contract::body_timeout`] after a handler started reading
+    ///   it: `INVALID_JSON` with the deadline in its message ([`rules::body_timed_out`]) from
+    ///   [`Json`](crate::Json); axum's own body extractors fail the same read (a 400, converted).
     /// - A panicking handler: `SERVER_ERROR`, the panic message logged, the server serving on.
     /// - Any other error response (status >= 400) that is not JSON, from axum's own extractors or
     ///   any layer (a `TimeoutLayer`'s 408, a `RequestBodyLimitLayer`'s 413):
@@ -111,6 +166,7 @@ where
 {
     fn with_contract(self, contract: Contract) -> Self {
         let limit = contract.body_limit;
+        let body_timeout = contract.body_timeout;
         self.fallback(not_found)
             .method_not_allowed_fallback(method_not_allowed)
             .layer(DefaultBodyLimit::max(limit))
@@ -125,7 +181,10 @@ where
                             // The error's own log line is the one event for a failure.
                             .on_failure(()),
                     )
-                    .layer(ContractLayer { limit })
+                    .layer(ContractLayer {
+                        limit,
+                        body_timeout,
+                    })
                     .layer(CatchPanicLayer::custom(
                         panic_response as fn(Box<dyn Any + Send + 'static>) -> Response,
                     )),
@@ -134,11 +193,11 @@ where
 }
 
 async fn not_found() -> ApiError {
-    attractos_errors::ApiError::not_found().into()
+    ApiError::not_found()
 }
 
 async fn method_not_allowed() -> ApiError {
-    attractos_errors::ApiError::method_not_allowed().into()
+    ApiError::method_not_allowed()
 }
 
 fn panic_response(payload: Box<dyn Any + Send + 'static>) -> Response {
@@ -167,6 +226,7 @@ fn request_span(request: &Request) -> Span {
 #[derive(Debug, Clone, Copy)]
 struct ContractLayer {
     limit: usize,
+    body_timeout: Duration,
 }
 
 impl<S> Layer<S> for ContractLayer {
@@ -176,6 +236,7 @@ impl<S> Layer<S> for ContractLayer {
         ContractService {
             inner,
             limit: self.limit,
+            body_timeout: self.body_timeout,
         }
     }
 }
@@ -184,6 +245,7 @@ impl<S> Layer<S> for ContractLayer {
 struct ContractService<S> {
     inner: S,
     limit: usize,
+    body_timeout: Duration,
 }
 
 impl<S, B> Service<Request> for ContractService<S>
@@ -210,6 +272,10 @@ where
             };
         }
         request.extensions_mut().insert(BodyLimit(self.limit));
+        if settle {
+            let deadline = self.body_timeout;
+            request = request.map(|body| Body::new(DeadlineBody::new(body, deadline)));
+        }
         ContractFuture {
             state: State::Inner {
                 future: self.inner.call(request),

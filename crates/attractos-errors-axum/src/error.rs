@@ -2,85 +2,55 @@
 //! can implement axum's [`IntoResponse`] (the orphan rule forbids implementing a foreign trait
 //! for a foreign type).
 
-use std::error::Error as StdError;
-use std::fmt;
-use std::ops::Deref;
-
 use axum::body::Body;
 use axum::response::{IntoResponse, Response};
 
-/// What handlers and extractors return on failure: a contract error that axum can send.
-///
-/// Any error that converts into the core [`attractos_errors::ApiError`] converts into this one,
-/// so `?` works on domain errors that implement `From<DomainError> for attractos_errors::ApiError`:
-///
-/// ```
-/// use attractos_errors_axum::{ApiError, attractos_errors};
-///
-/// #[derive(Debug)]
-/// enum StoreError { UnknownSite, Offline(std::io::Error) }
-///
-/// impl From<StoreError> for attractos_errors::ApiError {
-///     fn from(err: StoreError) -> Self {
-///         match err {
-///             StoreError::UnknownSite => Self::site_not_found(),
-///             StoreError::Offline(io) => Self::internal(io),
-///         }
-///     }
-/// }
-///
-/// fn lookup(id: &str) -> Result<&'static str, StoreError> {
-///     if id == "site_demo" { Ok("demo.example") } else { Err(StoreError::UnknownSite) }
-/// }
-///
-/// async fn handler() -> Result<&'static str, ApiError> {
-///     Ok(lookup("nope")?)
-/// }
-/// ```
-///
-/// Rendering ([`IntoResponse`]): the code's status, the core's contract headers in their order,
-/// the core's exact body bytes, and one call to [`attractos_errors::ApiError::log`]. The log
-/// happens here, while the handler's future is being polled inside the request span, so the
-/// line carries the span's `request_id` and the cause never has to travel anywhere.
-pub struct ApiError(pub attractos_errors::ApiError);
-
-impl ApiError {
-    /// The core error.
-    pub fn into_inner(self) -> attractos_errors::ApiError {
-        self.0
-    }
-}
-
-impl<E: Into<attractos_errors::ApiError>> From<E> for ApiError {
-    fn from(err: E) -> Self {
-        ApiError(err.into())
-    }
-}
-
-impl Deref for ApiError {
-    type Target = attractos_errors::ApiError;
-
-    fn deref(&self) -> &Self::Target {
-        &self.0
-    }
-}
-
-impl fmt::Display for ApiError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(&self.0, f)
-    }
-}
-
-impl fmt::Debug for ApiError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&self.0, f)
-    }
-}
-
-impl StdError for ApiError {
-    fn source(&self) -> Option<&(dyn StdError + 'static)> {
-        self.0.source()
-    }
+attractos_errors::__define_api_error! {
+    /// What handlers and extractors return on failure: a contract error that axum can send.
+    ///
+    /// It has the core error's constructors and builders (`ApiError::site_not_found()`,
+    /// `ApiError::rate_limited(..)`, `.with_message(..)`, `.with_cause(..)`), and reads
+    /// everything else through `Deref` to [`attractos_errors::ApiError`]. Any error that converts
+    /// into the core error converts into this one, so `?` works on domain errors that implement
+    /// `From<DomainError> for attractos_errors::ApiError` (the impl targets the core type, which
+    /// both adapters accept):
+    ///
+    /// ```
+    /// use attractos_errors_axum::{ApiError, Result, attractos_errors};
+    ///
+    /// #[derive(Debug, thiserror::Error)]
+    /// enum StoreError {
+    ///     #[error("no such site")]
+    ///     UnknownSite,
+    ///     #[error("store offline")]
+    ///     Offline(#[source] std::io::Error),
+    /// }
+    ///
+    /// impl From<StoreError> for attractos_errors::ApiError {
+    ///     fn from(err: StoreError) -> Self {
+    ///         match err {
+    ///             StoreError::UnknownSite => Self::site_not_found(),
+    ///             err @ StoreError::Offline(_) => Self::internal(err),
+    ///         }
+    ///     }
+    /// }
+    ///
+    /// fn lookup(id: &str) -> Result<&'static str, StoreError> {
+    ///     if id == "site_demo" { Ok("demo.example") } else { Err(StoreError::UnknownSite) }
+    /// }
+    ///
+    /// async fn handler(plan: &str) -> Result<&'static str> {
+    ///     if plan == "free" {
+    ///         return Err(ApiError::plan_required().with_message("Exports need the Pro plan."));
+    ///     }
+    ///     Ok(lookup("nope")?)
+    /// }
+    /// ```
+    ///
+    /// Rendering ([`IntoResponse`]): the code's status, the core's contract headers in their
+    /// order, the core's exact body bytes, and one call to [`attractos_errors::ApiError::log`].
+    /// The log happens here, while the handler's future is being polled inside the request
+    /// span, so the line carries the span's `request_id` and the cause never has to travel.
 }
 
 impl IntoResponse for ApiError {

@@ -6,6 +6,7 @@ use std::fmt;
 use std::ops::{Deref, DerefMut};
 
 use attractos_errors::rules;
+use attractos_errors::rules::BodyTimeout;
 use axum::extract::{FromRequest, FromRequestParts, RawPathParams, Request};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
@@ -68,7 +69,7 @@ impl<S: Send + Sync> FromRequestParts<S> for SiteId {
                 .find(|(name, _)| *name == SITE_ID_PARAM)
                 .map(|(_, value)| value.to_owned()),
             Err(RawPathParamsRejection::InvalidUtf8InPathParam(_)) => {
-                return Err(attractos_errors::ApiError::not_found().into());
+                return Err(ApiError::not_found());
             }
             // No parameters at all on this route (or a future rejection kind): there is no siteId.
             Err(_) => None,
@@ -123,7 +124,8 @@ impl<T> DerefMut for Query<T> {
 /// [`rules::json`].
 ///
 /// A body over the limit is `PAYLOAD_TOO_LARGE`, refused before reading when `Content-Length`
-/// already says so. Every other failure (no JSON content type, empty body, invalid UTF-8, a
+/// already says so; one that has not arrived within the contract's body deadline is
+/// `INVALID_JSON` naming the deadline ([`rules::body_timed_out`]). Every other failure (no JSON content type, empty body, invalid UTF-8, a
 /// syntax error with its line and column, the wrong fields or types) is `INVALID_JSON`, never
 /// axum's 415 or 422.
 ///
@@ -157,12 +159,15 @@ async fn read_body(body: axum::body::Body, limit: usize) -> Result<Bytes, ApiErr
         // Our own limit: the message can name it.
         Err(err) if err.is::<LengthLimitError>() => Err(rules::payload_too_large(limit).into()),
         Err(err) => {
+            if let Some(BodyTimeout(deadline)) = BodyTimeout::find(&*err) {
+                return Err(rules::body_timed_out(deadline).into());
+            }
             let mut source: Option<&(dyn StdError + 'static)> = Some(&*err);
             while let Some(current) = source {
                 if current.is::<LengthLimitError>() {
                     // A limit some other layer (e.g. tower-http's RequestBodyLimitLayer) put on
                     // the body: too large, but not by our count.
-                    return Err(attractos_errors::ApiError::payload_too_large().into());
+                    return Err(ApiError::payload_too_large());
                 }
                 source = current.source();
             }
@@ -207,7 +212,7 @@ impl<T: Serialize> IntoResponse for Json<T> {
                     .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
                 response
             }
-            Err(err) => ApiError(attractos_errors::ApiError::internal(err)).into_response(),
+            Err(err) => ApiError::internal(err).into_response(),
         }
     }
 }

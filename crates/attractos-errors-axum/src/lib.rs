@@ -15,7 +15,7 @@
 //!
 //! async fn stats(BearerKey(_key): BearerKey, SiteId(site): SiteId) -> Result<String, ApiError> {
 //!     if site != "site_demo" {
-//!         return Err(attractos_errors_axum::attractos_errors::ApiError::site_not_found().into());
+//!         return Err(ApiError::site_not_found());
 //!     }
 //!     Ok("42 visits".to_owned())
 //! }
@@ -66,15 +66,18 @@
 //!   measurements (`bash bench/run.sh`).
 
 mod contract;
+mod deadline;
 mod error;
 mod extract;
 #[cfg(feature = "limits")]
 mod limits;
+mod serve;
 
 pub use attractos_errors;
 pub use attractos_errors::{ErrorCode, RetryAfter};
 pub use contract::{Contract, ContractExt};
-pub use error::ApiError;
+pub use error::{ApiError, Result};
 pub use extract::{BearerKey, DateRange, Json, Query, SITE_ID_PARAM, SiteId};
 #[cfg(feature = "limits")]
 pub use limits::limit_context;
+pub use serve::{Serve, serve};

@@ -78,7 +78,43 @@ pub struct ApiError {
     cause: Option<Cause>,
 }
 
-macro_rules! constructors {
+/// The constructors named after a code that needs no data, listed once: the core's
+/// `ApiError` and every adapter's newtype (through [`__define_api_error!`](crate::__define_api_error))
+/// get theirs from this list. `$callback` receives `doc, name => Variant;` rows.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __plain_constructors {
+    ($($callback:tt)+) => {
+        $($callback)+! {
+            /// `MISSING_KEY` (401).
+            missing_key => MissingKey;
+            /// `INVALID_KEY` (401).
+            invalid_key => InvalidKey;
+            /// `USER_NOT_FOUND` (401).
+            user_not_found => UserNotFound;
+            /// `SITE_NOT_FOUND` (403).
+            site_not_found => SiteNotFound;
+            /// `PLAN_REQUIRED` (403).
+            plan_required => PlanRequired;
+            /// `MISSING_SITE_ID` (400).
+            missing_site_id => MissingSiteId;
+            /// `INVALID_DATE_RANGE` (400).
+            invalid_date_range => InvalidDateRange;
+            /// `INVALID_JSON` (400).
+            invalid_json => InvalidJson;
+            /// `SERVER_ERROR` (500). Prefer `internal`, which keeps the cause for the logs.
+            server_error => ServerError;
+            /// `NOT_FOUND` (404, protocol-level).
+            not_found => NotFound;
+            /// `METHOD_NOT_ALLOWED` (405, protocol-level).
+            method_not_allowed => MethodNotAllowed;
+            /// `PAYLOAD_TOO_LARGE` (413, protocol-level).
+            payload_too_large => PayloadTooLarge;
+        }
+    };
+}
+
+macro_rules! core_constructors {
     ($( $(#[$doc:meta])* $name:ident => $variant:ident; )+) => {$(
         $(#[$doc])*
         pub const fn $name() -> Self {
@@ -106,32 +142,7 @@ impl ApiError {
         }
     }
 
-    constructors! {
-        /// `MISSING_KEY` (401).
-        missing_key => MissingKey;
-        /// `INVALID_KEY` (401).
-        invalid_key => InvalidKey;
-        /// `USER_NOT_FOUND` (401).
-        user_not_found => UserNotFound;
-        /// `SITE_NOT_FOUND` (403).
-        site_not_found => SiteNotFound;
-        /// `PLAN_REQUIRED` (403).
-        plan_required => PlanRequired;
-        /// `MISSING_SITE_ID` (400).
-        missing_site_id => MissingSiteId;
-        /// `INVALID_DATE_RANGE` (400).
-        invalid_date_range => InvalidDateRange;
-        /// `INVALID_JSON` (400).
-        invalid_json => InvalidJson;
-        /// `SERVER_ERROR` (500). Prefer [`ApiError::internal`], which keeps the cause for the logs.
-        server_error => ServerError;
-        /// `NOT_FOUND` (404, protocol-level).
-        not_found => NotFound;
-        /// `METHOD_NOT_ALLOWED` (405, protocol-level).
-        method_not_allowed => MethodNotAllowed;
-        /// `PAYLOAD_TOO_LARGE` (413, protocol-level).
-        payload_too_large => PayloadTooLarge;
-    }
+    crate::__plain_constructors!(core_constructors);
 
     /// `RATE_LIMITED` (429): the client may retry after `retry_after`.
     pub const fn rate_limited(retry_after: RetryAfter) -> Self {

@@ -20,6 +20,7 @@
 //! assert_eq!(body.code.known(), Some(ErrorCode::SiteNotFound));
 //! ```
 
+mod adapter;
 mod body;
 mod code;
 pub mod docs;
@@ -29,6 +30,7 @@ mod log;
 #[cfg(feature = "openapi")]
 pub mod openapi;
 pub mod rules;
+pub mod serving;
 
 pub use body::{Code, ErrorBody, MAX_BODY_LEN, ParseError};
 pub use code::{Category, ErrorCode, Retry, UnknownCode};

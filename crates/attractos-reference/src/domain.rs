@@ -49,7 +49,8 @@ pub const MAX_EVENT_URL_LEN: usize = 2048;
 /// Where "now" comes from: the system clock unless a test sets one.
 pub type NowFn = Arc<dyn Fn() -> OffsetDateTime + Send + Sync>;
 
-/// How a server is set up: the limits and their store, the request body limit, the clock.
+/// How a server is set up: the limits and their store, the request body limit, the head
+/// and body timeouts, the clock.
 #[derive(Clone)]
 pub struct Options {
     rate_limit: NonZeroU32,
@@ -59,6 +60,8 @@ pub struct Options {
     auth_failure_limit: NonZeroU32,
     redis: Option<String>,
     body_limit: usize,
+    head_timeout: Duration,
+    body_timeout: Duration,
     now: Option<NowFn>,
     debug_routes: bool,
 }
@@ -115,6 +118,20 @@ impl Options {
         self
     }
 
+    /// How long a request head may take to arrive (default
+    /// [`serving::DEFAULT_HEAD_TIMEOUT`](attractos_errors::serving::DEFAULT_HEAD_TIMEOUT), 10 s).
+    pub fn head_timeout(mut self, timeout: Duration) -> Self {
+        self.head_timeout = timeout;
+        self
+    }
+
+    /// How long a request body may take to arrive (default [`rules::DEFAULT_BODY_TIMEOUT`],
+    /// 15 s).
+    pub fn body_timeout(mut self, deadline: Duration) -> Self {
+        self.body_timeout = deadline;
+        self
+    }
+
     /// The clock the limits read (default: the limit store's own clock, which for Redis is
     /// the server's `TIME`, so replicas agree).
     pub fn clock(mut self, now: impl Fn() -> OffsetDateTime + Send + Sync + 'static) -> Self {
@@ -143,6 +160,16 @@ impl Options {
     /// The configured body limit in bytes.
     pub fn body_limit_bytes(&self) -> usize {
         self.body_limit
+    }
+
+    /// The configured head timeout.
+    pub fn head_timeout_duration(&self) -> Duration {
+        self.head_timeout
+    }
+
+    /// The configured body deadline.
+    pub fn body_timeout_duration(&self) -> Duration {
+        self.body_timeout
     }
 
     /// The limit policies these options describe (store failure modes at their defaults).
@@ -191,6 +218,8 @@ impl Default for Options {
             auth_failure_limit: Self::DEFAULT_AUTH_FAILURE_LIMIT,
             redis: None,
             body_limit: rules::DEFAULT_BODY_LIMIT,
+            head_timeout: attractos_errors::serving::DEFAULT_HEAD_TIMEOUT,
+            body_timeout: rules::DEFAULT_BODY_TIMEOUT,
             now: None,
             debug_routes: false,
         }
@@ -204,6 +233,8 @@ impl fmt::Debug for Options {
             .field("policies", &self.policies())
             .field("redis", &self.redis.is_some())
             .field("body_limit", &self.body_limit)
+            .field("head_timeout", &self.head_timeout)
+            .field("body_timeout", &self.body_timeout)
             .field("debug_routes", &self.debug_routes)
             .finish_non_exhaustive()
     }

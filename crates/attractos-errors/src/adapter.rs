@@ -1,0 +1,114 @@
+//! The surface every adapter's error newtype shares, generated here once (the way axum's
+//! `__define_rejection!` generates its rejections) because the orphan rule makes each adapter
+//! declare its own type: axum's `IntoResponse` and actix-web's `ResponseError` cannot be
+//! implemented for the core [`ApiError`](crate::ApiError), and the core stays framework-free.
+//! Not a public API: the adapters call it, users see its output.
+
+/// Declares `pub struct ApiError(pub attractos_errors::ApiError)` with the core's constructors
+/// and builders on it, `From<E: Into<attractos_errors::ApiError>>` (so `?` converts domain
+/// errors), `Deref` to the core error, `Display`, `Debug`, `Error`, and
+/// `pub type Result<T, E = ApiError>`. The adapter adds its framework's response trait.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __define_api_error {
+    ($(#[$meta:meta])*) => {
+        $(#[$meta])*
+        pub struct ApiError(pub $crate::ApiError);
+
+        impl ApiError {
+            $crate::__plain_constructors!($crate::__adapter_constructors);
+
+            /// `RATE_LIMITED` (429): the client may retry after `retry_after`.
+            pub const fn rate_limited(retry_after: $crate::RetryAfter) -> Self {
+                ApiError($crate::ApiError::rate_limited(retry_after))
+            }
+
+            /// `LIMIT_EXCEEDED` (429): `retry_after` is the time until the monthly quota resets.
+            pub const fn limit_exceeded(retry_after: $crate::RetryAfter) -> Self {
+                ApiError($crate::ApiError::limit_exceeded(retry_after))
+            }
+
+            /// `SERVER_ERROR` (500) caused by `cause`, which is logged and never sent.
+            pub fn internal<E>(cause: E) -> Self
+            where
+                E: ::std::error::Error + Send + Sync + 'static,
+            {
+                ApiError($crate::ApiError::internal(cause))
+            }
+
+            /// Replaces the catalogue's message with a more specific one (on `SERVER_ERROR`
+            /// kept for the logs only). See [`attractos_errors::ApiError::with_message`].
+            pub fn with_message(
+                self,
+                message: impl ::std::convert::Into<::std::borrow::Cow<'static, str>>,
+            ) -> Self {
+                ApiError(self.0.with_message(message))
+            }
+
+            /// Attaches the internal cause: logged with its source chain, never sent.
+            pub fn with_cause<E>(self, cause: E) -> Self
+            where
+                E: ::std::error::Error + Send + Sync + 'static,
+            {
+                ApiError(self.0.with_cause(cause))
+            }
+
+            /// Attaches an already shared internal cause.
+            pub fn with_shared_cause(self, cause: $crate::Cause) -> Self {
+                ApiError(self.0.with_shared_cause(cause))
+            }
+
+            /// The core error.
+            pub fn into_inner(self) -> $crate::ApiError {
+                self.0
+            }
+        }
+
+        impl<E: ::std::convert::Into<$crate::ApiError>> ::std::convert::From<E> for ApiError {
+            fn from(err: E) -> Self {
+                ApiError(err.into())
+            }
+        }
+
+        impl ::std::ops::Deref for ApiError {
+            type Target = $crate::ApiError;
+
+            fn deref(&self) -> &Self::Target {
+                &self.0
+            }
+        }
+
+        impl ::std::fmt::Display for ApiError {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                ::std::fmt::Display::fmt(&self.0, f)
+            }
+        }
+
+        impl ::std::fmt::Debug for ApiError {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                ::std::fmt::Debug::fmt(&self.0, f)
+            }
+        }
+
+        impl ::std::error::Error for ApiError {
+            fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
+                ::std::error::Error::source(&self.0)
+            }
+        }
+
+        /// `Result<T, ApiError>`: what handlers return.
+        pub type Result<T, E = ApiError> = ::std::result::Result<T, E>;
+    };
+}
+
+/// One adapter constructor per row of [`__plain_constructors!`](crate::__plain_constructors).
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __adapter_constructors {
+    ($( $(#[$doc:meta])* $name:ident => $variant:ident; )+) => {$(
+        $(#[$doc])*
+        pub const fn $name() -> Self {
+            ApiError($crate::ApiError::$name())
+        }
+    )+};
+}
