@@ -164,8 +164,8 @@ impl<S: Store> Limiter<S> {
         self.account_verdict(account, outcome, None, Some(quota))
     }
 
-    /// Counts a failed key from `client`, whose answer would be `refusal` (`INVALID_KEY`,
-    /// `USER_NOT_FOUND`): past the allowance the answer is `RATE_LIMITED` until the window
+    /// Counts a refused `Authorization` header from `client`, whose answer would be `refusal`
+    /// (`MISSING_KEY`, `INVALID_KEY`, `USER_NOT_FOUND`): past the allowance the answer is `RATE_LIMITED` until the window
     /// ends. The fields state the address's allowance.
     pub async fn key_refused(
         &self,
@@ -241,7 +241,7 @@ impl<S: Store> Limiter<S> {
         rate: Option<RateOutcome>,
         quota: Option<QuotaOutcome>,
     ) -> Verdict {
-        let cycle_us = quota.map_or_else(|| local_cycle_us(), |quota| quota.cycle_us);
+        let cycle_us = quota.map_or_else(local_cycle_us, |quota| quota.cycle_us);
         let limit = self.policies.quota(account.plan).events;
         let rate_item = rate.map(|rate| StateItem {
             id: fields::REQUESTS,

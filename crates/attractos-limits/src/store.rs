@@ -66,9 +66,9 @@ impl ManualClock {
 /// the key's rate decides, and the account's event quota is looked at (not consumed).
 #[derive(Debug, Clone, Copy)]
 pub struct RequestQuery<'a> {
-    /// The client address's partition ([`crate::partition`]).
+    /// The client address's partition ([`crate::address_partition`]).
     pub address: &'a str,
-    /// The API key's partition.
+    /// The API key's partition ([`crate::key_partition`]).
     pub key: &'a str,
     /// The account's partition (for the quota look).
     pub account: &'a str,
