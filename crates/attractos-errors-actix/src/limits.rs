@@ -7,7 +7,7 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::{Error, HttpMessage};
-use attractos_limits::{LimitContext, ProxyTrust, client_address};
+use attractos_limits::{LimitContext, ProxyTrust};
 
 /// The middleware, for `App::wrap(actix_web::middleware::from_fn(limit_context))`. The
 /// client is the peer, or the proxy's `X-Forwarded-For` entry only when the app holds
@@ -20,14 +20,12 @@ pub async fn limit_context(
         .app_data::<ProxyTrust>()
         .copied()
         .unwrap_or_default();
-    let peer = request
-        .peer_addr()
-        .map_or(LimitContext::UNKNOWN_CLIENT, |addr| addr.ip());
+    let peer = request.peer_addr().map(|addr| addr.ip());
     let forwarded = request
         .headers()
         .get("x-forwarded-for")
         .and_then(|value| value.to_str().ok());
-    let context = LimitContext::new(client_address(peer, forwarded, trust));
+    let context = LimitContext::for_request(peer, forwarded, trust);
     request.extensions_mut().insert(context.clone());
     let mut response = next.call(request).await?;
     if let Some(fields) = context.take_fields() {

@@ -4,7 +4,7 @@
 
 use std::net::SocketAddr;
 
-use attractos_limits::{LimitContext, ProxyTrust, client_address};
+use attractos_limits::{LimitContext, ProxyTrust};
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderName, HeaderValue};
 use axum::middleware::Next;
@@ -22,12 +22,12 @@ pub async fn limit_context(
     let peer = request
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
-        .map_or(LimitContext::UNKNOWN_CLIENT, |info| info.0.ip());
+        .map(|info| info.0.ip());
     let forwarded = request
         .headers()
         .get("x-forwarded-for")
         .and_then(|value| value.to_str().ok());
-    let context = LimitContext::new(client_address(peer, forwarded, trust));
+    let context = LimitContext::for_request(peer, forwarded, trust);
     request.extensions_mut().insert(context.clone());
     let mut response = next.run(request).await;
     if let Some(fields) = context.take_fields() {

@@ -4,6 +4,7 @@
 use std::net::{IpAddr, Ipv4Addr};
 use std::sync::{Arc, Mutex};
 
+use crate::ProxyTrust;
 use crate::fields::RateLimitFields;
 
 /// One request's link between the adapters' glue (a tower layer, an actix-web middleware)
@@ -37,6 +38,17 @@ impl LimitContext {
             client,
             fields: Mutex::new(None),
         }))
+    }
+
+    /// A context for a request from `peer` (`None`: unknown, as in-process) with the
+    /// `X-Forwarded-For` value it carried, believed as [`crate::client_address`] says.
+    pub fn for_request(
+        peer: Option<IpAddr>,
+        x_forwarded_for: Option<&str>,
+        trust: ProxyTrust,
+    ) -> Self {
+        let peer = peer.unwrap_or(Self::UNKNOWN_CLIENT);
+        Self::new(crate::client_address(peer, x_forwarded_for, trust))
     }
 
     /// The client address.

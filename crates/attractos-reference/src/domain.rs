@@ -132,8 +132,9 @@ impl Options {
         self
     }
 
-    /// The clock the limits read (default: the limit store's own clock, which for Redis is
-    /// the server's `TIME`, so replicas agree).
+    /// The clock the limits read, rate and quota alike (default: the limit store's own clock,
+    /// which for Redis is the server's `TIME`, so replicas agree). A fixed clock never refills
+    /// a rate: tests that fix it keep their requests within the burst.
     pub fn clock(mut self, now: impl Fn() -> OffsetDateTime + Send + Sync + 'static) -> Self {
         self.now = Some(Arc::new(now));
         self

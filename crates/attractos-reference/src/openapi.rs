@@ -122,32 +122,40 @@ impl Modify for Security {
     }
 }
 
+/// Every operation of the document.
+fn operations(
+    openapi: &mut utoipa::openapi::OpenApi,
+) -> impl Iterator<Item = &mut utoipa::openapi::path::Operation> {
+    openapi.paths.paths.values_mut().flat_map(|item| {
+        [
+            &mut item.get,
+            &mut item.post,
+            &mut item.put,
+            &mut item.delete,
+            &mut item.patch,
+        ]
+        .into_iter()
+        .flatten()
+    })
+}
+
 /// Declares the `Allow` header on every 405 response: the methods the path supports, which
 /// both frameworks send with it.
 struct AllowHeader;
 
 impl Modify for AllowHeader {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        for item in openapi.paths.paths.values_mut() {
-            let operations = [
-                &mut item.get,
-                &mut item.post,
-                &mut item.put,
-                &mut item.delete,
-                &mut item.patch,
-            ];
-            for operation in operations.into_iter().flatten() {
-                let responses: &mut BTreeMap<String, RefOr<Response>> =
-                    &mut operation.responses.responses;
-                if let Some(RefOr::T(response)) = responses.get_mut("405") {
-                    response.headers.insert(
-                        "Allow".to_owned(),
-                        HeaderBuilder::new()
-                            .schema(ObjectBuilder::new().schema_type(Type::String))
-                            .description(Some("The methods this path supports."))
-                            .build(),
-                    );
-                }
+        for operation in operations(openapi) {
+            let responses: &mut BTreeMap<String, RefOr<Response>> =
+                &mut operation.responses.responses;
+            if let Some(RefOr::T(response)) = responses.get_mut("405") {
+                response.headers.insert(
+                    "Allow".to_owned(),
+                    HeaderBuilder::new()
+                        .schema(ObjectBuilder::new().schema_type(Type::String))
+                        .description(Some("The methods this path supports."))
+                        .build(),
+                );
             }
         }
     }
@@ -178,28 +186,19 @@ impl Modify for RateLimitHeaders {
              units left, t seconds until r grows, or until the quota resets). On a 429 only the \
              refusing policy is listed, with r=0 and t equal to Retry-After.",
         );
-        for item in openapi.paths.paths.values_mut() {
-            let operations = [
-                &mut item.get,
-                &mut item.post,
-                &mut item.put,
-                &mut item.delete,
-                &mut item.patch,
-            ];
-            for operation in operations.into_iter().flatten() {
-                if operation.security.is_none() {
-                    continue;
-                }
-                for (status, response) in &mut operation.responses.responses {
-                    let protocol_level = ["404", "405", "413"].contains(&status.as_str());
-                    if let (RefOr::T(response), false) = (response, protocol_level) {
-                        response
-                            .headers
-                            .insert("RateLimit-Policy".to_owned(), policy.clone());
-                        response
-                            .headers
-                            .insert("RateLimit".to_owned(), state.clone());
-                    }
+        for operation in operations(openapi) {
+            if operation.security.is_none() {
+                continue;
+            }
+            for (status, response) in &mut operation.responses.responses {
+                let protocol_level = ["404", "405", "413"].contains(&status.as_str());
+                if let (RefOr::T(response), false) = (response, protocol_level) {
+                    response
+                        .headers
+                        .insert("RateLimit-Policy".to_owned(), policy.clone());
+                    response
+                        .headers
+                        .insert("RateLimit".to_owned(), state.clone());
                 }
             }
         }
