@@ -37,7 +37,7 @@ pub struct Contract {
 impl Contract {
     /// The defaults: a body limit of [`rules::DEFAULT_BODY_LIMIT`] (64 KiB), a body deadline of
     /// [`rules::DEFAULT_BODY_TIMEOUT`] (15 s), a head timeout of
-    /// [`serving::DEFAULT_HEAD_TIMEOUT`] (10 s), and a connection cap derived from the
+    /// [`serving::DEFAULT_HEAD_TIMEOUT`] (5 s), and a connection cap derived from the
     /// open-file limit ([`serving::max_connections_for`]).
     pub const fn new() -> Self {
         Contract {

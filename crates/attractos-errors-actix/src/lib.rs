@@ -6,7 +6,8 @@
 //! extractors ([`BearerKey`], [`SiteId`], [`DateRange`], [`Query`], [`Json`]) reject with the
 //! contract's codes; [`contract_app`] returns the `App` to add routes to, with the 404/405
 //! answers, the body limit, panic catching, conversion of actix-web's own errors,
-//! `X-Request-Id` and the request span already in place.
+//! `X-Request-Id` and the request span already in place. Run it with [`server`] rather than a
+//! bare `HttpServer::new`: it sets a head timeout and a connection cap against slow clients.
 //!
 //! ```
 //! use actix_web::{HttpResponse, test, web};

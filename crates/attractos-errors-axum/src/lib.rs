@@ -6,7 +6,8 @@
 //! ([`BearerKey`], [`SiteId`], [`DateRange`], [`Query`], [`Json`]) reject with the contract's
 //! codes; `router.with_contract(Contract::default())` ([`ContractExt`]) adds the 404/405
 //! fallbacks, the body limit, panic catching, conversion of other layers' errors, `X-Request-Id`
-//! and the request span. Call it last, after every route.
+//! and the request span. Call it last, after every route. Serve it with [`serve`] rather than
+//! `axum::serve`: it adds a head timeout and a connection cap against slow clients.
 //!
 //! ```
 //! use attractos_errors_axum::{ApiError, BearerKey, Contract, ContractExt, SiteId};

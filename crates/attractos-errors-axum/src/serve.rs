@@ -1,19 +1,6 @@
 //! [`serve`]: `axum::serve` with the bounds a service on the open network needs against slow
 //! and numerous clients, which `axum::serve` does not set (it builds hyper's connection without
 //! a timer, so hyper's head timeout never runs).
-//!
-//! - **Head timeout** ([`Contract::head_timeout`]): hyper's HTTP/1 `header_read_timeout`, with
-//!   tokio's timer. A connection whose request head has not arrived in time is closed without an
-//!   answer (hyper writes none). The clock runs from the accept and again after each response, so
-//!   the same bound closes idle keep-alive connections.
-//! - **Connection cap** ([`Contract::max_connections`]): a semaphore around `accept`. At the cap
-//!   the server stops accepting, and new connections wait in the kernel's accept queue until a
-//!   connection ends (at the latest after the head timeout), instead of taking the process's last
-//!   file descriptors.
-//! - The body deadline is [`ContractExt::with_contract`](crate::ContractExt::with_contract)'s:
-//!   it answers in the contract.
-//!
-//! HTTP/1.1 only, without upgrades (no WebSockets): what the contract's API speaks.
 
 use std::future::{Future, IntoFuture};
 use std::io;
@@ -30,9 +17,21 @@ use tokio::sync::Semaphore;
 
 use crate::Contract;
 
-/// Serves `app` on `listener` with `contract`'s head timeout and connection cap (see the
-/// [module docs](self)). Await it to serve until an I/O error; add
-/// [`Serve::with_graceful_shutdown`] to stop on a signal.
+/// Serves `app` on `listener` with `contract`'s head timeout and connection cap. Await it to
+/// serve until an I/O error; add [`Serve::with_graceful_shutdown`] to stop on a signal.
+///
+/// - **Head timeout** ([`Contract::head_timeout`]): hyper's HTTP/1 `header_read_timeout`, with
+///   tokio's timer. A connection whose request head has not arrived in time is closed without an
+///   answer (hyper writes none). The clock runs from the accept and again after each response, so
+///   the same bound closes idle keep-alive connections.
+/// - **Connection cap** ([`Contract::max_connections`]): a semaphore around `accept`. At the cap
+///   the server stops accepting, and new connections wait in the kernel's accept queue until a
+///   connection ends (at the latest after the head timeout), instead of taking the process's last
+///   file descriptors.
+/// - The body deadline is [`ContractExt::with_contract`](crate::ContractExt::with_contract)'s:
+///   it answers in the contract.
+///
+/// HTTP/1.1 only, without upgrades (no WebSockets): what the contract's API speaks.
 ///
 /// ```
 /// use attractos_errors_axum::{Contract, ContractExt, serve};

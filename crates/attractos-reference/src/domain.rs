@@ -119,7 +119,7 @@ impl Options {
     }
 
     /// How long a request head may take to arrive (default
-    /// [`serving::DEFAULT_HEAD_TIMEOUT`](attractos_errors::serving::DEFAULT_HEAD_TIMEOUT), 10 s).
+    /// [`serving::DEFAULT_HEAD_TIMEOUT`](attractos_errors::serving::DEFAULT_HEAD_TIMEOUT), 5 s).
     pub fn head_timeout(mut self, timeout: Duration) -> Self {
         self.head_timeout = timeout;
         self
