@@ -82,6 +82,8 @@ mod deadline;
 mod error;
 mod extract;
 mod framework;
+#[cfg(feature = "limits")]
+mod limits;
 mod middleware;
 mod server;
 
@@ -90,4 +92,6 @@ pub use attractos_errors::{ErrorCode, RetryAfter};
 pub use contract::{Contract, contract_app};
 pub use error::{ApiError, Result};
 pub use extract::{BearerKey, DateRange, Json, Query, SITE_ID_PARAM, SiteId};
+#[cfg(feature = "limits")]
+pub use limits::limit_context;
 pub use server::server;

@@ -70,6 +70,8 @@ mod contract;
 mod deadline;
 mod error;
 mod extract;
+#[cfg(feature = "limits")]
+mod limits;
 mod serve;
 
 pub use attractos_errors;
@@ -77,4 +79,6 @@ pub use attractos_errors::{ErrorCode, RetryAfter};
 pub use contract::{Contract, ContractExt};
 pub use error::{ApiError, Result};
 pub use extract::{BearerKey, DateRange, Json, Query, SITE_ID_PARAM, SiteId};
+#[cfg(feature = "limits")]
+pub use limits::limit_context;
 pub use serve::{Serve, serve};

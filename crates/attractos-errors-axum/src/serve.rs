@@ -120,7 +120,7 @@ async fn run(serve: Serve) -> io::Result<()> {
             () = &mut shutdown => break,
             accepted = accept(&listener, &slots) => accepted,
         };
-        let (stream, slot) = match accepted {
+        let (stream, peer, slot) = match accepted {
             Ok(accepted) => accepted,
             Err(err) if is_connection_error(&err) => continue,
             Err(err) => {
@@ -131,7 +131,17 @@ async fn run(serve: Serve) -> io::Result<()> {
         };
         // Small responses go out at once instead of waiting for more to send.
         let _ = stream.set_nodelay(true);
-        let service = TowerToHyperService::new(app.clone());
+        // The peer address as `axum::serve` gives it (`ConnectInfo<SocketAddr>`), e.g. for
+        // limits per client address.
+        let service = TowerToHyperService::new(tower::ServiceExt::map_request(
+            app.clone(),
+            move |mut request: axum::extract::Request<hyper::body::Incoming>| {
+                request
+                    .extensions_mut()
+                    .insert(axum::extract::ConnectInfo(peer));
+                request
+            },
+        ));
         let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
         tokio::spawn(async move {
             // A failed connection (a head timeout, a reset) concerns that client only.
@@ -148,13 +158,17 @@ async fn run(serve: Serve) -> io::Result<()> {
 async fn accept(
     listener: &TcpListener,
     slots: &Arc<Semaphore>,
-) -> io::Result<(tokio::net::TcpStream, tokio::sync::OwnedSemaphorePermit)> {
+) -> io::Result<(
+    tokio::net::TcpStream,
+    std::net::SocketAddr,
+    tokio::sync::OwnedSemaphorePermit,
+)> {
     let slot = Arc::clone(slots)
         .acquire_owned()
         .await
         .map_err(|_| io::Error::other("the connection semaphore is closed"))?;
-    let (stream, _peer) = listener.accept().await?;
-    Ok((stream, slot))
+    let (stream, peer) = listener.accept().await?;
+    Ok((stream, peer, slot))
 }
 
 /// Errors that concern one client's connection only (as axum's own accept loop reads them).

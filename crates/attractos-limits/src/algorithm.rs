@@ -29,6 +29,8 @@ pub struct QuotaOutcome {
     pub reset_us: i64,
     /// The length of this cycle in microseconds.
     pub cycle_us: i64,
+    /// When this cycle started, microseconds since the epoch.
+    pub cycle_start_us: i64,
 }
 
 /// Failed authentications of one address in its current window.
@@ -119,6 +121,7 @@ pub fn quota(
             used,
             reset_us: end - now,
             cycle_us: end - start,
+            cycle_start_us: start,
         },
     )
 }

@@ -132,7 +132,7 @@ impl Drop for Server {
 /// on a thread of its own. Returns once the server accepts connections.
 pub fn serve(framework: Framework, listener: TcpListener, options: Options) -> io::Result<Server> {
     let addr = listener.local_addr()?;
-    let state = AppState::new(options);
+    let state = AppState::try_new(options).map_err(io::Error::other)?;
     let (shutdown, stopped) = oneshot::channel();
     let thread = match framework {
         Framework::Axum => spawn_axum(listener, state, stopped)?,
