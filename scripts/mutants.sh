@@ -45,8 +45,10 @@ if ! cargo mutants --version >/dev/null 2>&1; then
 fi
 
 # A target directory of its own, kept between runs: each run reuses the compiled dependencies
-# instead of building them again in cargo-mutants' scratch copy of the source, and never waits
-# for the lock of the one `cargo build` and `cargo test` use.
+# instead of building them again in cargo-mutants' scratch copy of the source. Not the tree's own
+# target/: cargo names a workspace crate's artifacts by its path inside the workspace, so a
+# mutant built in the copy would replace the tree's build of the same crate (and `cargo test`
+# would then run the mutant, from a copy that is gone).
 export CARGO_TARGET_DIR="${MUTANTS_TARGET_DIR:-$PWD/target/mutants}"
 
 wanted=("$@")
