@@ -7,8 +7,8 @@
 #   scripts/mutants.sh                      # every package below that exists
 #   scripts/mutants.sh attractos-errors     # the named packages only
 #
-# Too slow for every CI run (the core alone is ~290 mutants, most of an hour on 2 shared
-# cores); docs/reliability.md records the last run's figures. Equivalent mutants (no program
+# Too slow for every CI run (the core alone is 300 mutants, over an hour on the shared 2-core
+# machine); docs/reliability.md records the last run's figures. Equivalent mutants (no program
 # can tell them apart) are excluded in .cargo/mutants.toml, each with its reason.
 # Results: mutants.out/<package>/mutants.out/{caught,missed,unviable,timeout}.txt.
 set -euo pipefail
