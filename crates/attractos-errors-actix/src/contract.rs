@@ -5,54 +5,12 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::web::{self, FormConfig, JsonConfig, PathConfig, PayloadConfig, QueryConfig};
 use actix_web::{App, HttpRequest, HttpResponse};
-use attractos_errors::rules;
+use attractos_errors::Contract;
 
 use crate::ApiError;
 use crate::extract::body_limit;
 use crate::framework;
 use crate::middleware::ContractMiddleware;
-
-/// How [`contract_app`] sets an app up.
-///
-/// ```
-/// use attractos_errors_actix::Contract;
-///
-/// let contract = Contract::default().with_body_limit(16 * 1024);
-/// assert_eq!(contract.body_limit(), 16 * 1024);
-/// assert_eq!(Contract::default().body_limit(), attractos_errors_actix::attractos_errors::rules::DEFAULT_BODY_LIMIT);
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Contract {
-    body_limit: usize,
-}
-
-impl Contract {
-    /// The defaults: a body limit of [`rules::DEFAULT_BODY_LIMIT`] (64 KiB).
-    pub const fn new() -> Self {
-        Contract {
-            body_limit: rules::DEFAULT_BODY_LIMIT,
-        }
-    }
-
-    /// Sets the largest request body, in bytes, that [`Json`](crate::Json) and actix-web's own
-    /// body extractors (`web::Json`, `web::Form`, `web::Bytes`, `String`, `web::Payload` via
-    /// `PayloadConfig`) read; a larger one is `PAYLOAD_TOO_LARGE`.
-    pub const fn with_body_limit(mut self, bytes: usize) -> Self {
-        self.body_limit = bytes;
-        self
-    }
-
-    /// The largest request body, in bytes.
-    pub const fn body_limit(&self) -> usize {
-        self.body_limit
-    }
-}
-
-impl Default for Contract {
-    fn default() -> Self {
-        Self::new()
-    }
-}
 
 /// An [`App`] that answers in the contract: add your routes and services to it as usual.
 ///
@@ -75,7 +33,8 @@ impl Default for Contract {
 /// - Any other error (status >= 400) that is not JSON, from a handler's
 ///   `actix_web::error::ErrorBadRequest(..)`, a scope's middleware or a third-party crate:
 ///   converted with [`rules::from_status`]; actix-web's text never reaches the client.
-/// - Every response carries `X-Request-Id` (the client's, else a new UUID v4), and every
+/// - Every response carries `X-Request-Id` (the client's when [`Contract::request_id`] accepts
+///   it, else a new UUID v4), and every
 ///   request runs in a tracing span `request` with a `request_id` field, so each error's log
 ///   line names the request.
 ///
@@ -94,9 +53,9 @@ pub fn contract_app(
         InitError = (),
     >,
 > {
-    let limit = contract.body_limit;
+    let limit = contract.body_limit();
     App::new()
-        .app_data(contract)
+        .app_data(contract.clone())
         .app_data(
             JsonConfig::default()
                 .limit(limit)
@@ -116,7 +75,7 @@ pub fn contract_app(
         )
         .app_data(PayloadConfig::new(limit))
         .default_service(web::to(no_route))
-        .wrap(ContractMiddleware::new(limit))
+        .wrap(ContractMiddleware::new(contract))
 }
 
 /// The app's default service: no resource took the request. If a resource's pattern matches

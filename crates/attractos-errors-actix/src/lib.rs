@@ -54,7 +54,7 @@
 //!   it registers do the same earlier, where the handler's future (and its log) still is.
 //! - **Rendering** is the core's: status from the code, the core's contract headers in their
 //!   order (`Content-Type`, `Cache-Control`, `X-Content-Type-Options`, `WWW-Authenticate` on
-//!   401, `Retry-After` on 429, `Link` once [`attractos_errors::set_docs_base_url`] is set), and
+//!   401, `Retry-After` on 429, `Link` when the [`Contract`] has a docs base URL), and
 //!   the core's exact body bytes (a `&'static` constant for catalogue messages).
 //! - **Headers are written as constants, not converted per response.** The core lists them as
 //!   `&'static str`; converting those on every response (a search of the standard header names,
@@ -83,7 +83,8 @@ mod framework;
 mod middleware;
 
 pub use attractos_errors;
-pub use attractos_errors::{ErrorCode, RetryAfter};
-pub use contract::{Contract, contract_app};
+pub use attractos_errors::rules::SITE_ID_PARAM;
+pub use attractos_errors::{Contract, ErrorCode, RetryAfter};
+pub use contract::contract_app;
 pub use error::{ApiError, Result};
-pub use extract::{BearerKey, DateRange, Json, Query, SITE_ID_PARAM, SiteId};
+pub use extract::{BearerKey, DateRange, Json, Query, SiteId};

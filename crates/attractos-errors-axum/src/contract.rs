@@ -6,66 +6,26 @@ use std::future::Future;
 use std::pin::{Pin, pin};
 use std::task::{Context, Poll, Waker, ready};
 
+use attractos_errors::Contract;
 use attractos_errors::rules;
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, Request};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
-use http::header::{ALLOW, CONTENT_TYPE, RETRY_AFTER};
-use http::{HeaderMap, StatusCode};
+use http::header::{ALLOW, CONTENT_LENGTH, CONTENT_TYPE, RETRY_AFTER};
+use http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use pin_project_lite::pin_project;
+use tower::util::MapRequestLayer;
 use tower::{Layer, Service, ServiceBuilder};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{
-    MakeRequestUuid, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
+    MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
 };
 use tower_http::trace::TraceLayer;
 use tracing::Span;
 
 use crate::ApiError;
-use crate::extract::content_length;
-
-/// How [`ContractExt::with_contract`] sets a router up.
-///
-/// ```
-/// use attractos_errors_axum::Contract;
-///
-/// let contract = Contract::default().with_body_limit(16 * 1024);
-/// assert_eq!(contract.body_limit(), 16 * 1024);
-/// assert_eq!(Contract::default().body_limit(), attractos_errors_axum::attractos_errors::rules::DEFAULT_BODY_LIMIT);
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Contract {
-    body_limit: usize,
-}
-
-impl Contract {
-    /// The defaults: a body limit of [`rules::DEFAULT_BODY_LIMIT`] (64 KiB).
-    pub const fn new() -> Self {
-        Contract {
-            body_limit: rules::DEFAULT_BODY_LIMIT,
-        }
-    }
-
-    /// Sets the largest request body, in bytes, that [`Json`](crate::Json) and axum's own body
-    /// extractors read; a larger one is `PAYLOAD_TOO_LARGE`.
-    pub const fn with_body_limit(mut self, bytes: usize) -> Self {
-        self.body_limit = bytes;
-        self
-    }
-
-    /// The largest request body, in bytes.
-    pub const fn body_limit(&self) -> usize {
-        self.body_limit
-    }
-}
-
-impl Default for Contract {
-    fn default() -> Self {
-        Self::new()
-    }
-}
 
 /// The body limit the [`Contract`] put on a request, read by [`Json`](crate::Json).
 #[derive(Debug, Clone, Copy)]
@@ -93,7 +53,8 @@ pub trait ContractExt: sealed::Sealed + Sized {
     ///   any layer (a `TimeoutLayer`'s 408, a `RequestBodyLimitLayer`'s 413):
     ///   converted with [`rules::from_status`]; axum's `Path` rejections become `NOT_FOUND` and
     ///   its `Query` rejections `INVALID_DATE_RANGE`, like this crate's extractors.
-    /// - Every response carries `X-Request-Id` (the client's, else a new UUID v4), and every
+    /// - Every response carries `X-Request-Id` (the client's when [`Contract::request_id`]
+    ///   accepts it, else a new UUID v4), and every
     ///   request runs in a tracing span `request` with a `request_id` field, so each error's log
     ///   line names the request.
     /// - A request with a body whose handler answers without reading it to the end (a 401
@@ -110,14 +71,19 @@ where
     S: Clone + Send + Sync + 'static,
 {
     fn with_contract(self, contract: Contract) -> Self {
-        let limit = contract.body_limit;
+        let limit = contract.body_limit();
+        let gate = contract.clone();
         self.fallback(not_found)
             .method_not_allowed_fallback(method_not_allowed)
             .layer(DefaultBodyLimit::max(limit))
             .layer(
                 // Outermost first: ids, then the span, so everything below logs inside it.
                 ServiceBuilder::new()
-                    .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+                    // A client id the contract does not accept is dropped here and replaced.
+                    .layer(MapRequestLayer::new(move |request| {
+                        drop_unaccepted_request_id(&gate, request)
+                    }))
+                    .layer(SetRequestIdLayer::x_request_id(NewRequestId))
                     .layer(PropagateRequestIdLayer::x_request_id())
                     .layer(
                         TraceLayer::new_for_http()
@@ -125,7 +91,7 @@ where
                             // The error's own log line is the one event for a failure.
                             .on_failure(()),
                     )
-                    .layer(ContractLayer { limit })
+                    .layer(ContractLayer { contract })
                     .layer(CatchPanicLayer::custom(
                         panic_response as fn(Box<dyn Any + Send + 'static>) -> Response,
                     )),
@@ -135,6 +101,29 @@ where
 
 async fn not_found() -> ApiError {
     ApiError::not_found()
+}
+
+/// `request` without its `X-Request-Id` if [`Contract::accepts_request_id`] refuses it.
+fn drop_unaccepted_request_id(contract: &Contract, mut request: Request) -> Request {
+    let refused = request
+        .headers()
+        .get(X_REQUEST_ID)
+        .is_some_and(|id| !contract.accepts_request_id(id.as_bytes()));
+    if refused {
+        request.headers_mut().remove(X_REQUEST_ID);
+    }
+    request
+}
+
+/// The core's new request ids for tower-http's request-id layer.
+#[derive(Debug, Clone, Copy)]
+struct NewRequestId;
+
+impl MakeRequestId for NewRequestId {
+    fn make_request_id<B>(&mut self, _request: &http::Request<B>) -> Option<RequestId> {
+        let id = rules::new_request_id();
+        HeaderValue::from_bytes(&id).ok().map(RequestId::new)
+    }
 }
 
 async fn method_not_allowed() -> ApiError {
@@ -162,11 +151,14 @@ fn request_span(request: &Request) -> Span {
     )
 }
 
+const X_REQUEST_ID: HeaderName =
+    HeaderName::from_static(attractos_errors::header_names::X_REQUEST_ID);
+
 /// Refuses bodies whose `Content-Length` is over the limit, tells [`Json`](crate::Json) the
 /// limit, and converts non-contract error responses.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 struct ContractLayer {
-    limit: usize,
+    contract: Contract,
 }
 
 impl<S> Layer<S> for ContractLayer {
@@ -175,7 +167,7 @@ impl<S> Layer<S> for ContractLayer {
     fn layer(&self, inner: S) -> Self::Service {
         ContractService {
             inner,
-            limit: self.limit,
+            contract: self.contract.clone(),
         }
     }
 }
@@ -183,7 +175,7 @@ impl<S> Layer<S> for ContractLayer {
 #[derive(Debug, Clone)]
 struct ContractService<S> {
     inner: S,
-    limit: usize,
+    contract: Contract,
 }
 
 impl<S, B> Service<Request> for ContractService<S>
@@ -202,18 +194,23 @@ where
 
     fn call(&mut self, mut request: Request) -> Self::Future {
         let settle = !http_body::Body::is_end_stream(request.body());
-        if content_length(request.headers()).is_some_and(|len| len > self.limit as u64) {
+        let limit = self.contract.body_limit();
+        let lengths = request.headers().get_all(CONTENT_LENGTH);
+        if let Err(err) = rules::announced_body(lengths.iter().map(HeaderValue::as_bytes), limit) {
             // The request, and with it the unread body, is dropped here.
             return ContractFuture {
-                state: State::TooLarge { limit: self.limit },
+                state: State::Refused { err: Some(err) },
+                contract: self.contract.clone(),
                 settle,
             };
         }
-        request.extensions_mut().insert(BodyLimit(self.limit));
+        request.extensions_mut().insert(BodyLimit(limit));
+        // Called inside the contract's scope: routing and a handler's synchronous start may
+        // already render an error.
+        let future = self.contract.__in_scope(|| self.inner.call(request));
         ContractFuture {
-            state: State::Inner {
-                future: self.inner.call(request),
-            },
+            state: State::Inner { future },
+            contract: self.contract.clone(),
             settle,
         }
     }
@@ -237,6 +234,8 @@ pin_project! {
     struct ContractFuture<F> {
         #[pin]
         state: State<F>,
+        // Its docs links are in force while the inner future is polled.
+        contract: Contract,
         settle: bool,
     }
 }
@@ -245,7 +244,7 @@ pin_project! {
     #[project = StateProj]
     enum State<F> {
         // The error is built when polled, so that it is logged inside the request span.
-        TooLarge { limit: usize },
+        Refused { err: Option<attractos_errors::ApiError> },
         Inner { #[pin] future: F },
         // The finished response, held back for one turn (see `ContractFuture`).
         Settling { response: Option<Response> },
@@ -262,11 +261,19 @@ where
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let mut this = self.project();
+        let contract = &*this.contract;
         let response = match this.state.as_mut().project() {
-            StateProj::TooLarge { limit } => {
-                ApiError(rules::payload_too_large(*limit)).into_response()
+            StateProj::Refused { err } => {
+                let err = err
+                    .take()
+                    .expect("ContractFuture polled after it completed");
+                contract.__in_scope(|| ApiError(err).into_response())
             }
-            StateProj::Inner { future } => into_contract(ready!(future.poll(cx))?),
+            StateProj::Inner { future } => {
+                let polled =
+                    contract.__in_scope(|| future.poll(cx).map(|result| result.map(into_contract)));
+                ready!(polled)?
+            }
             StateProj::Settling { response } => {
                 let response = response
                     .take()
@@ -292,7 +299,11 @@ where
     B: http_body::Body<Data = Bytes> + Send + 'static,
     B::Error: Into<axum::BoxError>,
 {
-    if response.status().as_u16() < 400 || is_json(response.headers()) {
+    let content_type = response
+        .headers()
+        .get(CONTENT_TYPE)
+        .map(HeaderValue::as_bytes);
+    if !rules::needs_rewrite(response.status().as_u16(), content_type) {
         return response.map(Body::new);
     }
     let (parts, body) = response.into_parts();
@@ -307,12 +318,6 @@ where
         converted.headers_mut().insert(ALLOW, allow.clone());
     }
     converted
-}
-
-fn is_json(headers: &HeaderMap) -> bool {
-    headers
-        .get(CONTENT_TYPE)
-        .is_some_and(|value| rules::is_json_content_type(value.as_bytes()))
 }
 
 fn is_plain_text(headers: &HeaderMap) -> bool {
@@ -358,17 +363,18 @@ fn framework_error(
         if let Some(text) = text {
             // `Path<T>` that does not parse, `RawPathParams` that is not UTF-8.
             if text.starts_with(b"Invalid URL: ") || text.starts_with(b"Invalid UTF-8 in `") {
-                return attractos_errors::ApiError::not_found();
+                return rules::unparsable_path();
             }
             // `Query<T>` (and `Form<T>` on GET) that does not deserialize.
             if text.starts_with(b"Failed to deserialize query string") {
-                return attractos_errors::ApiError::invalid_date_range();
+                return rules::unparsable_query();
             }
         }
     }
-    rules::from_status(
+    rules::from_answer(
         status.as_u16(),
-        headers.get(RETRY_AFTER).map(|value| value.as_bytes()),
+        headers.get(RETRY_AFTER).map(HeaderValue::as_bytes),
+        text.map(String::from_utf8_lossy).as_deref(),
     )
 }
 

@@ -30,14 +30,15 @@ mod log;
 #[cfg(feature = "openapi")]
 pub mod openapi;
 pub mod rules;
+mod settings;
 
 pub use body::{Code, ErrorBody, MAX_BODY_LEN, ParseError};
 pub use code::{Category, ErrorCode, Retry, UnknownCode};
 pub use error::{ApiError, Cause, RetryAfter, RetryAfterRequired};
-pub use headers::{
-    DocsLinkError, HeaderText, docs_link, names as header_names, set_docs_base_url,
-    values as header_values,
-};
+pub use headers::{DocsLinkError, HeaderText, names as header_names, values as header_values};
+#[doc(hidden)]
+pub use settings::__docs_link;
+pub use settings::Contract;
 pub use time::Date;
 
 #[doc(hidden)]
