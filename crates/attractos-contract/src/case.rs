@@ -280,7 +280,21 @@ pub struct Case {
     pub request: RequestSpec,
     /// What the answer must be.
     pub expect: Expect,
+    /// A case whose answer this one's must equal in status, body and contract headers
+    /// ([`CONTRACT_HEADERS`]), e.g. a foreign site's `SITE_NOT_FOUND` and an unknown one's.
+    pub same_answer_as: Option<String>,
 }
+
+/// The headers two answers that must be indistinguishable have to agree on (request ids,
+/// dates, lengths and rate-limit counters may differ).
+pub const CONTRACT_HEADERS: [&str; 6] = [
+    "content-type",
+    "cache-control",
+    "x-content-type-options",
+    "www-authenticate",
+    "retry-after",
+    "link",
+];
 
 impl Case {
     /// A case.
@@ -290,7 +304,14 @@ impl Case {
             about: about.to_owned(),
             request,
             expect,
+            same_answer_as: None,
         }
+    }
+
+    /// Requires this case's answer to equal case `other`'s (see [`Case::same_answer_as`]).
+    pub fn same_answer_as(mut self, other: &str) -> Self {
+        self.same_answer_as = Some(other.to_owned());
+        self
     }
 }
 
@@ -406,11 +427,13 @@ pub fn fixed_with_burst(burst: u32) -> Vec<Case> {
             Error(C::UserNotFound),
         ),
         // Authorization (403).
+        // The same caller cannot tell a site that exists but is not theirs from one that does
+        // not exist, on any route that takes a site id.
         Case::new(
             "site-not-found-unknown",
             "a site id that does not exist",
             RequestSpec::get(stats(RANGE))
-                .key(KeyRef::Pro)
+                .key(KeyRef::Free)
                 .site(SiteRef::Unknown),
             Error(C::SiteNotFound),
         ),
@@ -421,7 +444,44 @@ pub fn fixed_with_burst(burst: u32) -> Vec<Case> {
                 .key(KeyRef::Free)
                 .site(SiteRef::Foreign),
             Error(C::SiteNotFound),
+        )
+        .same_answer_as("site-not-found-unknown"),
+        Case::new(
+            "site-not-found-unknown-timeseries",
+            "a timeseries of a site id that does not exist",
+            RequestSpec::get(timeseries("granularity=daily"))
+                .key(KeyRef::Free)
+                .site(SiteRef::Unknown),
+            Error(C::SiteNotFound),
         ),
+        Case::new(
+            "site-not-found-foreign-timeseries",
+            "a timeseries of someone else's site answers exactly like an unknown one",
+            RequestSpec::get(timeseries("granularity=daily"))
+                .key(KeyRef::Free)
+                .site(SiteRef::Foreign),
+            Error(C::SiteNotFound),
+        )
+        .same_answer_as("site-not-found-unknown-timeseries"),
+        Case::new(
+            "site-not-found-unknown-event",
+            "an event for a site id that does not exist",
+            RequestSpec::new(Method::POST, "/api/v1/events")
+                .key(KeyRef::Free)
+                .site(SiteRef::Unknown)
+                .json(EVENT),
+            Error(C::SiteNotFound),
+        ),
+        Case::new(
+            "site-not-found-foreign-event",
+            "an event for someone else's site answers exactly like an unknown one",
+            RequestSpec::new(Method::POST, "/api/v1/events")
+                .key(KeyRef::Free)
+                .site(SiteRef::Foreign)
+                .json(EVENT),
+            Error(C::SiteNotFound),
+        )
+        .same_answer_as("site-not-found-unknown-event"),
         Case::new(
             "plan-required",
             "hourly granularity on the Free plan",

@@ -75,6 +75,7 @@ pub fn cases(seed: u64, n: usize) -> Vec<Case> {
                 about: format!("generated request {index} of seed {seed}"),
                 request,
                 expect: Expect::Any,
+                same_answer_as: None,
             }
         })
         .collect()

@@ -1,12 +1,14 @@
 //! Judging one response against the contract, whatever produced it.
 //!
-//! Every error (status >= 400) must carry `Content-Type: application/json`,
-//! `Cache-Control: no-store`, `X-Content-Type-Options: nosniff`, a `WWW-Authenticate`
-//! challenge on 401 and a `Retry-After` equal to the body's `retry_after` on 429; its body is
-//! exactly `{"error": <non-empty string>, "code": <catalogue code>}` plus `retry_after`
-//! (integer >= 1) on the 429 codes only, the status is the code's, and a 500 says nothing but
-//! the catalogue's message. Every response carries `X-Request-Id` (the client's, if it sent
-//! one), and none contains a forbidden string.
+//! Every rule has a [`Level`] ([`crate::rule`]): the published page's promises (`contract`:
+//! the status is the code's, the body is exactly `{"error": <non-empty string>, "code":
+//! <catalogue code>}` plus `retry_after` >= 1 on the 429 codes only, a 500 says nothing but
+//! the catalogue's message, JSON content type, the expected code, no forbidden text), the HTTP
+//! RFCs' requirements (`http`: a Bearer `WWW-Authenticate` on 401, `Allow` on 405,
+//! `Retry-After` on 429 equal to `retry_after`), and the house rules (`recommended`:
+//! `Cache-Control: no-store`, `nosniff`, `X-Request-Id` echoing the client's, the docs `Link`
+//! and the RateLimit fields when sent). [`findings`] lists every broken rule; [`judge`] turns
+//! them into a [`Verdict`] at the options' level.
 //!
 //! ```
 //! use attractos_contract::case::{Expect, Request};
@@ -31,11 +33,13 @@
 
 use std::fmt;
 
-use attractos_errors::{ErrorCode, rules};
+use attractos_errors::{ErrorBody, ErrorCode, rules};
 use bytes::Bytes;
 use serde_json::Value;
 
 use crate::case::{Expect, Request};
+use crate::ratelimit;
+use crate::rule::{Finding, Level, Rule};
 
 /// A response as any target returns it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,10 +69,11 @@ impl Response {
             .map(|(_, v)| v.as_slice())
     }
 
-    /// The body's `code` field, if the body is a JSON object with a string `code`.
+    /// The body's `code` as clients read it: through the core's [`ErrorBody`] parser (the one
+    /// `attractos-errors-client` uses), so a body it rejects has no code here either.
     pub fn code(&self) -> Option<String> {
-        let value: Value = serde_json::from_slice(&self.body).ok()?;
-        value.get("code")?.as_str().map(str::to_owned)
+        let body = ErrorBody::from_slice(&self.body).ok()?;
+        Some(body.code.as_str().to_owned())
     }
 
     /// A short account of the response: `401 MISSING_KEY`, `200`, `404 (not a JSON error)`.
@@ -87,15 +92,21 @@ impl Response {
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 #[serde(tag = "verdict", rename_all = "lowercase")]
 pub enum Verdict {
-    /// The response keeps the contract; the reason says what was checked.
+    /// No rule at or below the run's level was broken; the reason says what was checked.
     Pass {
         /// What was checked.
         reason: String,
+        /// Findings of rules above the run's level, reported but not failing.
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        warnings: Vec<Finding>,
     },
-    /// The response breaks the contract, for these reasons.
+    /// The response broke at least one rule at or below the run's level.
     Fail {
-        /// Every rule the response broke.
-        reasons: Vec<String>,
+        /// The findings that fail the case.
+        findings: Vec<Finding>,
+        /// Findings of rules above the run's level, reported but not failing.
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        warnings: Vec<Finding>,
     },
     /// The case was not run.
     Skip {
@@ -105,7 +116,26 @@ pub enum Verdict {
 }
 
 impl Verdict {
-    /// Whether the case passed.
+    /// The verdict on `findings` for a run at `level`: findings of a rule above the level are
+    /// warnings, and the case passes (with `passed` as its reason) when only warnings remain.
+    pub fn from_findings(findings: Vec<Finding>, level: Level, passed: String) -> Verdict {
+        let (failing, warnings): (Vec<Finding>, Vec<Finding>) = findings
+            .into_iter()
+            .partition(|finding| level.includes(finding.level()));
+        if failing.is_empty() {
+            Verdict::Pass {
+                reason: passed,
+                warnings,
+            }
+        } else {
+            Verdict::Fail {
+                findings: failing,
+                warnings,
+            }
+        }
+    }
+
+    /// Whether the case passed (possibly with warnings).
     pub fn is_pass(&self) -> bool {
         matches!(self, Verdict::Pass { .. })
     }
@@ -115,41 +145,116 @@ impl Verdict {
         matches!(self, Verdict::Fail { .. })
     }
 
-    /// The reasons, one for a pass or a skip, one per broken rule for a failure.
-    pub fn reasons(&self) -> Vec<&str> {
+    /// Whether the case passed with findings below the run's level.
+    pub fn is_warned(&self) -> bool {
+        matches!(self, Verdict::Pass { warnings, .. } if !warnings.is_empty())
+    }
+
+    /// The findings that fail the case (empty unless it failed).
+    pub fn findings(&self) -> &[Finding] {
         match self {
-            Verdict::Pass { reason } | Verdict::Skip { reason } => vec![reason],
-            Verdict::Fail { reasons } => reasons.iter().map(String::as_str).collect(),
+            Verdict::Fail { findings, .. } => findings,
+            _ => &[],
         }
     }
 
-    /// `pass`, `FAIL` or `skip`.
+    /// The findings below the run's level.
+    pub fn warnings(&self) -> &[Finding] {
+        match self {
+            Verdict::Pass { warnings, .. } | Verdict::Fail { warnings, .. } => warnings,
+            Verdict::Skip { .. } => &[],
+        }
+    }
+
+    /// The reasons: one for a pass or a skip, each failing finding's message for a failure.
+    pub fn reasons(&self) -> Vec<&str> {
+        match self {
+            Verdict::Pass { reason, .. } | Verdict::Skip { reason } => vec![reason],
+            Verdict::Fail { findings, .. } => findings.iter().map(|f| f.message.as_str()).collect(),
+        }
+    }
+
+    /// `pass`, `warn` (passed with findings below the level), `FAIL` or `skip`.
     pub fn label(&self) -> &'static str {
         match self {
+            Verdict::Pass { .. } if self.is_warned() => "warn",
             Verdict::Pass { .. } => "pass",
             Verdict::Fail { .. } => "FAIL",
             Verdict::Skip { .. } => "skip",
         }
     }
-}
 
-impl fmt::Display for Verdict {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.label(), self.reasons().join("; "))
+    /// Adds findings found after the first judgement (e.g. by comparing two cases' answers),
+    /// judged at `level`.
+    pub fn add(&mut self, findings: Vec<Finding>, level: Level) {
+        let (reason, mut all) = match std::mem::replace(
+            self,
+            Verdict::Skip {
+                reason: String::new(),
+            },
+        ) {
+            Verdict::Pass { reason, warnings } => (reason, warnings),
+            Verdict::Fail {
+                mut findings,
+                warnings,
+            } => {
+                findings.extend(warnings);
+                (String::new(), findings)
+            }
+            skip @ Verdict::Skip { .. } => {
+                *self = skip;
+                return;
+            }
+        };
+        all.extend(findings);
+        *self = Verdict::from_findings(all, level, reason);
     }
 }
 
-/// Rules beyond the contract's own.
+/// `pass: …`, or `FAIL: [contract catalogue-code] …; [http allow-on-405] …`; warnings follow
+/// as `(below the level: …)`.
+impl fmt::Display for Verdict {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let join = |findings: &[Finding]| {
+            findings
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("; ")
+        };
+        match self {
+            Verdict::Pass { reason, .. } | Verdict::Skip { reason } => {
+                write!(f, "{}: {reason}", self.label())?;
+            }
+            Verdict::Fail { findings, .. } => write!(f, "FAIL: {}", join(findings))?,
+        }
+        if !self.warnings().is_empty() {
+            write!(f, " (below the level: {})", join(self.warnings()))?;
+        }
+        Ok(())
+    }
+}
+
+/// How a response is judged beyond the contract's own rules.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct JudgeOptions {
     /// Strings no response may contain, in a header or the body (e.g. a fixture's secret).
     pub forbidden: Vec<String>,
+    /// Findings of rules at or below this level fail; the others are warnings.
+    pub level: Level,
 }
 
 impl JudgeOptions {
     /// Forbids `text` anywhere in a response.
     pub fn forbid(mut self, text: impl Into<String>) -> Self {
         self.forbidden.push(text.into());
+        self
+    }
+
+    /// Fails on findings at or below `level` only ([`Level::Recommended`], every rule, by
+    /// default).
+    pub fn at_level(mut self, level: Level) -> Self {
+        self.level = level;
         self
     }
 }
@@ -161,60 +266,92 @@ pub fn judge(
     response: &Response,
     options: &JudgeOptions,
 ) -> Verdict {
-    let mut failures = Vec::new();
-    check_request_id(request, response, &mut failures);
-    check_forbidden(response, options, &mut failures);
+    let passed = if (200..300).contains(&response.status) {
+        format!("{} with a JSON body", response.status)
+    } else {
+        match response.code() {
+            Some(code) => format!(
+                "{} {code} in the contract's body and headers",
+                response.status
+            ),
+            None => String::new(),
+        }
+    };
+    Verdict::from_findings(
+        findings(expect, request, response, options),
+        options.level,
+        passed,
+    )
+}
+
+/// Every rule `response` breaks, whatever its level.
+pub fn findings(
+    expect: &Expect,
+    request: &Request,
+    response: &Response,
+    options: &JudgeOptions,
+) -> Vec<Finding> {
+    let mut found = Findings::default();
+    check_request_id(request, response, &mut found);
+    check_forbidden(response, options, &mut found);
+    ratelimit::check(response, &mut found.0);
     let status = response.status;
-    let passed = if (200..300).contains(&status) {
-        check_success(expect, response, &mut failures);
-        format!("{status} with a JSON body and X-Request-Id")
+    if (200..300).contains(&status) {
+        check_success(expect, response, &mut found);
     } else if status >= 400 {
-        match check_error(response, &mut failures) {
-            Some(code) => {
-                if let Expect::Error(expected) = expect {
-                    if *expected != code {
-                        failures.push(format!("expected {expect}, got {status} {code}"));
-                    }
-                } else if let Expect::Status(expected) = expect {
-                    failures.push(format!("expected {expected}, got {status} {code}"));
-                }
-                format!("{status} {code} in the contract's body and headers")
-            }
-            None => {
-                if !matches!(expect, Expect::Any) {
-                    failures.push(format!("expected {expect}, got {}", response.summary()));
-                }
-                String::new()
-            }
+        match check_error(response, &mut found) {
+            Some(code) => match expect {
+                Expect::Error(expected) if *expected != code => found.push(
+                    Rule::ExpectedAnswer,
+                    format!("expected {expect}, got {status} {code}"),
+                ),
+                Expect::Status(expected) => found.push(
+                    Rule::ExpectedAnswer,
+                    format!("expected {expected}, got {status} {code}"),
+                ),
+                _ => {}
+            },
+            None if !matches!(expect, Expect::Any) => found.push(
+                Rule::ExpectedAnswer,
+                format!("expected {expect}, got {}", response.summary()),
+            ),
+            None => {}
         }
     } else {
-        failures.push(format!(
-            "status {status} is neither a success nor a contract error"
-        ));
-        String::new()
-    };
-    if failures.is_empty() {
-        Verdict::Pass { reason: passed }
-    } else {
-        Verdict::Fail { reasons: failures }
+        found.push(
+            Rule::Answered,
+            format!("status {status} is neither a success nor a contract error"),
+        );
+    }
+    found.0
+}
+
+/// The findings of one response, in the order they were found.
+#[derive(Default)]
+struct Findings(Vec<Finding>);
+
+impl Findings {
+    fn push(&mut self, rule: Rule, message: impl Into<String>) {
+        self.0.push(Finding::new(rule, message));
     }
 }
 
-fn check_request_id(request: &Request, response: &Response, failures: &mut Vec<String>) {
+fn check_request_id(request: &Request, response: &Response, found: &mut Findings) {
     let sent = request.header("x-request-id").map(|v| v.as_bytes());
-    match (response.header("x-request-id"), sent) {
-        (None, _) => failures.push("no x-request-id header".to_owned()),
-        (Some([]), _) => failures.push("x-request-id is empty".to_owned()),
-        (Some(got), Some(sent)) if got != sent => failures.push(format!(
+    let message = match (response.header("x-request-id"), sent) {
+        (None, _) => "no x-request-id header".to_owned(),
+        (Some([]), _) => "x-request-id is empty".to_owned(),
+        (Some(got), Some(sent)) if got != sent => format!(
             "x-request-id is {}, not the client's {}",
             show(got),
             show(sent)
-        )),
-        _ => {}
-    }
+        ),
+        _ => return,
+    };
+    found.push(Rule::RequestId, message);
 }
 
-fn check_forbidden(response: &Response, options: &JudgeOptions, failures: &mut Vec<String>) {
+fn check_forbidden(response: &Response, options: &JudgeOptions, found: &mut Findings) {
     for text in options.forbidden.iter().filter(|t| !t.is_empty()) {
         let needle = text.as_bytes();
         let in_body = contains(&response.body, needle);
@@ -223,51 +360,65 @@ fn check_forbidden(response: &Response, options: &JudgeOptions, failures: &mut V
             .iter()
             .find(|(name, value)| contains(name.as_bytes(), needle) || contains(value, needle));
         if in_body {
-            failures.push(format!("the body contains the forbidden text {text:?}"));
+            found.push(
+                Rule::ForbiddenText,
+                format!("the body contains the forbidden text {text:?}"),
+            );
         }
         if let Some((name, _)) = header {
-            failures.push(format!(
-                "header {name} contains the forbidden text {text:?}"
-            ));
+            found.push(
+                Rule::ForbiddenText,
+                format!("header {name} contains the forbidden text {text:?}"),
+            );
         }
     }
 }
 
-fn check_success(expect: &Expect, response: &Response, failures: &mut Vec<String>) {
+fn check_success(expect: &Expect, response: &Response, found: &mut Findings) {
     match expect {
-        Expect::Error(_) => failures.push(format!("expected {expect}, got {}", response.status)),
-        Expect::Status(expected) if *expected != response.status => {
-            failures.push(format!("expected {expected}, got {}", response.status));
-        }
+        Expect::Error(_) => found.push(
+            Rule::ExpectedAnswer,
+            format!("expected {expect}, got {}", response.status),
+        ),
+        Expect::Status(expected) if *expected != response.status => found.push(
+            Rule::ExpectedAnswer,
+            format!("expected {expected}, got {}", response.status),
+        ),
         _ => {}
     }
     match response.header("content-type") {
         Some(ct) if rules::is_json_content_type(ct) => {}
-        Some(ct) => failures.push(format!(
-            "content-type is {}, expected application/json",
-            show(ct)
-        )),
-        None => failures.push("no content-type header, expected application/json".to_owned()),
+        Some(ct) => found.push(
+            Rule::JsonContentType,
+            format!("content-type is {}, expected application/json", show(ct)),
+        ),
+        None => found.push(
+            Rule::JsonContentType,
+            "no content-type header, expected application/json",
+        ),
     }
     if serde_json::from_slice::<Value>(&response.body).is_err() {
-        failures.push(format!("the body is not JSON: {}", show(&response.body)));
+        found.push(
+            Rule::JsonContentType,
+            format!("the body is not JSON: {}", show(&response.body)),
+        );
     }
 }
 
 /// Checks an error response; returns its catalogue code when the body names one.
-fn check_error(response: &Response, failures: &mut Vec<String>) -> Option<ErrorCode> {
+fn check_error(response: &Response, found: &mut Findings) -> Option<ErrorCode> {
     let status = response.status;
     check_header(
         response,
         "content-type",
-        failures,
+        (Rule::JsonContentType, found),
         |v| essence(v).eq_ignore_ascii_case("application/json"),
         "application/json",
     );
     check_header(
         response,
         "cache-control",
-        failures,
+        (Rule::CacheControlNoStore, found),
         |v| {
             v.split(',')
                 .any(|d| d.trim().eq_ignore_ascii_case("no-store"))
@@ -277,7 +428,7 @@ fn check_error(response: &Response, failures: &mut Vec<String>) -> Option<ErrorC
     check_header(
         response,
         "x-content-type-options",
-        failures,
+        (Rule::Nosniff, found),
         |v| v.trim().eq_ignore_ascii_case("nosniff"),
         "nosniff",
     );
@@ -285,52 +436,64 @@ fn check_error(response: &Response, failures: &mut Vec<String>) -> Option<ErrorC
         check_header(
             response,
             "www-authenticate",
-            failures,
+            (Rule::WwwAuthenticateOn401, found),
             |v| v.len() >= 6 && v[..6].eq_ignore_ascii_case("bearer"),
             "a Bearer challenge",
         );
+    }
+    if status == 405 && response.header("allow").is_none() {
+        found.push(Rule::AllowOn405, "a 405 needs an Allow header");
     }
 
     let body: Value = match serde_json::from_slice(&response.body) {
         Ok(value) => value,
         Err(_) => {
-            failures.push(format!("the body is not JSON: {}", show(&response.body)));
+            found.push(
+                Rule::JsonContentType,
+                format!("the body is not JSON: {}", show(&response.body)),
+            );
             return None;
         }
     };
     let Some(object) = body.as_object() else {
-        failures.push(format!(
-            "the body is not a JSON object: {}",
-            show(&response.body)
-        ));
+        found.push(
+            Rule::BodyShape,
+            format!("the body is not a JSON object: {}", show(&response.body)),
+        );
         return None;
     };
     let error = object.get("error");
     match error {
         Some(Value::String(text)) if text.trim().is_empty() => {
-            failures.push("\"error\" is an empty string".to_owned());
+            found.push(Rule::BodyShape, "\"error\" is an empty string");
         }
         Some(Value::String(_)) => {}
-        Some(other) => failures.push(format!("\"error\" is {}, not a string", kind(other))),
-        None => failures.push("the body has no \"error\" key".to_owned()),
+        Some(other) => found.push(
+            Rule::BodyShape,
+            format!("\"error\" is {}, not a string", kind(other)),
+        ),
+        None => found.push(Rule::BodyShape, "the body has no \"error\" key"),
     }
     let code = match object.get("code") {
         Some(Value::String(name)) => match name.parse::<ErrorCode>() {
             Ok(code) => Some(code),
             Err(_) => {
-                failures.push(format!(
-                    "code {} is not in the catalogue",
-                    show(name.as_bytes())
-                ));
+                found.push(
+                    Rule::CatalogueCode,
+                    format!("code {} is not in the catalogue", show(name.as_bytes())),
+                );
                 None
             }
         },
         Some(other) => {
-            failures.push(format!("\"code\" is {}, not a string", kind(other)));
+            found.push(
+                Rule::BodyShape,
+                format!("\"code\" is {}, not a string", kind(other)),
+            );
             None
         }
         None => {
-            failures.push("the body has no \"code\" key".to_owned());
+            found.push(Rule::BodyShape, "the body has no \"code\" key");
             None
         }
     };
@@ -340,75 +503,130 @@ fn check_error(response: &Response, failures: &mut Vec<String>) -> Option<ErrorC
         .filter(|k| !matches!(*k, "error" | "code" | "retry_after"))
         .collect();
     if !extra.is_empty() {
-        failures.push(format!(
-            "the body has keys beyond error/code/retry_after: {}",
-            extra.join(", ")
-        ));
+        found.push(
+            Rule::NoExtraFields,
+            format!(
+                "the body has keys beyond error/code/retry_after: {}",
+                extra.join(", ")
+            ),
+        );
     }
     let retry_after = object.get("retry_after");
     let carries = code.map_or(status == 429, ErrorCode::carries_retry_after);
     match (carries, retry_after) {
-        (true, None) => failures.push("a 429 body needs \"retry_after\"".to_owned()),
-        (false, Some(_)) => failures.push(format!(
-            "\"retry_after\" appears on a {status}; it belongs to 429s only"
-        )),
-        (true, Some(value)) => check_retry_after(response, value, failures),
+        (true, None) => found.push(Rule::RetryAfterField, "a 429 body needs \"retry_after\""),
+        (false, Some(_)) => found.push(
+            Rule::RetryAfterField,
+            format!("\"retry_after\" appears on a {status}; it belongs to 429s only"),
+        ),
+        (true, Some(value)) => check_retry_after(response, value, found),
         (false, None) => {}
+    }
+    // The checks above explain a body field by field; clients read it with the core's
+    // ErrorBody. A body that passes them but that parser rejects (a key sent twice, which a
+    // JSON value silently collapses) still breaks every typed client.
+    if let Err(err) = ErrorBody::from_slice(&response.body)
+        && !found
+            .0
+            .iter()
+            .any(|f| matches!(f.rule, Rule::BodyShape | Rule::RetryAfterField))
+    {
+        found.push(Rule::BodyShape, format!("clients cannot read it: {err}"));
     }
     let code = code?;
     if code.status().as_u16() != status {
-        failures.push(format!(
-            "status {status} does not match {code}, which is {}",
-            code.status().as_u16()
-        ));
+        found.push(
+            Rule::StatusMatchesCode,
+            format!(
+                "status {status} does not match {code}, which is {}",
+                code.status().as_u16()
+            ),
+        );
     }
     if code == ErrorCode::ServerError
         && let Some(Value::String(text)) = error
         && text != code.message()
     {
-        failures.push(format!(
-            "a SERVER_ERROR must say only the catalogue's message, not {}",
-            show(text.as_bytes())
-        ));
+        found.push(
+            Rule::ServerErrorMessage,
+            format!(
+                "a SERVER_ERROR must say only the catalogue's message, not {}",
+                show(text.as_bytes())
+            ),
+        );
     }
+    check_docs_link(response, code, found);
     Some(code)
 }
 
-fn check_retry_after(response: &Response, value: &Value, failures: &mut Vec<String>) {
+fn check_retry_after(response: &Response, value: &Value, found: &mut Findings) {
     let Some(seconds) = value.as_u64().filter(|s| *s >= 1) else {
-        failures.push(format!(
-            "\"retry_after\" is {value}, not a whole number of seconds >= 1"
-        ));
+        found.push(
+            Rule::RetryAfterField,
+            format!("\"retry_after\" is {value}, not a whole number of seconds >= 1"),
+        );
         return;
     };
     match response.header("retry-after") {
-        None => failures.push("a 429 needs a Retry-After header".to_owned()),
+        None => found.push(Rule::RetryAfterHeader, "a 429 needs a Retry-After header"),
         Some(header) => {
-            let parsed = std::str::from_utf8(header)
-                .ok()
-                .and_then(|h| h.trim().parse::<u64>().ok());
-            if parsed != Some(seconds) {
-                failures.push(format!(
-                    "Retry-After is {}, but the body's retry_after is {seconds}",
-                    show(header)
-                ));
+            if retry_after_seconds(header) != Some(seconds) {
+                found.push(
+                    Rule::RetryAfterHeader,
+                    format!(
+                        "Retry-After is {}, but the body's retry_after is {seconds}",
+                        show(header)
+                    ),
+                );
             }
         }
+    }
+}
+
+/// A `Retry-After` header's delay in seconds (not its HTTP-date form, which 429s here never use).
+pub(crate) fn retry_after_seconds(header: &[u8]) -> Option<u64> {
+    std::str::from_utf8(header)
+        .ok()
+        .and_then(|h| h.trim().parse::<u64>().ok())
+}
+
+/// A `Link` header, when an error sends one, points at its code's section with `rel="help"`.
+fn check_docs_link(response: &Response, code: ErrorCode, found: &mut Findings) {
+    let Some(link) = response.header("link") else {
+        return;
+    };
+    let text = String::from_utf8_lossy(link);
+    let anchor = format!("#{}>", code.anchor());
+    let help = text.split(';').skip(1).any(|p| {
+        p.trim().eq_ignore_ascii_case("rel=\"help\"") || p.trim().eq_ignore_ascii_case("rel=help")
+    });
+    if !(text.trim_start().starts_with('<') && text.contains(&anchor) && help) {
+        found.push(
+            Rule::DocsLink,
+            format!(
+                "link is {}, expected <…{}; rel=\"help\"",
+                show(link),
+                anchor
+            ),
+        );
     }
 }
 
 fn check_header(
     response: &Response,
     name: &str,
-    failures: &mut Vec<String>,
+    (rule, found): (Rule, &mut Findings),
     ok: impl Fn(&str) -> bool,
     wanted: &str,
 ) {
     match response.header(name) {
-        None => failures.push(format!("no {name} header, expected {wanted}")),
+        None => found.push(rule, format!("no {name} header, expected {wanted}")),
         Some(value) => match std::str::from_utf8(value) {
             Ok(text) if ok(text) => {}
-            _ => failures.push(format!("{name} is {}, expected {wanted}", show(value))),
+            _ => found.push(
+                rule,
+                format!("{name} is {}, expected {wanted}", show(value)),
+            ),
         },
     }
 }

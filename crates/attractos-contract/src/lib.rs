@@ -2,10 +2,11 @@
 //!
 //! [`case::fixed`] lists the contract's cases as data (a request template, the fixtures it
 //! needs, the expected code or success status); [`judge::judge`] decides whether any response
-//! keeps the contract (status, headers, exact body keys and types, `retry_after` on 429s only,
-//! nothing internal on 500s, `X-Request-Id`); [`run::run`] sends a [`run::Suite`] to a
-//! [`target::Target`]: a running service over HTTP, or an axum `Router` / actix-web `App`
-//! in-process, straight from a service's own tests. [`fuzz::cases`] adds seeded noise.
+//! keeps the contract, each [`rule::Rule`] at a [`rule::Level`] (the published page, the HTTP
+//! RFCs, the house rules); [`run::run`] sends a [`run::Suite`] to a [`target::Target`]: a
+//! running service over HTTP, or an axum `Router` / actix-web `App` in-process, straight from
+//! a service's own tests. [`report`] renders the findings grouped by rule, as a table, JSON or
+//! JUnit XML. [`fuzz::cases`] adds seeded noise.
 //!
 //! ```
 //! use attractos_contract::{fixtures::Fixtures, run::{self, Suite}, target::AxumTarget};
@@ -20,14 +21,16 @@
 //! # }
 //! ```
 //!
-//! The `attractos-contract check` binary runs the suite against the embedded reference server
-//! (both frameworks) or, with `--url`, against any running service.
+//! The `attractos-contract` binary (crate `attractos-contract-cli`) runs the suite against the
+//! embedded reference server (both frameworks) or, with `--url`, against any running service.
 
 pub mod case;
 pub mod fixtures;
 pub mod fuzz;
 pub mod judge;
+mod ratelimit;
 pub mod report;
+pub mod rule;
 pub mod run;
 #[cfg(feature = "soak")]
 pub mod soak;

@@ -4,16 +4,20 @@
 //! A case that does not expect `RATE_LIMITED` but gets it is sent again after the
 //! `retry_after` it was given (at most [`Suite::max_wait`]), as a well-behaved client would,
 //! so a service's rate limit does not fail unrelated cases.
+//!
+//! Once every case has run, each case with [`Case::same_answer_as`] is compared with its twin
+//! (the `site-not-found-indistinguishable` rule), and the findings join its verdict.
 
 use std::time::Duration;
 
 use attractos_errors::{ErrorCode, rules};
 use serde::Serialize;
 
-use crate::case::{self, Case, Expect, Request};
+use crate::case::{self, CONTRACT_HEADERS, Case, Expect, Request};
 use crate::fixtures::Fixtures;
 use crate::fuzz;
-use crate::judge::{self, JudgeOptions, Response, Verdict};
+use crate::judge::{self, JudgeOptions, Response, Verdict, show};
+use crate::rule::{Finding, Level, Rule};
 use crate::target::Target;
 
 /// The cases of a run and everything they need.
@@ -72,6 +76,12 @@ impl Suite {
         self
     }
 
+    /// Fails only on findings at or below `level`; the others are reported as warnings.
+    pub fn at_level(mut self, level: Level) -> Self {
+        self.judge = self.judge.at_level(level);
+        self
+    }
+
     /// Keeps only the cases whose name contains `filter`.
     pub fn only(mut self, filter: &str) -> Self {
         self.cases.retain(|c| c.name.contains(filter));
@@ -118,8 +128,69 @@ pub struct Report {
     pub failed: usize,
     /// Cases not run for want of a fixture.
     pub skipped: usize,
+    /// Cases that passed with findings below the run's level (counted in `passed` too).
+    pub warned: usize,
+    /// The findings grouped by rule: failing rules first, then warnings, each with how many
+    /// cases it hit and its first example.
+    pub findings_by_rule: Vec<RuleGroup>,
     /// Every outcome, in run order.
     pub outcomes: Vec<Outcome>,
+}
+
+/// One rule's findings across a report's cases.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RuleGroup {
+    /// The rule's name.
+    pub rule: &'static str,
+    /// The rule's level.
+    pub level: Level,
+    /// The section it comes from, for `http` rules.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cite: Option<&'static str>,
+    /// Whether its findings fail the run (at or below the run's level) or are warnings.
+    pub fails: bool,
+    /// How many cases it hit.
+    pub cases: usize,
+    /// The request of the first case it hit, e.g. `GET /api/v1/sites`.
+    pub first_request: String,
+    /// The first finding's message.
+    pub first_message: String,
+}
+
+impl RuleGroup {
+    /// Groups the findings of `outcomes` by rule: failing rules first, each part in the
+    /// rules' order (contract, http, recommended).
+    pub fn of(outcomes: &[Outcome]) -> Vec<RuleGroup> {
+        let mut groups: Vec<(Rule, RuleGroup)> = Vec::new();
+        for outcome in outcomes {
+            let failing = outcome.verdict.findings().iter().map(|f| (f, true));
+            let warnings = outcome.verdict.warnings().iter().map(|f| (f, false));
+            let mut seen: Vec<Rule> = Vec::new();
+            for (finding, fails) in failing.chain(warnings) {
+                if seen.contains(&finding.rule) {
+                    continue;
+                }
+                seen.push(finding.rule);
+                match groups.iter_mut().find(|(rule, _)| *rule == finding.rule) {
+                    Some((_, group)) => group.cases += 1,
+                    None => groups.push((
+                        finding.rule,
+                        RuleGroup {
+                            rule: finding.rule.id(),
+                            level: finding.level(),
+                            cite: finding.rule.cite(),
+                            fails,
+                            cases: 1,
+                            first_request: outcome.request.clone(),
+                            first_message: finding.message.clone(),
+                        },
+                    )),
+                }
+            }
+        }
+        groups.sort_by_key(|(rule, group)| (!group.fails, *rule));
+        groups.into_iter().map(|(_, group)| group).collect()
+    }
 }
 
 impl Report {
@@ -131,6 +202,8 @@ impl Report {
             passed: count(Verdict::is_pass),
             failed: count(Verdict::is_fail),
             skipped: count(|v| matches!(v, Verdict::Skip { .. })),
+            warned: count(Verdict::is_warned),
+            findings_by_rule: RuleGroup::of(&outcomes),
             outcomes,
         }
     }
@@ -140,11 +213,15 @@ impl Report {
         self.failed == 0
     }
 
-    /// `N passed, M failed` (and `, K skipped` when some were).
+    /// `N passed, M failed` (and `, K skipped` when some were, and `; W passed with warnings`
+    /// when some passed with findings below the run's level).
     pub fn summary(&self) -> String {
         let mut line = format!("{} passed, {} failed", self.passed, self.failed);
         if self.skipped > 0 {
             line.push_str(&format!(", {} skipped", self.skipped));
+        }
+        if self.warned > 0 {
+            line.push_str(&format!("; {} passed with warnings", self.warned));
         }
         line
     }
@@ -167,7 +244,64 @@ pub async fn run<T: Target>(
         observe(&outcome);
         outcomes.push(outcome);
     }
+    compare_twins(&suite.cases, &mut outcomes, suite.judge.level);
     Report::new(target.name(), outcomes)
+}
+
+/// Judges every case that must answer like another ([`Case::same_answer_as`]) against it:
+/// same status, same body bytes, same [`CONTRACT_HEADERS`].
+fn compare_twins(cases: &[Case], outcomes: &mut [Outcome], level: Level) {
+    for (index, case) in cases.iter().enumerate() {
+        let Some(twin_name) = &case.same_answer_as else {
+            continue;
+        };
+        let Some(twin) = outcomes.iter().find(|o| &o.case == twin_name) else {
+            continue; // filtered out of this run
+        };
+        let (Some(mine), Some(theirs)) = (&outcomes[index].response, &twin.response) else {
+            continue; // one of them got no answer or was skipped: nothing to compare
+        };
+        let findings = differences(mine, theirs, twin_name, &twin.request);
+        if !findings.is_empty() {
+            outcomes[index].verdict.add(findings, level);
+        }
+    }
+}
+
+fn differences(mine: &Response, theirs: &Response, twin: &str, twin_request: &str) -> Vec<Finding> {
+    let rule = Rule::SiteNotFoundIndistinguishable;
+    let mut found = Vec::new();
+    let against = format!("{twin} ({twin_request})");
+    if mine.status != theirs.status {
+        found.push(Finding::new(
+            rule,
+            format!(
+                "status {} differs from {against}'s {}",
+                mine.status, theirs.status
+            ),
+        ));
+    }
+    if mine.body != theirs.body {
+        found.push(Finding::new(
+            rule,
+            format!(
+                "body {} differs from {against}'s {}",
+                show(&mine.body),
+                show(&theirs.body)
+            ),
+        ));
+    }
+    for name in CONTRACT_HEADERS {
+        let (a, b) = (mine.header(name), theirs.header(name));
+        if a != b {
+            let text = |v: Option<&[u8]>| v.map_or_else(|| "absent".to_owned(), show);
+            found.push(Finding::new(
+                rule,
+                format!("{name} {} differs from {against}'s {}", text(a), text(b)),
+            ));
+        }
+    }
+    found
 }
 
 /// Runs one case.
@@ -198,7 +332,8 @@ pub async fn run_case<T: Target>(target: &T, suite: &Suite, case: &Case) -> Outc
         Err(reason) => (
             "no response".to_owned(),
             Verdict::Fail {
-                reasons: vec![reason],
+                findings: vec![Finding::new(Rule::Answered, reason)],
+                warnings: Vec::new(),
             },
             None,
         ),

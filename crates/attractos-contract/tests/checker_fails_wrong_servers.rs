@@ -33,7 +33,7 @@ fn reasons(report: &Report, case: &str) -> String {
 async fn plain_axum_with_text_404s_fails_not_found() {
     // "not-found" also selects site-not-found-* and user-not-found.
     let report = check(Router::new(), "not-found").await;
-    assert_eq!(report.summary(), "0 passed, 4 failed");
+    assert_eq!(report.summary(), "0 passed, 8 failed");
     let why = reasons(&report, "not-found");
     assert!(why.contains("no content-type header"), "{why}");
     assert!(why.contains("no x-request-id header"), "{why}");

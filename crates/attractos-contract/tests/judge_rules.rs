@@ -23,6 +23,10 @@ fn rendered(err: &ApiError) -> Response {
         .map(|(name, value)| (name.to_owned(), value.to_string().into_bytes()))
         .collect();
     headers.push(("x-request-id".to_owned(), b"req-1".to_vec()));
+    if err.code() == ErrorCode::MethodNotAllowed {
+        // The route knows its methods, not the error: adapters add `Allow` (RFC 9110 §15.5.6).
+        headers.push(("allow".to_owned(), b"GET, HEAD".to_vec()));
+    }
     Response {
         status: err.code().status().as_u16(),
         headers,
@@ -60,7 +64,8 @@ fn a_rendered_core_error_passes() {
     assert_eq!(
         verdict,
         Verdict::Pass {
-            reason: "401 MISSING_KEY in the contract's body and headers".to_owned()
+            reason: "401 MISSING_KEY in the contract's body and headers".to_owned(),
+            warnings: Vec::new(),
         }
     );
 }
@@ -358,4 +363,21 @@ proptest! {
         let verdict = verdict(Expect::Any, &response);
         prop_assert!(verdict.is_fail(), "dropping {} from {:?} still passed", name, err);
     }
+}
+
+#[test]
+fn a_body_that_clients_cannot_read_fails() {
+    let mut response = rendered(&ApiError::invalid_json());
+    // A JSON value keeps the last of two keys; the core's ErrorBody, which clients parse
+    // with, refuses the body.
+    response.body = br#"{"error":"x","code":"INVALID_JSON","code":"INVALID_JSON"}"#
+        .to_vec()
+        .into();
+    let why = failure(Expect::Any, &response);
+    assert!(
+        why.starts_with(
+            "clients cannot read it: not an AttractOS error body: duplicate field `code`"
+        ),
+        "{why}"
+    );
 }

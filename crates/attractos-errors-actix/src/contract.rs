@@ -29,6 +29,9 @@ use crate::middleware::ContractMiddleware;
 ///   [`Json`](crate::Json) does (the same messages), `web::Query` as [`Query`](crate::Query),
 ///   `web::Path` that does not parse as `NOT_FOUND`, `web::Form` as `INVALID_JSON` or
 ///   `PAYLOAD_TOO_LARGE`.
+/// - A body that has not arrived [`Contract::body_timeout`] after a handler started reading
+///   it: `INVALID_JSON` with the deadline in its message ([`rules::body_timed_out`]), from
+///   [`Json`](crate::Json) and from actix-web's own body extractors alike.
 /// - A panicking handler: `SERVER_ERROR`, the panic message logged, the worker serving on.
 /// - Any other error (status >= 400) that is not JSON, from a handler's
 ///   `actix_web::error::ErrorBadRequest(..)`, a scope's middleware or a third-party crate:

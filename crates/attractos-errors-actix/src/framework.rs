@@ -8,8 +8,10 @@ use actix_web::error::{
     JsonPayloadError, PathError, PayloadError, QueryPayloadError, ReadlinesError, UrlencodedError,
 };
 use actix_web::http::header::RETRY_AFTER;
+use attractos_errors::rules::BodyTimeout;
 use attractos_errors::{ApiError as CoreError, rules};
 
+use crate::deadline;
 use crate::error::{Answered, ApiError};
 
 /// The contract error for any actix-web error: this crate's own errors as they are, actix-web's
@@ -88,8 +90,11 @@ pub(crate) fn form(err: &UrlencodedError, limit: usize) -> CoreError {
     }
 }
 
-/// A body that could not be read: over the limit, or cut short.
+/// A body that could not be read: over the limit, past the body deadline, or cut short.
 pub(crate) fn payload(err: &PayloadError, limit: usize) -> CoreError {
+    if let Some(BodyTimeout(deadline)) = deadline::timed_out(err) {
+        return rules::body_timed_out(deadline);
+    }
     match err {
         PayloadError::Overflow => rules::payload_too_large(limit),
         other => unreadable(other),

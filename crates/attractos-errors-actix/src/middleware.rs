@@ -1,5 +1,5 @@
 //! The app-wide middleware of [`contract_app`](crate::contract_app): request ids, the request
-//! span, the early body-limit check, panic catching, and conversion of every non-contract
+//! span, the early body-limit check, the body deadline, panic catching, and conversion of every non-contract
 //! error response.
 
 use std::any::Any;
@@ -7,17 +7,18 @@ use std::future::{Future as _, Ready, poll_fn, ready};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::pin;
 
-use actix_web::HttpResponse;
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
 use actix_web::http::header::{
     ALLOW, CONTENT_LENGTH, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, RETRY_AFTER,
 };
+use actix_web::{HttpMessage as _, HttpResponse};
 use attractos_errors::{Contract, rules};
 use futures_util::FutureExt as _;
 use futures_util::future::LocalBoxFuture;
 use tracing::Instrument as _;
 
+use crate::deadline::with_deadline;
 use crate::error::{Answered, render};
 use crate::framework::from_actix;
 
@@ -73,7 +74,7 @@ where
 
     forward_ready!(service);
 
-    fn call(&self, req: ServiceRequest) -> Self::Future {
+    fn call(&self, mut req: ServiceRequest) -> Self::Future {
         let request_id = request_id(&self.contract, req.headers());
         let span = tracing::error_span!(
             "request",
@@ -94,6 +95,9 @@ where
             res.headers_mut().insert(X_REQUEST_ID, request_id);
             return Box::pin(ready(Ok(res)));
         }
+
+        let payload = req.take_payload();
+        req.set_payload(with_deadline(payload, contract.body_timeout()));
 
         // Routing and the start of the handler run synchronously inside `call`: catch there too.
         let called = span.in_scope(|| {

@@ -6,8 +6,7 @@ use std::future::Future;
 use std::pin::{Pin, pin};
 use std::task::{Context, Poll, Waker, ready};
 
-use attractos_errors::Contract;
-use attractos_errors::rules;
+use attractos_errors::{Contract, rules};
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, Request};
@@ -26,6 +25,7 @@ use tower_http::trace::TraceLayer;
 use tracing::Span;
 
 use crate::ApiError;
+use crate::deadline::DeadlineBody;
 
 /// The body limit the [`Contract`] put on a request, read by [`Json`](crate::Json).
 #[derive(Debug, Clone, Copy)]
@@ -48,6 +48,9 @@ pub trait ContractExt: sealed::Sealed + Sized {
     /// - `Content-Length` over [`Contract::body_limit`]: `PAYLOAD_TOO_LARGE` before any handler
     ///   runs; [`Json`](crate::Json) and axum's `DefaultBodyLimit` enforce the same limit while
     ///   reading a body that has no length.
+    /// - A body that has not arrived [`Contract::body_timeout`] after a handler started reading
+    ///   it: `INVALID_JSON` with the deadline in its message ([`rules::body_timed_out`]) from
+    ///   [`Json`](crate::Json); axum's own body extractors fail the same read (a 400, converted).
     /// - A panicking handler: `SERVER_ERROR`, the panic message logged, the server serving on.
     /// - Any other error response (status >= 400) that is not JSON, from axum's own extractors or
     ///   any layer (a `TimeoutLayer`'s 408, a `RequestBodyLimitLayer`'s 413):
@@ -205,6 +208,10 @@ where
             };
         }
         request.extensions_mut().insert(BodyLimit(limit));
+        if settle {
+            let deadline = self.contract.body_timeout();
+            request = request.map(|body| Body::new(DeadlineBody::new(body, deadline)));
+        }
         // Called inside the contract's scope: routing and a handler's synchronous start may
         // already render an error.
         let future = self.contract.__in_scope(|| self.inner.call(request));

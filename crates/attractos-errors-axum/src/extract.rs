@@ -5,7 +5,7 @@ use std::error::Error as StdError;
 use std::fmt;
 use std::ops::{Deref, DerefMut};
 
-use attractos_errors::rules::{self, SITE_ID_PARAM};
+use attractos_errors::rules::{self, BodyTimeout, SITE_ID_PARAM};
 use axum::extract::{FromRequest, FromRequestParts, RawPathParams, Request};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
@@ -120,7 +120,8 @@ impl<T> DerefMut for Query<T> {
 /// [`rules::json`].
 ///
 /// A body over the limit is `PAYLOAD_TOO_LARGE`, refused before reading when `Content-Length`
-/// already says so. Every other failure (no JSON content type, empty body, invalid UTF-8, a
+/// already says so; one that has not arrived within the contract's body deadline is
+/// `INVALID_JSON` naming the deadline ([`rules::body_timed_out`]). Every other failure (no JSON content type, empty body, invalid UTF-8, a
 /// syntax error with its line and column, the wrong fields or types) is `INVALID_JSON`, never
 /// axum's 415 or 422.
 ///
@@ -153,6 +154,9 @@ async fn read_body(body: axum::body::Body, limit: usize) -> Result<Bytes, ApiErr
         // Our own limit: the message can name it.
         Err(err) if err.is::<LengthLimitError>() => Err(rules::payload_too_large(limit).into()),
         Err(err) => {
+            if let Some(BodyTimeout(deadline)) = BodyTimeout::find(&*err) {
+                return Err(rules::body_timed_out(deadline).into());
+            }
             let mut source: Option<&(dyn StdError + 'static)> = Some(&*err);
             while let Some(current) = source {
                 if current.is::<LengthLimitError>() {

@@ -56,14 +56,10 @@ impl ApiError {
         self.render_body()
     }
 
+    /// Every body but a catalogue constant, which [`ApiError::to_bytes`] returns itself.
     fn render_body(&self) -> Bytes {
-        match (
-            self.public_detail(),
-            self.retry_after(),
-            self.code().default_body(),
-        ) {
-            (None, None, Some(constant)) => Bytes::from_static(constant.as_bytes()),
-            (None, Some(retry_after), _) => {
+        match (self.public_detail(), self.retry_after()) {
+            (None, Some(retry_after)) => {
                 let prefix = self.code().body_prefix();
                 let mut seconds = itoa::Buffer::new();
                 let seconds = seconds.format(retry_after.as_secs());

@@ -15,6 +15,7 @@
 
 use std::any::Any;
 use std::borrow::Cow;
+use std::time::Duration;
 
 use serde::de::DeserializeOwned;
 use time::Date;
@@ -32,6 +33,10 @@ pub const MAX_REQUEST_ID_LEN: usize = 8 * 1024;
 
 /// The name of the path parameter that names the site (`/api/v1/sites/{siteId}/…`).
 pub const SITE_ID_PARAM: &str = "siteId";
+
+/// How long a request body may take to arrive, from the moment the adapter starts reading it,
+/// unless configured otherwise: 15 s ([`body_timed_out`]).
+pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(15);
 
 /// Longest key [`bearer_key`] accepts; real keys are far shorter.
 pub const MAX_KEY_LEN: usize = 512;
@@ -351,6 +356,48 @@ pub fn new_request_id() -> [u8; 36] {
     let mut buffer = [0; 36];
     uuid::Uuid::new_v4().hyphenated().encode_lower(&mut buffer);
     buffer
+}
+
+/// `INVALID_JSON` for a body that had not arrived in full `deadline` after the adapter started
+/// reading it: a client sending slowly, or not at all, must not hold a handler and a
+/// connection for ever.
+///
+/// ```
+/// # use std::time::Duration;
+/// let err = attractos_errors::rules::body_timed_out(Duration::from_millis(1500));
+/// assert_eq!(err.message(), "The request body could not be read completely within the 1.5-second deadline.");
+/// ```
+pub fn body_timed_out(deadline: Duration) -> ApiError {
+    let millis = deadline.subsec_millis();
+    let seconds = match millis {
+        0 => deadline.as_secs().to_string(),
+        _ => format!("{}.{millis:03}", deadline.as_secs())
+            .trim_end_matches('0')
+            .to_owned(),
+    };
+    ApiError::invalid_json().with_message(format!(
+        "The request body could not be read completely within the {seconds}-second deadline."
+    ))
+}
+
+/// The error a body stream yields once its deadline has passed; adapters recognize it in a
+/// read error's source chain and answer [`body_timed_out`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the request body did not arrive within {0:?}")]
+pub struct BodyTimeout(pub Duration);
+
+impl BodyTimeout {
+    /// The [`BodyTimeout`] anywhere in `err`'s source chain, if there is one.
+    pub fn find(err: &(dyn std::error::Error + 'static)) -> Option<BodyTimeout> {
+        let mut current = Some(err);
+        while let Some(err) = current {
+            if let Some(timeout) = err.downcast_ref::<BodyTimeout>() {
+                return Some(*timeout);
+            }
+            current = err.source();
+        }
+        None
+    }
 }
 
 /// `PAYLOAD_TOO_LARGE` for a body over `limit` bytes.

@@ -23,26 +23,36 @@ use std::borrow::Cow;
 use std::cell::RefCell;
 use std::fmt;
 use std::sync::Arc;
+use std::time::Duration;
 
 use bytes::Bytes;
 
-use crate::{DocsLinkError, ErrorCode, rules};
+use crate::{DocsLinkError, ErrorCode, rules, serving};
 
 /// How an adapter applies the contract to a router or app. Build it with [`Contract::new`]
 /// (or `default()`) and the `with_*` methods; every adapter takes it as it is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Contract {
     body_limit: usize,
+    body_timeout: Duration,
+    head_timeout: Duration,
+    max_connections: Option<usize>,
     docs: Option<DocsLinks>,
     request_id_max_len: usize,
 }
 
 impl Contract {
-    /// The defaults: a body limit of [`rules::DEFAULT_BODY_LIMIT`] (64 KiB), no docs link,
-    /// client request ids of up to [`rules::MAX_REQUEST_ID_LEN`] bytes echoed.
+    /// The defaults: a body limit of [`rules::DEFAULT_BODY_LIMIT`] (64 KiB), a body deadline of
+    /// [`rules::DEFAULT_BODY_TIMEOUT`] (15 s), a head timeout of
+    /// [`serving::DEFAULT_HEAD_TIMEOUT`] (10 s), a connection cap derived from the open-file
+    /// limit ([`serving::max_connections_for`]), no docs link, client request ids of up to
+    /// [`rules::MAX_REQUEST_ID_LEN`] bytes echoed.
     pub const fn new() -> Self {
         Contract {
             body_limit: rules::DEFAULT_BODY_LIMIT,
+            body_timeout: rules::DEFAULT_BODY_TIMEOUT,
+            head_timeout: serving::DEFAULT_HEAD_TIMEOUT,
+            max_connections: None,
             docs: None,
             request_id_max_len: rules::MAX_REQUEST_ID_LEN,
         }
@@ -58,6 +68,44 @@ impl Contract {
     /// The largest request body, in bytes.
     pub const fn body_limit(&self) -> usize {
         self.body_limit
+    }
+
+    /// Sets how long a request body may take to arrive once a handler starts reading it; a
+    /// slower one is `INVALID_JSON` ([`rules::body_timed_out`]).
+    pub fn with_body_timeout(mut self, deadline: Duration) -> Self {
+        self.body_timeout = deadline;
+        self
+    }
+
+    /// How long a request body may take to arrive.
+    pub const fn body_timeout(&self) -> Duration {
+        self.body_timeout
+    }
+
+    /// Sets how long the adapters' server helpers wait for a request head (on a new
+    /// connection, or on a kept-alive one after its last response) before closing it.
+    pub fn with_head_timeout(mut self, timeout: Duration) -> Self {
+        self.head_timeout = timeout;
+        self
+    }
+
+    /// How long a request head may take to arrive.
+    pub const fn head_timeout(&self) -> Duration {
+        self.head_timeout
+    }
+
+    /// Sets how many connections the adapters' server helpers hold open at once; more wait in
+    /// the kernel's accept queue.
+    pub fn with_max_connections(mut self, connections: usize) -> Self {
+        self.max_connections = Some(connections);
+        self
+    }
+
+    /// How many connections may be open at once: the one set, else three quarters of this
+    /// process's open-file limit ([`serving::max_connections_for`]).
+    pub fn max_connections(&self) -> usize {
+        self.max_connections
+            .unwrap_or_else(|| serving::max_connections_for(serving::open_file_limit()))
     }
 
     /// Makes every error response carry `Link: <BASE#CODE>; rel="help"` (RFC 8288), pointing

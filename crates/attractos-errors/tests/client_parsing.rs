@@ -104,3 +104,15 @@ fn a_message_just_under_the_size_limit_parses_and_one_over_does_not() {
     let over = format!(r#"{{"error":"{}","code":"X"}}"#, "e".repeat(filler + 1));
     assert!(parse_error(over.as_bytes()).contains("limit"));
 }
+
+#[test]
+fn a_code_displays_as_its_wire_string() {
+    assert_eq!(
+        Code::Known(ErrorCode::InvalidKey).to_string(),
+        "INVALID_KEY"
+    );
+    assert_eq!(
+        Code::Unknown("QUOTA_FROZEN".into()).to_string(),
+        "QUOTA_FROZEN"
+    );
+}

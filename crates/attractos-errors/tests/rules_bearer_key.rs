@@ -69,6 +69,25 @@ fn oversized_keys_are_invalid() {
 }
 
 #[test]
+fn a_key_of_exactly_max_key_len_is_accepted_and_one_byte_more_is_not() {
+    assert_eq!(rules::MAX_KEY_LEN, 512);
+    let longest = "k".repeat(rules::MAX_KEY_LEN);
+    assert_eq!(
+        key(&[format!("Bearer {longest}").as_bytes()]),
+        Ok(longest.clone())
+    );
+    // The spaces around the key are not part of it.
+    assert_eq!(
+        key(&[format!("Bearer   {longest}   ").as_bytes()]),
+        Ok(longest.clone())
+    );
+    assert_eq!(
+        invalid(&[format!("Bearer {longest}k").as_bytes()]),
+        "The API key is 513 bytes long; keys are at most 512."
+    );
+}
+
+#[test]
 fn several_authorization_headers_are_invalid() {
     assert!(invalid(&[b"Bearer a", b"Bearer a"]).contains("exactly one Authorization header"));
 }

@@ -133,3 +133,73 @@ fn only_serde_json_s_own_position_suffix_is_dropped() {
          invalid type: string \"at line 9 column 9\", expected u32."
     );
 }
+
+#[test]
+fn json_is_application_json_or_a_json_suffix_whatever_the_case_and_parameters() {
+    for accepted in [
+        &b"application/json"[..],
+        b"APPLICATION/JSON",
+        b"application/json; charset=utf-8",
+        b" application/json ;charset=utf-8",
+        b"application/vnd.api+json",
+        b"application/problem+JSON",
+        b"application/a+json",
+    ] {
+        assert!(
+            rules::is_json_content_type(accepted),
+            "{}",
+            String::from_utf8_lossy(accepted)
+        );
+    }
+    for refused in [
+        &b"application/+json"[..],
+        b"application/jsonp",
+        b"application/xml",
+        b"application/x",
+        b"application/",
+        b"application/octet-stream",
+        b"application/vnd.api+xml",
+        b"application/json+xml",
+        b"text/json",
+        b"text/vnd.api+json",
+        b"application",
+        b"",
+        b"application/json\xff",
+    ] {
+        assert!(
+            !rules::is_json_content_type(refused),
+            "{}",
+            String::from_utf8_lossy(refused)
+        );
+    }
+}
+
+#[test]
+fn the_default_body_limit_is_64_kib() {
+    assert_eq!(rules::DEFAULT_BODY_LIMIT, 65_536);
+    assert_eq!(
+        rules::payload_too_large(rules::DEFAULT_BODY_LIMIT).message(),
+        "The request body is larger than the 65536-byte limit."
+    );
+}
+
+#[test]
+fn a_position_that_is_not_the_error_s_own_stays_in_the_reason() {
+    // A hand-built serde_json error (a framework's, a Deserialize impl's) takes the trailing
+    // ` at line L column C` of its text as its position; a position its text names before that
+    // is part of the reason, and only a suffix naming the error's own line and column goes.
+    for (text, reason) in [
+        (
+            "bad date at line 0 column 5 at line 0 column 7",
+            "bad date at line 0 column 5",
+        ),
+        (
+            "bad date at line 3 column 7 at line 0 column 7",
+            "bad date at line 3 column 7",
+        ),
+    ] {
+        let err: serde_json::Error = serde::de::Error::custom(text);
+        let message = rules::json_error(&err).message().to_owned();
+        assert!(message.ends_with(&format!(": {reason}.")), "{message}");
+    }
+}

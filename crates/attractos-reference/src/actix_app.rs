@@ -13,7 +13,7 @@ use attractos_errors_actix::{
 };
 
 use crate::domain::{self, NewEvent, TimeseriesQuery};
-use crate::{AppState, routes};
+use crate::{AppState, Options, routes};
 
 /// The whole API as an actix-web [`App`]: the contract app of `attractos-errors-actix` (404,
 /// 405, body limit, panics, `X-Request-Id`, request span) with [`configure`]'s routes.
@@ -44,8 +44,15 @@ pub fn app(
         InitError = (),
     >,
 > {
-    let contract = Contract::default().with_body_limit(state.options().body_limit_bytes());
-    contract_app(contract).configure(configure(state))
+    contract_app(contract(state.options())).configure(configure(state))
+}
+
+/// The contract settings `options` ask for: body limit and deadline, head timeout.
+pub fn contract(options: &Options) -> Contract {
+    Contract::default()
+        .with_body_limit(options.body_limit_bytes())
+        .with_body_timeout(options.body_timeout_duration())
+        .with_head_timeout(options.head_timeout_duration())
 }
 
 /// The routes and the shared state, for `App::configure` on an app that already answers in

@@ -12,7 +12,7 @@ use axum::http::{HeaderValue, StatusCode};
 use axum::routing::{get, post};
 
 use crate::domain::{self, EventReceipt, NewEvent, SiteList, Stats, Timeseries, TimeseriesQuery};
-use crate::{AppState, routes};
+use crate::{AppState, Options, routes};
 
 /// The whole API as an axum [`Router`], state provided and the contract applied (404, 405,
 /// body limit, panics, `X-Request-Id`, request span).
@@ -34,7 +34,7 @@ use crate::{AppState, routes};
 /// # }
 /// ```
 pub fn router(state: AppState) -> Router {
-    let contract = Contract::default().with_body_limit(state.options().body_limit_bytes());
+    let contract = contract(state.options());
     let mut router = Router::new();
     if state.options().debug_routes_enabled() {
         router = router
@@ -51,6 +51,14 @@ pub fn router(state: AppState) -> Router {
         .route(routes::OPENAPI, get(openapi_json))
         .with_state(state)
         .with_contract(contract)
+}
+
+/// The contract settings `options` ask for: body limit and deadline, head timeout.
+pub fn contract(options: &Options) -> Contract {
+    Contract::default()
+        .with_body_limit(options.body_limit_bytes())
+        .with_body_timeout(options.body_timeout_duration())
+        .with_head_timeout(options.head_timeout_duration())
 }
 
 /// The authenticated caller: the `Authorization` header's key, resolved and rate-limited by

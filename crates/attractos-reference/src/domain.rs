@@ -46,11 +46,14 @@ pub const MAX_EVENT_URL_LEN: usize = 2048;
 /// Where "now" comes from: the system clock unless a test sets one.
 pub type NowFn = Arc<dyn Fn() -> OffsetDateTime + Send + Sync>;
 
-/// How a server is set up: the per-key rate limit, the request body limit, the clock.
+/// How a server is set up: the per-key rate limit, the request body limit, the head and body
+/// timeouts, the clock.
 #[derive(Clone)]
 pub struct Options {
     rate_limit: NonZeroU32,
     body_limit: usize,
+    head_timeout: Duration,
+    body_timeout: Duration,
     now: NowFn,
     debug_routes: bool,
 }
@@ -68,6 +71,20 @@ impl Options {
     /// The request body limit in bytes (default [`rules::DEFAULT_BODY_LIMIT`], 64 KiB).
     pub fn body_limit(mut self, bytes: usize) -> Self {
         self.body_limit = bytes;
+        self
+    }
+
+    /// How long a request head may take to arrive (default
+    /// [`serving::DEFAULT_HEAD_TIMEOUT`](attractos_errors::serving::DEFAULT_HEAD_TIMEOUT), 10 s).
+    pub fn head_timeout(mut self, timeout: Duration) -> Self {
+        self.head_timeout = timeout;
+        self
+    }
+
+    /// How long a request body may take to arrive (default [`rules::DEFAULT_BODY_TIMEOUT`],
+    /// 15 s).
+    pub fn body_timeout(mut self, deadline: Duration) -> Self {
+        self.body_timeout = deadline;
         self
     }
 
@@ -99,6 +116,16 @@ impl Options {
     pub fn body_limit_bytes(&self) -> usize {
         self.body_limit
     }
+
+    /// The configured head timeout.
+    pub fn head_timeout_duration(&self) -> Duration {
+        self.head_timeout
+    }
+
+    /// The configured body deadline.
+    pub fn body_timeout_duration(&self) -> Duration {
+        self.body_timeout
+    }
 }
 
 impl Default for Options {
@@ -106,6 +133,8 @@ impl Default for Options {
         Options {
             rate_limit: Self::DEFAULT_RATE_LIMIT,
             body_limit: rules::DEFAULT_BODY_LIMIT,
+            head_timeout: attractos_errors::serving::DEFAULT_HEAD_TIMEOUT,
+            body_timeout: rules::DEFAULT_BODY_TIMEOUT,
             now: Arc::new(OffsetDateTime::now_utc),
             debug_routes: false,
         }
@@ -117,6 +146,8 @@ impl fmt::Debug for Options {
         f.debug_struct("Options")
             .field("rate_limit", &self.rate_limit)
             .field("body_limit", &self.body_limit)
+            .field("head_timeout", &self.head_timeout)
+            .field("body_timeout", &self.body_timeout)
             .field("debug_routes", &self.debug_routes)
             .finish_non_exhaustive()
     }

@@ -4,6 +4,9 @@ use std::io::IsTerminal;
 use std::net::SocketAddr;
 use std::num::NonZeroU32;
 use std::process::ExitCode;
+use std::time::Duration;
+
+use attractos_errors::{rules, serving};
 
 use attractos_reference::{Framework, Options, bind};
 use clap::{Parser, ValueEnum};
@@ -26,8 +29,14 @@ struct Cli {
     #[arg(long, default_value_t = Options::DEFAULT_RATE_LIMIT)]
     rate_limit: NonZeroU32,
     /// The largest request body in bytes; larger ones answer PAYLOAD_TOO_LARGE.
-    #[arg(long, default_value_t = attractos_errors::rules::DEFAULT_BODY_LIMIT)]
+    #[arg(long, default_value_t = rules::DEFAULT_BODY_LIMIT)]
     body_limit: usize,
+    /// Seconds a client may take to send a request head (also the idle keep-alive bound).
+    #[arg(long, value_name = "SECS", default_value_t = serving::DEFAULT_HEAD_TIMEOUT.as_secs(), value_parser = clap::value_parser!(u64).range(1..))]
+    head_timeout: u64,
+    /// Seconds a request body may take to arrive; slower ones answer INVALID_JSON.
+    #[arg(long, value_name = "SECS", default_value_t = rules::DEFAULT_BODY_TIMEOUT.as_secs(), value_parser = clap::value_parser!(u64).range(1..))]
+    body_timeout: u64,
     /// Also serves GET /api/v1/debug/panic and /api/v1/debug/fail, whose handlers panic or
     /// fail on purpose (for soak and reliability tests; never in production).
     #[arg(long)]
@@ -75,6 +84,8 @@ fn run(cli: &Cli) -> std::io::Result<()> {
     let options = Options::default()
         .rate_limit(cli.rate_limit)
         .body_limit(cli.body_limit)
+        .head_timeout(Duration::from_secs(cli.head_timeout))
+        .body_timeout(Duration::from_secs(cli.body_timeout))
         .debug_routes(cli.debug_routes);
     let server = bind(framework, cli.addr, options)?;
     tracing::info!(

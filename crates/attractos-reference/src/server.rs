@@ -170,11 +170,12 @@ fn spawn_axum(
         let _entered = runtime.enter();
         tokio::net::TcpListener::from_std(listener)?
     };
+    let contract = axum_app::contract(state.options());
     std::thread::Builder::new()
         .name("attractos-axum-server".to_owned())
         .spawn(move || {
             runtime.block_on(async move {
-                axum::serve(listener, axum_app::router(state))
+                attractos_errors_axum::serve(listener, axum_app::router(state), &contract)
                     .with_graceful_shutdown(async move {
                         let _ = stopped.await;
                     })
@@ -193,8 +194,9 @@ fn spawn_actix(
         .name("attractos-actix-server".to_owned())
         .spawn(move || {
             actix_web::rt::System::new().block_on(async move {
-                let server = actix_web::HttpServer::new(move || actix_app::app(state.clone()))
-                    .workers(WORKERS)
+                let contract = actix_app::contract(state.options());
+                let app = move || actix_app::app(state.clone());
+                let server = attractos_errors_actix::server(app, &contract, WORKERS)
                     .disable_signals()
                     .shutdown_timeout(5)
                     .listen(listener);

@@ -1,10 +1,13 @@
-//! The `attractos-contract` binary: `check` against the embedded servers or a URL, table and
-//! JSON output, skipping without fixtures, exit status, and `cases`.
+//! The `attractos-contract` binary: `check` against the embedded servers or a URL, table,
+//! JSON and JUnit output, `--level`, skipping without fixtures, exit status, and `cases`.
 
 use std::net::TcpListener;
 use std::process::{Command, Output};
 
 use attractos_reference::{Framework, Options, serve};
+
+#[path = "../../attractos-contract/tests/independent/service.rs"]
+mod service;
 
 fn contract(args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_attractos-contract"));
@@ -32,12 +35,25 @@ fn stdout(output: &Output) -> String {
     String::from_utf8(output.stdout.clone()).expect("UTF-8 output")
 }
 
-/// A plain axum server, no contract: text 404s and 405s.
-fn plain_axum() -> (
-    String,
-    std::thread::JoinHandle<()>,
-    tokio::sync::oneshot::Sender<()>,
-) {
+/// A server for `app` on an ephemeral loopback port: its URL, and a guard that stops it.
+struct Running {
+    url: String,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            thread.join().expect("the server stops");
+        }
+    }
+}
+
+fn run_axum(app: axum::Router) -> Running {
     let listener = TcpListener::bind("127.0.0.1:0").expect("an ephemeral port");
     listener.set_nonblocking(true).expect("non-blocking");
     let url = format!("http://{}", listener.local_addr().expect("an address"));
@@ -49,8 +65,6 @@ fn plain_axum() -> (
             .expect("a runtime");
         runtime.block_on(async move {
             let listener = tokio::net::TcpListener::from_std(listener).expect("tokio listener");
-            let app =
-                axum::Router::new().route("/api/v1/sites", axum::routing::get(|| async { "[]" }));
             axum::serve(listener, app)
                 .with_graceful_shutdown(async move {
                     let _ = stopped.await;
@@ -59,7 +73,16 @@ fn plain_axum() -> (
                 .expect("serves");
         });
     });
-    (url, thread, stop)
+    Running {
+        url,
+        stop: Some(stop),
+        thread: Some(thread),
+    }
+}
+
+/// A plain axum server, no contract: text 404s and 405s.
+fn plain_axum() -> Running {
+    run_axum(axum::Router::new().route("/api/v1/sites", axum::routing::get(|| async { "[]" })))
 }
 
 #[test]
@@ -75,7 +98,15 @@ fn check_runs_every_case_on_both_embedded_frameworks() {
             .any(|l| l.starts_with("server-error") && l.ends_with("pass")),
         "{text}"
     );
-    assert!(text.trim_end().ends_with("passed, 0 failed"), "{text}");
+    assert!(
+        text.trim_end()
+            .ends_with("passed, 0 failed (level recommended)"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("FINDINGS BY RULE"),
+        "nothing to group: {text}"
+    );
 }
 
 #[test]
@@ -110,8 +141,8 @@ fn json_output_has_one_report_per_target_with_the_fuzz_cases() {
 
 #[test]
 fn a_service_that_breaks_the_contract_fails_and_exits_non_zero() {
-    let (url, thread, stop) = plain_axum();
-    let output = contract(&["check", "--url", &url], &[]);
+    let server = plain_axum();
+    let output = contract(&["check", "--url", &server.url], &[]);
     let text = stdout(&output);
     assert_eq!(output.status.code(), Some(1), "{text}");
     let row = text
@@ -129,13 +160,15 @@ fn a_service_that_breaks_the_contract_fails_and_exits_non_zero() {
             "not-found",
             "404 NOT_FOUND",
             "404 (not a JSON error)",
-            "FAIL"
+            "FAIL",
+            "expected-answer, json-content-type, cache-control-no-store, nosniff, request-id"
         ]
     );
-    assert!(
-        text.contains("- no content-type header, expected application/json"),
-        "{text}"
-    );
+    let group = text
+        .lines()
+        .find(|l| l.starts_with("FAIL  contract     json-content-type"))
+        .unwrap_or_else(|| panic!("no json-content-type line: {text}"));
+    assert!(group.contains("expected application/json"), "{group}");
     assert!(
         text.contains(
             "needs key-free (--key-free or ATTRACTOS_KEY_FREE) and site-free (--site-free or ATTRACTOS_SITE_FREE)"
@@ -143,8 +176,6 @@ fn a_service_that_breaks_the_contract_fails_and_exits_non_zero() {
         "{text}"
     );
     assert!(text.contains("skipped"), "{text}");
-    let _ = stop.send(());
-    thread.join().expect("the plain server stops");
 }
 
 #[test]
@@ -198,7 +229,101 @@ fn help_documents_the_subcommands_and_fixture_variables() {
     let output = contract(&["check", "--help"], &[]);
     let text = stdout(&output);
     assert!(text.contains("--fuzz <N>"), "{text}");
+    assert!(text.contains("--level <LEVEL>"), "{text}");
+    assert!(text.contains("junit"), "{text}");
     assert!(text.contains("ATTRACTOS_KEY_FREE"), "{text}");
     let top = stdout(&contract(&["--help"], &[]));
     assert!(top.contains("check") && top.contains("cases"), "{top}");
+}
+
+/// The independent service's fixtures are the reference ones.
+fn check_independent(mutations: &[service::Mutation], extra: &[&str]) -> (Option<i32>, String) {
+    let server = run_axum(service::router(mutations));
+    let mut args = vec!["check", "--url", &server.url, "--reference-fixtures"];
+    args.extend_from_slice(extra);
+    let output = contract(&args, &[]);
+    (output.status.code(), stdout(&output))
+}
+
+#[test]
+fn a_service_following_the_published_page_passes_at_contract_level_only() {
+    use service::Mutation::NoHouseHeaders;
+    let (code, text) = check_independent(&[NoHouseHeaders], &["--level", "contract"]);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(text.contains("passed with warnings"), "{text}");
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("warn  recommended  request-id") && l.contains("36 cases")),
+        "the missing header is one line: {text}"
+    );
+
+    let (code, text) = check_independent(&[NoHouseHeaders], &[]);
+    assert_eq!(code, Some(1), "{text}");
+    let groups: Vec<&str> = text.lines().filter(|l| l.starts_with("FAIL  ")).collect();
+    assert_eq!(groups.len(), 3, "one line per missing header: {text}");
+}
+
+#[test]
+fn a_leaked_secret_fails_at_contract_level_naming_its_rule() {
+    use service::Mutation::{LeakedSecret, NoHouseHeaders};
+    let (code, text) = check_independent(
+        &[NoHouseHeaders, LeakedSecret],
+        &["--level", "contract", "--forbid", service::SECRET],
+    );
+    assert_eq!(code, Some(1), "{text}");
+    let failing: Vec<&str> = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("FAIL  contract     "))
+        .map(|l| l.split_whitespace().next().unwrap_or(""))
+        .collect();
+    assert_eq!(
+        failing,
+        ["server-error-message", "forbidden-text"],
+        "{text}"
+    );
+}
+
+#[test]
+fn json_and_junit_carry_the_grouped_findings() {
+    use service::Mutation::{NoAllowOn405, NoHouseHeaders};
+    let (code, text) = check_independent(
+        &[NoHouseHeaders, NoAllowOn405],
+        &["--level", "http", "--format", "json"],
+    );
+    assert_eq!(code, Some(1), "{text}");
+    let document: serde_json::Value = serde_json::from_str(&text).expect("one JSON document");
+    assert_eq!(document["level"], "http");
+    let groups = document["targets"][0]["findings_by_rule"]
+        .as_array()
+        .expect("groups");
+    let first = &groups[0];
+    assert_eq!(first["rule"], "allow-on-405");
+    assert_eq!(first["level"], "http");
+    assert_eq!(first["cite"], "RFC 9110 §15.5.6");
+    assert_eq!(first["fails"], true);
+    assert_eq!(first["cases"], 1);
+    assert_eq!(first["first_request"], "DELETE /api/v1/sites");
+    assert!(
+        groups[1..].iter().all(|g| g["fails"] == false),
+        "{groups:?}"
+    );
+
+    let (code, xml) = check_independent(
+        &[NoHouseHeaders, NoAllowOn405],
+        &["--level", "http", "--format", "junit"],
+    );
+    assert_eq!(code, Some(1), "{xml}");
+    assert!(xml.starts_with("<?xml"), "{xml}");
+    assert!(
+        xml.contains("<failure type=\"allow-on-405\" message=\"DELETE /api/v1/sites: expected 405 METHOD_NOT_ALLOWED, got 405 METHOD_NOT_ALLOWED\">"),
+        "{xml}"
+    );
+}
+
+#[test]
+fn a_check_that_cannot_run_exits_2() {
+    let output = contract(&["check", "--url", "ftp://example.invalid"], &[]);
+    assert_eq!(output.status.code(), Some(2));
+    let output = contract(&["check", "--level", "strict"], &[]);
+    assert_eq!(output.status.code(), Some(2), "clap's usage error");
 }

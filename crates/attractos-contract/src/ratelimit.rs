@@ -1,0 +1,224 @@
+//! The IETF RateLimit header fields (draft-ietf-httpapi-ratelimit-headers-10), checked
+//! whenever a response carries them.
+//!
+//! `RateLimit-Policy: "burst";q=20;w=1` names each quota policy; `RateLimit: "burst";r=0;t=1`
+//! says what remains of it (`r`) and in how many seconds it resets (`t`). Both are
+//! structured-field Lists (RFC 9651), parsed with `sfv`: every member a String item, with an
+//! integer `q` >= 0 (required) and `w` >= 1 on a policy, an integer `r` >= 0 (required) and
+//! `t` >= 0 on a limit. On a 429, `Retry-After` must not be earlier than the reset of any
+//! limit that is spent (`r=0`): a client that waits less is refused again.
+//!
+//! Both rules are at the `recommended` level: the draft is not an RFC yet, and the `http`
+//! level cites RFCs only. A response without the fields is not judged by them.
+
+use sfv::{BareItem, List, ListEntry, Parser};
+
+use crate::judge::{Response, retry_after_seconds, show};
+use crate::rule::{Finding, Rule};
+
+/// One member of either field: its policy id and its integer parameters.
+struct Member {
+    id: String,
+    params: Vec<(String, Option<i64>)>,
+}
+
+impl Member {
+    /// `Some(value)` when the parameter is present, `value` being `None` unless an integer.
+    fn param(&self, name: &str) -> Option<Option<i64>> {
+        self.params
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| *value)
+    }
+
+    /// Adds a finding unless parameter `name` is an integer >= `min` (or absent, when it is
+    /// not `required`).
+    fn expect(&self, field: &str, name: &str, min: i64, required: bool, found: &mut Vec<Finding>) {
+        let message = match self.param(name) {
+            Some(Some(value)) if value >= min => return,
+            None if !required => return,
+            None => format!("{field} {:?} has no {name}", self.id),
+            Some(_) => format!("{field} {:?}: {name} is not an integer >= {min}", self.id),
+        };
+        found.push(Finding::new(Rule::RateLimitFields, message));
+    }
+}
+
+/// Adds a finding per broken rule of the RateLimit fields `response` carries.
+pub(crate) fn check(response: &Response, found: &mut Vec<Finding>) {
+    if let Some(policies) = field(response, "ratelimit-policy", found) {
+        for policy in &policies {
+            policy.expect("RateLimit-Policy", "q", 0, true, found);
+            policy.expect("RateLimit-Policy", "w", 1, false, found);
+        }
+    }
+    let Some(limits) = field(response, "ratelimit", found) else {
+        return;
+    };
+    for limit in &limits {
+        limit.expect("RateLimit", "r", 0, true, found);
+        limit.expect("RateLimit", "t", 0, false, found);
+    }
+    if response.status != 429 {
+        return;
+    }
+    let Some(retry_after) = response.header("retry-after").and_then(retry_after_seconds) else {
+        return; // the retry-after-header rule reports it
+    };
+    for limit in limits.iter().filter(|l| l.param("r") == Some(Some(0))) {
+        if let Some(Some(t)) = limit.param("t")
+            && u64::try_from(t).is_ok_and(|t| t > retry_after)
+        {
+            found.push(Finding::new(
+                Rule::RateLimitRetryAfter,
+                format!(
+                    "Retry-After is {retry_after}, earlier than the reset t={t} of the spent limit {:?}",
+                    limit.id
+                ),
+            ));
+        }
+    }
+}
+
+/// The members of field `name` (its lines joined, as RFC 9110 §5.3 combines them), or `None`
+/// when the response does not carry it or it does not parse (a finding says which).
+fn field(response: &Response, name: &str, found: &mut Vec<Finding>) -> Option<Vec<Member>> {
+    let lines: Vec<&[u8]> = response.header_all(name).collect();
+    if lines.is_empty() {
+        return None;
+    }
+    let joined = lines.join(&b", "[..]);
+    let not_well_formed = |why: &str| {
+        Finding::new(
+            Rule::RateLimitFields,
+            format!("{name} is {}, not a well-formed List: {why}", show(&joined)),
+        )
+    };
+    let list: List = match Parser::new(&joined).parse() {
+        Ok(list) => list,
+        Err(err) => {
+            found.push(not_well_formed(&err.to_string()));
+            return None;
+        }
+    };
+    let mut members = Vec::with_capacity(list.len());
+    for entry in list {
+        let ListEntry::Item(item) = entry else {
+            found.push(not_well_formed("an inner list where a policy id belongs"));
+            return None;
+        };
+        let BareItem::String(id) = &item.bare_item else {
+            found.push(not_well_formed("a member that is not a quoted policy id"));
+            return None;
+        };
+        let params = item
+            .params
+            .iter()
+            .map(|(key, value)| {
+                let integer = value.as_integer().map(i64::from);
+                (key.as_str().to_owned(), integer)
+            })
+            .collect();
+        members.push(Member {
+            id: id.as_str().to_owned(),
+            params,
+        });
+    }
+    Some(members)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn response(status: u16, headers: &[(&str, &str)]) -> Response {
+        Response {
+            status,
+            headers: headers
+                .iter()
+                .map(|(n, v)| ((*n).to_owned(), v.as_bytes().to_vec()))
+                .collect(),
+            body: Default::default(),
+        }
+    }
+
+    fn messages(response: &Response) -> Vec<String> {
+        let mut found = Vec::new();
+        check(response, &mut found);
+        found
+            .into_iter()
+            .map(|f| format!("{} {}", f.rule, f.message))
+            .collect()
+    }
+
+    #[test]
+    fn well_formed_fields_pass() {
+        let ok = response(
+            429,
+            &[
+                (
+                    "ratelimit-policy",
+                    r#""rate";q=20;w=1, "quota";q=1000;w=2592000"#,
+                ),
+                ("ratelimit", r#""rate";r=0;t=2"#),
+                ("ratelimit", r#""quota";r=400;t=86400"#),
+                ("retry-after", "2"),
+            ],
+        );
+        assert_eq!(messages(&ok), Vec::<String>::new());
+        assert_eq!(messages(&response(200, &[])), Vec::<String>::new());
+    }
+
+    #[test]
+    fn each_broken_field_is_named() {
+        let cases = [
+            (("ratelimit", "rate;r=1"), "not a quoted policy id"),
+            (("ratelimit", r#""rate";r=-1"#), "r is not an integer >= 0"),
+            (
+                ("ratelimit", r#""rate";r=1;t=-3"#),
+                "t is not an integer >= 0",
+            ),
+            (("ratelimit", r#""rate";t=3"#), "has no r"),
+            (("ratelimit", r#""rate";r=1.5"#), "r is not an integer >= 0"),
+            (("ratelimit", r#""rate";r=1,,"#), "not a well-formed List"),
+            (("ratelimit-policy", r#""rate";w=1"#), "has no q"),
+            (
+                ("ratelimit-policy", r#""rate";q=5;w=0"#),
+                "w is not an integer >= 1",
+            ),
+        ];
+        for ((name, value), expected) in cases {
+            let found = messages(&response(200, &[(name, value)]));
+            assert!(
+                found.len() == 1
+                    && found[0].starts_with("ratelimit-fields ")
+                    && found[0].contains(expected),
+                "{name}: {value} gave {found:?}, expected {expected:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_429_must_not_send_clients_back_before_a_spent_limit_resets() {
+        let early = response(
+            429,
+            &[("ratelimit", r#""rate";r=0;t=5"#), ("retry-after", "2")],
+        );
+        let found = messages(&early);
+        assert_eq!(
+            found,
+            [
+                r#"ratelimit-retry-after Retry-After is 2, earlier than the reset t=5 of the spent limit "rate""#
+            ]
+        );
+        // A limit with requests left may reset later (e.g. the monthly quota on a RATE_LIMITED).
+        let other = response(
+            429,
+            &[
+                ("ratelimit", r#""rate";r=0;t=2, "quota";r=9;t=900"#),
+                ("retry-after", "2"),
+            ],
+        );
+        assert_eq!(messages(&other), Vec::<String>::new());
+    }
+}

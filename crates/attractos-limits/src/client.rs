@@ -1,0 +1,36 @@
+//! The client address the failed-authentication policy counts by.
+
+use std::net::IpAddr;
+
+/// Whether a proxy's forwarding header is believed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ProxyTrust {
+    /// The peer address is the client (default): any client can write any header, so a
+    /// header believed without a proxy in front would let a guesser pick a fresh address
+    /// for every request.
+    #[default]
+    PeerOnly,
+    /// The service sits behind exactly one proxy that appends the address it saw to
+    /// `X-Forwarded-For`: the last entry is the client.
+    LastXForwardedFor,
+}
+
+/// The client's address: the peer, or with [`ProxyTrust::LastXForwardedFor`] the last
+/// well-formed entry of `x_forwarded_for` (the peer when there is none).
+///
+/// ```
+/// use attractos_limits::{ProxyTrust, client_address};
+/// let peer = "10.0.0.2".parse().unwrap();
+/// let header = Some("198.51.100.1, 203.0.113.9");
+/// assert_eq!(client_address(peer, header, ProxyTrust::PeerOnly), peer);
+/// assert_eq!(client_address(peer, header, ProxyTrust::LastXForwardedFor).to_string(), "203.0.113.9");
+/// ```
+pub fn client_address(peer: IpAddr, x_forwarded_for: Option<&str>, trust: ProxyTrust) -> IpAddr {
+    match trust {
+        ProxyTrust::PeerOnly => peer,
+        ProxyTrust::LastXForwardedFor => x_forwarded_for
+            .and_then(|header| header.rsplit(',').next())
+            .and_then(|last| last.trim().parse().ok())
+            .unwrap_or(peer),
+    }
+}

@@ -1,0 +1,142 @@
+//! The `RateLimit-Policy` and `RateLimit` header fields of draft-ietf-httpapi-ratelimit-headers
+//! (draft 10), serialized as RFC 9651 structured fields with `sfv`.
+//!
+//! Both are Lists of Items: a String naming the policy, with Integer parameters.
+//! `RateLimit-Policy: "requests";q=20;w=1, "events";q=10000;w=2678400` and
+//! `RateLimit: "requests";r=19;t=1, "events";r=9990;t=1234567`.
+//!
+//! Where the draft leaves a choice, this crate picks:
+//! - `requests` is GCRA (a burst of `q`, refilled evenly over `w`): `r` is the requests that
+//!   could be made at once now, and `t` the seconds until `r` grows by one (0 when the burst
+//!   is full). When `r` is 0 that is exactly when the next request is admitted, so on a
+//!   `RATE_LIMITED` answer `t` equals `Retry-After`.
+//! - `events` is a calendar month (UTC), which no fixed `w` describes: `w` is the length of
+//!   the current cycle in seconds (28 to 31 days), `t` the seconds until it resets.
+//! - `auth-failures` (per client address, on answers to a key that failed) is a fixed window
+//!   opened by the first failure: `r` is the failures left, `t` the seconds until it closes.
+//! - On a 429, `RateLimit` lists only the policy that refused, with `r=0`, so the two 429
+//!   codes differ in their fields too and `Retry-After` is never earlier than any `t` listed.
+//! - No `pk` parameter: a client sees only its own partition, and naming the key (even
+//!   hashed) in responses would say nothing it does not know.
+//! - No `qu`: every policy counts requests (`events` counts the requests that record one).
+
+use sfv::{KeyRef, ListSerializer, StringRef};
+
+/// The policy id of the per-key request rate.
+pub const REQUESTS: &str = "requests";
+/// The policy id of the per-account monthly event quota.
+pub const EVENTS: &str = "events";
+/// The policy id of the per-address failed-authentication allowance.
+pub const AUTH_FAILURES: &str = "auth-failures";
+
+/// The field names, lowercase as HTTP/2 and both frameworks' header maps spell them.
+pub mod names {
+    /// `RateLimit-Policy`.
+    pub const RATELIMIT_POLICY: &str = "ratelimit-policy";
+    /// `RateLimit`.
+    pub const RATELIMIT: &str = "ratelimit";
+}
+
+/// A policy as `RateLimit-Policy` states it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PolicyItem {
+    /// The policy id.
+    pub id: &'static str,
+    /// The quota (`q`).
+    pub quota: u64,
+    /// The window in seconds (`w`).
+    pub window_secs: u64,
+}
+
+/// A policy's state as `RateLimit` states it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StateItem {
+    /// The policy id.
+    pub id: &'static str,
+    /// Units left (`r`).
+    pub remaining: u64,
+    /// Seconds until the quota resets (`t`).
+    pub reset_secs: u64,
+}
+
+/// The two fields of one response, already serialized. Empty lists are not sent.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RateLimitFields {
+    policy: Option<String>,
+    current: Option<String>,
+}
+
+/// The largest Integer RFC 9651 allows.
+const MAX_INTEGER: u64 = 999_999_999_999_999;
+
+fn integer(value: u64) -> sfv::Integer {
+    sfv::Integer::try_from(value.min(MAX_INTEGER)).expect("clamped to the structured-field range")
+}
+
+fn id(id: &'static str) -> &'static StringRef {
+    StringRef::from_str(id).expect("policy ids are printable ASCII")
+}
+
+impl RateLimitFields {
+    /// Serializes `policies` and `states`.
+    ///
+    /// ```
+    /// use attractos_limits::fields::{PolicyItem, RateLimitFields, StateItem};
+    ///
+    /// let fields = RateLimitFields::new(
+    ///     &[PolicyItem { id: "requests", quota: 20, window_secs: 1 }],
+    ///     &[StateItem { id: "requests", remaining: 0, reset_secs: 1 }],
+    /// );
+    /// assert_eq!(fields.policy(), Some(r#""requests";q=20;w=1"#));
+    /// assert_eq!(fields.current(), Some(r#""requests";r=0;t=1"#));
+    /// ```
+    pub fn new(policies: &[PolicyItem], states: &[StateItem]) -> Self {
+        let mut policy = ListSerializer::new();
+        for item in policies {
+            // The finished parameters hand back the list's buffer, which `finish` reads below.
+            let _ = policy
+                .bare_item(id(item.id))
+                .parameter(KeyRef::constant("q"), integer(item.quota))
+                .parameter(KeyRef::constant("w"), integer(item.window_secs))
+                .finish();
+        }
+        let mut current = ListSerializer::new();
+        for item in states {
+            let _ = current
+                .bare_item(id(item.id))
+                .parameter(KeyRef::constant("r"), integer(item.remaining))
+                .parameter(KeyRef::constant("t"), integer(item.reset_secs))
+                .finish();
+        }
+        RateLimitFields {
+            policy: policy.finish(),
+            current: current.finish(),
+        }
+    }
+
+    /// The `RateLimit-Policy` value, if any policy applies.
+    pub fn policy(&self) -> Option<&str> {
+        self.policy.as_deref()
+    }
+
+    /// The `RateLimit` value, if any state is known.
+    pub fn current(&self) -> Option<&str> {
+        self.current.as_deref()
+    }
+
+    /// The fields to send, as `(lowercase name, value)`.
+    pub fn headers(&self) -> impl Iterator<Item = (&'static str, &str)> {
+        [
+            self.policy().map(|value| (names::RATELIMIT_POLICY, value)),
+            self.current().map(|value| (names::RATELIMIT, value)),
+        ]
+        .into_iter()
+        .flatten()
+    }
+}
+
+/// Whole seconds, rounded up, of a non-negative microsecond count.
+pub(crate) fn ceil_secs(us: i64) -> u64 {
+    let us = us.max(0) as u64;
+    us.div_ceil(1_000_000)
+}

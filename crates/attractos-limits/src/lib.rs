@@ -1,0 +1,75 @@
+//! Limits that hold across replicas: a request rate per API key and a monthly event quota
+//! per account, both by plan, and a failed-authentication allowance per client address,
+//! kept in memory (one process) or in Redis (shared by every replica, one Lua script and one
+//! round trip per decision, Redis's clock). Decisions answer with the contract's errors
+//! (`RATE_LIMITED`, `LIMIT_EXCEEDED`, with honest `retry_after`) and the IETF `RateLimit-Policy`
+//! and `RateLimit` fields ([`fields`] documents the choices the draft leaves open). A store
+//! failure is a decided behaviour per policy ([`FailMode`]), bounded by a timeout.
+//!
+//! ```
+//! use attractos_limits::{Account, Limiter, Plan, Policies};
+//!
+//! # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+//! let limiter = Limiter::in_memory(Policies::default());
+//! let account = Account { key: "ak_demo_free", id: "user:1", plan: Plan::Free, event_floor: 0 };
+//! let verdict = limiter.admit("192.0.2.7".parse().unwrap(), account).await;
+//! assert!(verdict.outcome.is_ok());
+//! assert_eq!(verdict.fields.policy().unwrap().split(", ").next(), Some(r#""requests";q=20;w=1"#));
+//! # });
+//! ```
+//!
+//! With Redis: `Limiter::new(AnyStore::Redis(RedisStore::connect(url, DEFAULT_TIMEOUT,
+//! Clock::Store)?), policies)`.
+
+mod algorithm;
+mod client;
+pub mod fields;
+mod limiter;
+mod memory;
+mod policy;
+mod redis_store;
+mod store;
+#[cfg(feature = "test-harness")]
+pub mod testing;
+
+pub use client::{ProxyTrust, client_address};
+pub use limiter::{Account, Limiter, Verdict, address_partition, key_partition};
+pub use memory::MemoryStore;
+pub use policy::{AuthFailurePolicy, FailMode, Plan, Policies, QuotaPolicy, RatePolicy};
+pub use redis_store::{DEFAULT_TIMEOUT, InvalidRedisUrl, RedisStore};
+pub use store::{
+    AuthFailureQuery, AuthOutcome, Clock, EventQuery, ManualClock, QuotaOutcome, RateOutcome,
+    RequestOutcome, RequestQuery, Store, StoreError,
+};
+
+/// Either store, chosen at run time (e.g. by a `--redis` flag).
+#[derive(Debug)]
+pub enum AnyStore {
+    /// This process's memory.
+    Memory(MemoryStore),
+    /// A Redis server shared by replicas.
+    Redis(RedisStore),
+}
+
+impl Store for AnyStore {
+    async fn request(&self, query: RequestQuery<'_>) -> Result<RequestOutcome, StoreError> {
+        match self {
+            AnyStore::Memory(store) => store.request(query).await,
+            AnyStore::Redis(store) => store.request(query).await,
+        }
+    }
+
+    async fn event(&self, query: EventQuery<'_>) -> Result<QuotaOutcome, StoreError> {
+        match self {
+            AnyStore::Memory(store) => store.event(query).await,
+            AnyStore::Redis(store) => store.event(query).await,
+        }
+    }
+
+    async fn auth_failure(&self, query: AuthFailureQuery<'_>) -> Result<AuthOutcome, StoreError> {
+        match self {
+            AnyStore::Memory(store) => store.auth_failure(query).await,
+            AnyStore::Redis(store) => store.auth_failure(query).await,
+        }
+    }
+}

@@ -1,0 +1,164 @@
+//! Redis as a real component: exact under concurrency across replicas, a decided answer in
+//! bounded time when it dies, nothing leaked, and shared limits again once it is back.
+
+use std::net::IpAddr;
+use std::num::NonZeroU32;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use attractos_errors::ErrorCode;
+use attractos_limits::testing::{RedisServer, unique};
+use attractos_limits::{
+    Account, AnyStore, Clock, DEFAULT_TIMEOUT, EventQuery, Limiter, Plan, Policies, RatePolicy,
+    RedisStore, Store,
+};
+
+fn redis(server: &RedisServer) -> RedisStore {
+    RedisStore::connect(&server.url(), DEFAULT_TIMEOUT, Clock::Store).expect("a valid URL")
+}
+
+fn client() -> IpAddr {
+    "192.0.2.10".parse().unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_quota_is_exact_under_concurrency_across_replicas() {
+    let server = RedisServer::start();
+    // A long timeout: 1000 decisions at once queue behind one connection per replica, and
+    // this test is about exactness, not latency.
+    let patient = || {
+        RedisStore::connect(&server.url(), Duration::from_secs(5), Clock::Store)
+            .expect("a valid URL")
+    };
+    let replicas = [Arc::new(patient()), Arc::new(patient())];
+    let account = Arc::new(unique("acct"));
+    let tasks: Vec<_> = (0..1000)
+        .map(|n| {
+            let store = Arc::clone(&replicas[n % 2]);
+            let account = Arc::clone(&account);
+            tokio::spawn(async move {
+                let query = EventQuery {
+                    account: &account,
+                    quota: 500,
+                    quota_floor: 0,
+                };
+                store
+                    .event(query)
+                    .await
+                    .expect("the store answers")
+                    .accepted
+            })
+        })
+        .collect();
+    let mut accepted = 0;
+    for task in tasks {
+        accepted += usize::from(task.await.unwrap());
+    }
+    assert_eq!(
+        accepted, 500,
+        "exactly the quota is accepted, across both replicas"
+    );
+}
+
+fn policies() -> Policies {
+    let mut policies = Policies::default();
+    // One request per minute: any second admission of a key is visibly shared state.
+    policies.free_rate = RatePolicy::new(NonZeroU32::MIN, NonZeroU32::new(60).unwrap());
+    policies
+}
+
+fn limiter(server: &RedisServer) -> Limiter {
+    Limiter::new(AnyStore::Redis(redis(server)), policies())
+}
+
+fn account(key: &str) -> Account<'_> {
+    Account {
+        key,
+        id: key,
+        plan: Plan::Free,
+        event_floor: 0,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dead_store_gets_the_fail_modes_in_bounded_time_then_shared_limits_come_back() {
+    let mut server = RedisServer::start();
+    let (a, b) = (limiter(&server), limiter(&server));
+    let key = unique("key");
+    assert!(a.admit(client(), account(&key)).await.outcome.is_ok());
+    let shared = b.admit(client(), account(&key)).await;
+    assert_eq!(
+        shared.outcome.unwrap_err().code(),
+        ErrorCode::RateLimited,
+        "replicas share the key's rate"
+    );
+
+    server.kill();
+    for n in 0..20 {
+        let started = Instant::now();
+        let verdict = a.admit(client(), account(&unique("key"))).await;
+        let event = a.count_event(account(&key)).await;
+        assert!(
+            started.elapsed() < Duration::from_secs(1),
+            "decision {n} took {:?}",
+            started.elapsed()
+        );
+        assert!(
+            verdict.outcome.is_ok(),
+            "the rate fails open (per-process fallback)"
+        );
+        assert!(
+            verdict.fields.current().is_some(),
+            "the fallback states its state"
+        );
+        let err = event.outcome.unwrap_err();
+        assert_eq!(err.code(), ErrorCode::ServerError, "the quota fails closed");
+        let cause = format!("{:?}", err.cause());
+        assert!(
+            !cause.contains(&server.port().to_string()),
+            "the cause names no address: {cause}"
+        );
+    }
+
+    server.restart();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let key = unique("key");
+        let first = a.admit(client(), account(&key)).await;
+        let second = b.admit(client(), account(&key)).await;
+        if first.outcome.is_ok() && second.outcome.is_err() {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "limits were not shared again within 5 s of the restart"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[test]
+fn the_password_never_shows() {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let _entered = runtime.enter();
+    let store = RedisStore::connect(
+        "redis://:hunter2@127.0.0.1:1/0",
+        DEFAULT_TIMEOUT,
+        Clock::Store,
+    )
+    .expect("a valid URL");
+    assert!(!format!("{store:?}").contains("hunter2"));
+    let err =
+        RedisStore::connect("redis://:hunter2@[bad", DEFAULT_TIMEOUT, Clock::Store).unwrap_err();
+    assert!(!err.to_string().contains("hunter2"), "{err}");
+    assert!(!format!("{err:?}").contains("hunter2"), "{err:?}");
+}
+
+#[test]
+#[should_panic(expected = "apt-get install -y redis-server")]
+fn a_missing_redis_server_fails_with_the_install_command() {
+    let _server = RedisServer::start_binary("/nonexistent/redis-server");
+}
