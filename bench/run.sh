@@ -8,7 +8,8 @@
 # 2. heap allocations per response (the `allocations` binary);
 # 3. the load test (bench/load.sh: wrk against the release reference server on loopback), with
 #    a final round profiled by perf (LOAD_PROFILE=0 skips it);
-# 4. the page, written by the `perf-report` binary from those files only.
+# 4. the page, written by the `perf-report` binary from those files only, into the template
+#    crates/attractos-bench/performance.md.tpl (which holds the page's prose).
 #
 # Results go to bench/out (git-ignored). SKIP_LOAD=1 skips step 3 (the page then says so).
 # Before each measuring step it waits (at most IDLE_WAIT seconds, default 300) for the CPUs to

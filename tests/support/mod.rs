@@ -20,12 +20,13 @@ pub const TIMEOUT: Duration = Duration::from_secs(10);
 /// The reference server's secret that no response may contain.
 pub const REFERENCE_SECRET: &str = "hunter2";
 
-/// The reference options for hostile input: the rate limit out of the way, so every request
-/// reaches the rules behind it, and a fixed clock, so `LIMIT_EXCEEDED`'s `retry_after` is the
-/// same on both frameworks.
+/// The reference options for hostile input: the rate limit and the failed-key throttle out of
+/// the way, so every request reaches the rules behind it, and a fixed clock, so
+/// `LIMIT_EXCEEDED`'s `retry_after` and the RateLimit fields are the same on both frameworks.
 pub fn options() -> Options {
     Options::default()
         .rate_limit(NonZeroU32::new(1_000_000).expect("not zero"))
+        .auth_failure_limit(NonZeroU32::MAX)
         .clock(|| time::macros::datetime!(2024-06-15 12:00 UTC))
 }
 

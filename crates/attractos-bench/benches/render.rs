@@ -5,7 +5,7 @@
 use std::hint::black_box;
 use std::time::Duration;
 
-use attractos_bench::report::bench_group;
+use attractos_bench::measurements::bench_group;
 use attractos_bench::{Case, Framework, actix_side, axum_side};
 use criterion::Criterion;
 

@@ -5,9 +5,12 @@
 //! For three errors ([`Case`]), each framework module renders a full response several ways
 //! ([`Variant`]): the library through its adapter, baseline A (`json!` body), baseline B
 //! (`json!` body plus the contract headers), and the floor (a `&'static` body and
-//! `from_static` headers), also with its header values evaluated at compile time. `benches/render.rs` times them with criterion, the `allocations`
-//! binary counts their heap allocations, and the `perf-report` binary turns the measurements
-//! into `docs/performance.md`. `bash bench/run.sh` runs everything.
+//! `from_static` headers), also with its header values evaluated at compile time.
+//! `benches/render.rs` times them with criterion, the `allocations` binary counts their heap
+//! allocations, and the `perf-report` binary writes `docs/performance.md`: [`measurements`]
+//! reads what the tools left, [`targets`] judges the issue's targets, and [`page`] fills the
+//! template `performance.md.tpl` (all of the page's prose) with its tables.
+//! `bash bench/run.sh` runs everything.
 //!
 //! ```
 //! use attractos_bench::{Case, axum_side, floor_bodies};
@@ -24,7 +27,10 @@ pub mod allocations;
 pub mod axum_side;
 pub mod cases;
 pub mod floor_bodies;
+pub mod measurements;
+pub mod page;
 pub mod profile;
-pub mod report;
+pub mod targets;
+pub mod template;
 
 pub use cases::{Case, Framework, Variant};

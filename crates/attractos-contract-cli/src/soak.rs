@@ -34,14 +34,25 @@ pub(crate) struct SoakArgs {
     /// between the end of the warm-up (the first fifth) and the end of the flood, in MiB.
     #[arg(long, default_value_t = 64)]
     max_rss_growth_mib: u64,
+    /// Slow clients beside the flood (part of a head or body, then nothing); the embedded
+    /// servers' head and body timeouts are 2 s, and each slow connection must end within 5 s.
+    #[arg(long, default_value_t = 8, value_name = "N")]
+    slow_clients: usize,
 }
 
 /// Soaks each embedded server in turn; `Ok(false)` when one failed.
 pub(crate) fn soak(args: &SoakArgs) -> Result<bool, String> {
+    // The soak sends thousands of made-up keys from one address on purpose; the failed-key
+    // throttle would answer its later checks RATE_LIMITED, so it is out of the way here.
+    let slow_timeout = std::time::Duration::from_secs(2);
     let options = Options::default()
         .rate_limit(args.rate_limit)
+        .auth_failure_limit(std::num::NonZeroU32::MAX)
+        .head_timeout(slow_timeout)
+        .body_timeout(slow_timeout)
         .debug_routes(true);
     let config = SoakConfig::new(args.duration)
+        .with_slow_clients(args.slow_clients, slow_timeout * 5 / 2)
         .with_concurrency(args.concurrency)
         .with_rate_limit(args.rate_limit.get())
         .with_fuzz(args.fuzz, args.seed)

@@ -7,7 +7,7 @@
 //! elsewhere can be held to the published page alone.
 //!
 //! ```
-//! use attractos_contract::rule::{Level, Rule};
+//! use attractos_contract::rule::{Finding, Level, Rule};
 //!
 //! assert_eq!(Rule::AllowOn405.level(), Level::Http);
 //! assert_eq!(Rule::AllowOn405.cite(), Some("RFC 9110 §15.5.6"));
@@ -15,6 +15,9 @@
 //! assert!(!Level::Contract.includes(Rule::RequestId.level()));
 //! assert!(Level::Recommended.includes(Rule::RequestId.level()));
 //! assert_eq!("http".parse::<Level>(), Ok(Level::Http));
+//!
+//! let finding = Finding::new(Rule::AllowOn405, "a 405 needs an Allow header");
+//! assert_eq!(finding.to_string(), "[http allow-on-405, RFC 9110 §15.5.6] a 405 needs an Allow header");
 //! ```
 
 use std::fmt;
@@ -184,10 +187,16 @@ impl Finding {
     }
 }
 
-/// `[level rule] message`, e.g. `[recommended request-id] no x-request-id header`.
+/// `[level rule] message`, e.g. `[recommended request-id] no x-request-id header`, with the
+/// rule's source for cited rules: `[http allow-on-405, RFC 9110 §15.5.6] a 405 needs an Allow
+/// header`.
 impl fmt::Display for Finding {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "[{} {}] {}", self.level(), self.rule, self.message)
+        write!(f, "[{} {}", self.level(), self.rule)?;
+        if let Some(cite) = self.rule.cite() {
+            write!(f, ", {cite}")?;
+        }
+        write!(f, "] {}", self.message)
     }
 }
 

@@ -1,6 +1,8 @@
 //! A bounded soak: a mixed flood of good and bad requests (the fixed cases, generated noise and,
 //! optionally, handlers that panic or fail on purpose) from many concurrent clients against a
-//! running service, every answer judged by [`judge::judge`]; then the fixed suite once more, to
+//! running service, every answer judged by [`judge::judge`], beside a share of slow clients
+//! that send part of a request head or body and then nothing, each of which the service must
+//! close or answer within [`SoakConfig::slow_bound`]; then the fixed suite once more, to
 //! show the service still answers correctly, and the process's resident memory before and after.
 //!
 //! It only stops by itself: after [`SoakConfig::duration`], each request bounded by
@@ -62,6 +64,13 @@ pub struct SoakConfig {
     pub rate_limit: u32,
     /// Rules beyond the contract's own (forbidden secrets).
     pub judge: JudgeOptions,
+    /// Slow clients beside the flood: each opens a connection, sends part of a request head
+    /// (or a whole head and the first byte of a body), then nothing, and waits for the service
+    /// to close or answer it; then opens the next.
+    pub slow_clients: usize,
+    /// How long a slow connection may stay open: the service's head or body timeout plus a
+    /// margin. One held longer fails the soak.
+    pub slow_bound: Duration,
 }
 
 impl SoakConfig {
@@ -79,7 +88,17 @@ impl SoakConfig {
             max_rss_growth: 64 << 20,
             rate_limit: 20,
             judge: JudgeOptions::default(),
+            slow_clients: 0,
+            slow_bound: Duration::from_secs(20),
         }
+    }
+
+    /// Adds `clients` slow clients, each of whose connections the service must close or answer
+    /// within `bound`.
+    pub fn with_slow_clients(mut self, clients: usize, bound: Duration) -> Self {
+        self.slow_clients = clients;
+        self.slow_bound = bound;
+        self
     }
 
     /// Sets the number of concurrent clients (at least 1).
@@ -137,6 +156,10 @@ pub struct SoakReport {
     /// within [`SoakConfig::request_timeout`]. Each is sent once, never retried, so a server
     /// that closes a connection its client may still use shows here.
     pub no_response: u64,
+    /// Slow connections opened, and how they ended: closed without an answer, answered by the
+    /// HTTP server itself (a bare `408`, before any app code), or still open past the bound.
+    /// Answers from the app are in [`SoakReport::by_code`] as `slow: …` and judged like the rest.
+    pub slow: SlowTally,
     /// Up to ten examples of refused responses and missing answers.
     pub samples: Vec<String>,
     /// Resident memory (bytes) at the end of the warm-up, where the platform tells.
@@ -160,6 +183,7 @@ impl SoakReport {
     pub fn ok(&self) -> bool {
         self.non_contract == 0
             && self.no_response == 0
+            && self.slow.held == 0
             && self
                 .rss_growth()
                 .is_none_or(|growth| growth <= self.max_rss_growth)
@@ -183,6 +207,13 @@ impl SoakReport {
         }
         let _ = writeln!(out, "non-contract responses: {}", self.non_contract);
         let _ = writeln!(out, "no response: {}", self.no_response);
+        if self.slow.opened > 0 {
+            let _ = writeln!(
+                out,
+                "slow connections: {} (closed: {}, bare 408 from the HTTP server: {}, held past the bound: {})",
+                self.slow.opened, self.slow.closed, self.slow.framework_timeout, self.slow.held
+            );
+        }
         for sample in &self.samples {
             let _ = writeln!(out, "  e.g. {sample}");
         }
@@ -259,7 +290,22 @@ struct Tally {
     by_code: BTreeMap<String, u64>,
     non_contract: u64,
     no_response: u64,
+    slow: SlowTally,
     samples: Vec<String>,
+}
+
+/// How the slow connections of a soak ended.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SlowTally {
+    /// Slow connections opened.
+    pub opened: u64,
+    /// Closed by the service without an answer.
+    pub closed: u64,
+    /// Answered by the HTTP server itself with a bare `408 Request Timeout` (actix-web's head
+    /// timeout; recorded in `docs/reliability.md`), not by the app.
+    pub framework_timeout: u64,
+    /// Still open after [`SoakConfig::slow_bound`].
+    pub held: u64,
 }
 
 impl Tally {
@@ -296,10 +342,17 @@ pub async fn soak(target: &HttpTarget, fixtures: Fixtures, config: &SoakConfig) 
         });
         join_all(clients)
     };
-    flood(warm_until).await;
-    let rss_before = rss_bytes();
-    flood(end).await;
-    let rss_after = rss_bytes();
+    let slow = join_all(
+        (0..config.slow_clients)
+            .map(|i| slow_client(target, &fixtures, i, Arc::clone(&tally), config, end)),
+    );
+    let floods = async {
+        flood(warm_until).await;
+        let rss_before = rss_bytes();
+        flood(end).await;
+        (rss_before, rss_bytes())
+    };
+    let ((rss_before, rss_after), _) = futures_util::future::join(floods, slow).await;
     let elapsed = start.elapsed();
 
     let suite = Suite::new(fixtures)
@@ -317,6 +370,7 @@ pub async fn soak(target: &HttpTarget, fixtures: Fixtures, config: &SoakConfig) 
         by_code: tally.by_code,
         non_contract: tally.non_contract,
         no_response: tally.no_response,
+        slow: tally.slow,
         samples: tally.samples,
         rss_before,
         rss_after,
@@ -378,6 +432,143 @@ async fn client(
             }
         }
     }
+}
+
+/// The slow request a slow client sends: part of a head, or a whole head and one byte of its
+/// announced 1000-byte body.
+fn slow_request(fixtures: &Fixtures, nth: usize) -> (Request, Vec<u8>) {
+    let key = fixtures
+        .key(crate::fixtures::KeyRef::Free)
+        .unwrap_or("ak_none");
+    let post = nth % 2 == 1;
+    let (method, target) = if post {
+        (http::Method::POST, "/api/v1/events")
+    } else {
+        (http::Method::GET, "/api/v1/sites")
+    };
+    let mut headers = vec![
+        (http::header::HOST, "localhost".to_owned()),
+        (http::header::AUTHORIZATION, format!("Bearer {key}")),
+        (
+            http::HeaderName::from_static("x-request-id"),
+            format!("soak-slow-{nth}"),
+        ),
+    ];
+    if post {
+        headers.push((http::header::CONTENT_TYPE, "application/json".to_owned()));
+        headers.push((http::header::CONTENT_LENGTH, "1000".to_owned()));
+    }
+    let mut raw = format!("{method} {target} HTTP/1.1\r\n");
+    for (name, value) in &headers {
+        let _ = write!(raw, "{name}: {value}\r\n");
+    }
+    // A POST's head is whole and its body stops after one byte; a GET's head never ends.
+    if post {
+        raw.push_str("\r\n{");
+    }
+    let request = Request {
+        method,
+        target: target.to_owned(),
+        headers: headers
+            .into_iter()
+            .filter_map(|(name, value)| Some((name, http::HeaderValue::from_str(&value).ok()?)))
+            .collect(),
+        body: bytes::Bytes::new(),
+    };
+    (request, raw.into_bytes())
+}
+
+/// One slow client: slow connections one after the other until `until`, each waited on until
+/// the service closes or answers it, for at most [`SoakConfig::slow_bound`].
+async fn slow_client(
+    target: &HttpTarget,
+    fixtures: &Fixtures,
+    index: usize,
+    tally: Arc<Mutex<Tally>>,
+    config: &SoakConfig,
+    until: Instant,
+) {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let Some(addr) = target
+        .base_url()
+        .strip_prefix("http://")
+        .map(|rest| rest.trim_end_matches('/').to_owned())
+    else {
+        return;
+    };
+    let mut nth = index;
+    while Instant::now() < until {
+        let (request, raw) = slow_request(fixtures, nth);
+        nth += config.slow_clients.max(1);
+        let Ok(mut stream) = tokio::net::TcpStream::connect(&addr).await else {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+            continue;
+        };
+        let mut received = Vec::new();
+        let ended = tokio::time::timeout(config.slow_bound, async {
+            // A reset (the server may answer and close first) ends the connection as well.
+            let _ = stream.write_all(&raw).await;
+            let _ = stream.read_to_end(&mut received).await;
+        })
+        .await;
+        let mut tally = tally.lock().unwrap_or_else(|e| e.into_inner());
+        tally.slow.opened += 1;
+        if ended.is_err() {
+            tally.slow.held += 1;
+            tally.sample(format!(
+                "slow {} {}: still open after {:?}",
+                request.method, request.target, config.slow_bound
+            ));
+            continue;
+        }
+        match parse_raw(&received) {
+            None => tally.slow.closed += 1,
+            Some(response) if response.status == 408 && response.body.is_empty() => {
+                tally.slow.framework_timeout += 1;
+            }
+            Some(response) => {
+                *tally
+                    .by_code
+                    .entry(format!("slow: {}", response.summary()))
+                    .or_default() += 1;
+                let verdict = judge::judge(&Expect::Any, &request, &response, &config.judge);
+                if verdict.is_fail() {
+                    tally.non_contract += 1;
+                    tally.sample(format!(
+                        "slow {} {}: {} ({verdict})",
+                        request.method,
+                        request.target,
+                        response.summary()
+                    ));
+                }
+            }
+        }
+    }
+}
+
+/// The first response in bytes read off a socket (bodies with a `Content-Length`, as error
+/// answers have); `None` when nothing, or nothing that parses, came.
+fn parse_raw(raw: &[u8]) -> Option<judge::Response> {
+    let end = raw.windows(4).position(|w| w == b"\r\n\r\n")?;
+    let head = std::str::from_utf8(&raw[..end]).ok()?;
+    let mut lines = head.split("\r\n");
+    let status = lines.next()?.split(' ').nth(1)?.parse().ok()?;
+    let headers: Vec<(String, Vec<u8>)> = lines
+        .filter_map(|line| line.split_once(':'))
+        .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().as_bytes().to_vec()))
+        .collect();
+    let rest = &raw[end + 4..];
+    let len = headers
+        .iter()
+        .find(|(n, _)| n == "content-length")
+        .and_then(|(_, v)| std::str::from_utf8(v).ok()?.parse().ok())
+        .unwrap_or(rest.len())
+        .min(rest.len());
+    Some(judge::Response {
+        status,
+        headers,
+        body: bytes::Bytes::copy_from_slice(&rest[..len]),
+    })
 }
 
 /// ` (N-byte body)` for a request with a body, else nothing: whether a request carried a body

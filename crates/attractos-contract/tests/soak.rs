@@ -39,13 +39,22 @@ fn config() -> SoakConfig {
         .forbid("hunter2")
         .forbid(DEBUG_FAULT_SECRET)
         .with_max_rss_growth(512 << 20)
+        .with_slow_clients(4, SLOW_TIMEOUT * 4)
 }
+
+/// The servers' head and body timeouts, short so that slow clients finish inside the soak.
+const SLOW_TIMEOUT: Duration = Duration::from_secs(1);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_short_soak_of_both_reference_servers_keeps_the_contract() {
     quiet_injected_panics();
+    // Thousands of made-up keys from one address on purpose: the failed-key throttle (tested
+    // on its own) is out of the way.
     let options = Options::default()
         .rate_limit(RATE_LIMIT.try_into().expect("not zero"))
+        .auth_failure_limit(std::num::NonZeroU32::MAX)
+        .head_timeout(SLOW_TIMEOUT)
+        .body_timeout(SLOW_TIMEOUT)
         .debug_routes(true);
     for framework in Framework::ALL {
         let listener = TcpListener::bind("127.0.0.1:0").expect("a loopback port");
@@ -65,6 +74,11 @@ async fn a_short_soak_of_both_reference_servers_keeps_the_contract() {
             count("200") > 0,
             "good requests succeeded: {:?}",
             report.by_code
+        );
+        assert!(
+            report.slow.opened >= 4 && report.slow.held == 0,
+            "slow clients ran, and the server let go of each of their connections: {:?}",
+            report.slow
         );
         assert!(
             report.after.passed > 30,

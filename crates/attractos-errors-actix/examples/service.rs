@@ -32,7 +32,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use actix_web::dev::Service as _;
-use actix_web::{HttpResponse, HttpServer, web};
+use actix_web::{HttpResponse, web};
 use attractos_errors_actix::attractos_errors::{self, rules};
 use attractos_errors_actix::{
     ApiError, BearerKey, Contract, DateRange, Json, Query, RetryAfter, SiteId, contract_app,
@@ -320,12 +320,16 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let state = AppState::demo();
     tracing::info!(%addr, "listening");
     // actix-web stops gracefully on ctrl-c by itself.
-    HttpServer::new(move || {
-        contract_app(contract.clone()).configure(routes(state.clone(), Duration::from_secs(2)))
-    })
-    .bind(addr)?
-    .run()
-    .await?;
+    // `server` is `HttpServer::new` with the contract's head timeout and connection cap.
+    let app_contract = contract.clone();
+    let app = move || {
+        contract_app(app_contract.clone()).configure(routes(state.clone(), Duration::from_secs(2)))
+    };
+    let workers = std::thread::available_parallelism().map_or(1, usize::from);
+    attractos_errors_actix::server(app, &contract, workers)
+        .bind(addr)?
+        .run()
+        .await?;
     Ok(())
 }
 

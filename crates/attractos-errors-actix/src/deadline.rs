@@ -65,7 +65,7 @@ impl Stream for DeadlinePayload {
 /// The [`BodyTimeout`] a payload error carries, if it is the deadline's.
 pub(crate) fn timed_out(err: &PayloadError) -> Option<BodyTimeout> {
     match err {
-        PayloadError::Io(err) => err.get_ref().and_then(|inner| BodyTimeout::find(inner)),
+        PayloadError::Io(err) => BodyTimeout::find(err),
         _ => None,
     }
 }

@@ -5,6 +5,8 @@ mod deadline;
 mod error;
 mod extract;
 mod framework;
+#[cfg(feature = "limits")]
+mod limits;
 mod middleware;
 mod server;
 
@@ -14,4 +16,6 @@ pub use attractos_errors::{Contract, ErrorCode, RetryAfter};
 pub use contract::contract_app;
 pub use error::{ApiError, Result};
 pub use extract::{BearerKey, DateRange, Json, Query, SiteId};
+#[cfg(feature = "limits")]
+pub use limits::limit_context;
 pub use server::server;

@@ -1,14 +1,5 @@
 //! [`server`]: an actix-web `HttpServer` with the bounds a service on the open network needs
 //! against slow and numerous clients, set from the [`Contract`].
-//!
-//! - **Head timeout** ([`Contract::head_timeout`]): actix-web's `client_request_timeout`. A
-//!   client that has sent part of a head gets actix-http's own bare `408 Request Timeout` (no
-//!   body, no hook to change it: `docs/reliability.md`), one that has sent nothing is closed.
-//! - **Idle keep-alive**: closed after the same time (`keep_alive`).
-//! - **Connection cap** ([`Contract::max_connections`]): actix-web's `max_connections`, which
-//!   counts per worker, so the cap is split over the `workers`. At the cap the workers stop
-//!   accepting, and new connections wait in the kernel's accept queue.
-//! - The body deadline is [`contract_app`](crate::contract_app)'s: it answers in the contract.
 
 use std::time::Duration;
 
@@ -24,15 +15,23 @@ use crate::Contract;
 const DISCONNECT_TIMEOUT: Duration = Duration::from_secs(1);
 
 /// `HttpServer::new(factory)` with `workers` workers and `contract`'s head timeout, idle
-/// keep-alive bound and connection cap (see the [module docs](self)); bind or listen, then run
-/// it. Do not change its `workers` afterwards: the connection cap is split over these.
+/// keep-alive bound and connection cap; bind or listen, then run it. Do not change its
+/// `workers` afterwards: the connection cap is split over these.
+///
+/// - **Head timeout** ([`Contract::head_timeout`]): actix-web's `client_request_timeout`. A
+///   client that has sent part of a head gets actix-http's own bare `408 Request Timeout` (no
+///   body, no hook to change it: `docs/reliability.md`), one that has sent nothing is closed.
+/// - **Idle keep-alive**: closed after the same time (`keep_alive`).
+/// - **Connection cap** ([`Contract::max_connections`]): actix-web's `max_connections`, which
+///   counts per worker, so the cap is split over the `workers`. At the cap the workers stop
+///   accepting, and new connections wait in the kernel's accept queue.
+/// - The body deadline is [`contract_app`](crate::contract_app)'s: it answers in the contract.
 ///
 /// ```
 /// use attractos_errors_actix::{Contract, contract_app, server};
 /// use actix_web::{HttpResponse, web};
 ///
-/// # #[actix_web::main]
-/// # async fn main() -> std::io::Result<()> {
+/// # fn main() -> std::io::Result<()> {
 /// let contract = Contract::default();
 /// let app_contract = contract.clone();
 /// let server = server(
@@ -40,9 +39,9 @@ const DISCONNECT_TIMEOUT: Duration = Duration::from_secs(1);
 ///     &contract,
 ///     2,
 /// )
-/// .bind("127.0.0.1:0")?
-/// .run();
-/// server.handle().stop(true).await;
+/// .bind("127.0.0.1:0")?;
+/// assert_eq!(server.addrs().len(), 1);
+/// // Then: `server.run().await`, inside `#[actix_web::main]`.
 /// # Ok(())
 /// # }
 /// ```

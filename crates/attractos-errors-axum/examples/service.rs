@@ -307,7 +307,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let listener = tokio::net::TcpListener::bind(addr).await?;
     tracing::info!(%addr, "listening");
-    axum::serve(listener, app(AppState::demo(), contract))
+    // Not `axum::serve`: this one bounds slow clients (head timeout, connection cap).
+    attractos_errors_axum::serve(listener, app(AppState::demo(), contract.clone()), &contract)
         .with_graceful_shutdown(async {
             // If the signal handler cannot be installed, run until killed.
             if tokio::signal::ctrl_c().await.is_err() {

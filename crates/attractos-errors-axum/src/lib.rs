@@ -9,6 +9,8 @@ mod contract;
 mod deadline;
 mod error;
 mod extract;
+#[cfg(feature = "limits")]
+mod limits;
 mod serve;
 
 pub use attractos_errors;
@@ -17,4 +19,6 @@ pub use attractos_errors::{Contract, ErrorCode, RetryAfter};
 pub use contract::ContractExt;
 pub use error::{ApiError, Result};
 pub use extract::{BearerKey, DateRange, Json, Query, SiteId};
+#[cfg(feature = "limits")]
+pub use limits::limit_context;
 pub use serve::{Serve, serve};

@@ -1,19 +1,6 @@
 //! [`serve`]: `axum::serve` with the bounds a service on the open network needs against slow
 //! and numerous clients, which `axum::serve` does not set (it builds hyper's connection without
 //! a timer, so hyper's head timeout never runs).
-//!
-//! - **Head timeout** ([`Contract::head_timeout`]): hyper's HTTP/1 `header_read_timeout`, with
-//!   tokio's timer. A connection whose request head has not arrived in time is closed without an
-//!   answer (hyper writes none). The clock runs from the accept and again after each response, so
-//!   the same bound closes idle keep-alive connections.
-//! - **Connection cap** ([`Contract::max_connections`]): a semaphore around `accept`. At the cap
-//!   the server stops accepting, and new connections wait in the kernel's accept queue until a
-//!   connection ends (at the latest after the head timeout), instead of taking the process's last
-//!   file descriptors.
-//! - The body deadline is [`ContractExt::with_contract`](crate::ContractExt::with_contract)'s:
-//!   it answers in the contract.
-//!
-//! HTTP/1.1 only, without upgrades (no WebSockets): what the contract's API speaks.
 
 use std::future::{Future, IntoFuture};
 use std::io;
@@ -30,9 +17,21 @@ use tokio::sync::Semaphore;
 
 use crate::Contract;
 
-/// Serves `app` on `listener` with `contract`'s head timeout and connection cap (see the
-/// [module docs](self)). Await it to serve until an I/O error; add
-/// [`Serve::with_graceful_shutdown`] to stop on a signal.
+/// Serves `app` on `listener` with `contract`'s head timeout and connection cap. Await it to
+/// serve until an I/O error; add [`Serve::with_graceful_shutdown`] to stop on a signal.
+///
+/// - **Head timeout** ([`Contract::head_timeout`]): hyper's HTTP/1 `header_read_timeout`, with
+///   tokio's timer. A connection whose request head has not arrived in time is closed without an
+///   answer (hyper writes none). The clock runs from the accept and again after each response, so
+///   the same bound closes idle keep-alive connections.
+/// - **Connection cap** ([`Contract::max_connections`]): a semaphore around `accept`. At the cap
+///   the server stops accepting, and new connections wait in the kernel's accept queue until a
+///   connection ends (at the latest after the head timeout), instead of taking the process's last
+///   file descriptors.
+/// - The body deadline is [`ContractExt::with_contract`](crate::ContractExt::with_contract)'s:
+///   it answers in the contract.
+///
+/// HTTP/1.1 only, without upgrades (no WebSockets): what the contract's API speaks.
 ///
 /// ```
 /// use attractos_errors_axum::{Contract, ContractExt, serve};
@@ -121,7 +120,7 @@ async fn run(serve: Serve) -> io::Result<()> {
             () = &mut shutdown => break,
             accepted = accept(&listener, &slots) => accepted,
         };
-        let (stream, slot) = match accepted {
+        let (stream, peer, slot) = match accepted {
             Ok(accepted) => accepted,
             Err(err) if is_connection_error(&err) => continue,
             Err(err) => {
@@ -132,7 +131,17 @@ async fn run(serve: Serve) -> io::Result<()> {
         };
         // Small responses go out at once instead of waiting for more to send.
         let _ = stream.set_nodelay(true);
-        let service = TowerToHyperService::new(app.clone());
+        // The peer address as `axum::serve` gives it (`ConnectInfo<SocketAddr>`), e.g. for
+        // limits per client address.
+        let service = TowerToHyperService::new(tower::ServiceExt::map_request(
+            app.clone(),
+            move |mut request: axum::extract::Request<hyper::body::Incoming>| {
+                request
+                    .extensions_mut()
+                    .insert(axum::extract::ConnectInfo(peer));
+                request
+            },
+        ));
         let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
         tokio::spawn(async move {
             // A failed connection (a head timeout, a reset) concerns that client only.
@@ -149,13 +158,17 @@ async fn run(serve: Serve) -> io::Result<()> {
 async fn accept(
     listener: &TcpListener,
     slots: &Arc<Semaphore>,
-) -> io::Result<(tokio::net::TcpStream, tokio::sync::OwnedSemaphorePermit)> {
+) -> io::Result<(
+    tokio::net::TcpStream,
+    std::net::SocketAddr,
+    tokio::sync::OwnedSemaphorePermit,
+)> {
     let slot = Arc::clone(slots)
         .acquire_owned()
         .await
         .map_err(|_| io::Error::other("the connection semaphore is closed"))?;
-    let (stream, _peer) = listener.accept().await?;
-    Ok((stream, slot))
+    let (stream, peer) = listener.accept().await?;
+    Ok((stream, peer, slot))
 }
 
 /// Errors that concern one client's connection only (as axum's own accept loop reads them).

@@ -483,3 +483,69 @@ fn absurd_waits_give_up_instead_of_panicking() {
         .decide();
     assert!(matches!(decision, Decision::Retry { .. }), "{decision:?}");
 }
+
+#[test]
+fn a_configured_backoff_replaces_both_the_base_and_the_cap() {
+    let body = contract("SERVER_ERROR", None);
+    let policy = Policy::default().backoff(ms(10), ms(50)).max_attempts(10);
+    let wait = |attempt| {
+        answer(500, &body)
+            .policy(policy)
+            .attempt(attempt)
+            .roll(1.0)
+            .decide()
+    };
+    assert_eq!(wait(1), retry(ms(10), Reason::ServerError));
+    assert_eq!(wait(3), retry(ms(40), Reason::ServerError));
+    assert_eq!(
+        wait(4),
+        retry(ms(50), Reason::ServerError),
+        "80 ms capped at 50 ms"
+    );
+}
+
+#[test]
+fn an_attempt_knows_its_number() {
+    assert_eq!(Attempt::first(now()).number(), 1);
+    assert_eq!(Attempt::new(7, now()).with_roll(0.3).number(), 7);
+}
+
+#[test]
+fn reasons_and_stops_read_as_phrases_for_logs() {
+    let reasons = [
+        Reason::RateLimited,
+        Reason::ServerError,
+        Reason::Unavailable,
+        Reason::NoAnswer,
+    ];
+    let phrases: Vec<_> = reasons.iter().map(|r| r.as_str()).collect();
+    assert_eq!(
+        phrases,
+        [
+            "rate limited",
+            "server error",
+            "service unavailable",
+            "transport failure"
+        ]
+    );
+    let stops = [
+        Stop::NotRetryable,
+        Stop::QuotaExhausted { resets_in: None },
+        Stop::WaitTooLong { asked: secs(1) },
+        Stop::NotIdempotent,
+        Stop::AttemptsExhausted,
+        Stop::BudgetSpent,
+    ];
+    let phrases: Vec<_> = stops.iter().map(|s| s.as_str()).collect();
+    assert_eq!(
+        phrases,
+        [
+            "not retryable",
+            "quota exhausted",
+            "asked to wait longer than the longest wait",
+            "not idempotent",
+            "attempts exhausted",
+            "retry budget spent",
+        ]
+    );
+}

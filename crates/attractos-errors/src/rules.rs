@@ -387,11 +387,19 @@ pub fn body_timed_out(deadline: Duration) -> ApiError {
 pub struct BodyTimeout(pub Duration);
 
 impl BodyTimeout {
-    /// The [`BodyTimeout`] anywhere in `err`'s source chain, if there is one.
+    /// The [`BodyTimeout`] anywhere in `err`'s source chain, if there is one, including inside
+    /// an `io::Error` (whose `source` skips the error it wraps).
     pub fn find(err: &(dyn std::error::Error + 'static)) -> Option<BodyTimeout> {
         let mut current = Some(err);
         while let Some(err) = current {
             if let Some(timeout) = err.downcast_ref::<BodyTimeout>() {
+                return Some(*timeout);
+            }
+            let wrapped = err
+                .downcast_ref::<std::io::Error>()
+                .and_then(std::io::Error::get_ref)
+                .and_then(|inner| inner.downcast_ref::<BodyTimeout>());
+            if let Some(timeout) = wrapped {
                 return Some(*timeout);
             }
             current = err.source();

@@ -6,7 +6,7 @@
 //! ```
 //! use attractos_errors::serving;
 //!
-//! assert_eq!(serving::DEFAULT_HEAD_TIMEOUT.as_secs(), 10);
+//! assert_eq!(serving::DEFAULT_HEAD_TIMEOUT.as_secs(), 5);
 //! // Three quarters of the open-file limit, the rest kept for files and outgoing connections.
 //! assert_eq!(serving::max_connections_for(Some(256)), 192);
 //! ```
@@ -14,9 +14,9 @@
 use std::time::Duration;
 
 /// How long a client may take to send a request head, from the moment its connection is
-/// accepted or its previous response was sent, unless configured otherwise: 10 s. The same bound
+/// accepted or its previous response was sent, unless configured otherwise: 5 s, as actix-web has by default. The same bound
 /// closes idle keep-alive connections.
-pub const DEFAULT_HEAD_TIMEOUT: Duration = Duration::from_secs(10);
+pub const DEFAULT_HEAD_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// The cap on concurrent connections when the open-file limit cannot be read: 768, three
 /// quarters of the usual 1,024 ([`max_connections_for`]).

@@ -23,6 +23,7 @@
 
 mod algorithm;
 mod client;
+mod context;
 pub mod fields;
 mod limiter;
 mod memory;
@@ -33,6 +34,7 @@ mod store;
 pub mod testing;
 
 pub use client::{ProxyTrust, client_address};
+pub use context::LimitContext;
 pub use limiter::{Account, Limiter, Verdict, address_partition, key_partition};
 pub use memory::MemoryStore;
 pub use policy::{AuthFailurePolicy, FailMode, Plan, Policies, QuotaPolicy, RatePolicy};

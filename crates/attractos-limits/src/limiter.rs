@@ -38,6 +38,8 @@ pub struct Verdict {
     pub outcome: Result<(), ApiError>,
     /// The fields to put on the response.
     pub fields: RateLimitFields,
+    /// The account's event quota after the decision, when the store told it.
+    pub quota: Option<QuotaOutcome>,
 }
 
 /// The policies, a store, and what a store failure means.
@@ -162,8 +164,8 @@ impl<S: Store> Limiter<S> {
         self.account_verdict(account, outcome, None, Some(quota))
     }
 
-    /// Counts a failed key from `client`, whose answer would be `refusal` (`INVALID_KEY`,
-    /// `USER_NOT_FOUND`): past the allowance the answer is `RATE_LIMITED` until the window
+    /// Counts a refused `Authorization` header from `client`, whose answer would be `refusal`
+    /// (`MISSING_KEY`, `INVALID_KEY`, `USER_NOT_FOUND`): past the allowance the answer is `RATE_LIMITED` until the window
     /// ends. The fields state the address's allowance.
     pub async fn key_refused(
         &self,
@@ -207,7 +209,11 @@ impl<S: Store> Limiter<S> {
                 reset_secs: ceil_secs(auth.window_left_us),
             }],
         );
-        Verdict { outcome, fields }
+        Verdict {
+            outcome,
+            fields,
+            quota: None,
+        }
     }
 
     fn policy_items(&self, plan: Plan, cycle_us: i64) -> [PolicyItem; 2] {
@@ -235,7 +241,7 @@ impl<S: Store> Limiter<S> {
         rate: Option<RateOutcome>,
         quota: Option<QuotaOutcome>,
     ) -> Verdict {
-        let cycle_us = quota.map_or_else(|| local_cycle_us(), |quota| quota.cycle_us);
+        let cycle_us = quota.map_or_else(local_cycle_us, |quota| quota.cycle_us);
         let limit = self.policies.quota(account.plan).events;
         let rate_item = rate.map(|rate| StateItem {
             id: fields::REQUESTS,
@@ -259,6 +265,7 @@ impl<S: Store> Limiter<S> {
         Verdict {
             outcome,
             fields: RateLimitFields::new(&self.policy_items(account.plan, cycle_us), &states),
+            quota,
         }
     }
 
@@ -268,6 +275,7 @@ impl<S: Store> Limiter<S> {
         Verdict {
             outcome,
             fields: RateLimitFields::new(&self.policy_items(account.plan, local_cycle_us()), &[]),
+            quota: None,
         }
     }
 }

@@ -85,6 +85,7 @@ impl MemoryStore {
     fn now_us(&self) -> i64 {
         match &self.clock {
             Clock::Manual(clock) => clock.now_us(),
+            Clock::Custom(now) => now(),
             Clock::Store => SystemTime::now()
                 .duration_since(UNIX_EPOCH)
                 .map_or(0, |since| since.as_micros() as i64),

@@ -89,7 +89,7 @@ local function quota(key, limit, qfloor, consume)
       expire_after(key, stop - now)
     end
   end
-  return {accepted, used, stop - now, stop - start}
+  return {accepted, used, stop - now, stop - start, start}
 end
 
 if op == 'request' then
@@ -114,7 +114,7 @@ if op == 'request' then
   local next_unit = 0
   if remaining < burst then next_unit = (remaining + 1) * emission - credit end
   local q = quota(KEYS[3], tonumber(ARGV[6]), tonumber(ARGV[7]), false)
-  return {1, admitted, remaining, next_unit, q[1], q[2], q[3], q[4]}
+  return {1, admitted, remaining, next_unit, q[1], q[2], q[3], q[4], q[5]}
 elseif op == 'event' then
   -- KEYS: quota. ARGV[3..]: quota, floor.
   return quota(KEYS[1], tonumber(ARGV[3]), tonumber(ARGV[4]), true)

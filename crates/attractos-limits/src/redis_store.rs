@@ -103,6 +103,7 @@ impl RedisStore {
         let now = match &self.clock {
             Clock::Store => None,
             Clock::Manual(clock) => Some(clock.now_us()),
+            Clock::Custom(now) => Some(now()),
         };
         let script = self.script.clone();
         let mut connection = self.connection.clone();
@@ -175,6 +176,7 @@ fn quota_outcome(values: &[i64]) -> QuotaOutcome {
         used: values[1] as u64,
         reset_us: values[2],
         cycle_us: values[3],
+        cycle_start_us: values[4],
     }
 }
 
@@ -198,7 +200,7 @@ impl Store for RedisStore {
                 failures: *failures as u64,
                 window_left_us: *left,
             })),
-            [1, admitted, remaining, next_unit, quota @ ..] if quota.len() == 4 => {
+            [1, admitted, remaining, next_unit, quota @ ..] if quota.len() == 5 => {
                 Ok(RequestOutcome::Decided {
                     rate: RateOutcome {
                         admitted: *admitted == 1,
@@ -216,7 +218,7 @@ impl Store for RedisStore {
         let keys = vec![key("quota", query.account)];
         let args = vec![query.quota as i64, query.quota_floor as i64];
         let values = self.run("event", keys, args).await?;
-        if values.len() == 4 {
+        if values.len() == 5 {
             Ok(quota_outcome(&values))
         } else {
             Err(unexpected(&values))

@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicI64, Ordering};
 pub use crate::algorithm::{AuthOutcome, QuotaOutcome, RateOutcome};
 
 /// Where a store reads "now".
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub enum Clock {
     /// The store's own clock: the system clock for the in-memory store, Redis `TIME` for
     /// the Redis store (so replicas with skewed clocks agree).
@@ -15,6 +15,18 @@ pub enum Clock {
     Store,
     /// A clock tests set by hand.
     Manual(ManualClock),
+    /// A clock of the caller's (microseconds since the epoch), e.g. a test's fixed time.
+    Custom(Arc<dyn Fn() -> i64 + Send + Sync>),
+}
+
+impl std::fmt::Debug for Clock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Clock::Store => f.write_str("Store"),
+            Clock::Manual(clock) => f.debug_tuple("Manual").field(clock).finish(),
+            Clock::Custom(_) => f.write_str("Custom"),
+        }
+    }
 }
 
 /// A clock that moves only when told, shared by clones.
@@ -54,9 +66,9 @@ impl ManualClock {
 /// the key's rate decides, and the account's event quota is looked at (not consumed).
 #[derive(Debug, Clone, Copy)]
 pub struct RequestQuery<'a> {
-    /// The client address's partition ([`crate::partition`]).
+    /// The client address's partition ([`crate::address_partition`]).
     pub address: &'a str,
-    /// The API key's partition.
+    /// The API key's partition ([`crate::key_partition`]).
     pub key: &'a str,
     /// The account's partition (for the quota look).
     pub account: &'a str,

@@ -61,10 +61,11 @@ async fn the_quota_is_exact_under_concurrency_across_replicas() {
 }
 
 fn policies() -> Policies {
-    let mut policies = Policies::default();
     // One request per minute: any second admission of a key is visibly shared state.
-    policies.free_rate = RatePolicy::new(NonZeroU32::MIN, NonZeroU32::new(60).unwrap());
-    policies
+    Policies {
+        free_rate: RatePolicy::new(NonZeroU32::MIN, NonZeroU32::new(60).unwrap()),
+        ..Policies::default()
+    }
 }
 
 fn limiter(server: &RedisServer) -> Limiter {

@@ -1,16 +1,18 @@
 //! The API on actix-web: routing glue only. Every rule lives in [`crate::domain`]; the
 //! extractors and the contract middleware come from `attractos-errors-actix`.
 
-use std::future::{Ready, ready};
+use std::future::Future;
+use std::pin::Pin;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{Payload, ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::http::StatusCode;
 use actix_web::web::{self, ServiceConfig};
-use actix_web::{App, FromRequest, HttpRequest, HttpResponse, Responder};
+use actix_web::{App, FromRequest, HttpMessage, HttpRequest, HttpResponse, Responder};
 use attractos_errors_actix::{
-    ApiError, BearerKey, Contract, DateRange, Json, Query, SiteId, contract_app,
+    ApiError, BearerKey, Contract, DateRange, Json, Query, SiteId, contract_app, limit_context,
 };
+use attractos_limits::LimitContext;
 
 use crate::domain::{self, NewEvent, TimeseriesQuery};
 use crate::{AppState, Options, routes};
@@ -44,7 +46,9 @@ pub fn app(
         InitError = (),
     >,
 > {
-    contract_app(contract(state.options())).configure(configure(state))
+    contract_app(contract(state.options()))
+        .configure(configure(state))
+        .wrap(actix_web::middleware::from_fn(limit_context))
 }
 
 /// The contract settings `options` ask for: body limit and deadline, head timeout.
@@ -111,25 +115,33 @@ fn site_path(route: &'static str) -> &'static str {
         .expect("per-site routes are under the sites path")
 }
 
-/// The authenticated caller: the `Authorization` header's key, resolved and rate-limited by
-/// the domain. It comes first in every handler, so authentication precedes validation.
-struct Caller(domain::Caller);
+/// The authenticated caller: the `Authorization` header's key, resolved and limited by the
+/// domain, with the request's limit context. It comes first in every handler, so
+/// authentication precedes validation.
+struct Caller(domain::Caller, LimitContext);
 
 impl FromRequest for Caller {
     type Error = ApiError;
-    type Future = Ready<Result<Self, ApiError>>;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        ready(authenticate(req, payload))
+        let key = BearerKey::from_request(req, payload).into_inner();
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        let context = req
+            .extensions()
+            .get::<LimitContext>()
+            .cloned()
+            .unwrap_or_else(|| LimitContext::new(LimitContext::UNKNOWN_CLIENT));
+        Box::pin(async move {
+            let state = state.ok_or_else(|| {
+                ApiError::from(attractos_errors::ApiError::internal(MissingState))
+            })?;
+            match key {
+                Ok(BearerKey(key)) => Ok(Caller(state.admit(&key, &context).await?, context)),
+                Err(refusal) => Err(state.refuse(refusal.into_inner(), &context).await.into()),
+            }
+        })
     }
-}
-
-fn authenticate(req: &HttpRequest, payload: &mut Payload) -> Result<Caller, ApiError> {
-    let BearerKey(key) = BearerKey::from_request(req, payload).into_inner()?;
-    let state = req
-        .app_data::<web::Data<AppState>>()
-        .ok_or_else(|| ApiError::from(attractos_errors::ApiError::internal(MissingState)))?;
-    Ok(Caller(state.authenticate(&key)?))
 }
 
 /// The app was built without [`configure`]'s state.
@@ -137,13 +149,13 @@ fn authenticate(req: &HttpRequest, payload: &mut Payload) -> Result<Caller, ApiE
 #[error("AppState is not registered on the actix-web app; use actix_app::configure")]
 struct MissingState;
 
-async fn sites(state: web::Data<AppState>, Caller(caller): Caller) -> impl Responder {
+async fn sites(state: web::Data<AppState>, Caller(caller, _): Caller) -> impl Responder {
     Json(state.sites(&caller))
 }
 
 async fn stats(
     state: web::Data<AppState>,
-    Caller(caller): Caller,
+    Caller(caller, _): Caller,
     SiteId(site): SiteId,
     DateRange(range): DateRange,
 ) -> Result<impl Responder, ApiError> {
@@ -152,7 +164,7 @@ async fn stats(
 
 async fn timeseries(
     state: web::Data<AppState>,
-    Caller(caller): Caller,
+    Caller(caller, _): Caller,
     SiteId(site): SiteId,
     Query(query): Query<TimeseriesQuery>,
     DateRange(range): DateRange,
@@ -162,10 +174,10 @@ async fn timeseries(
 
 async fn events(
     state: web::Data<AppState>,
-    Caller(caller): Caller,
+    Caller(caller, context): Caller,
     Json(event): Json<NewEvent>,
 ) -> Result<impl Responder, ApiError> {
-    let receipt = state.record_event(&caller, event)?;
+    let receipt = state.record_event(&caller, event, &context).await?;
     Ok((Json(receipt), StatusCode::ACCEPTED))
 }
 

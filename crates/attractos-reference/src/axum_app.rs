@@ -2,8 +2,9 @@
 //! the contract layers come from `attractos-errors-axum`.
 
 use attractos_errors_axum::{
-    ApiError, BearerKey, Contract, ContractExt, DateRange, Json, Query, SiteId,
+    ApiError, BearerKey, Contract, ContractExt, DateRange, Json, Query, SiteId, limit_context,
 };
+use attractos_limits::{LimitContext, ProxyTrust};
 use axum::Router;
 use axum::extract::{FromRequestParts, State};
 use axum::http::header::CONTENT_TYPE;
@@ -50,6 +51,10 @@ pub fn router(state: AppState) -> Router {
         .route(routes::EVENTS, post(events))
         .route(routes::OPENAPI, get(openapi_json))
         .with_state(state)
+        .layer(axum::middleware::from_fn_with_state(
+            ProxyTrust::default(),
+            limit_context,
+        ))
         .with_contract(contract)
 }
 
@@ -61,26 +66,34 @@ pub fn contract(options: &Options) -> Contract {
         .with_head_timeout(options.head_timeout_duration())
 }
 
-/// The authenticated caller: the `Authorization` header's key, resolved and rate-limited by
-/// the domain. It comes first in every handler, so authentication precedes validation.
-struct Caller(domain::Caller);
+/// The authenticated caller: the `Authorization` header's key, resolved and limited by the
+/// domain, with the request's limit context. It comes first in every handler, so
+/// authentication precedes validation.
+struct Caller(domain::Caller, LimitContext);
 
 impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let BearerKey(key) = BearerKey::from_request_parts(parts, state).await?;
-        Ok(Caller(state.authenticate(&key)?))
+        let context = parts
+            .extensions
+            .get::<LimitContext>()
+            .cloned()
+            .unwrap_or_else(|| LimitContext::new(LimitContext::UNKNOWN_CLIENT));
+        match BearerKey::from_request_parts(parts, state).await {
+            Ok(BearerKey(key)) => Ok(Caller(state.admit(&key, &context).await?, context)),
+            Err(refusal) => Err(state.refuse(refusal.into_inner(), &context).await.into()),
+        }
     }
 }
 
-async fn sites(State(state): State<AppState>, Caller(caller): Caller) -> Json<SiteList> {
+async fn sites(State(state): State<AppState>, Caller(caller, _): Caller) -> Json<SiteList> {
     Json(state.sites(&caller))
 }
 
 async fn stats(
     State(state): State<AppState>,
-    Caller(caller): Caller,
+    Caller(caller, _): Caller,
     SiteId(site): SiteId,
     DateRange(range): DateRange,
 ) -> Result<Json<Stats>, ApiError> {
@@ -89,7 +102,7 @@ async fn stats(
 
 async fn timeseries(
     State(state): State<AppState>,
-    Caller(caller): Caller,
+    Caller(caller, _): Caller,
     SiteId(site): SiteId,
     Query(query): Query<TimeseriesQuery>,
     DateRange(range): DateRange,
@@ -99,12 +112,12 @@ async fn timeseries(
 
 async fn events(
     State(state): State<AppState>,
-    Caller(caller): Caller,
+    Caller(caller, context): Caller,
     Json(event): Json<NewEvent>,
 ) -> Result<(StatusCode, Json<EventReceipt>), ApiError> {
     Ok((
         StatusCode::ACCEPTED,
-        Json(state.record_event(&caller, event)?),
+        Json(state.record_event(&caller, event, &context).await?),
     ))
 }
 

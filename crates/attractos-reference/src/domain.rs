@@ -7,6 +7,7 @@
 //!
 //! let state = AppState::new(Options::default());
 //! let caller = state.authenticate("ak_demo_free").unwrap();
+//! # let _ = &caller;
 //! let range = rules::date_range(Some("start=2024-01-01&end=2024-01-07")).unwrap();
 //! let stats = state.stats(&caller, "site_demo", range).unwrap();
 //! assert_eq!(stats.days, 7);
@@ -21,10 +22,12 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+use attractos_errors::ApiError;
 use attractos_errors::rules::{self, DateRange};
-use attractos_errors::{ApiError, RetryAfter};
-use governor::clock::Clock;
-use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use attractos_limits::{
+    Account, AnyStore, AuthFailurePolicy, Clock, LimitContext, Limiter, MemoryStore, Policies,
+    QuotaPolicy, RatePolicy, RedisStore,
+};
 use serde::{Deserialize, Deserializer, Serialize};
 use time::{Date, Month, OffsetDateTime, Time, UtcOffset};
 use utoipa::ToSchema;
@@ -46,25 +49,66 @@ pub const MAX_EVENT_URL_LEN: usize = 2048;
 /// Where "now" comes from: the system clock unless a test sets one.
 pub type NowFn = Arc<dyn Fn() -> OffsetDateTime + Send + Sync>;
 
-/// How a server is set up: the per-key rate limit, the request body limit, the head and body
-/// timeouts, the clock.
+/// How a server is set up: the limits and their store, the request body limit, the head
+/// and body timeouts, the clock.
 #[derive(Clone)]
 pub struct Options {
     rate_limit: NonZeroU32,
+    rate_limit_pro: Option<NonZeroU32>,
+    event_quota_free: u64,
+    event_quota_pro: u64,
+    auth_failure_limit: NonZeroU32,
+    redis: Option<String>,
     body_limit: usize,
     head_timeout: Duration,
     body_timeout: Duration,
-    now: NowFn,
+    now: Option<NowFn>,
     debug_routes: bool,
 }
 
 impl Options {
-    /// The default per-key rate limit: 20 requests per second.
-    pub const DEFAULT_RATE_LIMIT: NonZeroU32 = NonZeroU32::new(20).expect("20 is not zero");
+    /// The default Free-plan rate limit: 20 requests per second per key.
+    pub const DEFAULT_RATE_LIMIT: NonZeroU32 = Policies::DEFAULT_FREE_RATE;
 
-    /// Requests per second each API key may make (a burst of that many, refilled evenly).
+    /// The default allowance of failed keys per client address and minute.
+    pub const DEFAULT_AUTH_FAILURE_LIMIT: NonZeroU32 = AuthFailurePolicy::DEFAULT.limit;
+
+    /// Requests per second each Free-plan key may make (a burst of that many, refilled
+    /// evenly). The Pro plan gets five times that unless [`Options::rate_limit_pro`] says.
     pub fn rate_limit(mut self, per_second: NonZeroU32) -> Self {
         self.rate_limit = per_second;
+        self
+    }
+
+    /// Requests per second each Pro-plan key may make (default: 5x the Free rate).
+    pub fn rate_limit_pro(mut self, per_second: NonZeroU32) -> Self {
+        self.rate_limit_pro = Some(per_second);
+        self
+    }
+
+    /// Events a Free-plan account may record per calendar month (default 10 000).
+    pub fn event_quota_free(mut self, events: u64) -> Self {
+        self.event_quota_free = events;
+        self
+    }
+
+    /// Events a Pro-plan account may record per calendar month (default 1 000 000).
+    pub fn event_quota_pro(mut self, events: u64) -> Self {
+        self.event_quota_pro = events;
+        self
+    }
+
+    /// Failed keys a client address may send per minute before it is answered
+    /// `RATE_LIMITED` whatever key it sends, until the minute has passed (default 30).
+    pub fn auth_failure_limit(mut self, per_minute: NonZeroU32) -> Self {
+        self.auth_failure_limit = per_minute;
+        self
+    }
+
+    /// Keeps the limits in the Redis server at `url` (shared by every replica using it)
+    /// instead of this process's memory.
+    pub fn redis(mut self, url: impl Into<String>) -> Self {
+        self.redis = Some(url.into());
         self
     }
 
@@ -75,7 +119,7 @@ impl Options {
     }
 
     /// How long a request head may take to arrive (default
-    /// [`serving::DEFAULT_HEAD_TIMEOUT`](attractos_errors::serving::DEFAULT_HEAD_TIMEOUT), 10 s).
+    /// [`serving::DEFAULT_HEAD_TIMEOUT`](attractos_errors::serving::DEFAULT_HEAD_TIMEOUT), 5 s).
     pub fn head_timeout(mut self, timeout: Duration) -> Self {
         self.head_timeout = timeout;
         self
@@ -88,9 +132,11 @@ impl Options {
         self
     }
 
-    /// The clock the monthly quota reads (default: the system clock, UTC).
+    /// The clock the limits read, rate and quota alike (default: the limit store's own clock,
+    /// which for Redis is the server's `TIME`, so replicas agree). A fixed clock never refills
+    /// a rate: tests that fix it keep their requests within the burst.
     pub fn clock(mut self, now: impl Fn() -> OffsetDateTime + Send + Sync + 'static) -> Self {
-        self.now = Arc::new(now);
+        self.now = Some(Arc::new(now));
         self
     }
 
@@ -107,7 +153,7 @@ impl Options {
         self.debug_routes
     }
 
-    /// The configured per-key rate limit.
+    /// The configured Free-plan rate limit.
     pub fn rate_limit_per_second(&self) -> NonZeroU32 {
         self.rate_limit
     }
@@ -126,16 +172,56 @@ impl Options {
     pub fn body_timeout_duration(&self) -> Duration {
         self.body_timeout
     }
+
+    /// The limit policies these options describe (store failure modes at their defaults).
+    pub fn policies(&self) -> Policies {
+        let mut policies = Policies::default().with_free_rate(self.rate_limit);
+        if let Some(pro) = self.rate_limit_pro {
+            policies.pro_rate = RatePolicy::per_second(pro);
+        }
+        policies.free_quota = QuotaPolicy {
+            events: self.event_quota_free,
+        };
+        policies.pro_quota = QuotaPolicy {
+            events: self.event_quota_pro,
+        };
+        policies.auth_failures.limit = self.auth_failure_limit;
+        policies
+    }
+
+    fn limit_clock(&self) -> Clock {
+        match &self.now {
+            None => Clock::Store,
+            Some(now) => {
+                let now = Arc::clone(now);
+                Clock::Custom(Arc::new(move || {
+                    let now = now();
+                    now.unix_timestamp() * 1_000_000 + i64::from(now.microsecond())
+                }))
+            }
+        }
+    }
+
+    fn now(&self) -> OffsetDateTime {
+        self.now
+            .as_ref()
+            .map_or_else(OffsetDateTime::now_utc, |now| now())
+    }
 }
 
 impl Default for Options {
     fn default() -> Self {
         Options {
             rate_limit: Self::DEFAULT_RATE_LIMIT,
+            rate_limit_pro: None,
+            event_quota_free: Policies::DEFAULT_FREE_EVENTS,
+            event_quota_pro: Policies::DEFAULT_PRO_EVENTS,
+            auth_failure_limit: Self::DEFAULT_AUTH_FAILURE_LIMIT,
+            redis: None,
             body_limit: rules::DEFAULT_BODY_LIMIT,
             head_timeout: attractos_errors::serving::DEFAULT_HEAD_TIMEOUT,
             body_timeout: rules::DEFAULT_BODY_TIMEOUT,
-            now: Arc::new(OffsetDateTime::now_utc),
+            now: None,
             debug_routes: false,
         }
     }
@@ -143,8 +229,10 @@ impl Default for Options {
 
 impl fmt::Debug for Options {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The Redis URL may hold a password: only whether there is one is shown.
         f.debug_struct("Options")
-            .field("rate_limit", &self.rate_limit)
+            .field("policies", &self.policies())
+            .field("redis", &self.redis.is_some())
             .field("body_limit", &self.body_limit)
             .field("head_timeout", &self.head_timeout)
             .field("body_timeout", &self.body_timeout)
@@ -153,14 +241,13 @@ impl fmt::Debug for Options {
     }
 }
 
-/// Everything a request handler needs, cheap to clone: the store, the per-key rate limiter,
-/// the options.
+/// Everything a request handler needs, cheap to clone: the store, the limiter, the options.
 #[derive(Clone)]
 pub struct AppState(Arc<Inner>);
 
 struct Inner {
     store: Store,
-    limiter: DefaultKeyedRateLimiter<String>,
+    limiter: Limiter,
     options: Options,
     /// Injected faults so far (debug routes).
     faults: AtomicU64,
@@ -178,7 +265,7 @@ impl fmt::Debug for AppState {
 /// An authenticated caller: the key it used and its user.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Caller {
-    /// The API key, the rate limiter's key.
+    /// The API key, the rate limit's partition.
     pub key: String,
     /// The key's user.
     pub user: User,
@@ -328,16 +415,36 @@ pub struct EventReceipt {
     pub quota: u64,
 }
 
+/// The Redis URL of [`Options::redis`] is not usable.
+pub use attractos_limits::InvalidRedisUrl;
+
 impl AppState {
     /// A state with the built-in fixtures and `options`.
+    ///
+    /// # Panics
+    /// When [`Options::redis`] holds an unusable URL; [`AppState::try_new`] returns that.
     pub fn new(options: Options) -> Self {
-        let limiter = RateLimiter::keyed(Quota::per_second(options.rate_limit));
-        AppState(Arc::new(Inner {
+        Self::try_new(options).expect("a usable Redis URL")
+    }
+
+    /// A state with the built-in fixtures and `options`, or why the Redis URL is unusable.
+    pub fn try_new(options: Options) -> Result<Self, InvalidRedisUrl> {
+        let clock = options.limit_clock();
+        let store = match &options.redis {
+            Some(url) => AnyStore::Redis(RedisStore::connect(
+                url,
+                attractos_limits::DEFAULT_TIMEOUT,
+                clock,
+            )?),
+            None => AnyStore::Memory(MemoryStore::new(clock)),
+        };
+        let limiter = Limiter::new(store, options.policies());
+        Ok(AppState(Arc::new(Inner {
             store: Store::with_fixtures(),
             limiter,
             options,
             faults: AtomicU64::new(0),
-        }))
+        })))
     }
 
     /// The options this state was built with.
@@ -350,26 +457,62 @@ impl AppState {
         &self.0.store
     }
 
+    /// The limiter.
+    pub fn limiter(&self) -> &Limiter {
+        &self.0.limiter
+    }
+
     /// Resolves an API key (already taken from a well-formed `Authorization: Bearer` header)
-    /// to its caller, and counts the request against the key's rate limit.
+    /// to its caller, without counting anything ([`AppState::admit`] does).
     ///
-    /// Unknown or revoked -> `INVALID_KEY`; user deleted -> `USER_NOT_FOUND`; over the
-    /// limit -> `RATE_LIMITED` with the whole seconds until the next request is allowed.
+    /// Unknown or revoked -> `INVALID_KEY`; user deleted -> `USER_NOT_FOUND`.
     pub fn authenticate(&self, key: &str) -> Result<Caller, ApiError> {
-        let user = match self.0.store.lookup_key(key) {
-            KeyLookup::Active(user) => user,
-            KeyLookup::Unknown | KeyLookup::Revoked => return Err(ApiError::invalid_key()),
-            KeyLookup::UserDeleted => return Err(ApiError::user_not_found()),
-        };
-        // Only live keys get a limiter cell, so unknown keys cannot grow its map.
-        let key = key.to_owned();
-        if let Err(not_until) = self.0.limiter.check_key(&key) {
-            // The limiter's own clock: building a `DefaultClock` (quanta) per refusal runs
-            // CPUID and took half the server's time under a flood of throttled requests.
-            let wait = not_until.wait_time_from(self.0.limiter.clock().now());
-            return Err(ApiError::rate_limited(RetryAfter::from_duration(wait)));
+        match self.0.store.lookup_key(key) {
+            KeyLookup::Active(user) => Ok(Caller {
+                key: key.to_owned(),
+                user,
+            }),
+            KeyLookup::Unknown | KeyLookup::Revoked => Err(ApiError::invalid_key()),
+            KeyLookup::UserDeleted => Err(ApiError::user_not_found()),
         }
-        Ok(Caller { key, user })
+    }
+
+    fn account<'a>(&self, caller: &'a Caller, id: &'a str) -> Account<'a> {
+        Account {
+            key: &caller.key,
+            id,
+            plan: caller.user.plan.limits(),
+            event_floor: self.0.store.event_floor(&caller.user),
+        }
+    }
+
+    /// Authenticates a request from the client of `context` and applies the limits: a
+    /// failed key counts against the client's address (past the allowance, `RATE_LIMITED`
+    /// whatever the key), a live key against its plan's rate. The RateLimit fields of the
+    /// decision are left in `context` for the response.
+    pub async fn admit(&self, key: &str, context: &LimitContext) -> Result<Caller, ApiError> {
+        let caller = match self.authenticate(key) {
+            Ok(caller) => caller,
+            Err(refusal) => return Err(self.refuse(refusal, context).await),
+        };
+        let id = account_id(&caller);
+        let verdict = self
+            .0
+            .limiter
+            .admit(context.client(), self.account(&caller, &id))
+            .await;
+        context.set_fields(verdict.fields);
+        verdict.outcome.map(|()| caller)
+    }
+
+    /// Answers a request whose `Authorization` header was refused (`MISSING_KEY`,
+    /// `INVALID_KEY`, `USER_NOT_FOUND`): every refusal counts against the client's address,
+    /// and past the allowance the answer is `RATE_LIMITED` until the window ends. The
+    /// allowance's RateLimit fields are left in `context`.
+    pub async fn refuse(&self, refusal: ApiError, context: &LimitContext) -> ApiError {
+        let (answer, fields) = self.0.limiter.key_refused(context.client(), refusal).await;
+        context.set_fields(fields);
+        answer
     }
 
     /// `GET /api/v1/sites`: the caller's sites.
@@ -466,8 +609,14 @@ impl AppState {
         })
     }
 
-    /// `POST /api/v1/events`: records one event against the caller's monthly quota.
-    pub fn record_event(&self, caller: &Caller, event: NewEvent) -> Result<EventReceipt, ApiError> {
+    /// `POST /api/v1/events`: records one event against the caller's monthly quota. The
+    /// quota's RateLimit fields are left in `context`.
+    pub async fn record_event(
+        &self,
+        caller: &Caller,
+        event: NewEvent,
+        context: &LimitContext,
+    ) -> Result<EventReceipt, ApiError> {
         let site_id = rules::site_id(Some(&event.site_id))
             .map_err(|err| err.with_message("The event's site_id is required but was empty."))?;
         let name_chars = event.name.chars().count();
@@ -483,24 +632,39 @@ impl AppState {
         }
         self.owned_site(caller, site_id)?;
         let data = self.0.store.site_data(site_id)?;
-        let now = (self.0.options.now)().to_offset(UtcOffset::UTC);
-        let month = (now.year(), u8::from(now.month()));
-        let quota = caller.user.plan.monthly_event_quota();
-        let used = self
-            .0
-            .store
-            .try_count_event(&caller.user, month, quota)
-            .ok_or_else(|| {
-                ApiError::limit_exceeded(RetryAfter::from_duration(until_next_month(now)))
-            })?;
+        let id = account_id(caller);
+        let verdict = self.0.limiter.count_event(self.account(caller, &id)).await;
+        context.set_fields(verdict.fields);
+        let quota = verdict.outcome.map(|()| verdict.quota)?;
+        let quota = quota.ok_or_else(|| {
+            // The store failed and the quota fails open: the event is accepted uncounted.
+            self.0.options.now()
+        });
+        let (used, start) = match quota {
+            Ok(quota) => (quota.used, quota.cycle_start_us),
+            Err(now) => (0, now.unix_timestamp() * 1_000_000),
+        };
+        let month = OffsetDateTime::from_unix_timestamp(start.div_euclid(1_000_000))
+            .unwrap_or(OffsetDateTime::UNIX_EPOCH)
+            .to_offset(UtcOffset::UTC);
         Ok(EventReceipt {
             accepted: true,
             site_id: data.id,
-            month: format!("{:04}-{:02}", month.0, month.1),
+            month: format!("{:04}-{:02}", month.year(), u8::from(month.month())),
             used,
-            quota,
+            quota: self
+                .0
+                .limiter
+                .policies()
+                .quota(caller.user.plan.limits())
+                .events,
         })
     }
+}
+
+/// The quota partition of a caller: its user.
+fn account_id(caller: &Caller) -> String {
+    format!("user:{}", caller.user.id.0)
 }
 
 /// The secret carried by the injected faults ([`AppState::panic_on_purpose`],

@@ -25,9 +25,32 @@ struct Cli {
     /// The address to listen on.
     #[arg(long, default_value = "127.0.0.1:8080")]
     addr: SocketAddr,
-    /// Requests per second each API key may make; more answer RATE_LIMITED.
+    /// Keep the limits in this Redis server (redis://[:PASSWORD@]HOST[:PORT][/DB]), shared by
+    /// every replica using it. Default: this process's memory.
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "ATTRACTOS_REDIS_URL",
+        hide_env_values = true
+    )]
+    redis: Option<String>,
+    /// Requests per second each Free-plan API key may make; more answer RATE_LIMITED.
     #[arg(long, default_value_t = Options::DEFAULT_RATE_LIMIT)]
     rate_limit: NonZeroU32,
+    /// Requests per second each Pro-plan API key may make (default: 5x --rate-limit).
+    #[arg(long)]
+    rate_limit_pro: Option<NonZeroU32>,
+    /// Events a Free-plan account may record per calendar month (UTC); more answer
+    /// LIMIT_EXCEEDED.
+    #[arg(long, default_value_t = attractos_limits::Policies::DEFAULT_FREE_EVENTS)]
+    event_quota_free: u64,
+    /// Events a Pro-plan account may record per calendar month (UTC).
+    #[arg(long, default_value_t = attractos_limits::Policies::DEFAULT_PRO_EVENTS)]
+    event_quota_pro: u64,
+    /// Failed API keys one client address may send per minute; past that it is answered
+    /// RATE_LIMITED, whatever key it sends, until the minute has passed.
+    #[arg(long, default_value_t = Options::DEFAULT_AUTH_FAILURE_LIMIT)]
+    auth_failure_limit: NonZeroU32,
     /// The largest request body in bytes; larger ones answer PAYLOAD_TOO_LARGE.
     #[arg(long, default_value_t = rules::DEFAULT_BODY_LIMIT)]
     body_limit: usize,
@@ -81,17 +104,27 @@ fn main() -> ExitCode {
 
 fn run(cli: &Cli) -> std::io::Result<()> {
     let framework = Framework::from(cli.framework);
-    let options = Options::default()
+    let mut options = Options::default()
         .rate_limit(cli.rate_limit)
+        .event_quota_free(cli.event_quota_free)
+        .event_quota_pro(cli.event_quota_pro)
+        .auth_failure_limit(cli.auth_failure_limit)
         .body_limit(cli.body_limit)
         .head_timeout(Duration::from_secs(cli.head_timeout))
         .body_timeout(Duration::from_secs(cli.body_timeout))
         .debug_routes(cli.debug_routes);
+    if let Some(pro) = cli.rate_limit_pro {
+        options = options.rate_limit_pro(pro);
+    }
+    if let Some(url) = &cli.redis {
+        options = options.redis(url.clone());
+    }
     let server = bind(framework, cli.addr, options)?;
     tracing::info!(
         framework = %framework,
         url = %server.url(),
         rate_limit = cli.rate_limit.get(),
+        limit_store = if cli.redis.is_some() { "redis" } else { "memory" },
         "serving the AttractOS reference API; Ctrl-C stops"
     );
     tokio::runtime::Builder::new_current_thread()

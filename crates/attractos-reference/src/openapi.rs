@@ -76,7 +76,7 @@ attractos_errors::error_responses! {
     paths(operations::sites, operations::stats, operations::timeseries, operations::events,
           operations::openapi_json),
     components(schemas(attractos_errors::ErrorBody)),
-    modifiers(&ErrorComponents, &Security, &AllowHeader),
+    modifiers(&ErrorComponents, &Security, &AllowHeader, &RateLimitHeaders),
     tags(
         (name = "sites", description = "The caller's sites and their numbers."),
         (name = "events", description = "Recording events against the monthly quota."),
@@ -122,31 +122,83 @@ impl Modify for Security {
     }
 }
 
+/// Every operation of the document.
+fn operations(
+    openapi: &mut utoipa::openapi::OpenApi,
+) -> impl Iterator<Item = &mut utoipa::openapi::path::Operation> {
+    openapi.paths.paths.values_mut().flat_map(|item| {
+        [
+            &mut item.get,
+            &mut item.post,
+            &mut item.put,
+            &mut item.delete,
+            &mut item.patch,
+        ]
+        .into_iter()
+        .flatten()
+    })
+}
+
 /// Declares the `Allow` header on every 405 response: the methods the path supports, which
 /// both frameworks send with it.
 struct AllowHeader;
 
 impl Modify for AllowHeader {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        for item in openapi.paths.paths.values_mut() {
-            let operations = [
-                &mut item.get,
-                &mut item.post,
-                &mut item.put,
-                &mut item.delete,
-                &mut item.patch,
-            ];
-            for operation in operations.into_iter().flatten() {
-                let responses: &mut BTreeMap<String, RefOr<Response>> =
-                    &mut operation.responses.responses;
-                if let Some(RefOr::T(response)) = responses.get_mut("405") {
-                    response.headers.insert(
-                        "Allow".to_owned(),
-                        HeaderBuilder::new()
-                            .schema(ObjectBuilder::new().schema_type(Type::String))
-                            .description(Some("The methods this path supports."))
-                            .build(),
-                    );
+        for operation in operations(openapi) {
+            let responses: &mut BTreeMap<String, RefOr<Response>> =
+                &mut operation.responses.responses;
+            if let Some(RefOr::T(response)) = responses.get_mut("405") {
+                response.headers.insert(
+                    "Allow".to_owned(),
+                    HeaderBuilder::new()
+                        .schema(ObjectBuilder::new().schema_type(Type::String))
+                        .description(Some("The methods this path supports."))
+                        .build(),
+                );
+            }
+        }
+    }
+}
+
+/// Declares the RateLimit fields (draft-ietf-httpapi-ratelimit-headers) on the answers of
+/// every keyed operation: sent once the `Authorization` header has been looked at, that is
+/// on every answer but the protocol-level ones (404, 405, 413), which come before it.
+struct RateLimitHeaders;
+
+impl Modify for RateLimitHeaders {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let field = |description: &str| {
+            HeaderBuilder::new()
+                .schema(ObjectBuilder::new().schema_type(Type::String))
+                .description(Some(description.to_owned()))
+                .build()
+        };
+        let policy = field(
+            "The limits that apply, as a structured-field List: `\"requests\";q=20;w=1` (the \
+             key's rate: a burst of q refilled over w seconds), `\"events\";q=10000;w=2592000` \
+             (the account's monthly event quota; w is this calendar month's length), or, on \
+             answers to a failed key, `\"auth-failures\";q=30;w=60` (the client address's \
+             allowance).",
+        );
+        let state = field(
+            "The state of those limits: `\"requests\";r=19;t=1, \"events\";r=9990;t=1339200` (r \
+             units left, t seconds until r grows, or until the quota resets). On a 429 only the \
+             refusing policy is listed, with r=0 and t equal to Retry-After.",
+        );
+        for operation in operations(openapi) {
+            if operation.security.is_none() {
+                continue;
+            }
+            for (status, response) in &mut operation.responses.responses {
+                let protocol_level = ["404", "405", "413"].contains(&status.as_str());
+                if let (RefOr::T(response), false) = (response, protocol_level) {
+                    response
+                        .headers
+                        .insert("RateLimit-Policy".to_owned(), policy.clone());
+                    response
+                        .headers
+                        .insert("RateLimit".to_owned(), state.clone());
                 }
             }
         }

@@ -132,7 +132,7 @@ impl Drop for Server {
 /// on a thread of its own. Returns once the server accepts connections.
 pub fn serve(framework: Framework, listener: TcpListener, options: Options) -> io::Result<Server> {
     let addr = listener.local_addr()?;
-    let state = AppState::new(options);
+    let state = AppState::try_new(options).map_err(io::Error::other)?;
     let (shutdown, stopped) = oneshot::channel();
     let thread = match framework {
         Framework::Axum => spawn_axum(listener, state, stopped)?,
@@ -146,9 +146,30 @@ pub fn serve(framework: Framework, listener: TcpListener, options: Options) -> i
     })
 }
 
-/// Binds `addr` and serves the API there (see [`serve`]).
+/// Binds `addr` and serves the API there (see [`serve`]), with an accept queue of 1024
+/// connections (where they wait while the server is at its connection cap).
 pub fn bind(framework: Framework, addr: SocketAddr, options: Options) -> io::Result<Server> {
-    serve(framework, TcpListener::bind(addr)?, options)
+    serve(framework, listen(addr)?, options)
+}
+
+/// The kernel's accept queue of [`bind`]'s listener: where new connections wait while the server
+/// is at its connection cap (actix-web's default; the standard library's `bind` asks for 128,
+/// and a full queue makes clients resend their SYN after 1, 3, 7, 15 s).
+const BACKLOG: u32 = 1024;
+
+fn listen(addr: SocketAddr) -> io::Result<TcpListener> {
+    // tokio's socket registers with a runtime; this one lives only for the setup.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_io()
+        .build()?;
+    let _entered = runtime.enter();
+    let socket = match addr {
+        SocketAddr::V4(_) => tokio::net::TcpSocket::new_v4()?,
+        SocketAddr::V6(_) => tokio::net::TcpSocket::new_v6()?,
+    };
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(BACKLOG)?.into_std()
 }
 
 /// Worker threads per server: enough for a checker's sequential requests and a person's

@@ -1,5 +1,5 @@
-//! The in-memory store and its built-in fixtures: API keys, users, plans, sites and the
-//! monthly event counters.
+//! The in-memory store and its built-in fixtures: API keys, users, plans and sites. The
+//! monthly event counters live in the limit store (`attractos-limits`).
 //!
 //! ```
 //! use attractos_reference::store::{KeyLookup, Plan, Store};
@@ -12,7 +12,6 @@
 //! ```
 
 use std::collections::HashMap;
-use std::sync::Mutex;
 
 /// The fixture API keys, one per situation the contract needs.
 pub mod keys {
@@ -56,11 +55,12 @@ pub enum Plan {
 }
 
 impl Plan {
-    /// Events a user on this plan may record per calendar month (UTC).
-    pub const fn monthly_event_quota(self) -> u64 {
+    /// The limits' plan: it decides the request rate and the event quota
+    /// ([`attractos_limits::Policies`]).
+    pub const fn limits(self) -> attractos_limits::Plan {
         match self {
-            Plan::Free => 10_000,
-            Plan::Pro => 1_000_000,
+            Plan::Free => attractos_limits::Plan::Free,
+            Plan::Pro => attractos_limits::Plan::Pro,
         }
     }
 }
@@ -129,7 +129,8 @@ struct KeyRecord {
 struct UserRecord {
     plan: Plan,
     deleted: bool,
-    /// The events every month's counter starts with (the quota fixture starts spent).
+    /// The events every month's counter starts with (the quota fixture starts spent, at
+    /// [`SPENT`], so it stays spent whatever quota the server is given).
     usage_floor: u64,
 }
 
@@ -139,15 +140,15 @@ struct SiteRecord {
     broken: bool,
 }
 
-/// A month of the calendar, UTC: `(year, month 1..=12)`.
-pub type MonthKey = (i32, u8);
+/// The starting count of a spent quota: past any quota a server is given, and exact in the
+/// limit store's arithmetic (Redis's Lua numbers are doubles).
+pub const SPENT: u64 = 1 << 40;
 
-/// Keys, users, sites, and the monthly event counters.
+/// Keys, users and sites.
 pub struct Store {
     keys: HashMap<&'static str, KeyRecord>,
     users: HashMap<UserId, UserRecord>,
     sites: HashMap<&'static str, SiteRecord>,
-    usage: Mutex<HashMap<(UserId, MonthKey), u64>>,
 }
 
 impl Store {
@@ -180,10 +181,7 @@ impl Store {
                 (FREE, user(Plan::Free, false, 0)),
                 (PRO, user(Plan::Pro, false, 0)),
                 (ORPHAN, user(Plan::Free, true, 0)),
-                (
-                    QUOTA,
-                    user(Plan::Free, false, Plan::Free.monthly_event_quota()),
-                ),
+                (QUOTA, user(Plan::Free, false, SPENT)),
             ]),
             sites: HashMap::from([
                 (sites::DEMO, site(FREE, "demo.example", false)),
@@ -192,7 +190,6 @@ impl Store {
                 (sites::QUOTA, site(QUOTA, "quota.example", false)),
                 ("site_orphaned", site(ORPHAN, "orphaned.example", false)),
             ]),
-            usage: Mutex::new(HashMap::new()),
         }
     }
 
@@ -250,21 +247,10 @@ impl Store {
         }
     }
 
-    /// Adds one event to `user`'s counter for `month` unless that would exceed `quota`.
-    /// Returns the new count, or `None` when the quota is already spent.
-    pub fn try_count_event(&self, user: &User, month: MonthKey, quota: u64) -> Option<u64> {
-        let floor = self.users.get(&user.id).map_or(0, |u| u.usage_floor);
-        // A poisoned lock only means another request panicked mid-increment; the map is fine.
-        let mut usage = self
-            .usage
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let used = usage.entry((user.id, month)).or_insert(floor);
-        if *used >= quota {
-            return None;
-        }
-        *used += 1;
-        Some(*used)
+    /// The events `user`'s counter starts each month with: 0, but for the quota fixture,
+    /// whose quota starts spent (also on a fresh Redis).
+    pub fn event_floor(&self, user: &User) -> u64 {
+        self.users.get(&user.id).map_or(0, |u| u.usage_floor)
     }
 }
 

@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use attractos_errors::ErrorCode;
+use attractos_limits::LimitContext;
 use attractos_reference::domain::{NewEvent, until_next_month};
 use attractos_reference::store::{keys, sites};
 use attractos_reference::{AppState, Options};
@@ -18,55 +19,68 @@ fn event(site: &str) -> NewEvent {
     }
 }
 
+fn client() -> LimitContext {
+    LimitContext::new(LimitContext::UNKNOWN_CLIENT)
+}
+
 fn at(now: OffsetDateTime) -> AppState {
     AppState::new(Options::default().clock(move || now))
 }
 
-#[test]
-fn an_event_counts_against_the_month() {
+#[tokio::test]
+async fn an_event_counts_against_the_month() {
     let state = at(datetime!(2024-06-15 12:00 UTC));
     let free = state.authenticate(keys::FREE).expect("a live key");
     let first = state
-        .record_event(&free, event(sites::DEMO))
+        .record_event(&free, event(sites::DEMO), &client())
+        .await
         .expect("recorded");
     let second = state
-        .record_event(&free, event(sites::DEMO))
+        .record_event(&free, event(sites::DEMO), &client())
+        .await
         .expect("recorded");
     assert_eq!((first.used, second.used), (1, 2));
     assert_eq!(first.month, "2024-06");
     assert_eq!(first.quota, 10_000);
 }
 
-#[test]
-fn the_spent_quota_is_limit_exceeded_until_the_first_of_next_month() {
+#[tokio::test]
+async fn the_spent_quota_is_limit_exceeded_until_the_first_of_next_month() {
     let state = at(datetime!(2024-02-28 00:00 UTC));
     let caller = state.authenticate(keys::QUOTA).expect("a live key");
     let err = state
-        .record_event(&caller, event(sites::QUOTA))
+        .record_event(&caller, event(sites::QUOTA), &client())
+        .await
         .unwrap_err();
     assert_eq!(err.code(), ErrorCode::LimitExceeded);
     let two_days = 2 * 24 * 3600; // 2024 is a leap year: Feb 28 and 29 remain
     assert_eq!(err.retry_after().map(|r| r.as_secs()), Some(two_days));
 }
 
-#[test]
-fn an_empty_site_id_is_missing_site_id() {
+#[tokio::test]
+async fn an_empty_site_id_is_missing_site_id() {
     let state = AppState::new(Options::default());
     let free = state.authenticate(keys::FREE).expect("a live key");
-    let err = state.record_event(&free, event("  ")).unwrap_err();
+    let err = state
+        .record_event(&free, event("  "), &client())
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), ErrorCode::MissingSiteId);
 }
 
-#[test]
-fn a_foreign_site_is_site_not_found_before_any_quota_is_used() {
+#[tokio::test]
+async fn a_foreign_site_is_site_not_found_before_any_quota_is_used() {
     let state = AppState::new(Options::default());
     let quota = state.authenticate(keys::QUOTA).expect("a live key");
-    let err = state.record_event(&quota, event(sites::DEMO)).unwrap_err();
+    let err = state
+        .record_event(&quota, event(sites::DEMO), &client())
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), ErrorCode::SiteNotFound);
 }
 
-#[test]
-fn empty_or_oversized_fields_are_invalid_json() {
+#[tokio::test]
+async fn empty_or_oversized_fields_are_invalid_json() {
     let state = AppState::new(Options::default());
     let free = state.authenticate(keys::FREE).expect("a live key");
     let mut nameless = event(sites::DEMO);
@@ -74,27 +88,30 @@ fn empty_or_oversized_fields_are_invalid_json() {
     let mut long_url = event(sites::DEMO);
     long_url.url = "u".repeat(3000);
     for bad in [nameless, long_url] {
-        let err = state.record_event(&free, bad).unwrap_err();
+        let err = state.record_event(&free, bad, &client()).await.unwrap_err();
         assert_eq!(err.code(), ErrorCode::InvalidJson);
     }
 }
 
-#[test]
-fn the_broken_site_fails_with_server_error() {
+#[tokio::test]
+async fn the_broken_site_fails_with_server_error() {
     let state = AppState::new(Options::default());
     let pro = state.authenticate(keys::PRO).expect("a live key");
-    let err = state.record_event(&pro, event(sites::BROKEN)).unwrap_err();
+    let err = state
+        .record_event(&pro, event(sites::BROKEN), &client())
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), ErrorCode::ServerError);
 }
 
-#[test]
-fn the_reset_crosses_years_in_december() {
+#[tokio::test]
+async fn the_reset_crosses_years_in_december() {
     let wait = until_next_month(datetime!(2024-12-31 23:59:59 UTC));
     assert_eq!(wait, Duration::from_secs(1));
 }
 
-#[test]
-fn the_reset_is_computed_in_utc_whatever_the_clock_offset() {
+#[tokio::test]
+async fn the_reset_is_computed_in_utc_whatever_the_clock_offset() {
     // 2024-03-01 01:00 at +02:00 is 2024-02-29 23:00 UTC: still February, an hour to go.
     let local = datetime!(2024-03-01 01:00 +2);
     assert_eq!(until_next_month(local), Duration::from_secs(3600));

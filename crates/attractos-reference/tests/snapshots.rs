@@ -12,8 +12,9 @@ use time::macros::datetime;
 
 const RANGE: &str = "start=2024-01-01&end=2024-01-03";
 
+/// A fixed clock: the RateLimit fields count the seconds to the end of the month.
 fn defaults() -> Options {
-    Options::default()
+    Options::default().clock(|| datetime!(2024-06-15 12:00 UTC))
 }
 
 fn snap(name: &str, options: &Options, requests: &[Req]) {
@@ -50,7 +51,7 @@ fn timeseries_daily() {
 
 #[test]
 fn event_recorded() {
-    let options = defaults().clock(|| datetime!(2024-06-15 12:00 UTC));
+    let options = defaults();
     snap(
         "ok_event",
         &options,

@@ -1,12 +1,12 @@
 //! `allocations`: heap allocations per rendered response, for every framework, case and
-//! variant, as JSON lines on stdout (see `attractos_bench::report::AllocationRecord`).
+//! variant, as JSON lines on stdout (see `attractos_bench::measurements::AllocationRecord`).
 //!
 //! Run it in release mode: `cargo run --release -p attractos-bench --bin allocations`.
 
 use std::alloc::System;
 
 use attractos_bench::allocations::measure;
-use attractos_bench::report::AllocationRecord;
+use attractos_bench::measurements::AllocationRecord;
 use attractos_bench::{Case, Framework, actix_side, axum_side};
 use stats_alloc::{INSTRUMENTED_SYSTEM, StatsAlloc};
 

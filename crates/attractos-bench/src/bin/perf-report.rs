@@ -1,10 +1,11 @@
 //! `perf-report RESULTS_DIR OUTPUT.md`: writes the performance page from the measurements
 //! `bench/run.sh` left in RESULTS_DIR, and prints the targets' verdicts.
 
-use std::path::PathBuf;
+use std::path::Path;
 use std::process::ExitCode;
 
-use attractos_bench::report::{Results, load_checks, markdown, render_checks};
+use attractos_bench::measurements::Results;
+use attractos_bench::{page, targets};
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -12,20 +13,23 @@ fn main() -> ExitCode {
         eprintln!("usage: perf-report RESULTS_DIR OUTPUT.md");
         return ExitCode::from(2);
     };
-    let results = match Results::read(&PathBuf::from(dir)) {
+    let written = Results::read(Path::new(dir))
+        .map_err(|err| format!("reading {dir}: {err}"))
+        .and_then(|results| {
+            let markdown = page::render(&results).map_err(|err| format!("the template: {err}"))?;
+            std::fs::write(output, markdown).map_err(|err| format!("writing {output}: {err}"))?;
+            Ok(results)
+        });
+    let results = match written {
         Ok(results) => results,
         Err(err) => {
-            eprintln!("perf-report: reading {dir}: {err}");
+            eprintln!("perf-report: {err}");
             return ExitCode::FAILURE;
         }
     };
-    if let Err(err) = std::fs::write(output, markdown(&results)) {
-        eprintln!("perf-report: writing {output}: {err}");
-        return ExitCode::FAILURE;
-    }
-    for check in render_checks(&results)
+    for check in targets::rendering(&results)
         .into_iter()
-        .chain(load_checks(&results))
+        .chain(targets::load(&results))
     {
         let verdict = match check.met {
             Some(true) => "met",
@@ -34,7 +38,7 @@ fn main() -> ExitCode {
         };
         println!(
             "{verdict:>12}  {} {}: {}",
-            check.scope, check.target, check.measured
+            check.framework, check.target, check.measured
         );
     }
     println!("wrote {output}");

@@ -1,0 +1,75 @@
+//! [`LimitContext`]: what the framework glue and the code that asks the limiter share for
+//! one request.
+
+use std::net::{IpAddr, Ipv4Addr};
+use std::sync::{Arc, Mutex};
+
+use crate::ProxyTrust;
+use crate::fields::RateLimitFields;
+
+/// One request's link between the adapters' glue (a tower layer, an actix-web middleware)
+/// and the handler code that asks the [`crate::Limiter`]: the glue puts it in the request's
+/// extensions with the client address, the handler code leaves the RateLimit fields of its
+/// decisions in it, and the glue writes them on the response, whatever the answer.
+///
+/// ```
+/// use attractos_limits::{LimitContext, fields::RateLimitFields};
+/// let context = LimitContext::new("192.0.2.1".parse().unwrap());
+/// context.set_fields(RateLimitFields::default());
+/// assert!(context.take_fields().is_some());
+/// assert!(context.take_fields().is_none());
+/// ```
+#[derive(Debug, Clone)]
+pub struct LimitContext(Arc<Inner>);
+
+#[derive(Debug)]
+struct Inner {
+    client: IpAddr,
+    fields: Mutex<Option<RateLimitFields>>,
+}
+
+impl LimitContext {
+    /// The address every request without a known peer shares (in-process tests).
+    pub const UNKNOWN_CLIENT: IpAddr = IpAddr::V4(Ipv4Addr::UNSPECIFIED);
+
+    /// A context for a request from `client`.
+    pub fn new(client: IpAddr) -> Self {
+        LimitContext(Arc::new(Inner {
+            client,
+            fields: Mutex::new(None),
+        }))
+    }
+
+    /// A context for a request from `peer` (`None`: unknown, as in-process) with the
+    /// `X-Forwarded-For` value it carried, believed as [`crate::client_address`] says.
+    pub fn for_request(
+        peer: Option<IpAddr>,
+        x_forwarded_for: Option<&str>,
+        trust: ProxyTrust,
+    ) -> Self {
+        let peer = peer.unwrap_or(Self::UNKNOWN_CLIENT);
+        Self::new(crate::client_address(peer, x_forwarded_for, trust))
+    }
+
+    /// The client address.
+    pub fn client(&self) -> IpAddr {
+        self.0.client
+    }
+
+    /// Leaves the fields of the latest decision (replacing earlier ones).
+    pub fn set_fields(&self, fields: RateLimitFields) {
+        *self.lock() = Some(fields);
+    }
+
+    /// Takes the fields to write on the response.
+    pub fn take_fields(&self) -> Option<RateLimitFields> {
+        self.lock().take()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Option<RateLimitFields>> {
+        self.0
+            .fields
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
