@@ -30,12 +30,12 @@ use crate::middleware::ContractMiddleware;
 ///   `web::Path` that does not parse as `NOT_FOUND`, `web::Form` as `INVALID_JSON` or
 ///   `PAYLOAD_TOO_LARGE`.
 /// - A body that has not arrived [`Contract::body_timeout`] after a handler started reading
-///   it: `INVALID_JSON` with the deadline in its message ([`rules::body_timed_out`]), from
+///   it: `INVALID_JSON` with the deadline in its message ([`attractos_errors::rules::body_timed_out`]), from
 ///   [`Json`](crate::Json) and from actix-web's own body extractors alike.
 /// - A panicking handler: `SERVER_ERROR`, the panic message logged, the worker serving on.
 /// - Any other error (status >= 400) that is not JSON, from a handler's
 ///   `actix_web::error::ErrorBadRequest(..)`, a scope's middleware or a third-party crate:
-///   converted with [`rules::from_status`]; actix-web's text never reaches the client.
+///   converted with [`attractos_errors::rules::from_answer`]; actix-web's text never reaches the client.
 /// - Every response carries `X-Request-Id` (the client's when [`Contract::request_id`] accepts
 ///   it, else a new UUID v4), and every
 ///   request runs in a tracing span `request` with a `request_id` field, so each error's log
