@@ -88,10 +88,16 @@ fn dropping_a_server_stops_it() {
     let server = serve(Framework::Actix, listener, Options::default()).expect("starts");
     let addr = server.addr();
     drop(server);
-    assert!(
-        TcpStream::connect(addr).is_err(),
-        "nothing listens after drop"
-    );
+    // actix-web's acceptor thread drops the listening socket on its own schedule, shortly after
+    // the server is joined; on a loaded machine that can lag the join by a moment.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
+    while TcpStream::connect(addr).is_ok() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "something still listens 2 s after drop"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
 }
 
 #[test]
