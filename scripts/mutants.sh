@@ -7,8 +7,8 @@
 #   scripts/mutants.sh                      # every package below that exists
 #   scripts/mutants.sh attractos-errors     # the named packages only
 #
-# Too slow for every CI run (the core alone is ~290 mutants, most of an hour on 2 shared
-# cores); docs/reliability.md records the last run's figures. Equivalent mutants (no program
+# Too slow for every CI run (the core alone is 300 mutants, over an hour on the shared 2-core
+# machine); docs/reliability.md records the last run's figures. Equivalent mutants (no program
 # can tell them apart) are excluded in .cargo/mutants.toml, each with its reason.
 # Results: mutants.out/<package>/mutants.out/{caught,missed,unviable,timeout}.txt.
 set -euo pipefail
@@ -45,8 +45,10 @@ if ! cargo mutants --version >/dev/null 2>&1; then
 fi
 
 # A target directory of its own, kept between runs: each run reuses the compiled dependencies
-# instead of building them again in cargo-mutants' scratch copy of the source, and never waits
-# for the lock of the one `cargo build` and `cargo test` use.
+# instead of building them again in cargo-mutants' scratch copy of the source. Not the tree's own
+# target/: cargo names a workspace crate's artifacts by its path inside the workspace, so a
+# mutant built in the copy would replace the tree's build of the same crate (and `cargo test`
+# would then run the mutant, from a copy that is gone).
 export CARGO_TARGET_DIR="${MUTANTS_TARGET_DIR:-$PWD/target/mutants}"
 
 wanted=("$@")

@@ -227,7 +227,6 @@ async fn junit_has_a_testcase_per_case_and_a_failure_per_failed_case() {
 }
 
 #[tokio::test]
-#[ignore = "needs xmllint (Debian: libxml2-utils); .ci/run installs it and runs this test"]
 async fn junit_validates_against_the_junit_schema_with_xmllint() {
     let faults = [Mutation::NoHouseHeaders, Mutation::LeakedSecret];
     let skipping = Suite::new(

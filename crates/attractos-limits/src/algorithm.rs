@@ -177,4 +177,32 @@ mod tests {
         assert_eq!(end - now, 3_600_000_000);
         assert_eq!(end - start, 29 * 86_400 * 1_000_000);
     }
+
+    #[test]
+    fn december_s_cycle_ends_on_the_first_of_january_of_the_next_year() {
+        // 2024-12-31T23:00:00Z: the year ends in an hour.
+        let now = 1_735_686_000 * 1_000_000;
+        let (start, end) = cycle(now);
+        assert_eq!(end - now, 3_600_000_000);
+        assert_eq!(end - start, 31 * 86_400 * 1_000_000);
+    }
+
+    #[test]
+    fn a_check_without_a_failure_opens_no_window() {
+        let now = 1_000_000;
+        let (stored, outcome) = auth_failures(None, now, 60_000_000, false);
+        assert_eq!(stored, (0, now), "nothing to expire");
+        assert_eq!((outcome.failures, outcome.window_left_us), (0, 0));
+        let (stored, outcome) = auth_failures(None, now, 60_000_000, true);
+        assert_eq!(stored, (1, now + 60_000_000), "the first failure opens it");
+        assert_eq!(outcome.window_left_us, 60_000_000);
+    }
+
+    #[test]
+    fn the_last_cycle_of_the_calendar_still_ends_after_it_starts() {
+        // 9999-12-15T00:00:00Z: the next month is past what the date library can name.
+        let now = 253_400_832_000 * 1_000_000;
+        let (start, end) = cycle(now);
+        assert!(start <= now && now < end, "{start} <= {now} < {end}");
+    }
 }

@@ -203,12 +203,21 @@ fn www_authenticate_on_401_retry_after_on_429_and_the_common_headers_everywhere(
             ],
         };
         assert_eq!(names, expected, "{status}");
-        for header in headers.values() {
-            assert!(
-                header["description"].is_string(),
-                "{status}: every header is described"
-            );
-        }
+        let mut descriptions: Vec<&str> = headers
+            .values()
+            .map(|header| header["description"].as_str().unwrap_or_default())
+            .collect();
+        assert!(
+            descriptions.iter().all(|text| !text.is_empty()),
+            "{status}: every header is described"
+        );
+        descriptions.sort_unstable();
+        descriptions.dedup();
+        assert_eq!(
+            descriptions.len(),
+            headers.len(),
+            "{status}: each header in its own words"
+        );
     }
     let challenge = &responses["401"]["headers"]["WWW-Authenticate"]["schema"]["enum"];
     let challenges: Vec<&str> =
@@ -269,4 +278,13 @@ fn conversions_give_the_same_responses_as_build() {
     assert_eq!(serde_json::to_value(map).unwrap(), built);
     let pairs: Responses = errors.into_iter().collect();
     assert_eq!(serde_json::to_value(pairs).unwrap(), built);
+}
+
+#[test]
+fn examples_are_the_media_type_s_named_ones_and_not_repeated_in_the_schema() {
+    let responses = responses_json(&ErrorResponses::all());
+    for status in statuses(&responses) {
+        let schema = response_schema(&responses, status.parse().unwrap());
+        assert_eq!(schema.get("examples"), None, "{status}: {schema}");
+    }
 }
