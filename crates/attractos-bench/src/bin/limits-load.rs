@@ -70,7 +70,12 @@ async fn limited(
     BearerKey(key): BearerKey,
 ) -> Result<Sites, ApiError> {
     check(&key)?;
-    let account = Account { key: &key, id: "user:1", plan: Plan::Free, event_floor: 0 };
+    let account = Account {
+        key: &key,
+        id: "user:1",
+        plan: Plan::Free,
+        event_floor: 0,
+    };
     let verdict = limiter.admit(context.client(), account).await;
     context.set_fields(verdict.fields);
     verdict.outcome?;
@@ -84,7 +89,10 @@ fn app(mode: &str, rate: NonZeroU32, redis: Option<&str>) -> Router {
         Router::new()
             .route(route, get(limited))
             .with_state(Arc::new(limiter))
-            .layer(axum::middleware::from_fn_with_state(ProxyTrust::default(), limit_context))
+            .layer(axum::middleware::from_fn_with_state(
+                ProxyTrust::default(),
+                limit_context,
+            ))
     };
     match mode {
         "none" => Router::new().route(route, get(unlimited)),
@@ -114,14 +122,29 @@ fn app(mode: &str, rate: NonZeroU32, redis: Option<&str>) -> Router {
 async fn main() {
     let args: Vec<String> = std::env::args().collect();
     let flag = |name: &str| {
-        args.iter().position(|arg| arg == name).and_then(|at| args.get(at + 1)).map(String::as_str)
+        args.iter()
+            .position(|arg| arg == name)
+            .and_then(|at| args.get(at + 1))
+            .map(String::as_str)
     };
     let mode = flag("--mode").unwrap_or("none");
-    let addr: SocketAddr = flag("--addr").unwrap_or("127.0.0.1:8080").parse().expect("--addr");
+    let addr: SocketAddr = flag("--addr")
+        .unwrap_or("127.0.0.1:8080")
+        .parse()
+        .expect("--addr");
     let rate = flag("--rate").map_or(NonZeroU32::new(1_000_000), |n| n.parse().ok());
-    let app = app(mode, rate.expect("--rate: a positive integer"), flag("--redis"));
-    let listener = tokio::net::TcpListener::bind(addr).await.expect("bind --addr");
-    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+    let app = app(
+        mode,
+        rate.expect("--rate: a positive integer"),
+        flag("--redis"),
+    );
+    let listener = tokio::net::TcpListener::bind(addr)
         .await
-        .expect("serve");
+        .expect("bind --addr");
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .await
+    .expect("serve");
 }
