@@ -18,7 +18,8 @@ use crate::{AnyStore, MemoryStore};
 /// Who is asking: the authenticated key and its account.
 #[derive(Debug, Clone, Copy)]
 pub struct Account<'a> {
-    /// The API key (rate partition; stored only as a SHA-1 digest).
+    /// The API key (rate partition: the Redis store holds only its SHA-1 digest; the
+    /// in-memory store keys by it in this process, which holds the key anyway).
     pub key: &'a str,
     /// A stable account id (quota partition), e.g. the user id.
     pub id: &'a str,
@@ -105,13 +106,12 @@ impl<S: Store> Limiter<S> {
     /// Decides a request of an authenticated account from `client`: the address's failed
     /// keys, then the key's rate. The fields state the rate and the event quota.
     pub async fn admit(&self, client: IpAddr, account: Account<'_>) -> Verdict {
-        let address = address_partition(client);
-        let key = key_partition(account.key);
+        let address = AddressPartition::new(client);
         let rate = self.policies.rate(account.plan);
         let quota = self.policies.quota(account.plan).events;
         let query = RequestQuery {
-            address: &address,
-            key: &key,
+            address: address.as_str(),
+            key: account.key,
             account: account.id,
             emission_us: rate.emission_interval_us(),
             burst: rate.burst(),
@@ -172,9 +172,9 @@ impl<S: Store> Limiter<S> {
         client: IpAddr,
         refusal: ApiError,
     ) -> (ApiError, RateLimitFields) {
-        let address = address_partition(client);
+        let address = AddressPartition::new(client);
         let query = AuthFailureQuery {
-            address: &address,
+            address: address.as_str(),
             window_us: self.policies.auth_failures.window_us(),
         };
         let auth = match self.health.guard(self.store.auth_failure(query)).await {
@@ -253,18 +253,29 @@ impl<S: Store> Limiter<S> {
             remaining: limit.saturating_sub(quota.used),
             reset_secs: ceil_secs(quota.reset_us),
         });
-        let states: Vec<StateItem> = match &outcome {
-            Err(err) if err.code() == attractos_errors::ErrorCode::RateLimited => {
-                rate_item.into_iter().collect()
-            }
+        let (rate_item, quota_item) = match &outcome {
+            Err(err) if err.code() == attractos_errors::ErrorCode::RateLimited => (rate_item, None),
             Err(err) if err.code() == attractos_errors::ErrorCode::LimitExceeded => {
-                quota_item.into_iter().collect()
+                (None, quota_item)
             }
-            _ => rate_item.into_iter().chain(quota_item).collect(),
+            _ => (rate_item, quota_item),
+        };
+        // The listed states, without a Vec.
+        let listed;
+        let states: &[StateItem] = match (rate_item, quota_item) {
+            (Some(rate), Some(quota)) => {
+                listed = [rate, quota];
+                &listed
+            }
+            (Some(only), None) | (None, Some(only)) => {
+                listed = [only, only];
+                &listed[..1]
+            }
+            (None, None) => &[],
         };
         Verdict {
             outcome,
-            fields: RateLimitFields::new(&self.policy_items(account.plan, cycle_us), &states),
+            fields: RateLimitFields::new(&self.policy_items(account.plan, cycle_us), states),
             quota,
         }
     }
@@ -304,7 +315,42 @@ pub fn key_partition(key: &str) -> String {
 
 /// The partition of a client address.
 pub fn address_partition(client: IpAddr) -> String {
-    format!("ip:{client}")
+    AddressPartition::new(client).as_str().to_owned()
+}
+
+/// [`address_partition`] written on the stack, so a decision does not allocate it.
+struct AddressPartition {
+    /// `ip:` and the longest IPv6 text (45 bytes, e.g. `ffff:…:255.255.255.255`).
+    bytes: [u8; 48],
+    len: usize,
+}
+
+impl AddressPartition {
+    fn new(client: IpAddr) -> Self {
+        use std::fmt::Write;
+        let mut partition = AddressPartition {
+            bytes: [0; 48],
+            len: 0,
+        };
+        write!(partition, "ip:{client}").expect("an address fits in 48 bytes");
+        partition
+    }
+
+    fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.bytes[..self.len]).expect("written from a str")
+    }
+}
+
+impl std::fmt::Write for AddressPartition {
+    fn write_str(&mut self, text: &str) -> std::fmt::Result {
+        let end = self.len + text.len();
+        self.bytes
+            .get_mut(self.len..end)
+            .ok_or(std::fmt::Error)?
+            .copy_from_slice(text.as_bytes());
+        self.len = end;
+        Ok(())
+    }
 }
 
 /// The store's health, so an outage is logged once and a store that is down is asked again
@@ -363,6 +409,33 @@ impl Health {
                 }
                 Err(err)
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The partition written on the stack is the one every replica version writes.
+        #[test]
+        fn an_address_partition_is_ip_and_the_address(client in any::<IpAddr>()) {
+            let partition = AddressPartition::new(client);
+            prop_assert_eq!(
+                partition.as_str(),
+                format!("ip:{client}"),
+                "the partition differs from `ip:` and the address's text"
+            );
+        }
+    }
+
+    #[test]
+    fn the_longest_addresses_fit() {
+        for client in ["ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "::ffff:255.255.255.255"] {
+            let client: IpAddr = client.parse().expect("an address");
+            assert_eq!(AddressPartition::new(client).as_str(), format!("ip:{client}"));
         }
     }
 }

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 
+use crate::key_partition;
 use crate::store::{
     AuthFailureQuery, AuthOutcome, Clock, EventQuery, QuotaOutcome, RateOutcome, RequestOutcome,
     RequestQuery, Store, StoreError,
@@ -184,7 +185,7 @@ impl Store for RedisStore {
     async fn request(&self, query: RequestQuery<'_>) -> Result<RequestOutcome, StoreError> {
         let keys = vec![
             key("auth", query.address),
-            key("rate", query.key),
+            key("rate", &key_partition(query.key)),
             key("quota", query.account),
         ];
         let args = vec![

@@ -68,7 +68,8 @@ impl ManualClock {
 pub struct RequestQuery<'a> {
     /// The client address's partition ([`crate::address_partition`]).
     pub address: &'a str,
-    /// The API key's partition ([`crate::key_partition`]).
+    /// The API key. The Redis store keys by its partition ([`crate::key_partition`], a SHA-1
+    /// digest, the same for every replica); the in-memory store by the key itself.
     pub key: &'a str,
     /// The account's partition (for the quota look).
     pub account: &'a str,
