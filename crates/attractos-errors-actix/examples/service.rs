@@ -308,21 +308,23 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 .unwrap_or_else(|_| EnvFilter::new("info,attractos_errors=debug")),
         )
         .init();
-    if let Ok(base) = std::env::var("ATTRACTOS_DOCS_URL") {
-        attractos_errors::set_docs_base_url(&base)?;
-    }
     let addr: SocketAddr = std::env::args()
         .nth(1)
         .or_else(|| std::env::var("ATTRACTOS_ADDR").ok())
         .unwrap_or_else(|| "127.0.0.1:3000".to_owned())
         .parse()?;
-    let contract = Contract::default().with_body_limit(rules::DEFAULT_BODY_LIMIT);
+    let mut contract = Contract::default().with_body_limit(rules::DEFAULT_BODY_LIMIT);
+    if let Ok(base) = std::env::var("ATTRACTOS_DOCS_URL") {
+        contract = contract.with_docs_base_url(&base)?;
+    }
     let state = AppState::demo();
     tracing::info!(%addr, "listening");
     // actix-web stops gracefully on ctrl-c by itself.
     // `server` is `HttpServer::new` with the contract's head timeout and connection cap.
-    let app =
-        move || contract_app(contract).configure(routes(state.clone(), Duration::from_secs(2)));
+    let app_contract = contract.clone();
+    let app = move || {
+        contract_app(app_contract.clone()).configure(routes(state.clone(), Duration::from_secs(2)))
+    };
     let workers = std::thread::available_parallelism().map_or(1, usize::from);
     attractos_errors_actix::server(app, &contract, workers)
         .bind(addr)?

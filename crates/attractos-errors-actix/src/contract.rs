@@ -5,106 +5,12 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::web::{self, FormConfig, JsonConfig, PathConfig, PayloadConfig, QueryConfig};
 use actix_web::{App, HttpRequest, HttpResponse};
-use std::time::Duration;
-
-use attractos_errors::{rules, serving};
+use attractos_errors::Contract;
 
 use crate::ApiError;
 use crate::extract::body_limit;
 use crate::framework;
 use crate::middleware::ContractMiddleware;
-
-/// How [`contract_app`] sets an app up, and how [`server`](crate::server) bounds slow and
-/// numerous clients.
-///
-/// ```
-/// use std::time::Duration;
-/// use attractos_errors_actix::Contract;
-///
-/// let contract = Contract::default().with_body_limit(16 * 1024).with_body_timeout(Duration::from_secs(5));
-/// assert_eq!(contract.body_limit(), 16 * 1024);
-/// assert_eq!(contract.body_timeout(), Duration::from_secs(5));
-/// assert_eq!(Contract::default().body_limit(), attractos_errors_actix::attractos_errors::rules::DEFAULT_BODY_LIMIT);
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Contract {
-    body_limit: usize,
-    body_timeout: Duration,
-    head_timeout: Duration,
-    max_connections: Option<usize>,
-}
-
-impl Contract {
-    /// The defaults: a body limit of [`rules::DEFAULT_BODY_LIMIT`] (64 KiB), a body deadline of
-    /// [`rules::DEFAULT_BODY_TIMEOUT`] (15 s), a head timeout of
-    /// [`serving::DEFAULT_HEAD_TIMEOUT`] (5 s), and a connection cap derived from the
-    /// open-file limit ([`serving::max_connections_for`]).
-    pub const fn new() -> Self {
-        Contract {
-            body_limit: rules::DEFAULT_BODY_LIMIT,
-            body_timeout: rules::DEFAULT_BODY_TIMEOUT,
-            head_timeout: serving::DEFAULT_HEAD_TIMEOUT,
-            max_connections: None,
-        }
-    }
-
-    /// Sets the largest request body, in bytes, that [`Json`](crate::Json) and actix-web's own
-    /// body extractors (`web::Json`, `web::Form`, `web::Bytes`, `String`, `web::Payload` via
-    /// `PayloadConfig`) read; a larger one is `PAYLOAD_TOO_LARGE`.
-    pub const fn with_body_limit(mut self, bytes: usize) -> Self {
-        self.body_limit = bytes;
-        self
-    }
-
-    /// The largest request body, in bytes.
-    pub const fn body_limit(&self) -> usize {
-        self.body_limit
-    }
-
-    /// Sets how long a request body may take to arrive once a handler starts reading it; a
-    /// slower one is `INVALID_JSON` ([`rules::body_timed_out`]).
-    pub const fn with_body_timeout(mut self, deadline: Duration) -> Self {
-        self.body_timeout = deadline;
-        self
-    }
-
-    /// How long a request body may take to arrive.
-    pub const fn body_timeout(&self) -> Duration {
-        self.body_timeout
-    }
-
-    /// Sets how long [`server`](crate::server) waits for a request head (on a new connection,
-    /// or on a kept-alive one after its last response) before it gives up on the connection.
-    pub const fn with_head_timeout(mut self, timeout: Duration) -> Self {
-        self.head_timeout = timeout;
-        self
-    }
-
-    /// How long a request head may take to arrive.
-    pub const fn head_timeout(&self) -> Duration {
-        self.head_timeout
-    }
-
-    /// Sets how many connections [`server`](crate::server) holds open at once, over all its
-    /// workers; more wait in the kernel's accept queue.
-    pub const fn with_max_connections(mut self, connections: usize) -> Self {
-        self.max_connections = Some(connections);
-        self
-    }
-
-    /// How many connections may be open at once: the one set, else three quarters of this
-    /// process's open-file limit ([`serving::max_connections_for`]).
-    pub fn max_connections(&self) -> usize {
-        self.max_connections
-            .unwrap_or_else(|| serving::max_connections_for(serving::open_file_limit()))
-    }
-}
-
-impl Default for Contract {
-    fn default() -> Self {
-        Self::new()
-    }
-}
 
 /// An [`App`] that answers in the contract: add your routes and services to it as usual.
 ///
@@ -124,13 +30,14 @@ impl Default for Contract {
 ///   `web::Path` that does not parse as `NOT_FOUND`, `web::Form` as `INVALID_JSON` or
 ///   `PAYLOAD_TOO_LARGE`.
 /// - A body that has not arrived [`Contract::body_timeout`] after a handler started reading
-///   it: `INVALID_JSON` with the deadline in its message ([`rules::body_timed_out`]), from
+///   it: `INVALID_JSON` with the deadline in its message ([`attractos_errors::rules::body_timed_out`]), from
 ///   [`Json`](crate::Json) and from actix-web's own body extractors alike.
 /// - A panicking handler: `SERVER_ERROR`, the panic message logged, the worker serving on.
 /// - Any other error (status >= 400) that is not JSON, from a handler's
 ///   `actix_web::error::ErrorBadRequest(..)`, a scope's middleware or a third-party crate:
-///   converted with [`rules::from_status`]; actix-web's text never reaches the client.
-/// - Every response carries `X-Request-Id` (the client's, else a new UUID v4), and every
+///   converted with [`attractos_errors::rules::from_answer`]; actix-web's text never reaches the client.
+/// - Every response carries `X-Request-Id` (the client's when [`Contract::request_id`] accepts
+///   it, else a new UUID v4), and every
 ///   request runs in a tracing span `request` with a `request_id` field, so each error's log
 ///   line names the request.
 ///
@@ -149,9 +56,9 @@ pub fn contract_app(
         InitError = (),
     >,
 > {
-    let limit = contract.body_limit;
+    let limit = contract.body_limit();
     App::new()
-        .app_data(contract)
+        .app_data(contract.clone())
         .app_data(
             JsonConfig::default()
                 .limit(limit)
@@ -171,7 +78,7 @@ pub fn contract_app(
         )
         .app_data(PayloadConfig::new(limit))
         .default_service(web::to(no_route))
-        .wrap(ContractMiddleware::new(limit, contract.body_timeout))
+        .wrap(ContractMiddleware::new(contract))
 }
 
 /// The app's default service: no resource took the request. If a resource's pattern matches

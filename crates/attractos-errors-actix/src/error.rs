@@ -96,6 +96,8 @@ attractos_errors::__header_writer!(actix_web::http::header);
 pub(crate) struct Answered {
     pub(crate) error: attractos_errors::ApiError,
     pub(crate) request_id: HeaderValue,
+    /// Rendered in its scope, as the dispatcher renders outside the middleware's.
+    pub(crate) contract: attractos_errors::Contract,
 }
 
 impl fmt::Display for Answered {
@@ -116,7 +118,7 @@ impl ResponseError for Answered {
     }
 
     fn error_response(&self) -> HttpResponse {
-        let mut response = render(&self.error);
+        let mut response = self.contract.__in_scope(|| render(&self.error));
         response
             .headers_mut()
             .insert(crate::middleware::X_REQUEST_ID, self.request_id.clone());
@@ -172,21 +174,20 @@ mod tests {
         errors
     }
 
-    // One test: it switches the docs link on for this whole (unit-test) process.
     #[test]
-    fn written_headers_are_the_cores_headers_before_and_after_the_docs_link() {
+    fn written_headers_are_the_cores_headers_with_and_without_the_docs_link() {
         for err in errors() {
             assert_eq!(rendered(&err), sorted(converted(&err)), "{err:?}");
         }
-        attractos_errors::set_docs_base_url("https://docs.attractos.example/errors")
+        let docs = attractos_errors::Contract::new()
+            .with_docs_base_url("https://docs.attractos.example/errors")
             .expect("a valid base URL");
         for err in errors() {
-            let rendered = rendered(&err);
-            assert_eq!(rendered, sorted(converted(&err)), "{err:?}");
-            assert!(
-                rendered.iter().any(|(name, _)| name == LINK),
-                "{err:?}: the link is sent"
-            );
+            let rendered = docs.__in_scope(|| rendered(&err));
+            let mut expected = converted(&err);
+            let link = docs.docs_link(err.code()).expect("a link for every code");
+            expected.push((LINK, HeaderValue::from_str(link).expect("a header value")));
+            assert_eq!(rendered, sorted(expected), "{err:?}: the link is sent");
         }
     }
 

@@ -7,11 +7,10 @@ use std::ops::{Deref, DerefMut};
 
 use actix_web::body::BoxBody;
 use actix_web::dev::Payload;
-use actix_web::http::header::{
-    AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, HeaderMap, HeaderValue,
-};
+use actix_web::http::header::{AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, HeaderValue};
 use actix_web::{FromRequest, HttpRequest, HttpResponse, Responder};
-use attractos_errors::rules;
+use attractos_errors::Contract;
+use attractos_errors::rules::{self, SITE_ID_PARAM};
 use bytes::BytesMut;
 use futures_util::StreamExt as _;
 use futures_util::future::LocalBoxFuture;
@@ -20,7 +19,6 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::ApiError;
-use crate::contract::Contract;
 use crate::framework;
 
 /// The API key of `Authorization: Bearer <key>` ([`rules::bearer_key`]): no header is
@@ -54,9 +52,6 @@ impl FromRequest for BearerKey {
     }
 }
 
-/// The name of the path parameter [`SiteId`] reads.
-pub const SITE_ID_PARAM: &str = "siteId";
-
 /// The route's `siteId` path parameter, percent-decoded and trimmed ([`rules::site_id`]): a
 /// route without that parameter, or a blank value, is `MISSING_SITE_ID`; a path that does not
 /// decode to UTF-8 is `NOT_FOUND`, like any path that names nothing.
@@ -80,7 +75,7 @@ fn site_id(req: &HttpRequest) -> Result<String, attractos_errors::ApiError> {
     // actix-web decodes the path lossily (invalid UTF-8 becomes U+FFFD) and leaves `%25`,
     // `%2F` and `%2B` encoded; the raw path tells whether anything was lost.
     if percent_decode_str(req.uri().path()).decode_utf8().is_err() {
-        return Err(attractos_errors::ApiError::not_found());
+        return Err(rules::unparsable_path());
     }
     let raw = req
         .match_info()
@@ -154,14 +149,16 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let limit = body_limit(req);
-        let announced_too_large =
-            content_length(req.headers()).is_some_and(|len| len > limit as u64);
+        let announced = rules::announced_body(
+            req.headers()
+                .get_all(CONTENT_LENGTH)
+                .map(HeaderValue::as_bytes),
+            limit,
+        );
         let content_type = req.headers().get(CONTENT_TYPE).cloned();
         let mut payload = payload.take();
         Box::pin(async move {
-            if announced_too_large {
-                return Err(ApiError(rules::payload_too_large(limit)));
-            }
+            announced?;
             let mut body = BytesMut::new();
             while let Some(chunk) = payload.next().await {
                 let chunk = chunk.map_err(|err| ApiError(framework::payload(&err, limit)))?;
@@ -207,14 +204,4 @@ impl<T: Serialize> Responder for Json<T> {
 pub(crate) fn body_limit(req: &HttpRequest) -> usize {
     req.app_data::<Contract>()
         .map_or(rules::DEFAULT_BODY_LIMIT, Contract::body_limit)
-}
-
-/// The `Content-Length` header as a number, if there is exactly one that parses.
-pub(crate) fn content_length(headers: &HeaderMap) -> Option<u64> {
-    let mut values = headers.get_all(CONTENT_LENGTH);
-    let value = values.next()?;
-    if values.next().is_some() {
-        return None;
-    }
-    value.to_str().ok()?.trim().parse().ok()
 }

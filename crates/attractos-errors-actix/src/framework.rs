@@ -1,5 +1,5 @@
 //! actix-web's own errors mapped to contract errors: by concrete type where actix-web has one
-//! (its extractors' and payload errors), else by status with [`rules::from_status`].
+//! (its extractors' and payload errors), else by status with [`rules::from_answer`].
 
 use std::fmt;
 
@@ -9,7 +9,7 @@ use actix_web::error::{
 };
 use actix_web::http::header::RETRY_AFTER;
 use attractos_errors::rules::BodyTimeout;
-use attractos_errors::{ApiError as CoreError, ErrorCode, rules};
+use attractos_errors::{ApiError as CoreError, rules};
 
 use crate::deadline;
 use crate::error::{Answered, ApiError};
@@ -77,7 +77,7 @@ pub(crate) fn query(err: &QueryPayloadError) -> CoreError {
 
 /// actix-web's `web::Path` failures: a path that does not parse names nothing, `NOT_FOUND`.
 pub(crate) fn path(_err: &PathError) -> CoreError {
-    CoreError::not_found()
+    rules::unparsable_path()
 }
 
 /// actix-web's `web::Form` failures: too large is `PAYLOAD_TOO_LARGE`, anything else a body
@@ -86,7 +86,7 @@ pub(crate) fn form(err: &UrlencodedError, limit: usize) -> CoreError {
     match err {
         UrlencodedError::Overflow { limit, .. } => rules::payload_too_large(*limit),
         UrlencodedError::Payload(err) => payload(err, limit),
-        _ => CoreError::invalid_json(),
+        _ => rules::unparsable_form(),
     }
 }
 
@@ -110,22 +110,17 @@ fn internal(err: &dyn fmt::Display) -> CoreError {
 }
 
 /// Any other error (an `actix_web::error::Error*` helper, a third-party middleware's error):
-/// by its status, keeping its text for the logs of a `SERVER_ERROR` only, since a
-/// non-contract error's text must never reach the client.
+/// by its status ([`rules::from_answer`]), its text kept for the log of a `SERVER_ERROR` only.
 fn by_status(err: &dyn ResponseError) -> CoreError {
-    let status = err.status_code();
-    let converted = if status.as_u16() == 429 {
-        let response = err.error_response();
-        let retry_after = response.headers().get(RETRY_AFTER).map(|v| v.as_bytes());
-        rules::from_status(429, retry_after)
+    let status = err.status_code().as_u16();
+    let response;
+    let retry_after = if status == 429 {
+        response = err.error_response();
+        response.headers().get(RETRY_AFTER).map(|v| v.as_bytes())
     } else {
-        rules::from_status(status.as_u16(), None)
+        None
     };
-    if converted.code() == ErrorCode::ServerError {
-        converted.with_message(err.to_string())
-    } else {
-        converted
-    }
+    rules::from_answer(status, retry_after, Some(&err.to_string()))
 }
 
 /// The text of an actix-web error, kept as an internal cause (actix-web's errors are neither

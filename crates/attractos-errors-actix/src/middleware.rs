@@ -3,25 +3,23 @@
 //! error response.
 
 use std::any::Any;
-use std::future::{Ready, ready};
+use std::future::{Future as _, Ready, poll_fn, ready};
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::time::Duration;
+use std::pin::pin;
 
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
 use actix_web::http::header::{
-    ALLOW, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, RETRY_AFTER,
+    ALLOW, CONTENT_LENGTH, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, RETRY_AFTER,
 };
 use actix_web::{HttpMessage as _, HttpResponse};
-use attractos_errors::rules;
+use attractos_errors::{Contract, rules};
 use futures_util::FutureExt as _;
 use futures_util::future::LocalBoxFuture;
 use tracing::Instrument as _;
-use uuid::Uuid;
 
 use crate::deadline::with_deadline;
 use crate::error::{Answered, render};
-use crate::extract::content_length;
 use crate::framework::from_actix;
 
 /// `X-Request-Id`.
@@ -29,18 +27,14 @@ pub(crate) const X_REQUEST_ID: HeaderName =
     HeaderName::from_static(attractos_errors::header_names::X_REQUEST_ID);
 
 /// The [`Transform`] that [`contract_app`](crate::contract_app) wraps the whole app in.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub(crate) struct ContractMiddleware {
-    limit: usize,
-    body_timeout: Duration,
+    contract: Contract,
 }
 
 impl ContractMiddleware {
-    pub(crate) const fn new(limit: usize, body_timeout: Duration) -> Self {
-        ContractMiddleware {
-            limit,
-            body_timeout,
-        }
+    pub(crate) const fn new(contract: Contract) -> Self {
+        ContractMiddleware { contract }
     }
 }
 
@@ -58,8 +52,7 @@ where
     fn new_transform(&self, service: S) -> Self::Future {
         ready(Ok(ContractService {
             service,
-            limit: self.limit,
-            body_timeout: self.body_timeout,
+            contract: self.contract.clone(),
         }))
     }
 }
@@ -67,8 +60,7 @@ where
 /// The service [`ContractMiddleware`] wraps the app's routing in.
 pub(crate) struct ContractService<S> {
     service: S,
-    limit: usize,
-    body_timeout: Duration,
+    contract: Contract,
 }
 
 impl<S, B> Service<ServiceRequest> for ContractService<S>
@@ -83,63 +75,77 @@ where
     forward_ready!(service);
 
     fn call(&self, mut req: ServiceRequest) -> Self::Future {
-        let request_id = request_id(req.headers());
+        let request_id = request_id(&self.contract, req.headers());
         let span = tracing::error_span!(
             "request",
             request_id = %String::from_utf8_lossy(request_id.as_bytes()),
             method = %req.method(),
             path = %req.path(),
         );
-        let limit = self.limit;
+        let contract = self.contract.clone();
+        let limit = contract.body_limit();
 
-        if content_length(req.headers()).is_some_and(|len| len > limit as u64) {
-            let response = span.in_scope(|| answer(&rules::payload_too_large(limit)));
+        let lengths = req
+            .headers()
+            .get_all(CONTENT_LENGTH)
+            .map(HeaderValue::as_bytes);
+        if let Err(err) = rules::announced_body(lengths, limit) {
+            let response = span.in_scope(|| contract.__in_scope(|| answer(&err)));
             let mut res = req.into_response(response).map_into_right_body();
             res.headers_mut().insert(X_REQUEST_ID, request_id);
             return Box::pin(ready(Ok(res)));
         }
 
         let payload = req.take_payload();
-        req.set_payload(with_deadline(payload, self.body_timeout));
+        req.set_payload(with_deadline(payload, contract.body_timeout()));
 
         // Routing and the start of the handler run synchronously inside `call`: catch there too.
-        let called = span.in_scope(|| catch_unwind(AssertUnwindSafe(|| self.service.call(req))));
+        let called = span.in_scope(|| {
+            contract.__in_scope(|| catch_unwind(AssertUnwindSafe(|| self.service.call(req))))
+        });
         async move {
             let outcome = match called {
-                Ok(future) => AssertUnwindSafe(future).catch_unwind().await,
+                Ok(future) => {
+                    // Every poll in the contract's scope, where handlers' errors are rendered.
+                    let mut future = pin!(AssertUnwindSafe(future).catch_unwind());
+                    poll_fn(|cx| contract.__in_scope(|| future.as_mut().poll(cx))).await
+                }
                 Err(panic) => Err(panic),
             };
-            match outcome {
-                Ok(Ok(res)) => Ok(into_contract(res, limit, request_id)),
-                Ok(Err(err)) => Err(answered(from_actix(&err, limit), request_id)),
-                Err(panic) => Err(answered(panicked(panic), request_id)),
+            let (error, request_id) = match outcome {
+                Ok(Ok(res)) => {
+                    return Ok(contract.__in_scope(|| into_contract(res, limit, request_id)));
+                }
+                Ok(Err(err)) => (from_actix(&err, limit), request_id),
+                Err(panic) => (panicked(panic), request_id),
+            };
+            error.log();
+            Err(Answered {
+                error,
+                request_id,
+                contract,
             }
+            .into())
         }
         .instrument(span)
         .boxed_local()
     }
 }
 
-/// The client's `X-Request-Id` (its first value) if it sent one, else a new UUID v4.
-fn request_id(headers: &HeaderMap) -> HeaderValue {
+/// The client's `X-Request-Id` (its first value) if the contract accepts it, else a new one.
+fn request_id(contract: &Contract, headers: &HeaderMap) -> HeaderValue {
     if let Some(id) = headers.get(X_REQUEST_ID) {
-        return id.clone();
+        if contract.accepts_request_id(id.as_bytes()) {
+            return id.clone();
+        }
     }
-    let mut buffer = [0; uuid::fmt::Hyphenated::LENGTH];
-    let id = Uuid::new_v4().hyphenated().encode_lower(&mut buffer);
-    HeaderValue::from_str(id).expect("a hyphenated UUID is a valid header value")
+    HeaderValue::from_bytes(&rules::new_request_id()).expect("a hyphenated UUID is a header value")
 }
 
 /// The one log line and the response for a contract error the middleware itself produces.
 fn answer(err: &attractos_errors::ApiError) -> HttpResponse {
     err.log();
     render(err)
-}
-
-/// The middleware's `Err` for an inner failure or a panic, after its one log line.
-fn answered(error: attractos_errors::ApiError, request_id: HeaderValue) -> actix_web::Error {
-    error.log();
-    Answered { error, request_id }.into()
 }
 
 fn panicked(payload: Box<dyn Any + Send>) -> attractos_errors::ApiError {
@@ -154,15 +160,17 @@ fn into_contract<B>(
     limit: usize,
     request_id: HeaderValue,
 ) -> ServiceResponse<EitherBody<B>> {
-    let status = res.status();
-    let mut res = if status.as_u16() < 400 || is_json(res.headers()) {
+    let status = res.status().as_u16();
+    let content_type = res.headers().get(CONTENT_TYPE).map(HeaderValue::as_bytes);
+    let mut res = if !rules::needs_rewrite(status, content_type) {
         res.map_into_left_body()
     } else {
         let error = match res.response().error() {
             Some(err) => from_actix(err, limit),
-            None => rules::from_status(
-                status.as_u16(),
+            None => rules::from_answer(
+                status,
                 res.headers().get(RETRY_AFTER).map(HeaderValue::as_bytes),
+                None,
             ),
         };
         let mut response = answer(&error);
@@ -176,12 +184,6 @@ fn into_contract<B>(
         res.headers_mut().insert(X_REQUEST_ID, request_id);
     }
     res
-}
-
-fn is_json(headers: &HeaderMap) -> bool {
-    headers
-        .get(CONTENT_TYPE)
-        .is_some_and(|value| rules::is_json_content_type(value.as_bytes()))
 }
 
 /// A comma-separated header value without the spaces: actix-web writes `Allow: GET, HEAD`, axum
@@ -213,11 +215,12 @@ mod tests {
 
     #[test]
     fn a_client_request_id_is_kept_and_a_missing_one_is_a_uuid_v4() {
+        let contract = Contract::new();
         let mut headers = HeaderMap::new();
-        let generated = request_id(&headers);
-        let parsed = Uuid::parse_str(generated.to_str().expect("ASCII")).expect("a UUID");
+        let generated = request_id(&contract, &headers);
+        let parsed = uuid::Uuid::parse_str(generated.to_str().expect("ASCII")).expect("a UUID");
         assert_eq!(parsed.get_version_num(), 4, "generated ids are UUID v4");
         headers.insert(X_REQUEST_ID, HeaderValue::from_static("abc-123"));
-        assert_eq!(request_id(&headers), "abc-123");
+        assert_eq!(request_id(&contract, &headers), "abc-123");
     }
 }

@@ -33,8 +33,9 @@ const DISCONNECT_TIMEOUT: Duration = Duration::from_secs(1);
 ///
 /// # fn main() -> std::io::Result<()> {
 /// let contract = Contract::default();
+/// let app_contract = contract.clone();
 /// let server = server(
-///     move || contract_app(contract).route("/", web::get().to(HttpResponse::Ok)),
+///     move || contract_app(app_contract.clone()).route("/", web::get().to(HttpResponse::Ok)),
 ///     &contract,
 ///     2,
 /// )

@@ -1,26 +1,33 @@
-//! Once `attractos_errors::set_docs_base_url` is called (once per process, hence this test's
-//! own binary), every error response links its code's section of the reference page, errors
-//! the middleware produces itself included.
+//! Under a `Contract` with a docs base URL, every error response links its code's section of
+//! the reference page, errors the middleware produces itself included; an app without one
+//! sends no link.
 
 mod common;
 
 use attractos_errors::ErrorCode;
-use common::{authorized_get, get_request, send_one};
+use attractos_errors_actix::Contract;
+use common::{app_with, authorized_get, get_request, send, send_one};
 
 #[actix_web::test]
-async fn every_error_links_its_section_once_the_base_url_is_set() {
+async fn every_error_links_its_section_under_a_contract_with_a_docs_base_url() {
     let before = send_one(get_request("/codes/INVALID_KEY")).await;
-    assert_eq!(before.header("link"), None, "no link before it is set");
+    assert_eq!(
+        before.header("link"),
+        None,
+        "a contract without a docs base URL sends no link"
+    );
 
-    attractos_errors::set_docs_base_url("https://docs.attractos.example/error-codes")
+    let contract = Contract::default()
+        .with_docs_base_url("https://docs.attractos.example/error-codes")
         .expect("a valid base URL");
+    let app = actix_web::test::init_service(app_with(contract)).await;
 
     for code in [
         ErrorCode::InvalidKey,
         ErrorCode::RateLimited,
         ErrorCode::NotFound,
     ] {
-        let sent = send_one(get_request(&format!("/codes/{code}"))).await;
+        let sent = send(&app, get_request(&format!("/codes/{code}"))).await;
         sent.assert_error(code);
         assert_eq!(
             sent.header("link"),
@@ -32,7 +39,7 @@ async fn every_error_links_its_section_once_the_base_url_is_set() {
         );
     }
     for (uri, code) in [("/nowhere", "NOT_FOUND"), ("/panic", "SERVER_ERROR")] {
-        let sent = send_one(get_request(uri)).await;
+        let sent = send(&app, get_request(uri)).await;
         assert_eq!(
             sent.header("link"),
             Some(
@@ -42,9 +49,10 @@ async fn every_error_links_its_section_once_the_base_url_is_set() {
             "{sent}"
         );
     }
-    let success = send_one(authorized_get(
-        "/api/v1/sites/site_demo/stats?start=2024-01-01&end=2024-01-02",
-    ))
+    let success = send(
+        &app,
+        authorized_get("/api/v1/sites/site_demo/stats?start=2024-01-01&end=2024-01-02"),
+    )
     .await;
     assert_eq!(success.status, 200);
     assert_eq!(success.header("link"), None, "successes carry no link");

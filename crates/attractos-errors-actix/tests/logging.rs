@@ -136,3 +136,93 @@ async fn a_success_logs_no_error() {
         "{lines:#?}"
     );
 }
+
+/// A cause with a source, so the logged chain has two links.
+#[derive(Debug, thiserror::Error)]
+#[error("site lookup failed")]
+struct LookupFailed(#[source] std::io::Error);
+
+/// What the axum adapter's test expects too, word for word, after the span.
+fn expected_rejection_line() -> String {
+    format!(
+        "request rejected code=\"SITE_NOT_FOUND\" status=403 public_message={:?} cause=site lookup failed: connection reset",
+        attractos_errors::ErrorCode::SiteNotFound.message()
+    )
+}
+
+/// Sends `req` to a small app with a 4xx carrying a cause and a plain-text 418, capturing logs.
+async fn logged_layered(req: actix_web::test::TestRequest) -> (Sent, Vec<String>) {
+    use actix_web::{HttpResponse, web};
+    use attractos_errors_actix::{ApiError, Contract, contract_app};
+    let captured = Captured::default();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::DEBUG)
+        .with_ansi(false)
+        .with_writer(captured.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let app = contract_app(Contract::default())
+        .route(
+            "/cause",
+            web::get().to(|| async {
+                Err::<HttpResponse, _>(
+                    ApiError::site_not_found()
+                        .with_cause(LookupFailed(std::io::Error::other("connection reset"))),
+                )
+            }),
+        )
+        .route(
+            "/teapot",
+            web::get().to(|| async {
+                HttpResponse::build(actix_web::http::StatusCode::IM_A_TEAPOT)
+                    .content_type("text/plain")
+                    .body("short and stout")
+            }),
+        );
+    let app = test::init_service(app).await;
+    let sent = send(&app, req).await;
+    (sent, captured.lines())
+}
+
+#[actix_web::test]
+async fn a_client_errors_cause_is_logged_at_debug_level_with_its_chain() {
+    let (sent, lines) = logged_layered(get_request("/cause")).await;
+    assert_eq!(
+        sent.code(),
+        attractos_errors::ErrorCode::SiteNotFound,
+        "{sent}"
+    );
+    let rejected: Vec<&String> = lines
+        .iter()
+        .filter(|l| l.contains("request rejected"))
+        .collect();
+    assert_eq!(rejected.len(), 1, "{lines:#?}");
+    assert!(rejected[0].contains("DEBUG"), "{}", rejected[0]);
+    assert!(
+        rejected[0].ends_with(&expected_rejection_line()),
+        "{}\nshould end with\n{}",
+        rejected[0],
+        expected_rejection_line()
+    );
+}
+
+#[actix_web::test]
+async fn another_layers_answer_sent_as_server_error_is_a_warning_with_its_status() {
+    let (sent, lines) = logged_layered(get_request("/teapot")).await;
+    assert_eq!(
+        sent.code(),
+        attractos_errors::ErrorCode::ServerError,
+        "{sent}"
+    );
+    assert!(
+        lines.iter().all(|line| !line.contains(" ERROR ")),
+        "not an error of this service: {lines:#?}"
+    );
+    let warnings: Vec<&String> = lines.iter().filter(|l| l.contains(" WARN ")).collect();
+    assert_eq!(warnings.len(), 1, "{lines:#?}");
+    assert!(
+        warnings[0].contains("code=\"SERVER_ERROR\" original_status=418"),
+        "{}",
+        warnings[0]
+    );
+}

@@ -296,19 +296,19 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 .unwrap_or_else(|_| EnvFilter::new("info,attractos_errors=debug")),
         )
         .init();
-    if let Ok(base) = std::env::var("ATTRACTOS_DOCS_URL") {
-        attractos_errors::set_docs_base_url(&base)?;
-    }
     let addr: SocketAddr = std::env::args()
         .nth(1)
         .or_else(|| std::env::var("ATTRACTOS_ADDR").ok())
         .unwrap_or_else(|| "127.0.0.1:3000".to_owned())
         .parse()?;
-    let contract = Contract::default().with_body_limit(rules::DEFAULT_BODY_LIMIT);
+    let mut contract = Contract::default().with_body_limit(rules::DEFAULT_BODY_LIMIT);
+    if let Ok(base) = std::env::var("ATTRACTOS_DOCS_URL") {
+        contract = contract.with_docs_base_url(&base)?;
+    }
     let listener = tokio::net::TcpListener::bind(addr).await?;
     tracing::info!(%addr, "listening");
     // Not `axum::serve`: this one bounds slow clients (head timeout, connection cap).
-    attractos_errors_axum::serve(listener, app(AppState::demo(), contract), &contract)
+    attractos_errors_axum::serve(listener, app(AppState::demo(), contract.clone()), &contract)
         .with_graceful_shutdown(async {
             // If the signal handler cannot be installed, run until killed.
             if tokio::signal::ctrl_c().await.is_err() {

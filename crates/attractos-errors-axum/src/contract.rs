@@ -5,119 +5,27 @@ use std::any::Any;
 use std::future::Future;
 use std::pin::{Pin, pin};
 use std::task::{Context, Poll, Waker, ready};
-use std::time::Duration;
 
-use attractos_errors::{rules, serving};
+use attractos_errors::{Contract, rules};
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, Request};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
-use http::header::{ALLOW, CONTENT_TYPE, RETRY_AFTER};
-use http::{HeaderMap, StatusCode};
+use http::header::{ALLOW, CONTENT_LENGTH, CONTENT_TYPE, RETRY_AFTER};
+use http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use pin_project_lite::pin_project;
+use tower::util::MapRequestLayer;
 use tower::{Layer, Service, ServiceBuilder};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{
-    MakeRequestUuid, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
+    MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
 };
 use tower_http::trace::TraceLayer;
 use tracing::Span;
 
 use crate::ApiError;
 use crate::deadline::DeadlineBody;
-use crate::extract::content_length;
-
-/// How [`ContractExt::with_contract`] sets a router up, and how [`serve`](crate::serve) bounds
-/// slow and numerous clients.
-///
-/// ```
-/// use std::time::Duration;
-/// use attractos_errors_axum::Contract;
-///
-/// let contract = Contract::default().with_body_limit(16 * 1024).with_body_timeout(Duration::from_secs(5));
-/// assert_eq!(contract.body_limit(), 16 * 1024);
-/// assert_eq!(contract.body_timeout(), Duration::from_secs(5));
-/// assert_eq!(Contract::default().body_limit(), attractos_errors_axum::attractos_errors::rules::DEFAULT_BODY_LIMIT);
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Contract {
-    body_limit: usize,
-    body_timeout: Duration,
-    head_timeout: Duration,
-    max_connections: Option<usize>,
-}
-
-impl Contract {
-    /// The defaults: a body limit of [`rules::DEFAULT_BODY_LIMIT`] (64 KiB), a body deadline of
-    /// [`rules::DEFAULT_BODY_TIMEOUT`] (15 s), a head timeout of
-    /// [`serving::DEFAULT_HEAD_TIMEOUT`] (5 s), and a connection cap derived from the
-    /// open-file limit ([`serving::max_connections_for`]).
-    pub const fn new() -> Self {
-        Contract {
-            body_limit: rules::DEFAULT_BODY_LIMIT,
-            body_timeout: rules::DEFAULT_BODY_TIMEOUT,
-            head_timeout: serving::DEFAULT_HEAD_TIMEOUT,
-            max_connections: None,
-        }
-    }
-
-    /// Sets the largest request body, in bytes, that [`Json`](crate::Json) and axum's own body
-    /// extractors read; a larger one is `PAYLOAD_TOO_LARGE`.
-    pub const fn with_body_limit(mut self, bytes: usize) -> Self {
-        self.body_limit = bytes;
-        self
-    }
-
-    /// The largest request body, in bytes.
-    pub const fn body_limit(&self) -> usize {
-        self.body_limit
-    }
-
-    /// Sets how long a request body may take to arrive once a handler starts reading it; a
-    /// slower one is `INVALID_JSON` ([`rules::body_timed_out`]).
-    pub const fn with_body_timeout(mut self, deadline: Duration) -> Self {
-        self.body_timeout = deadline;
-        self
-    }
-
-    /// How long a request body may take to arrive.
-    pub const fn body_timeout(&self) -> Duration {
-        self.body_timeout
-    }
-
-    /// Sets how long [`serve`](crate::serve) waits for a request head (on a new connection, or
-    /// on a kept-alive one after its last response) before it closes the connection.
-    pub const fn with_head_timeout(mut self, timeout: Duration) -> Self {
-        self.head_timeout = timeout;
-        self
-    }
-
-    /// How long a request head may take to arrive.
-    pub const fn head_timeout(&self) -> Duration {
-        self.head_timeout
-    }
-
-    /// Sets how many connections [`serve`](crate::serve) holds open at once; more wait in the
-    /// kernel's accept queue.
-    pub const fn with_max_connections(mut self, connections: usize) -> Self {
-        self.max_connections = Some(connections);
-        self
-    }
-
-    /// How many connections may be open at once: the one set, else three quarters of this
-    /// process's open-file limit ([`serving::max_connections_for`]).
-    pub fn max_connections(&self) -> usize {
-        self.max_connections
-            .unwrap_or_else(|| serving::max_connections_for(serving::open_file_limit()))
-    }
-}
-
-impl Default for Contract {
-    fn default() -> Self {
-        Self::new()
-    }
-}
 
 /// The body limit the [`Contract`] put on a request, read by [`Json`](crate::Json).
 #[derive(Debug, Clone, Copy)]
@@ -148,7 +56,8 @@ pub trait ContractExt: sealed::Sealed + Sized {
     ///   any layer (a `TimeoutLayer`'s 408, a `RequestBodyLimitLayer`'s 413):
     ///   converted with [`rules::from_status`]; axum's `Path` rejections become `NOT_FOUND` and
     ///   its `Query` rejections `INVALID_DATE_RANGE`, like this crate's extractors.
-    /// - Every response carries `X-Request-Id` (the client's, else a new UUID v4), and every
+    /// - Every response carries `X-Request-Id` (the client's when [`Contract::request_id`]
+    ///   accepts it, else a new UUID v4), and every
     ///   request runs in a tracing span `request` with a `request_id` field, so each error's log
     ///   line names the request.
     /// - A request with a body whose handler answers without reading it to the end (a 401
@@ -165,15 +74,19 @@ where
     S: Clone + Send + Sync + 'static,
 {
     fn with_contract(self, contract: Contract) -> Self {
-        let limit = contract.body_limit;
-        let body_timeout = contract.body_timeout;
+        let limit = contract.body_limit();
+        let gate = contract.clone();
         self.fallback(not_found)
             .method_not_allowed_fallback(method_not_allowed)
             .layer(DefaultBodyLimit::max(limit))
             .layer(
                 // Outermost first: ids, then the span, so everything below logs inside it.
                 ServiceBuilder::new()
-                    .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+                    // A client id the contract does not accept is dropped here and replaced.
+                    .layer(MapRequestLayer::new(move |request| {
+                        drop_unaccepted_request_id(&gate, request)
+                    }))
+                    .layer(SetRequestIdLayer::x_request_id(NewRequestId))
                     .layer(PropagateRequestIdLayer::x_request_id())
                     .layer(
                         TraceLayer::new_for_http()
@@ -181,10 +94,7 @@ where
                             // The error's own log line is the one event for a failure.
                             .on_failure(()),
                     )
-                    .layer(ContractLayer {
-                        limit,
-                        body_timeout,
-                    })
+                    .layer(ContractLayer { contract })
                     .layer(CatchPanicLayer::custom(
                         panic_response as fn(Box<dyn Any + Send + 'static>) -> Response,
                     )),
@@ -194,6 +104,29 @@ where
 
 async fn not_found() -> ApiError {
     ApiError::not_found()
+}
+
+/// `request` without its `X-Request-Id` if [`Contract::accepts_request_id`] refuses it.
+fn drop_unaccepted_request_id(contract: &Contract, mut request: Request) -> Request {
+    let refused = request
+        .headers()
+        .get(X_REQUEST_ID)
+        .is_some_and(|id| !contract.accepts_request_id(id.as_bytes()));
+    if refused {
+        request.headers_mut().remove(X_REQUEST_ID);
+    }
+    request
+}
+
+/// The core's new request ids for tower-http's request-id layer.
+#[derive(Debug, Clone, Copy)]
+struct NewRequestId;
+
+impl MakeRequestId for NewRequestId {
+    fn make_request_id<B>(&mut self, _request: &http::Request<B>) -> Option<RequestId> {
+        let id = rules::new_request_id();
+        HeaderValue::from_bytes(&id).ok().map(RequestId::new)
+    }
 }
 
 async fn method_not_allowed() -> ApiError {
@@ -221,12 +154,14 @@ fn request_span(request: &Request) -> Span {
     )
 }
 
+const X_REQUEST_ID: HeaderName =
+    HeaderName::from_static(attractos_errors::header_names::X_REQUEST_ID);
+
 /// Refuses bodies whose `Content-Length` is over the limit, tells [`Json`](crate::Json) the
 /// limit, and converts non-contract error responses.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 struct ContractLayer {
-    limit: usize,
-    body_timeout: Duration,
+    contract: Contract,
 }
 
 impl<S> Layer<S> for ContractLayer {
@@ -235,8 +170,7 @@ impl<S> Layer<S> for ContractLayer {
     fn layer(&self, inner: S) -> Self::Service {
         ContractService {
             inner,
-            limit: self.limit,
-            body_timeout: self.body_timeout,
+            contract: self.contract.clone(),
         }
     }
 }
@@ -244,8 +178,7 @@ impl<S> Layer<S> for ContractLayer {
 #[derive(Debug, Clone)]
 struct ContractService<S> {
     inner: S,
-    limit: usize,
-    body_timeout: Duration,
+    contract: Contract,
 }
 
 impl<S, B> Service<Request> for ContractService<S>
@@ -264,22 +197,27 @@ where
 
     fn call(&mut self, mut request: Request) -> Self::Future {
         let settle = !http_body::Body::is_end_stream(request.body());
-        if content_length(request.headers()).is_some_and(|len| len > self.limit as u64) {
+        let limit = self.contract.body_limit();
+        let lengths = request.headers().get_all(CONTENT_LENGTH);
+        if let Err(err) = rules::announced_body(lengths.iter().map(HeaderValue::as_bytes), limit) {
             // The request, and with it the unread body, is dropped here.
             return ContractFuture {
-                state: State::TooLarge { limit: self.limit },
+                state: State::Refused { err: Some(err) },
+                contract: self.contract.clone(),
                 settle,
             };
         }
-        request.extensions_mut().insert(BodyLimit(self.limit));
+        request.extensions_mut().insert(BodyLimit(limit));
         if settle {
-            let deadline = self.body_timeout;
+            let deadline = self.contract.body_timeout();
             request = request.map(|body| Body::new(DeadlineBody::new(body, deadline)));
         }
+        // Called inside the contract's scope: routing and a handler's synchronous start may
+        // already render an error.
+        let future = self.contract.__in_scope(|| self.inner.call(request));
         ContractFuture {
-            state: State::Inner {
-                future: self.inner.call(request),
-            },
+            state: State::Inner { future },
+            contract: self.contract.clone(),
             settle,
         }
     }
@@ -303,6 +241,8 @@ pin_project! {
     struct ContractFuture<F> {
         #[pin]
         state: State<F>,
+        // Its docs links are in force while the inner future is polled.
+        contract: Contract,
         settle: bool,
     }
 }
@@ -311,7 +251,7 @@ pin_project! {
     #[project = StateProj]
     enum State<F> {
         // The error is built when polled, so that it is logged inside the request span.
-        TooLarge { limit: usize },
+        Refused { err: Option<attractos_errors::ApiError> },
         Inner { #[pin] future: F },
         // The finished response, held back for one turn (see `ContractFuture`).
         Settling { response: Option<Response> },
@@ -328,11 +268,19 @@ where
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let mut this = self.project();
+        let contract = &*this.contract;
         let response = match this.state.as_mut().project() {
-            StateProj::TooLarge { limit } => {
-                ApiError(rules::payload_too_large(*limit)).into_response()
+            StateProj::Refused { err } => {
+                let err = err
+                    .take()
+                    .expect("ContractFuture polled after it completed");
+                contract.__in_scope(|| ApiError(err).into_response())
             }
-            StateProj::Inner { future } => into_contract(ready!(future.poll(cx))?),
+            StateProj::Inner { future } => {
+                let polled =
+                    contract.__in_scope(|| future.poll(cx).map(|result| result.map(into_contract)));
+                ready!(polled)?
+            }
             StateProj::Settling { response } => {
                 let response = response
                     .take()
@@ -358,7 +306,11 @@ where
     B: http_body::Body<Data = Bytes> + Send + 'static,
     B::Error: Into<axum::BoxError>,
 {
-    if response.status().as_u16() < 400 || is_json(response.headers()) {
+    let content_type = response
+        .headers()
+        .get(CONTENT_TYPE)
+        .map(HeaderValue::as_bytes);
+    if !rules::needs_rewrite(response.status().as_u16(), content_type) {
         return response.map(Body::new);
     }
     let (parts, body) = response.into_parts();
@@ -373,12 +325,6 @@ where
         converted.headers_mut().insert(ALLOW, allow.clone());
     }
     converted
-}
-
-fn is_json(headers: &HeaderMap) -> bool {
-    headers
-        .get(CONTENT_TYPE)
-        .is_some_and(|value| rules::is_json_content_type(value.as_bytes()))
 }
 
 fn is_plain_text(headers: &HeaderMap) -> bool {
@@ -424,17 +370,18 @@ fn framework_error(
         if let Some(text) = text {
             // `Path<T>` that does not parse, `RawPathParams` that is not UTF-8.
             if text.starts_with(b"Invalid URL: ") || text.starts_with(b"Invalid UTF-8 in `") {
-                return attractos_errors::ApiError::not_found();
+                return rules::unparsable_path();
             }
             // `Query<T>` (and `Form<T>` on GET) that does not deserialize.
             if text.starts_with(b"Failed to deserialize query string") {
-                return attractos_errors::ApiError::invalid_date_range();
+                return rules::unparsable_query();
             }
         }
     }
-    rules::from_status(
+    rules::from_answer(
         status.as_u16(),
-        headers.get(RETRY_AFTER).map(|value| value.as_bytes()),
+        headers.get(RETRY_AFTER).map(HeaderValue::as_bytes),
+        text.map(String::from_utf8_lossy).as_deref(),
     )
 }
 

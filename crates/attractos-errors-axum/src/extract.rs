@@ -5,14 +5,13 @@ use std::error::Error as StdError;
 use std::fmt;
 use std::ops::{Deref, DerefMut};
 
-use attractos_errors::rules;
-use attractos_errors::rules::BodyTimeout;
+use attractos_errors::rules::{self, BodyTimeout, SITE_ID_PARAM};
 use axum::extract::{FromRequest, FromRequestParts, RawPathParams, Request};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
+use http::HeaderValue;
 use http::header::{AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE};
 use http::request::Parts;
-use http::{HeaderMap, HeaderValue};
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -55,9 +54,6 @@ impl<S: Send + Sync> FromRequestParts<S> for BearerKey {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SiteId(pub String);
 
-/// The name of the path parameter [`SiteId`] reads.
-pub const SITE_ID_PARAM: &str = "siteId";
-
 impl<S: Send + Sync> FromRequestParts<S> for SiteId {
     type Rejection = ApiError;
 
@@ -69,7 +65,7 @@ impl<S: Send + Sync> FromRequestParts<S> for SiteId {
                 .find(|(name, _)| *name == SITE_ID_PARAM)
                 .map(|(_, value)| value.to_owned()),
             Err(RawPathParamsRejection::InvalidUtf8InPathParam(_)) => {
-                return Err(ApiError::not_found());
+                return Err(rules::unparsable_path().into());
             }
             // No parameters at all on this route (or a future rejection kind): there is no siteId.
             Err(_) => None,
@@ -142,9 +138,8 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Json<T> {
             .extensions()
             .get::<BodyLimit>()
             .map_or(rules::DEFAULT_BODY_LIMIT, |limit| limit.0);
-        if content_length(req.headers()).is_some_and(|len| len > limit as u64) {
-            return Err(rules::payload_too_large(limit).into());
-        }
+        let lengths = req.headers().get_all(CONTENT_LENGTH);
+        rules::announced_body(lengths.iter().map(HeaderValue::as_bytes), limit)?;
         let (parts, body) = req.into_parts();
         let bytes = read_body(body, limit).await?;
         let content_type = parts.headers.get(CONTENT_TYPE).map(HeaderValue::as_bytes);
@@ -176,16 +171,6 @@ async fn read_body(body: axum::body::Body, limit: usize) -> Result<Bytes, ApiErr
                 .into())
         }
     }
-}
-
-/// The `Content-Length` header as a number, if there is exactly one that parses.
-pub(crate) fn content_length(headers: &HeaderMap) -> Option<u64> {
-    let mut values = headers.get_all(CONTENT_LENGTH).iter();
-    let value = values.next()?;
-    if values.next().is_some() {
-        return None;
-    }
-    value.to_str().ok()?.trim().parse().ok()
 }
 
 impl<T> Deref for Json<T> {

@@ -40,7 +40,7 @@ use crate::Contract;
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() -> std::io::Result<()> {
 /// let contract = Contract::default();
-/// let app = Router::new().route("/", get(|| async { "hello" })).with_contract(contract);
+/// let app = Router::new().route("/", get(|| async { "hello" })).with_contract(contract.clone());
 /// let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
 /// serve(listener, app, &contract)
 ///     .with_graceful_shutdown(async { /* e.g. tokio::signal::ctrl_c() */ })

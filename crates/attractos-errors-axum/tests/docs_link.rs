@@ -1,25 +1,35 @@
-//! Once `attractos_errors::set_docs_base_url` is called (once per process, hence this test's
-//! own binary), every error response links its code's section of the reference page.
+//! Under a `Contract` with a docs base URL, every error response links its code's section of
+//! the reference page; a router without one sends no link.
 
 mod common;
 
 use attractos_errors::ErrorCode;
-use common::{app, authorized_get, get_request, send};
+use attractos_errors_axum::Contract;
+use common::{app, app_with, authorized_get, get_request, send};
 
 #[tokio::test]
-async fn every_error_links_its_section_once_the_base_url_is_set() {
+async fn every_error_links_its_section_under_a_contract_with_a_docs_base_url() {
     let before = send(&app(), get_request("/codes/INVALID_KEY")).await;
-    assert_eq!(before.header("link"), None, "no link before it is set");
+    assert_eq!(
+        before.header("link"),
+        None,
+        "a contract without a docs base URL sends no link"
+    );
 
-    attractos_errors::set_docs_base_url("https://docs.attractos.example/error-codes")
-        .expect("a valid base URL");
+    let docs = || {
+        app_with(
+            Contract::default()
+                .with_docs_base_url("https://docs.attractos.example/error-codes")
+                .expect("a valid base URL"),
+        )
+    };
 
     for code in [
         ErrorCode::InvalidKey,
         ErrorCode::RateLimited,
         ErrorCode::NotFound,
     ] {
-        let sent = send(&app(), get_request(&format!("/codes/{code}"))).await;
+        let sent = send(&docs(), get_request(&format!("/codes/{code}"))).await;
         sent.assert_error(code);
         assert_eq!(
             sent.header("link"),
@@ -30,13 +40,13 @@ async fn every_error_links_its_section_once_the_base_url_is_set() {
             "{sent}"
         );
     }
-    let unknown_route = send(&app(), get_request("/nowhere")).await;
+    let unknown_route = send(&docs(), get_request("/nowhere")).await;
     assert_eq!(
         unknown_route.header("link"),
         Some(r#"<https://docs.attractos.example/error-codes#NOT_FOUND>; rel="help""#)
     );
     let success = send(
-        &app(),
+        &docs(),
         authorized_get("/api/v1/sites/site_demo/stats?start=2024-01-01&end=2024-01-02"),
     )
     .await;

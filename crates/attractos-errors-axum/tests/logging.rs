@@ -176,3 +176,77 @@ async fn the_request_id_is_on_the_error_line_even_when_only_errors_are_logged() 
         lines[0]
     );
 }
+
+/// A cause with a source, so the logged chain has two links.
+#[derive(Debug, thiserror::Error)]
+#[error("site lookup failed")]
+struct LookupFailed(#[source] std::io::Error);
+
+/// What the actix-web adapter's test expects too, word for word, after the span.
+fn expected_rejection_line() -> String {
+    format!(
+        "request rejected code=\"SITE_NOT_FOUND\" status=403 public_message={:?} cause=site lookup failed: connection reset",
+        ErrorCode::SiteNotFound.message()
+    )
+}
+
+fn layered_app() -> axum::Router {
+    use attractos_errors_axum::{ApiError, Contract, ContractExt};
+    use axum::routing::get;
+    axum::Router::new()
+        .route(
+            "/cause",
+            get(|| async {
+                Err::<(), _>(
+                    ApiError::site_not_found()
+                        .with_cause(LookupFailed(std::io::Error::other("connection reset"))),
+                )
+            }),
+        )
+        .route(
+            "/teapot",
+            get(|| async { (axum::http::StatusCode::IM_A_TEAPOT, "short and stout") }),
+        )
+        .with_contract(Contract::default())
+}
+
+#[tokio::test]
+async fn a_client_errors_cause_is_logged_at_debug_level_with_its_chain() {
+    let (captured, _guard) = Captured::install();
+    send(&layered_app(), get_request("/cause"))
+        .await
+        .assert_error(ErrorCode::SiteNotFound);
+    let lines = captured.lines();
+    let rejected: Vec<&String> = lines
+        .iter()
+        .filter(|l| l.contains("request rejected"))
+        .collect();
+    assert_eq!(rejected.len(), 1, "{lines:#?}");
+    assert!(rejected[0].contains(" DEBUG "), "{}", rejected[0]);
+    assert!(
+        rejected[0].ends_with(&expected_rejection_line()),
+        "{}\nshould end with\n{}",
+        rejected[0],
+        expected_rejection_line()
+    );
+}
+
+#[tokio::test]
+async fn another_layers_answer_sent_as_server_error_is_a_warning_with_its_status() {
+    let (captured, _guard) = Captured::install();
+    send(&layered_app(), get_request("/teapot"))
+        .await
+        .assert_error(ErrorCode::ServerError);
+    let lines = captured.lines();
+    assert!(
+        captured.errors().is_empty(),
+        "not an error of this service: {lines:#?}"
+    );
+    let warnings: Vec<&String> = lines.iter().filter(|l| l.contains(" WARN ")).collect();
+    assert_eq!(warnings.len(), 1, "{lines:#?}");
+    assert!(
+        warnings[0].contains("code=\"SERVER_ERROR\" original_status=418"),
+        "{}",
+        warnings[0]
+    );
+}

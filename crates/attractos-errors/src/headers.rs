@@ -2,9 +2,9 @@
 //!
 //! Every error: `Content-Type: application/json`, `Cache-Control: no-store`,
 //! `X-Content-Type-Options: nosniff`. A 401 adds its `WWW-Authenticate` challenge (RFC 9110,
-//! RFC 6750), a 429 adds `Retry-After` (RFC 6585, the same seconds as the body), and once
-//! [`set_docs_base_url`] has been called every error links its section of the reference page
-//! (`Link: <BASE#CODE>; rel="help"`, RFC 8288).
+//! RFC 6750), a 429 adds `Retry-After` (RFC 6585, the same seconds as the body), and under a
+//! [`Contract`](crate::Contract) with a docs base URL every error links its section of the
+//! reference page last (`Link: <BASE#CODE>; rel="help"`, RFC 8288).
 //!
 //! ```
 //! use attractos_errors::{ApiError, HeaderText};
@@ -15,9 +15,8 @@
 //! ```
 
 use std::fmt;
-use std::sync::OnceLock;
 
-use crate::{ApiError, ErrorCode};
+use crate::ApiError;
 
 /// A header value, in a form every framework's header type can take without copying.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,7 +67,8 @@ pub mod values {
 }
 
 impl ApiError {
-    /// The contract headers of this error's response, in a stable order.
+    /// The contract headers of this error's response, in a stable order; the adapters append
+    /// the [`Contract::docs_link`](crate::Contract::docs_link) last when one is set.
     pub fn headers(&self) -> impl Iterator<Item = (&'static str, HeaderText)> + use<> {
         let code = self.code();
         [
@@ -85,73 +85,18 @@ impl ApiError {
                 .map(|challenge| (names::WWW_AUTHENTICATE, HeaderText::Static(challenge))),
             self.retry_after()
                 .map(|wait| (names::RETRY_AFTER, HeaderText::Seconds(wait.as_secs()))),
-            docs_link(code).map(|link| (names::LINK, HeaderText::Static(link))),
         ]
         .into_iter()
         .flatten()
     }
 }
 
-static DOCS_LINKS: OnceLock<Vec<&'static str>> = OnceLock::new();
-
-/// Makes every error response carry `Link: <BASE#CODE>; rel="help"`, pointing at the code's
-/// section of the generated reference page. Set once per process, at start-up.
-///
-/// ```
-/// use attractos_errors::{set_docs_base_url, ErrorCode};
-///
-/// set_docs_base_url("https://docs.attractos.com/error-codes").unwrap();
-/// assert_eq!(
-///     attractos_errors::docs_link(ErrorCode::InvalidKey),
-///     Some(r#"<https://docs.attractos.com/error-codes#INVALID_KEY>; rel="help""#)
-/// );
-/// assert!(set_docs_base_url("https://elsewhere.example").is_err());
-/// ```
-pub fn set_docs_base_url(base: &str) -> Result<(), DocsLinkError> {
-    let valid = !base.is_empty()
-        && base.contains("://")
-        && base
-            .bytes()
-            .all(|b| b.is_ascii_graphic() && !matches!(b, b'<' | b'>' | b'"' | b'#'));
-    if !valid {
-        return Err(DocsLinkError::InvalidUrl);
-    }
-    let mut fresh = false;
-    DOCS_LINKS.get_or_init(|| {
-        fresh = true;
-        // Built once per process, so every response can use a `&'static` value.
-        ErrorCode::ALL
-            .iter()
-            .map(|code| -> &'static str {
-                let link = format!("<{base}#{}>; rel=\"help\"", code.anchor());
-                Box::leak(link.into_boxed_str())
-            })
-            .collect()
-    });
-    if fresh {
-        Ok(())
-    } else {
-        Err(DocsLinkError::AlreadySet)
-    }
-}
-
-/// The `Link` header value for `code`, once [`set_docs_base_url`] has been called.
-#[inline]
-pub fn docs_link(code: ErrorCode) -> Option<&'static str> {
-    // `ALL` lists the codes in declaration order, so a code's discriminant is its index there
-    // (a test checks it): no search on every error response.
-    DOCS_LINKS.get()?.get(code as usize).copied()
-}
-
-/// Why [`set_docs_base_url`] refused a URL.
+/// Why [`Contract::with_docs_base_url`](crate::Contract::with_docs_base_url) refused a URL.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum DocsLinkError {
     /// Not an absolute URL of visible ASCII without `<`, `>`, `"` or a fragment.
     #[error("the docs base URL must be absolute, visible ASCII, without <, >, \" or #")]
     InvalidUrl,
-    /// The base URL was already set for this process.
-    #[error("the docs base URL is already set")]
-    AlreadySet,
 }
 
 /// The per-code header writer both adapters use, expanded once per framework because axum
@@ -197,13 +142,14 @@ macro_rules! __header_writer {
             if let Some(wait) = err.retry_after() {
                 headers.append(RETRY_AFTER, seconds(wait.as_secs()));
             }
-            if let (Some(text), Some(link)) = ($crate::docs_link(code), LINKS.get(code as usize)) {
-                headers.append(LINK, link.get_or_init(|| HeaderValue::from_static(text)).clone());
+            // The contract's docs link, set by its scope around the request (no copy: the
+            // value shares the contract's bytes).
+            if let Some(link) = $crate::__docs_link(code) {
+                if let Ok(link) = HeaderValue::from_maybe_shared(link) {
+                    headers.append(LINK, link);
+                }
             }
         }
-
-        static LINKS: [::std::sync::OnceLock<$($header)::+::HeaderValue>; $crate::ErrorCode::ALL.len()] =
-            [const { ::std::sync::OnceLock::new() }; $crate::ErrorCode::ALL.len()];
 
         const fn challenge(code: $crate::ErrorCode) -> &'static str {
             match code.challenge() {
@@ -228,16 +174,4 @@ macro_rules! __header_writer {
             $($header)::+::HeaderValue::from_str($crate::__itoa::Buffer::new().format(secs)).expect("digits are a header value")
         }
     };
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_codes_discriminant_is_its_index_in_all() {
-        for (index, code) in ErrorCode::ALL.iter().enumerate() {
-            assert_eq!(*code as usize, index, "{code}");
-        }
-    }
 }

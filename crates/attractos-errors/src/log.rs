@@ -1,11 +1,15 @@
 //! How a sent error is logged, the same for every adapter: a `SERVER_ERROR` at `error` level
 //! with its whole cause chain (the cause never reaches the client, so the log is where
-//! operators find it), everything else at `debug` level. Adapters call [`ApiError::log`]
-//! inside the request's span, so the line carries that span's request id.
+//! operators find it); another layer's answer outside the contract, sent as `SERVER_ERROR`, at
+//! `warn` with its original status; everything else at `debug` level, with its cause chain
+//! when it has one. Adapters call [`ApiError::log`] inside the request's span, so the line
+//! carries that span's request id. Every value has its own field name (`message` is tracing's
+//! own field, printed without a label, so the public message is `public_message`).
 
 use std::error::Error as StdError;
 use std::fmt;
 
+use crate::rules::NonContractStatus;
 use crate::{ApiError, ErrorCode};
 
 impl ApiError {
@@ -15,7 +19,13 @@ impl ApiError {
         // Inlined, so that with `debug` filtered out a rejected request pays one relaxed
         // atomic load here, not a call.
         if self.code() == ErrorCode::ServerError {
-            self.log_server_error();
+            match self
+                .cause()
+                .and_then(|cause| cause.downcast_ref::<NonContractStatus>())
+            {
+                Some(NonContractStatus(status)) => self.log_rewritten(*status),
+                None => self.log_server_error(),
+            }
         } else if tracing::level_enabled!(tracing::Level::DEBUG) {
             self.log_rejected();
         }
@@ -30,11 +40,21 @@ impl ApiError {
         );
     }
 
+    fn log_rewritten(&self, original_status: u16) {
+        tracing::warn!(
+            code = self.code().as_str(),
+            original_status,
+            detail = self.detail(),
+            "another layer's answer outside the contract sent as SERVER_ERROR"
+        );
+    }
+
     fn log_rejected(&self) {
         tracing::debug!(
             code = self.code().as_str(),
             status = self.code().status().as_u16(),
-            message = self.message(),
+            public_message = self.message(),
+            cause = %CauseChain(self.cause()),
             "request rejected"
         );
     }

@@ -26,6 +26,14 @@ use crate::{ApiError, RetryAfter};
 /// The request body limit adapters apply unless configured otherwise: 64 KiB.
 pub const DEFAULT_BODY_LIMIT: usize = 64 * 1024;
 
+/// Longest client `X-Request-Id` echoed by default (8 KiB, the most a request head of the
+/// default servers carries in one header); longer ones are replaced by a new id. Services that
+/// log request ids may want less: `Contract::with_request_id_max_len`.
+pub const MAX_REQUEST_ID_LEN: usize = 8 * 1024;
+
+/// The name of the path parameter that names the site (`/api/v1/sites/{siteId}/…`).
+pub const SITE_ID_PARAM: &str = "siteId";
+
 /// How long a request body may take to arrive, from the moment the adapter starts reading it,
 /// unless configured otherwise: 15 s ([`body_timed_out`]).
 pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(15);
@@ -90,6 +98,25 @@ fn trim_spaces(bytes: &[u8]) -> &[u8] {
         .rposition(|b| *b != b' ')
         .map_or(start, |i| i + 1);
     &bytes[start..end]
+}
+
+/// A path parameter that does not decode to UTF-8, or that a framework could not parse into the
+/// route's type: `NOT_FOUND`, like any path that names nothing. Also the answer for a `siteId`
+/// whose percent-decoding is not UTF-8.
+pub fn unparsable_path() -> ApiError {
+    ApiError::not_found()
+}
+
+/// A query string a framework's own extractor could not deserialize (and gave no error value
+/// for [`query_error`]): `INVALID_DATE_RANGE`, as [`query`] answers.
+pub fn unparsable_query() -> ApiError {
+    ApiError::invalid_date_range()
+}
+
+/// A form body a framework's own extractor refused for anything but its size: `INVALID_JSON`,
+/// the catalogue's only code for a body the endpoint cannot use.
+pub fn unparsable_form() -> ApiError {
+    ApiError::invalid_json()
 }
 
 /// The `siteId` path parameter: absent, empty or blank -> `MISSING_SITE_ID`.
@@ -285,6 +312,52 @@ pub fn unreadable_body() -> ApiError {
     ApiError::invalid_json().with_message("The request body could not be read completely.")
 }
 
+/// The `Content-Length` of a request, given the values of its `Content-Length` headers: a
+/// number only if there is exactly one value and it parses.
+pub fn content_length<'a, I>(values: I) -> Option<u64>
+where
+    I: IntoIterator<Item = &'a [u8]>,
+{
+    let mut values = values.into_iter();
+    let value = values.next()?;
+    if values.next().is_some() {
+        return None;
+    }
+    std::str::from_utf8(value).ok()?.trim().parse().ok()
+}
+
+/// The decision before any body is read: `PAYLOAD_TOO_LARGE` when the request's
+/// `Content-Length` values (see [`content_length`]) announce more than `limit` bytes.
+pub fn announced_body<'a, I>(content_length_values: I, limit: usize) -> Result<(), ApiError>
+where
+    I: IntoIterator<Item = &'a [u8]>,
+{
+    match content_length(content_length_values) {
+        Some(len) if len > limit as u64 => Err(payload_too_large(limit)),
+        _ => Ok(()),
+    }
+}
+
+/// Whether an answer another layer produced must be rewritten into the contract: an error
+/// status (>= 400) without a JSON `Content-Type`. A JSON error is taken as the layer's own
+/// contract answer and sent as it is.
+pub fn needs_rewrite(status: u16, content_type: Option<&[u8]>) -> bool {
+    status >= 400 && !content_type.is_some_and(is_json_content_type)
+}
+
+/// Whether a client's `X-Request-Id` is echoed as it is: 1 to `max_len` bytes of visible
+/// ASCII, so that it can be logged and sent back without escaping.
+pub fn is_acceptable_request_id(id: &[u8], max_len: usize) -> bool {
+    !id.is_empty() && id.len() <= max_len && id.iter().all(u8::is_ascii_graphic)
+}
+
+/// A new request id: a lowercase hyphenated UUID v4.
+pub fn new_request_id() -> [u8; 36] {
+    let mut buffer = [0; 36];
+    uuid::Uuid::new_v4().hyphenated().encode_lower(&mut buffer);
+    buffer
+}
+
 /// `INVALID_JSON` for a body that had not arrived in full `deadline` after the adapter started
 /// reading it: a client sending slowly, or not at all, must not hold a handler and a
 /// connection for ever.
@@ -380,6 +453,20 @@ pub fn from_status(status: u16, retry_after: Option<&[u8]>) -> ApiError {
             ApiError::rate_limited(RetryAfter::from_secs(secs))
         }
         _ => ApiError::internal(NonContractStatus(status)),
+    }
+}
+
+/// [`from_status`] for an answer another layer produced, with what the layer said in text
+/// (its plain-text body, a framework error's message): a `SERVER_ERROR` keeps an excerpt of it
+/// as its internal detail, so the log says what went wrong; every other code drops it, as a
+/// non-contract text never reaches the client.
+pub fn from_answer(status: u16, retry_after: Option<&[u8]>, text: Option<&str>) -> ApiError {
+    let err = from_status(status, retry_after);
+    match text {
+        Some(text) if err.code() == crate::ErrorCode::ServerError => {
+            err.with_message(excerpt(text, LIBRARY_MESSAGE_CHARS))
+        }
+        _ => err,
     }
 }
 

@@ -114,18 +114,21 @@ fn a_server_error_logs_the_detail_its_body_leaves_out() {
 }
 
 #[test]
-fn a_rejected_request_is_logged_at_debug_level_with_code_status_and_message() {
+fn a_rejected_request_is_logged_at_debug_level_with_code_status_and_public_message() {
     let err = ApiError::site_not_found().with_message("site_x is not yours");
     let event = logged(&err);
     assert_eq!(event.level, Level::DEBUG, "{event:#?}");
     assert!(event.has("code", "SITE_NOT_FOUND"), "{event:#?}");
     assert!(event.has("status", "403"), "{event:#?}");
-    assert!(event.has("message", "site_x is not yours"), "{event:#?}");
+    assert!(
+        event.has("public_message", "site_x is not yours"),
+        "{event:#?}"
+    );
 
     let event = logged(&ApiError::rate_limited(RetryAfter::from_secs(30)));
     assert!(event.has("status", "429"), "{event:#?}");
     assert!(
-        event.has("message", ErrorCode::RateLimited.message()),
+        event.has("public_message", ErrorCode::RateLimited.message()),
         "{event:#?}"
     );
 }

@@ -16,6 +16,11 @@
 //! server.stop().unwrap();
 //! ```
 
+/// The README's examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+mod readme {}
+
 pub mod actix_app;
 pub mod axum_app;
 pub mod domain;

@@ -54,10 +54,7 @@ fn serves_and_stops(framework: Framework) {
     assert_eq!(id.as_bytes()[14], b'4', "version 4: {id}");
 
     server.stop().expect("a clean stop");
-    assert!(
-        TcpStream::connect(addr).is_err(),
-        "{framework}: nothing listens after stop"
-    );
+    assert_stops_listening(addr, &format!("{framework} after stop"));
     let again = bind(framework, addr, Options::default()).expect("the port is free again");
     again.stop().expect("a clean stop");
 }
@@ -88,10 +85,20 @@ fn dropping_a_server_stops_it() {
     let server = serve(Framework::Actix, listener, Options::default()).expect("starts");
     let addr = server.addr();
     drop(server);
-    assert!(
-        TcpStream::connect(addr).is_err(),
-        "nothing listens after drop"
-    );
+    assert_stops_listening(addr, "actix after drop");
+}
+
+/// Nothing listens on `addr` within 2 s. actix-web's acceptor thread releases the socket on its
+/// own schedule, shortly after the server is joined; on a loaded machine that lags a moment.
+fn assert_stops_listening(addr: std::net::SocketAddr, what: &str) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
+    while TcpStream::connect(addr).is_ok() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{what}: something still listens 2 s later"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
 }
 
 #[test]

@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# wrk on loopback against the 200 route of `limits-load` (crates/attractos-bench) served four
+# ways in the same run: no limiter, the in-memory Limiter with its RateLimit fields,
+# tower_governor at the same limit, and the Limiter on a real redis-server (no persistence).
+# The limit (LOAD_RATE per second and burst, default 1000000) admits the whole load: what is
+# measured is the cost of deciding. Rounds interleave the modes; the page gets the medians,
+# between the LOAD markers of docs/limits.md.
+#
+#   bash scripts/limits-load.sh
+#
+# Environment: LOAD_ROUNDS (default 5), LOAD_DURATION (default 3s), LOAD_CONNECTIONS (32).
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$ROOT"
+ROUNDS="${LOAD_ROUNDS:-5}" DURATION="${LOAD_DURATION:-3s}" CONNECTIONS="${LOAD_CONNECTIONS:-32}"
+RATE="${LOAD_RATE:-1000000}"
+OUT="$(mktemp -d)"
+for tool in wrk:wrk redis-server:redis-server redis-cli:redis-tools; do
+    if ! command -v "${tool%%:*}" >/dev/null; then
+        echo "limits-load.sh: installing ${tool#*:} (Debian package)" >&2
+        apt-get update -qq && apt-get install -y -qq "${tool#*:}" >/dev/null
+    fi
+done
+cargo build --release -q -p attractos-bench --bin limits-load
+BIN="${CARGO_TARGET_DIR:-$ROOT/target}/release/limits-load"
+
+# Server on CPU 0, wrk on CPU 1; redis-server is not pinned (it takes either core).
+SERVER_CPU=() WRK_CPU=()
+if [ "$(nproc)" -ge 2 ]; then SERVER_CPU=(taskset -c 0) WRK_CPU=(taskset -c 1); fi
+free_port() {
+    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+wait_port() {
+    for _ in $(seq 100); do
+        if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
+        sleep 0.1
+    done
+    echo "limits-load.sh: nothing listens on port $1" >&2
+    exit 1
+}
+PIDS=()
+trap 'for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done; rm -rf "$OUT"' EXIT
+
+REDIS_PORT="$(free_port)"
+redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no \
+    --logfile "$OUT/redis.log" &
+PIDS+=($!)
+wait_port "$REDIS_PORT"
+
+MODES=(none memory governor redis)
+declare -A PORT
+for mode in "${MODES[@]}"; do
+    PORT[$mode]="$(free_port)"
+    "${SERVER_CPU[@]}" "$BIN" --mode "$mode" --addr "127.0.0.1:${PORT[$mode]}" --rate "$RATE" \
+        --redis "redis://127.0.0.1:$REDIS_PORT/" 2>>"$OUT/server.log" &
+    PIDS+=($!)
+    wait_port "${PORT[$mode]}"
+done
+
+redis-cli -p "$REDIS_PORT" CONFIG RESETSTAT >/dev/null
+for round in $(seq "$ROUNDS"); do
+    for mode in "${MODES[@]}"; do
+        timeout 60 "${WRK_CPU[@]}" wrk --threads 1 --connections "$CONNECTIONS" --duration "$DURATION" \
+            -H 'Authorization: Bearer ak_demo_free' "http://127.0.0.1:${PORT[$mode]}/api/v1/sites" \
+            >"$OUT/$mode-r$round.txt"
+    done
+done
+EVALSHA="$(redis-cli -p "$REDIS_PORT" INFO commandstats | tr -d '\r' |
+    sed -n 's/^cmdstat_evalsha:calls=\([0-9]*\),.*/\1/p')"
+OTHER="$(redis-cli -p "$REDIS_PORT" INFO commandstats | tr -d '\r' |
+    grep '^cmdstat_' | grep -v -e '^cmdstat_evalsha:' -e '^cmdstat_info:' -e '^cmdstat_config' | tr '\n' ' ')"
+
+python3 - "$OUT" "$ROUNDS" "$DURATION" "$CONNECTIONS" "$RATE" "${EVALSHA:-0}" "$OTHER" \
+    "$(git rev-parse --short HEAD)" "$(cut -d' ' -f1-3 /proc/loadavg)" <<'PY'
+import pathlib, re, statistics, sys
+out, rounds, duration, conns, rate, evalsha, other, commit, load = sys.argv[1:]
+modes = {"none": "(a) no limiter", "memory": "(b) in-memory Limiter + RateLimit fields",
+         "governor": "(c) tower_governor 0.8, same limit", "redis": "(d) Limiter on Redis"}
+rps, requests, refused = {}, {}, {}
+for mode in modes:
+    runs = [pathlib.Path(out, f"{mode}-r{r}.txt").read_text() for r in range(1, int(rounds) + 1)]
+    rps[mode] = statistics.median(float(re.search(r"Requests/sec:\s+([\d.]+)", t)[1]) for t in runs)
+    requests[mode] = sum(int(re.search(r"(\d+) requests in", t)[1]) for t in runs)
+    refused[mode] = sum(int(m[1]) for t in runs for m in [re.search(r"Non-2xx or 3xx responses: (\d+)", t)] if m)
+def target(name, value, floor):
+    return f"| {name} | {value:.2f}x | >= {floor}x | {'met' if value >= floor else 'MISSED'} |"
+lines = [
+    f"Measured at commit `{commit}` with `bash scripts/limits-load.sh`: wrk, 1 thread, {conns}",
+    f"connections, {rounds} rounds of {duration} per mode, the modes interleaved in each round,",
+    f"median requests/s. Server on CPU 0, wrk on CPU 1, redis-server unpinned. The limit is",
+    f"{rate} requests/s with a burst of {rate}, so the load is admitted: this measures deciding,",
+    f"not refusing. The machine (2 cores) was shared by other builds; load average at the end: {load}.",
+    "",
+    "| `GET /api/v1/sites` | requests/s (median) | requests (all rounds) | non-2xx |",
+    "| --- | --- | --- | --- |",
+]
+lines += [f"| {title} | {rps[m]:.0f} | {requests[m]} | {refused[m]} |" for m, title in modes.items()]
+lines += ["", "| target | measured | wanted | |", "| --- | --- | --- | --- |",
+          target("(b) / (a)", rps["memory"] / rps["none"], 0.95),
+          target("(b) / (c)", rps["memory"] / rps["governor"], 1.0),
+          target("(d) / (b)", rps["redis"] / rps["memory"], 0.5),
+          # wrk counts answered requests; the last in flight of each run reach Redis unanswered.
+          f"| Redis `evalsha` calls per request of (d) | {int(evalsha) / requests['redis']:.3f} | 1 |"
+          f" {'met' if abs(int(evalsha) / requests['redis'] - 1) < 0.01 else 'MISSED'} |",
+          "", "Other Redis command counts in the rounds (`INFO commandstats` also counts the commands the",
+          "script runs inside each `evalsha`; those are not round trips):",
+          ", ".join(f"`{c.split(':')[0][8:]}` {c.split('calls=')[1].split(',')[0]}" for c in other.split()) + "."]
+page = pathlib.Path("docs/limits.md")
+text = page.read_text()
+if "<!-- LOAD -->" not in text:
+    sys.exit("docs/limits.md has no <!-- LOAD --> ... <!-- /LOAD --> markers")
+text = re.sub(r"(<!-- LOAD -->\n).*?(<!-- /LOAD -->)",
+              lambda m: m.group(1) + "\n".join(lines) + "\n" + m.group(2), text, flags=re.S)
+page.write_text(text)
+print("\n".join(lines))
+PY
