@@ -70,7 +70,7 @@ pub struct RateLimitFields {
 const MAX_INTEGER: u64 = 999_999_999_999_999;
 
 /// Bytes reserved per list member: `"auth-failures";q=999999999999999;w=999999999999999, `
-/// fits in 64, so the buffer never grows.
+/// fits in 64, so with this crate's ids the buffer never grows.
 const MEMBER_CAPACITY: usize = 64;
 
 /// Appends one List member, `"<id>";<a>=<x>;<b>=<y>`, as RFC 9651 serializes it (a String
@@ -218,7 +218,12 @@ mod tests {
     }
 
     fn count() -> impl Strategy<Value = u64> {
-        prop_oneof![0..100u64, Just(MAX_INTEGER), Just(MAX_INTEGER + 1), any::<u64>()]
+        prop_oneof![
+            0..100u64,
+            Just(MAX_INTEGER),
+            Just(MAX_INTEGER + 1),
+            any::<u64>()
+        ]
     }
 
     proptest! {

@@ -433,9 +433,15 @@ mod tests {
 
     #[test]
     fn the_longest_addresses_fit() {
-        for client in ["ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "::ffff:255.255.255.255"] {
+        for client in [
+            "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff",
+            "::ffff:255.255.255.255",
+        ] {
             let client: IpAddr = client.parse().expect("an address");
-            assert_eq!(AddressPartition::new(client).as_str(), format!("ip:{client}"));
+            assert_eq!(
+                AddressPartition::new(client).as_str(),
+                format!("ip:{client}")
+            );
         }
     }
 }
