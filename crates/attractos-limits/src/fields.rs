@@ -73,6 +73,16 @@ const MAX_INTEGER: u64 = 999_999_999_999_999;
 /// fits in 64, so with this crate's ids the buffer never grows.
 const MEMBER_CAPACITY: usize = 64;
 
+/// Appends a List: its members separated by `, `.
+fn push_list<'a>(out: &mut String, members: impl Iterator<Item = (&'a str, [(char, u64); 2])>) {
+    for (index, (id, params)) in members.enumerate() {
+        if index > 0 {
+            out.push_str(", ");
+        }
+        push_member(out, id, params);
+    }
+}
+
 /// Appends one List member, `"<id>";<a>=<x>;<b>=<y>`, as RFC 9651 serializes it (a String
 /// item with Integer parameters clamped to the Integer range). A test checks the output
 /// against `sfv`.
@@ -123,27 +133,19 @@ impl RateLimitFields {
     pub fn new(policies: &[PolicyItem], states: &[StateItem]) -> Self {
         let mut serialized =
             String::with_capacity((policies.len() + states.len()) * MEMBER_CAPACITY);
-        for (index, item) in policies.iter().enumerate() {
-            if index > 0 {
-                serialized.push_str(", ");
-            }
-            push_member(
-                &mut serialized,
-                item.id,
-                [('q', item.quota), ('w', item.window_secs)],
-            );
-        }
+        push_list(
+            &mut serialized,
+            policies
+                .iter()
+                .map(|item| (item.id, [('q', item.quota), ('w', item.window_secs)])),
+        );
         let policy_len = serialized.len();
-        for (index, item) in states.iter().enumerate() {
-            if index > 0 {
-                serialized.push_str(", ");
-            }
-            push_member(
-                &mut serialized,
-                item.id,
-                [('r', item.remaining), ('t', item.reset_secs)],
-            );
-        }
+        push_list(
+            &mut serialized,
+            states
+                .iter()
+                .map(|item| (item.id, [('r', item.remaining), ('t', item.reset_secs)])),
+        );
         RateLimitFields {
             serialized,
             policy_len,
