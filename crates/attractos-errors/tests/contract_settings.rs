@@ -49,3 +49,15 @@ fn a_lower_request_id_limit_replaces_longer_client_ids() {
     assert!(!contract.accepts_request_id(b"abcde"));
     assert_eq!(contract.request_id(Some(b"abcde")).len(), 36, "a new UUID");
 }
+
+#[test]
+fn debug_output_shows_the_docs_base_url_in_use() {
+    let contract = Contract::new()
+        .with_docs_base_url("https://docs.example/errors")
+        .expect("a valid base URL");
+    let debug = format!("{contract:?}");
+    assert!(
+        debug.contains("https://docs.example/errors#"),
+        "the first code's link names the base: {debug}"
+    );
+}
