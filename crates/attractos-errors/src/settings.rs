@@ -44,7 +44,7 @@ pub struct Contract {
 impl Contract {
     /// The defaults: a body limit of [`rules::DEFAULT_BODY_LIMIT`] (64 KiB), a body deadline of
     /// [`rules::DEFAULT_BODY_TIMEOUT`] (15 s), a head timeout of
-    /// [`serving::DEFAULT_HEAD_TIMEOUT`] (10 s), a connection cap derived from the open-file
+    /// [`serving::DEFAULT_HEAD_TIMEOUT`] (5 s), a connection cap derived from the open-file
     /// limit ([`serving::max_connections_for`]), no docs link, client request ids of up to
     /// [`rules::MAX_REQUEST_ID_LEN`] bytes echoed.
     pub const fn new() -> Self {

@@ -152,3 +152,30 @@ fn with_debug_filtered_out_only_server_errors_reach_the_log() {
     let failed = logged_at(LevelFilter::INFO, &ApiError::server_error());
     assert_eq!(failed.len(), 1, "{failed:#?}");
 }
+
+#[test]
+fn a_rejected_request_logs_its_cause_chain_at_debug_level() {
+    let err = ApiError::invalid_json().with_cause(ReportFailed(std::io::Error::other(
+        "connection reset after 12 bytes",
+    )));
+    let event = logged(&err);
+    assert_eq!(event.level, Level::DEBUG, "{event:#?}");
+    assert!(
+        event.has(
+            "cause",
+            "loading the report failed: connection reset after 12 bytes"
+        ),
+        "every source, outermost first: {event:#?}"
+    );
+}
+
+#[test]
+fn another_layer_s_answer_sent_as_server_error_is_logged_at_warn_with_its_status() {
+    let err = attractos_errors::rules::from_answer(403, None, Some("blocked by the WAF"));
+    assert_eq!(err.code(), ErrorCode::ServerError);
+    let event = logged(&err);
+    assert_eq!(event.level, Level::WARN, "{event:#?}");
+    assert!(event.has("code", "SERVER_ERROR"), "{event:#?}");
+    assert!(event.has("original_status", "403"), "{event:#?}");
+    assert!(event.has("detail", "blocked by the WAF"), "{event:#?}");
+}
