@@ -60,7 +60,7 @@ pub(crate) fn soak(args: &SoakArgs) -> Result<bool, String> {
         .with_max_rss_growth(args.max_rss_growth_mib << 20)
         .forbid(REFERENCE_SECRET)
         .forbid(DEBUG_FAULT_SECRET);
-    quiet_injected_panics();
+    attractos_reference::domain::quiet_injected_panics();
     let runtime = runtime()?;
     let mut all_ok = true;
     for framework in args.framework.list() {
@@ -78,19 +78,4 @@ pub(crate) fn soak(args: &SoakArgs) -> Result<bool, String> {
             .map_err(|err| format!("stopping an embedded server: {err}"))?;
     }
     Ok(all_ok)
-}
-
-/// The injected panics are expected by the thousand: keep their messages (which the server
-/// logs anyway) off stderr, and report every other panic as usual.
-fn quiet_injected_panics() {
-    let default = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        let text = info
-            .payload()
-            .downcast_ref::<String>()
-            .map_or("", String::as_str);
-        if !text.starts_with("injected panic") {
-            default(info);
-        }
-    }));
 }

@@ -17,19 +17,6 @@ use attractos_reference::{Framework, Options, serve};
 
 const RATE_LIMIT: u32 = 100;
 
-fn quiet_injected_panics() {
-    let default = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        let text = info
-            .payload()
-            .downcast_ref::<String>()
-            .map_or("", String::as_str);
-        if !text.starts_with("injected panic") {
-            default(info);
-        }
-    }));
-}
-
 fn config() -> SoakConfig {
     SoakConfig::new(Duration::from_millis(1500))
         .with_concurrency(8)
@@ -47,7 +34,7 @@ const SLOW_TIMEOUT: Duration = Duration::from_secs(1);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_short_soak_of_both_reference_servers_keeps_the_contract() {
-    quiet_injected_panics();
+    attractos_reference::domain::quiet_injected_panics();
     // Thousands of made-up keys from one address on purpose: the failed-key throttle (tested
     // on its own) is out of the way.
     let options = Options::default()

@@ -671,6 +671,24 @@ fn account_id(caller: &Caller) -> String {
 /// [`AppState::fail_on_purpose`]): it must reach the logs and never a response.
 pub const DEBUG_FAULT_SECRET: &str = "debug-fault-token=7f3c9a1e";
 
+/// How the message of a panic injected on purpose ([`AppState::panic_on_purpose`]) begins.
+const INJECTED_PANIC: &str = "injected panic";
+
+/// Keeps the messages of panics injected on purpose off stderr (the server logs them anyway,
+/// and a soak expects them by the thousand); every other panic is reported as usual.
+pub fn quiet_injected_panics() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let text = info
+            .payload()
+            .downcast_ref::<String>()
+            .map_or("", String::as_str);
+        if !text.starts_with(INJECTED_PANIC) {
+            default(info);
+        }
+    }));
+}
+
 /// An internal failure injected on purpose ([`AppState::fail_on_purpose`]).
 #[derive(Debug, thiserror::Error)]
 #[error("injected failure {sequence} ({DEBUG_FAULT_SECRET})")]
@@ -687,7 +705,7 @@ impl AppState {
     /// [`DEBUG_FAULT_SECRET`]. The adapters answer `SERVER_ERROR` and log the message.
     pub fn panic_on_purpose(&self) -> ! {
         let sequence = self.0.faults.fetch_add(1, Ordering::Relaxed);
-        panic!("injected panic {sequence} ({DEBUG_FAULT_SECRET})")
+        panic!("{INJECTED_PANIC} {sequence} ({DEBUG_FAULT_SECRET})")
     }
 
     /// The handler of [`crate::routes::DEBUG_FAIL`]: an internal error whose cause chain holds

@@ -11,19 +11,6 @@ use common::{Req, Resp};
 const SERVER_ERROR: &str =
     r#"{"error":"An unexpected error occurred on the server.","code":"SERVER_ERROR"}"#;
 
-fn quiet_injected_panics() {
-    let default = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        let text = info
-            .payload()
-            .downcast_ref::<String>()
-            .map_or("", String::as_str);
-        if !text.starts_with("injected panic") {
-            default(info);
-        }
-    }));
-}
-
 fn requests() -> Vec<Req> {
     vec![
         Req::get(routes::DEBUG_PANIC),
@@ -66,7 +53,7 @@ fn debug_routes_are_not_served_by_default() {
 
 #[test]
 fn with_debug_routes_panics_and_failures_answer_server_error_without_the_secret() {
-    quiet_injected_panics();
+    attractos_reference::domain::quiet_injected_panics();
     let on = Options::default().debug_routes(true);
     check("axum", &common::axum(&on, &requests()));
     check("actix", &actix(&on, &requests()));
