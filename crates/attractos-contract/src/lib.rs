@@ -24,6 +24,11 @@
 //! The `attractos-contract` binary (crate `attractos-contract-cli`) runs the suite against the
 //! embedded reference server (both frameworks) or, with `--url`, against any running service.
 
+/// The README's examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
+
 pub mod case;
 pub mod fixtures;
 pub mod fuzz;
