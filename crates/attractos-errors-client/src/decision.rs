@@ -386,17 +386,8 @@ fn by_code(code: ErrorCode, asked: Option<Duration>) -> Result<(Timing, Reason),
         Retry::AfterRetryAfter if code == ErrorCode::LimitExceeded => {
             Err(Stop::QuotaExhausted { resets_in: asked })
         }
-        Retry::AfterRetryAfter => Ok(match asked {
-            Some(asked) => (Timing::AsAsked(asked), Reason::RateLimited),
-            // A RATE_LIMITED without a wait breaks the contract; back off rather than hammer.
-            None => (
-                Timing::Backoff {
-                    asked: None,
-                    idempotent_only: false,
-                },
-                Reason::RateLimited,
-            ),
-        }),
+        // A RATE_LIMITED without a wait breaks the contract; back off rather than hammer.
+        Retry::AfterRetryAfter => Ok(rate_limited(asked)),
         Retry::WithBackoff => Ok((
             Timing::Backoff {
                 asked,
@@ -407,20 +398,23 @@ fn by_code(code: ErrorCode, asked: Option<Duration>) -> Result<(Timing, Reason),
     }
 }
 
+/// The plan for a refused request (429): the wait it asked for, else a backoff for any method.
+fn rate_limited(asked: Option<Duration>) -> (Timing, Reason) {
+    let timing = match asked {
+        Some(asked) => Timing::AsAsked(asked),
+        None => Timing::Backoff {
+            asked: None,
+            idempotent_only: false,
+        },
+    };
+    (timing, Reason::RateLimited)
+}
+
 /// The plan for an answer without a known code: by status class and `Retry-After`.
 fn by_status(status: StatusCode, asked: Option<Duration>) -> Result<(Timing, Reason), Stop> {
     if status == StatusCode::TOO_MANY_REQUESTS {
         // A refused request was not acted on: safe to send again whatever its method.
-        return Ok(match asked {
-            Some(asked) => (Timing::AsAsked(asked), Reason::RateLimited),
-            None => (
-                Timing::Backoff {
-                    asked: None,
-                    idempotent_only: false,
-                },
-                Reason::RateLimited,
-            ),
-        });
+        return Ok(rate_limited(asked));
     }
     if status.is_server_error() {
         return Ok((
