@@ -15,6 +15,7 @@ use std::io;
 use std::net::{SocketAddr, TcpListener};
 use std::str::FromStr;
 use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
 
 use tokio::sync::oneshot;
 
@@ -65,6 +66,10 @@ impl FromStr for Framework {
     }
 }
 
+/// How long a stop waits for the server's thread: actix-web's shutdown timeout (5 s, for
+/// in-flight requests) and a margin.
+pub const STOP_WAIT: Duration = Duration::from_secs(10);
+
 /// A running server. Stops (gracefully) on [`Server::stop`] or when dropped.
 #[derive(Debug)]
 pub struct Server {
@@ -91,7 +96,8 @@ impl Server {
     }
 
     /// Stops accepting connections, lets in-flight requests finish, and waits for the
-    /// server's thread.
+    /// server's thread, at most [`STOP_WAIT`]: past it the thread is left behind and this is
+    /// an error.
     pub fn stop(mut self) -> io::Result<()> {
         self.shutdown_and_join()
     }
@@ -106,6 +112,26 @@ impl Server {
         if let Some(shutdown) = self.shutdown.take() {
             // The server may already be gone; then there is nothing to stop.
             let _ = shutdown.send(());
+        }
+        // actix-web's graceful stop has been seen never to finish (its workers gone, its server
+        // future still pending) on a loaded machine: a stop must not hang its caller.
+        let deadline = Instant::now() + STOP_WAIT;
+        while self
+            .thread
+            .as_ref()
+            .is_some_and(|thread| !thread.is_finished())
+        {
+            if Instant::now() >= deadline {
+                self.thread = None;
+                return Err(io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    format!(
+                        "the {} server did not stop within {STOP_WAIT:?}",
+                        self.framework.as_str()
+                    ),
+                ));
+            }
+            std::thread::sleep(Duration::from_millis(10));
         }
         self.join()
     }
@@ -123,7 +149,9 @@ impl Server {
 impl Drop for Server {
     fn drop(&mut self) {
         if self.shutdown.is_some() {
-            let _ = self.shutdown_and_join();
+            if let Err(err) = self.shutdown_and_join() {
+                tracing::warn!(error = %err, "the server was dropped without stopping");
+            }
         }
     }
 }
