@@ -1,0 +1,88 @@
+//! The same service on actix-web: one resource per path, HEAD next to GET (axum's `get`
+//! answers HEAD too), `{siteId:[^/]*}` (axum's router matches an empty segment).
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::{App, HttpResponse, Responder, web};
+use attractos_errors_actix::{
+    ApiError, BearerKey, Contract, DateRange, Json, Query, SiteId, contract_app,
+};
+
+use crate::service::{self, Event, Stats, StatsOptions, Timeseries};
+
+async fn stats(
+    key: BearerKey,
+    SiteId(site): SiteId,
+    DateRange(range): DateRange,
+    Query(options): Query<StatsOptions>,
+) -> Result<Json<Stats>, ApiError> {
+    Ok(Json(service::stats(&key.0, site, range, options)?))
+}
+
+async fn no_site(SiteId(site): SiteId) -> String {
+    site
+}
+
+async fn timeseries(Query(query): Query<Timeseries>) -> Result<String, ApiError> {
+    Ok(service::timeseries(query)?)
+}
+
+async fn events(key: BearerKey, Json(event): Json<Event>) -> Result<Json<Event>, ApiError> {
+    Ok(Json(service::events(&key.0, event)?))
+}
+
+async fn code(name: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    Err(service::code(&name).into())
+}
+
+async fn custom() -> Result<HttpResponse, ApiError> {
+    Err(service::custom().into())
+}
+
+async fn internal() -> Result<HttpResponse, ApiError> {
+    Err(service::internal().into())
+}
+
+async fn boom() -> &'static str {
+    service::boom()
+}
+
+/// A resource answering GET, and HEAD as axum's `get` does, with `handler`.
+pub fn get<F, Args>(path: &str, handler: F) -> actix_web::Resource
+where
+    F: actix_web::Handler<Args> + Clone,
+    Args: actix_web::FromRequest + 'static,
+    F::Output: Responder + 'static,
+{
+    web::resource(path)
+        .route(web::get().to(handler.clone()))
+        .route(web::head().to(handler))
+}
+
+/// The service's routes.
+pub fn routes(config: &mut web::ServiceConfig) {
+    config
+        .service(get("/api/v1/sites/{siteId:[^/]*}/stats", stats))
+        .service(get("/api/v1/no-site", no_site))
+        .service(get("/api/v1/timeseries", timeseries))
+        .service(web::resource("/api/v1/events").route(web::post().to(events)))
+        .service(get("/codes/{code}", code))
+        .service(get("/custom", custom))
+        .service(get("/internal", internal))
+        .service(get("/panic", boom));
+}
+
+/// The test service on actix-web under `contract`.
+pub fn app(
+    contract: Contract,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    contract_app(contract).configure(routes)
+}

@@ -1,0 +1,65 @@
+//! The test service on axum.
+
+use attractos_errors_axum::{
+    ApiError, BearerKey, Contract, ContractExt, DateRange, Json, Query, SiteId,
+};
+use axum::Router;
+use axum::extract::Path;
+use axum::routing::{get, post};
+
+use crate::service::{self, Event, Stats, StatsOptions, Timeseries};
+
+async fn stats(
+    key: BearerKey,
+    SiteId(site): SiteId,
+    DateRange(range): DateRange,
+    Query(options): Query<StatsOptions>,
+) -> Result<Json<Stats>, ApiError> {
+    Ok(Json(service::stats(&key.0, site, range, options)?))
+}
+
+async fn no_site(SiteId(site): SiteId) -> String {
+    site
+}
+
+async fn timeseries(Query(query): Query<Timeseries>) -> Result<String, ApiError> {
+    Ok(service::timeseries(query)?)
+}
+
+async fn events(key: BearerKey, Json(event): Json<Event>) -> Result<Json<Event>, ApiError> {
+    Ok(Json(service::events(&key.0, event)?))
+}
+
+async fn code(Path(name): Path<String>) -> ApiError {
+    service::code(&name).into()
+}
+
+async fn custom() -> ApiError {
+    service::custom().into()
+}
+
+async fn internal() -> ApiError {
+    service::internal().into()
+}
+
+async fn boom() -> &'static str {
+    service::boom()
+}
+
+/// The service's routes, not yet in the contract.
+pub fn routes() -> Router {
+    Router::new()
+        .route("/api/v1/sites/{siteId}/stats", get(stats))
+        .route("/api/v1/no-site", get(no_site))
+        .route("/api/v1/timeseries", get(timeseries))
+        .route("/api/v1/events", post(events))
+        .route("/codes/{code}", get(code))
+        .route("/custom", get(custom))
+        .route("/internal", get(internal))
+        .route("/panic", get(boom))
+}
+
+/// The test service on axum under `contract`.
+pub fn app(contract: Contract) -> Router {
+    routes().with_contract(contract)
+}
