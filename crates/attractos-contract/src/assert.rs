@@ -10,6 +10,7 @@ use attractos_errors::{ErrorBody, ErrorCode};
 
 use crate::case::{Expect, Request};
 use crate::judge::{self, JudgeOptions, Response};
+use crate::rule::Level;
 #[cfg(any(feature = "axum", feature = "actix"))]
 use crate::target::TargetError;
 
@@ -44,6 +45,14 @@ impl Response {
     /// ```
     #[track_caller]
     pub fn assert_error(&self, code: ErrorCode) -> ErrorBody {
+        self.assert_error_at(code, Level::Recommended)
+    }
+
+    /// [`Response::assert_error`], failing only on the rules at or below `level` (e.g.
+    /// [`Level::Contract`], the published page alone, for a handler's own 405 that has no
+    /// `Allow` to give).
+    #[track_caller]
+    pub fn assert_error_at(&self, code: ErrorCode, level: Level) -> ErrorBody {
         let request = Request {
             method: http::Method::GET,
             target: String::new(),
@@ -54,7 +63,7 @@ impl Response {
             &Expect::Error(code),
             &request,
             self,
-            &JudgeOptions::default(),
+            &JudgeOptions::default().at_level(level),
         );
         assert!(verdict.is_pass(), "not contract error {code}: {verdict}\n{self}");
         ErrorBody::from_slice(&self.body).unwrap_or_else(|err| panic!("{err}\n{self}"))

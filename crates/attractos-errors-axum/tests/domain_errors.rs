@@ -1,7 +1,6 @@
 //! Handlers return `Result<T, ApiError>` and use `?` on their own error types through `From`;
 //! the adapter's `ApiError` is the core error in a newtype.
 
-mod common;
 
 use std::collections::HashMap;
 use std::error::Error as _;
@@ -10,7 +9,7 @@ use attractos_errors::ErrorCode;
 use attractos_errors_axum::{ApiError, Contract, ContractExt, Json};
 use axum::Router;
 use axum::routing::get;
-use common::{app, authorized_get, get_request, send};
+use crate::common::{app, authorized_get, get_request, send};
 
 #[tokio::test]
 async fn question_mark_converts_domain_errors() {

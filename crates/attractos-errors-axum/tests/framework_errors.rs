@@ -1,7 +1,6 @@
 //! Error responses that axum's own extractors, handlers' bare status codes and other layers
 //! produce are converted into the contract; JSON responses and successes pass untouched.
 
-mod common;
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -14,7 +13,7 @@ use axum::extract::{Form, Path, Query};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
-use common::{Event, get_request, post_json, request, send};
+use crate::common::{Event, get_request, post_json, request, send};
 use tower_http::timeout::TimeoutLayer;
 
 async fn path_number(Path(id): Path<u32>) -> String {

@@ -1,13 +1,12 @@
 //! What is logged for a sent error: a `SERVER_ERROR` once at error level with the request id
 //! and the whole cause chain (which the body never shows), a 4xx at debug level.
 
-mod common;
 
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
 use attractos_errors::ErrorCode;
-use common::{REQUEST_ID, app, authorized_get, get_request, send};
+use crate::common::{REQUEST_ID, app, authorized_get, get_request, send};
 use tracing::subscriber::DefaultGuard;
 
 /// Everything the fmt subscriber writes while the guard lives on this thread.

@@ -1,7 +1,6 @@
 //! Bodies over the limit are `PAYLOAD_TOO_LARGE`: refused early when `Content-Length` says
 //! so, else while reading a streamed body; other layers' plain-text 413s are converted.
 
-mod common;
 
 use std::convert::Infallible;
 
@@ -11,7 +10,7 @@ use attractos_errors_axum::{Contract, ContractExt, Json};
 use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::routing::post;
-use common::{Event, app, app_with, post_json, request, send};
+use crate::common::{Event, app, app_with, post_json, request, send};
 use tower_http::limit::RequestBodyLimitLayer;
 
 /// A body in `chunks` pieces of `size` bytes, with no length known in advance.

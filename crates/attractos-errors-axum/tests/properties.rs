@@ -2,13 +2,12 @@
 //! segment), the answer is the route's success or a complete contract error: a catalogue code,
 //! the status of that code, a body with exactly the contract's keys, and never a panic.
 
-mod common;
 
 use attractos_errors::{ErrorBody, ErrorCode};
 use attractos_errors_axum::Contract;
 use axum::body::Body;
 use axum::http::{HeaderValue, Request};
-use common::{KEY, Sent, app_with, request};
+use crate::common::{KEY, Sent, app_with, request};
 use proptest::collection::vec;
 use proptest::prelude::*;
 
@@ -17,7 +16,7 @@ fn send(request: Request<Body>) -> Sent {
     tokio::runtime::Builder::new_current_thread()
         .build()
         .expect("a runtime")
-        .block_on(common::send(
+        .block_on(crate::common::send(
             &app_with(Contract::default().with_body_limit(96)),
             request,
         ))

@@ -47,6 +47,14 @@ async fn boom() -> &'static str {
     service::boom()
 }
 
+async fn boom_formatted() -> &'static str {
+    service::boom_formatted()
+}
+
+async fn boom_any() -> &'static str {
+    service::boom_any()
+}
+
 /// A resource answering GET, and HEAD as axum's `get` does, with `handler`.
 pub fn get<F, Args>(path: &str, handler: F) -> actix_web::Resource
 where
@@ -69,7 +77,9 @@ pub fn routes(config: &mut web::ServiceConfig) {
         .service(get("/codes/{code}", code))
         .service(get("/custom", custom))
         .service(get("/internal", internal))
-        .service(get("/panic", boom));
+        .service(get("/panic", boom))
+        .service(get("/panic/formatted", boom_formatted))
+        .service(get("/panic/any", boom_any));
 }
 
 /// The test service on actix-web under `contract`.

@@ -46,6 +46,14 @@ async fn boom() -> &'static str {
     service::boom()
 }
 
+async fn boom_formatted() -> &'static str {
+    service::boom_formatted()
+}
+
+async fn boom_any() -> &'static str {
+    service::boom_any()
+}
+
 /// The service's routes, not yet in the contract.
 pub fn routes() -> Router {
     Router::new()
@@ -57,6 +65,8 @@ pub fn routes() -> Router {
         .route("/custom", get(custom))
         .route("/internal", get(internal))
         .route("/panic", get(boom))
+        .route("/panic/formatted", get(boom_formatted))
+        .route("/panic/any", get(boom_any))
 }
 
 /// The test service on axum under `contract`.

@@ -162,7 +162,18 @@ pub fn internal() -> ApiError {
     )))
 }
 
-/// `GET /panic`.
+/// `GET /panic`: a `&str` payload.
 pub fn boom() -> &'static str {
     panic!("the handler fell over")
+}
+
+/// `GET /panic/formatted`: a `String` payload.
+pub fn boom_formatted() -> &'static str {
+    let id = 7;
+    panic!("a String payload for {id}")
+}
+
+/// `GET /panic/any`: a payload that is not a string.
+pub fn boom_any() -> &'static str {
+    std::panic::panic_any(42_u8)
 }

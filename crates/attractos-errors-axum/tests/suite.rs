@@ -1,0 +1,15 @@
+//! The axum adapter's tests, one binary: the conformance suite both adapters run
+//! (`attractos_testkit::checks`), then what is axum glue only.
+
+mod conformance {
+    attractos_testkit::conformance_suite!(Axum);
+}
+
+mod common;
+mod domain_errors;
+mod framework_errors;
+mod logging;
+mod payload_too_large;
+mod properties;
+mod routing;
+mod unread_body;
