@@ -65,7 +65,10 @@ impl Response {
             self,
             &JudgeOptions::default().at_level(level),
         );
-        assert!(verdict.is_pass(), "not contract error {code}: {verdict}\n{self}");
+        assert!(
+            verdict.is_pass(),
+            "not contract error {code}: {verdict}\n{self}"
+        );
         ErrorBody::from_slice(&self.body).unwrap_or_else(|err| panic!("{err}\n{self}"))
     }
 
@@ -86,7 +89,9 @@ impl Response {
     /// An axum response, read whole; panics if its body fails.
     #[cfg(feature = "axum")]
     pub async fn from_axum(response: axum::response::Response) -> Response {
-        read_axum(response).await.unwrap_or_else(|err| panic!("{err}"))
+        read_axum(response)
+            .await
+            .unwrap_or_else(|err| panic!("{err}"))
     }
 
     /// An actix-web response (e.g. of `actix_web::test::call_service`), read whole; panics if
@@ -113,7 +118,12 @@ pub(crate) async fn read_axum(response: axum::response::Response) -> Result<Resp
         .to_bytes();
     Ok(Response {
         status: parts.status.as_u16(),
-        headers: header_list(parts.headers.iter().map(|(n, v)| (n.as_str(), v.as_bytes()))),
+        headers: header_list(
+            parts
+                .headers
+                .iter()
+                .map(|(n, v)| (n.as_str(), v.as_bytes())),
+        ),
         body,
     })
 }
@@ -122,7 +132,12 @@ pub(crate) async fn read_axum(response: axum::response::Response) -> Result<Resp
 #[cfg(feature = "actix")]
 pub(crate) async fn read_actix(response: actix_web::HttpResponse) -> Result<Response, TargetError> {
     let status = response.status().as_u16();
-    let headers = header_list(response.headers().iter().map(|(n, v)| (n.as_str(), v.as_bytes())));
+    let headers = header_list(
+        response
+            .headers()
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.as_bytes())),
+    );
     let body = actix_web::body::to_bytes(response.into_body())
         .await
         .map_err(|_| TargetError("reading the body failed".to_owned()))?;
@@ -135,7 +150,9 @@ pub(crate) async fn read_actix(response: actix_web::HttpResponse) -> Result<Resp
 
 #[cfg(any(feature = "axum", feature = "actix"))]
 fn header_list<'a>(headers: impl Iterator<Item = (&'a str, &'a [u8])>) -> Vec<(String, Vec<u8>)> {
-    headers.map(|(name, value)| (name.to_owned(), value.to_vec())).collect()
+    headers
+        .map(|(name, value)| (name.to_owned(), value.to_vec()))
+        .collect()
 }
 
 /// `<status>`, each header as `name: value` in the order sent, an empty line, the body.

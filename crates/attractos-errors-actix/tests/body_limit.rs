@@ -2,14 +2,12 @@
 //! a body without a length is cut off at the limit while it is read, by this crate's `Json`
 //! and by actix-web's own body extractors alike.
 
-mod common;
-
+use crate::common::{Sent, app_with, chunked, get_request, post_json, request, send, send_one};
 use actix_web::{HttpResponse, test, web};
 use attractos_errors::ErrorCode;
 use attractos_errors::rules::DEFAULT_BODY_LIMIT;
 use attractos_errors_actix::{Contract, contract_app};
 use bytes::Bytes;
-use common::{Sent, app_with, chunked, get_request, post_json, request, send, send_one};
 
 fn assert_too_large(sent: &Sent, limit: usize) {
     sent.assert_error(ErrorCode::PayloadTooLarge);

@@ -2,14 +2,12 @@
 //! like this crate's, its `error::Error*` helpers and other non-JSON error responses go by
 //! status, and what is already JSON or a success is left alone.
 
-mod common;
-
+use crate::common::{Sent, get_request, post_json, request, send};
 use actix_web::dev::Service as _;
 use actix_web::{HttpResponse, error, test, web};
 use attractos_errors::ErrorCode;
 use attractos_errors_actix::{Contract, contract_app};
 use bytes::Bytes;
-use common::{Sent, get_request, post_json, request, send};
 use serde::Deserialize;
 
 #[derive(Debug, Deserialize)]
@@ -34,7 +32,7 @@ async fn framework_app() -> impl actix_web::dev::Service<
     Error = actix_web::Error,
 > {
     test::init_service(
-        common::app()
+        crate::common::app()
             .route(
                 "/framework/events",
                 web::post().to(|_: web::Json<Event>| async { HttpResponse::Ok().finish() }),
@@ -199,7 +197,7 @@ async fn json_error_responses_and_successes_are_left_alone() {
     let sent = send(&app, get_request("/own-json-error")).await;
     assert_eq!(sent.status, 409);
     assert_eq!(&sent.body[..], br#"{"mine":true}"#);
-    assert_eq!(sent.header("x-request-id"), Some(common::REQUEST_ID));
+    assert_eq!(sent.header("x-request-id"), Some(crate::common::REQUEST_ID));
     let sent = send(&app, get_request("/created")).await;
     assert_eq!(sent.status, 201);
     assert_eq!(&sent.body[..], b"plain text is fine");

@@ -2,14 +2,12 @@
 //! newtype with the contract (its `ResponseError` defaults, a 500 with the `Display` text, are
 //! both overridden).
 
-mod common;
-
 use std::error::Error as _;
 
+use crate::common::{StoreError, authorized_get, send_one};
 use actix_web::{ResponseError, body::to_bytes};
 use attractos_errors::{ApiError as CoreError, ErrorCode, RetryAfter};
 use attractos_errors_actix::ApiError;
-use common::{StoreError, authorized_get, send_one};
 
 #[actix_web::test]
 async fn question_mark_converts_domain_errors() {

@@ -1,13 +1,11 @@
 //! Each error response has exactly one log line, inside the `request` span, so it names the
 //! request id; a `SERVER_ERROR`'s line carries the whole cause chain, which the body never does.
 
-mod common;
-
 use std::io;
 use std::sync::{Arc, Mutex};
 
+use crate::common::{Sent, get_request, request, send};
 use actix_web::test;
-use common::{Sent, get_request, request, send};
 use tracing_subscriber::fmt::MakeWriter;
 
 /// A log sink the test can read back.
@@ -52,8 +50,9 @@ async fn logged(req: actix_web::test::TestRequest) -> (Sent, Vec<String>) {
         .with_ansi(false)
         .with_writer(captured.clone())
         .finish();
+    attractos_testkit::steady_log_interest();
     let _guard = tracing::subscriber::set_default(subscriber);
-    let app = test::init_service(common::app()).await;
+    let app = test::init_service(crate::common::app()).await;
     let sent = send(&app, req).await;
     (sent, captured.lines())
 }
@@ -160,6 +159,7 @@ async fn logged_layered(req: actix_web::test::TestRequest) -> (Sent, Vec<String>
         .with_ansi(false)
         .with_writer(captured.clone())
         .finish();
+    attractos_testkit::steady_log_interest();
     let _guard = tracing::subscriber::set_default(subscriber);
     let app = contract_app(Contract::default())
         .route(

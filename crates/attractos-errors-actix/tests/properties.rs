@@ -3,14 +3,12 @@
 //! the status of that code, a body with exactly the contract's keys, and never a panic. The
 //! same properties as the axum adapter's.
 
-mod common;
-
+use crate::common::{KEY, Sent, app_with, request};
 use actix_web::http::Uri;
 use actix_web::http::header::HeaderValue;
 use actix_web::test::{TestRequest, init_service};
 use attractos_errors::{ErrorBody, ErrorCode};
 use attractos_errors_actix::Contract;
-use common::{KEY, Sent, app_with, request};
 use proptest::collection::vec;
 use proptest::prelude::*;
 
@@ -18,7 +16,7 @@ use proptest::prelude::*;
 fn send(request: TestRequest) -> Sent {
     actix_web::rt::System::new().block_on(async move {
         let app = init_service(app_with(Contract::default().with_body_limit(96))).await;
-        common::send(&app, request).await
+        crate::common::send(&app, request).await
     })
 }
 

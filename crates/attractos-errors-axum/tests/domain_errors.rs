@@ -1,15 +1,14 @@
 //! Handlers return `Result<T, ApiError>` and use `?` on their own error types through `From`;
 //! the adapter's `ApiError` is the core error in a newtype.
 
-
 use std::collections::HashMap;
 use std::error::Error as _;
 
+use crate::common::{app, authorized_get, get_request, send};
 use attractos_errors::ErrorCode;
 use attractos_errors_axum::{ApiError, Contract, ContractExt, Json};
 use axum::Router;
 use axum::routing::get;
-use crate::common::{app, authorized_get, get_request, send};
 
 #[tokio::test]
 async fn question_mark_converts_domain_errors() {

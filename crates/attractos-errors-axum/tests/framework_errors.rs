@@ -1,10 +1,10 @@
 //! Error responses that axum's own extractors, handlers' bare status codes and other layers
 //! produce are converted into the contract; JSON responses and successes pass untouched.
 
-
 use std::collections::HashMap;
 use std::time::Duration;
 
+use crate::common::{Event, get_request, post_json, request, send};
 use attractos_errors::ErrorCode;
 use attractos_errors_axum::{Contract, ContractExt};
 use axum::Router;
@@ -13,7 +13,6 @@ use axum::extract::{Form, Path, Query};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
-use crate::common::{Event, get_request, post_json, request, send};
 use tower_http::timeout::TimeoutLayer;
 
 async fn path_number(Path(id): Path<u32>) -> String {

@@ -1,12 +1,11 @@
 //! What is logged for a sent error: a `SERVER_ERROR` once at error level with the request id
 //! and the whole cause chain (which the body never shows), a 4xx at debug level.
 
-
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
-use attractos_errors::ErrorCode;
 use crate::common::{REQUEST_ID, app, authorized_get, get_request, send};
+use attractos_errors::ErrorCode;
 use tracing::subscriber::DefaultGuard;
 
 /// Everything the fmt subscriber writes while the guard lives on this thread.
@@ -37,7 +36,9 @@ impl Captured {
             .with_ansi(false)
             .with_max_level(level)
             .finish();
-        (captured, tracing::subscriber::set_default(subscriber))
+        attractos_testkit::steady_log_interest();
+        let guard = tracing::subscriber::set_default(subscriber);
+        (captured, guard)
     }
 
     fn lines(&self) -> Vec<String> {

@@ -1,16 +1,15 @@
 //! Bodies over the limit are `PAYLOAD_TOO_LARGE`: refused early when `Content-Length` says
 //! so, else while reading a streamed body; other layers' plain-text 413s are converted.
 
-
 use std::convert::Infallible;
 
+use crate::common::{Event, app, app_with, post_json, request, send};
 use attractos_errors::ErrorCode;
 use attractos_errors::rules::DEFAULT_BODY_LIMIT;
 use attractos_errors_axum::{Contract, ContractExt, Json};
 use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::routing::post;
-use crate::common::{Event, app, app_with, post_json, request, send};
 use tower_http::limit::RequestBodyLimitLayer;
 
 /// A body in `chunks` pieces of `size` bytes, with no length known in advance.

@@ -2,12 +2,11 @@
 //! segment), the answer is the route's success or a complete contract error: a catalogue code,
 //! the status of that code, a body with exactly the contract's keys, and never a panic.
 
-
+use crate::common::{KEY, Sent, app_with, request};
 use attractos_errors::{ErrorBody, ErrorCode};
 use attractos_errors_axum::Contract;
 use axum::body::Body;
 use axum::http::{HeaderValue, Request};
-use crate::common::{KEY, Sent, app_with, request};
 use proptest::collection::vec;
 use proptest::prelude::*;
 

@@ -66,12 +66,10 @@ impl Framework {
     pub async fn start(self, contract: Contract) -> TestService {
         match self {
             #[cfg(feature = "axum")]
-            Framework::Axum => {
-                TestService::Axum(attractos_contract::target::AxumTarget::new(
-                    "axum",
-                    on_axum::app(contract),
-                ))
-            }
+            Framework::Axum => TestService::Axum(attractos_contract::target::AxumTarget::new(
+                "axum",
+                on_axum::app(contract),
+            )),
             #[cfg(feature = "actix")]
             Framework::Actix => TestService::Actix(Box::new(
                 attractos_contract::target::ActixTarget::new("actix-web", on_actix::app(contract))
@@ -124,14 +122,13 @@ impl TestService {
 
     /// Sends `request` and reads the whole answer.
     pub async fn send(&self, request: &Req) -> Response {
+        #[cfg(feature = "axum")]
         use attractos_contract::target::Target;
         let answer = match (self, request.to_case_request()) {
             #[cfg(feature = "axum")]
             (TestService::Axum(target), Some(plain)) => target.send(&plain).await,
             #[cfg(feature = "axum")]
-            (TestService::Axum(target), None) => {
-                target.send_raw(request.to_axum_streamed()).await
-            }
+            (TestService::Axum(target), None) => target.send_raw(request.to_axum_streamed()).await,
             #[cfg(feature = "actix")]
             (TestService::Actix(target), plain) => {
                 let raw = match plain {
@@ -227,4 +224,17 @@ fn snapshot(response: &Response, sorted: bool) -> String {
     text.push('\n');
     text.push_str(&String::from_utf8_lossy(&response.body));
     text
+}
+
+/// One binary runs every test at once, most with no subscriber: a callsite first met there
+/// could cache "never" and hide a span from a logging test's own subscriber. A global registry
+/// that wants `DEBUG` and up (writing nowhere) keeps those callsites asking.
+pub fn steady_log_interest() {
+    use tracing_subscriber::layer::SubscriberExt;
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let registry =
+            tracing_subscriber::registry().with(tracing::level_filters::LevelFilter::DEBUG);
+        tracing::subscriber::set_global_default(registry).expect("no global subscriber yet");
+    });
 }

@@ -9,9 +9,9 @@ use crate::{Framework, KEY, Req, Response};
 const STATS: &str = "/api/v1/sites/site_demo/stats?start=2024-01-01&end=2024-01-31";
 
 async fn with_authorization(framework: Framework, values: &[&[u8]]) -> Response {
-    let request = values
-        .iter()
-        .fold(Req::get(STATS), |req, value| req.header("authorization", value));
+    let request = values.iter().fold(Req::get(STATS), |req, value| {
+        req.header("authorization", value)
+    });
     framework.send(request).await
 }
 
@@ -78,7 +78,11 @@ pub async fn a_key_with_non_visible_ascii_is_invalid_key(framework: Framework) {
 
 /// A key one byte over the longest accepted.
 pub async fn an_overlong_key_is_invalid_key(framework: Framework) {
-    let sent = with(framework, &format!("Bearer {}", "k".repeat(MAX_KEY_LEN + 1))).await;
+    let sent = with(
+        framework,
+        &format!("Bearer {}", "k".repeat(MAX_KEY_LEN + 1)),
+    )
+    .await;
     let body = sent.assert_error(ErrorCode::InvalidKey);
     assert!(body.error.contains("keys are at most"), "{sent}");
 }

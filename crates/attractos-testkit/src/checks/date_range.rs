@@ -43,8 +43,18 @@ pub async fn a_malformed_date_is_invalid(framework: Framework) {
 pub async fn a_day_that_does_not_exist_is_invalid(framework: Framework) {
     let message = "start: '2024-02-30' is not a calendar day";
     assert_invalid(framework, "start=2024-02-30&end=2024-03-01", message).await;
-    assert_invalid(framework, "start=2024-13-01&end=2024-12-31", "start: '2024-13-01'").await;
-    assert_invalid(framework, "start=2023-01-01&end=2023-02-29", "end: '2023-02-29'").await;
+    assert_invalid(
+        framework,
+        "start=2024-13-01&end=2024-12-31",
+        "start: '2024-13-01'",
+    )
+    .await;
+    assert_invalid(
+        framework,
+        "start=2023-01-01&end=2023-02-29",
+        "end: '2023-02-29'",
+    )
+    .await;
 }
 
 /// Either date missing, no query, an empty query.

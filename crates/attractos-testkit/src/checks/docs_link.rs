@@ -23,7 +23,11 @@ pub async fn every_error_links_its_section_under_a_contract_with_a_docs_base_url
         .with_docs_base_url(BASE)
         .expect("a valid base URL");
     let service = framework.start(contract).await;
-    let codes = [ErrorCode::InvalidKey, ErrorCode::RateLimited, ErrorCode::NotFound];
+    let codes = [
+        ErrorCode::InvalidKey,
+        ErrorCode::RateLimited,
+        ErrorCode::NotFound,
+    ];
     let requests = codes
         .iter()
         .map(|code| (format!("/codes/{code}"), code.as_str()))

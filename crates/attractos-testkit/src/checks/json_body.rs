@@ -123,5 +123,8 @@ pub async fn a_body_cut_short_is_invalid_json_with_the_cause_kept_out(framework:
         .body(Payload::Broken(br#"{"name":"#.to_vec()));
     let sent = framework.send(request).await;
     assert_invalid(&sent, "could not be read completely");
-    assert!(!sent.to_string().contains("reset"), "the cause leaked: {sent}");
+    assert!(
+        !sent.to_string().contains("reset"),
+        "the cause leaked: {sent}"
+    );
 }

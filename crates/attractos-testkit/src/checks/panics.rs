@@ -14,7 +14,10 @@ pub async fn every_kind_of_panic_is_server_error_and_the_service_serves_on(frame
         sent.assert_error_message(ErrorCode::ServerError);
         assert_eq!(sent.header_str("x-request-id"), Some(REQUEST_ID));
         let text = sent.to_string();
-        assert!(!text.contains("fell over") && !text.contains("payload"), "{text}");
+        assert!(
+            !text.contains("fell over") && !text.contains("payload"),
+            "{text}"
+        );
 
         let stats = "/api/v1/sites/site_demo/stats?start=2024-01-01&end=2024-01-10";
         let next = service.send(&Req::get(stats).key()).await;

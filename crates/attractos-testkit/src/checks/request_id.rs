@@ -13,9 +13,7 @@ fn generated_id(sent: &Response) -> uuid::Uuid {
 }
 
 /// A success, an extractor's error, a handler's, the router's 404, a panic, a 413.
-pub async fn the_clients_id_is_echoed_on_success_and_on_every_kind_of_error(
-    framework: Framework,
-) {
+pub async fn the_clients_id_is_echoed_on_success_and_on_every_kind_of_error(framework: Framework) {
     let requests = [
         Req::get("/api/v1/sites/site_demo/stats?start=2024-01-01&end=2024-01-02").key(),
         Req::get("/api/v1/sites/site_demo/stats"),
@@ -29,7 +27,11 @@ pub async fn the_clients_id_is_echoed_on_success_and_on_every_kind_of_error(
     for request in requests {
         let sent = framework.send(request.clone()).await;
         let uri = &request.uri;
-        assert_eq!(sent.header_str("x-request-id"), Some(REQUEST_ID), "{uri}: {sent}");
+        assert_eq!(
+            sent.header_str("x-request-id"),
+            Some(REQUEST_ID),
+            "{uri}: {sent}"
+        );
     }
 }
 
@@ -37,7 +39,12 @@ pub async fn the_clients_id_is_echoed_on_success_and_on_every_kind_of_error(
 pub async fn without_one_each_response_gets_a_fresh_uuid_v4(framework: Framework) {
     let service = framework.start(Contract::default()).await;
     let mut seen = Vec::new();
-    for uri in ["/api/v1/timeseries?granularity=day", "/api/v1/timeseries?granularity=day", "/nowhere", "/panic"] {
+    for uri in [
+        "/api/v1/timeseries?granularity=day",
+        "/api/v1/timeseries?granularity=day",
+        "/nowhere",
+        "/panic",
+    ] {
         let id = generated_id(&service.send(&Req::bare("GET", uri)).await);
         assert!(!seen.contains(&id), "{id} repeated");
         seen.push(id);

@@ -12,7 +12,12 @@ pub async fn an_unknown_path_is_not_found_whatever_the_method(framework: Framewo
         sent.assert_error(ErrorCode::NotFound);
         assert_eq!(sent.header("allow"), None, "{method}: {sent}");
     }
-    for uri in ["/", "/api", "/api/v1/sites/site_demo", "/api/v1/events/extra"] {
+    for uri in [
+        "/",
+        "/api",
+        "/api/v1/sites/site_demo",
+        "/api/v1/events/extra",
+    ] {
         let sent = framework.send(Req::get(uri)).await;
         sent.assert_error(ErrorCode::NotFound);
     }
@@ -28,6 +33,10 @@ pub async fn a_wrong_method_is_method_not_allowed_with_allow(framework: Framewor
     ] {
         let sent = framework.send(Req::new(method, uri)).await;
         sent.assert_error(ErrorCode::MethodNotAllowed);
-        assert_eq!(sent.header_str("allow"), Some(allow), "{method} {uri}: {sent}");
+        assert_eq!(
+            sent.header_str("allow"),
+            Some(allow),
+            "{method} {uri}: {sent}"
+        );
     }
 }

@@ -82,6 +82,9 @@ pub async fn a_body_over_the_default_limit(framework: Framework) {
 pub async fn a_panicking_handler(framework: Framework) {
     let sent = framework.send(Req::get("/panic")).await;
     sent.assert_error_message(ErrorCode::ServerError);
-    assert!(!sent.to_string().contains("fell over"), "the panic message leaked: {sent}");
+    assert!(
+        !sent.to_string().contains("fell over"),
+        "the panic message leaked: {sent}"
+    );
     assert_response_snapshot(framework, "panic", &sent);
 }
