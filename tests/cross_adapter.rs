@@ -158,7 +158,7 @@ fn every_code_custom_messages_internal_causes_and_panics() {
 
 #[test]
 fn every_bearer_key_failure() {
-    let with = |value: &[u8]| Req::get(STATS).header("authorization", value.to_vec());
+    let with = |value: &[u8]| Req::get(STATS).header("authorization", value);
     assert_alike(named([
         ("no header", Req::get(STATS)),
         ("basic", with(b"Basic dXNlcjpwYXNz")),
