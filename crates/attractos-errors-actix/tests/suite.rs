@@ -7,12 +7,9 @@ mod conformance {
 
 mod bearer_key;
 mod body_limit;
-mod common;
 mod framework_errors;
 mod handler_errors;
-mod logging;
 mod panics;
-mod properties;
 mod request_id;
 mod routing;
 mod site_id;

@@ -5,11 +5,8 @@ mod conformance {
     attractos_testkit::conformance_suite!(Axum);
 }
 
-mod common;
 mod domain_errors;
 mod framework_errors;
-mod logging;
 mod payload_too_large;
-mod properties;
 mod routing;
 mod unread_body;

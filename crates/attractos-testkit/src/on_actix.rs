@@ -43,6 +43,16 @@ async fn internal() -> Result<HttpResponse, ApiError> {
     Err(service::internal().into())
 }
 
+async fn cause() -> Result<HttpResponse, ApiError> {
+    Err(service::cause().into())
+}
+
+async fn teapot() -> HttpResponse {
+    HttpResponse::build(actix_web::http::StatusCode::IM_A_TEAPOT)
+        .content_type("text/plain")
+        .body(service::TEAPOT)
+}
+
 async fn boom() -> &'static str {
     service::boom()
 }
@@ -77,6 +87,8 @@ pub fn routes(config: &mut web::ServiceConfig) {
         .service(get("/codes/{code}", code))
         .service(get("/custom", custom))
         .service(get("/internal", internal))
+        .service(get("/cause", cause))
+        .service(get("/teapot", teapot))
         .service(get("/panic", boom))
         .service(get("/panic/formatted", boom_formatted))
         .service(get("/panic/any", boom_any));

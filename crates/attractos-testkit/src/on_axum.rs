@@ -42,6 +42,14 @@ async fn internal() -> ApiError {
     service::internal().into()
 }
 
+async fn cause() -> ApiError {
+    service::cause().into()
+}
+
+async fn teapot() -> (axum::http::StatusCode, &'static str) {
+    (axum::http::StatusCode::IM_A_TEAPOT, service::TEAPOT)
+}
+
 async fn boom() -> &'static str {
     service::boom()
 }
@@ -64,6 +72,8 @@ pub fn routes() -> Router {
         .route("/codes/{code}", get(code))
         .route("/custom", get(custom))
         .route("/internal", get(internal))
+        .route("/cause", get(cause))
+        .route("/teapot", get(teapot))
         .route("/panic", get(boom))
         .route("/panic/formatted", get(boom_formatted))
         .route("/panic/any", get(boom_any))

@@ -162,6 +162,20 @@ pub fn internal() -> ApiError {
     )))
 }
 
+/// A cause with a source, so the logged chain of a 4xx has two links.
+#[derive(Debug, thiserror::Error)]
+#[error("site lookup failed")]
+pub struct LookupFailed(#[source] pub std::io::Error);
+
+/// `GET /cause`: a 4xx with a cause, logged at debug level with its chain.
+pub fn cause() -> ApiError {
+    ApiError::site_not_found().with_cause(LookupFailed(std::io::Error::other("connection reset")))
+}
+
+/// `GET /teapot` answers a plain-text 418, as another layer would: the contract sends it as
+/// a `SERVER_ERROR` and logs a warning with the original status.
+pub const TEAPOT: &str = "short and stout";
+
 /// `GET /panic`: a `&str` payload.
 pub fn boom() -> &'static str {
     panic!("the handler fell over")

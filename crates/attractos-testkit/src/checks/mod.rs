@@ -3,10 +3,14 @@
 //! runs every check as a `#[test]`.
 
 pub mod bearer_key;
+pub mod body_limit;
 pub mod date_range;
 pub mod docs_link;
+pub mod domain_errors;
 pub mod json_body;
+pub mod logging;
 pub mod panics;
+pub mod properties;
 pub mod query;
 pub mod request_id;
 pub mod routing;
@@ -27,7 +31,11 @@ macro_rules! conformance_suite {
                 a_day_that_does_not_exist_is_invalid, a_missing_date_is_invalid,
                 a_reversed_range_is_invalid, a_repeated_parameter_is_invalid,
                 percent_encoded_dates_are_decoded_first;
+            body_limit: a_content_length_over_the_limit_is_refused_on_any_route,
+                a_body_exactly_at_the_limit_is_read,
+                a_streamed_body_over_the_limit_is_refused_while_reading, the_limit_is_configurable;
             docs_link: every_error_links_its_section_under_a_contract_with_a_docs_base_url;
+            domain_errors: question_mark_converts_domain_errors;
             json_body: a_valid_document_reaches_the_handler,
                 a_document_in_chunks_without_a_length_reaches_the_handler,
                 json_content_types_with_parameters_and_suffixes_are_accepted,
@@ -36,6 +44,15 @@ macro_rules! conformance_suite {
                 a_missing_or_other_content_type_is_invalid_json,
                 a_body_that_is_not_utf8_is_invalid_json, an_empty_body_is_invalid_json,
                 a_body_cut_short_is_invalid_json_with_the_cause_kept_out;
+            logging: a_server_error_logs_its_cause_chain_with_the_request_id_once,
+                a_domain_errors_source_chain_is_logged,
+                a_panic_logs_its_message_once_inside_the_span,
+                a_client_error_is_one_debug_line_with_the_request_id,
+                a_generated_request_id_is_the_one_logged,
+                the_request_id_is_on_the_error_line_even_when_only_errors_are_logged,
+                a_success_logs_no_error,
+                a_client_errors_cause_is_logged_at_debug_level_with_its_chain,
+                another_layers_answer_sent_as_server_error_is_a_warning_with_its_status;
             panics: every_kind_of_panic_is_server_error_and_the_service_serves_on;
             query: a_query_that_deserializes_reaches_the_handler,
                 a_missing_field_is_invalid_date_range, no_query_at_all_is_a_missing_field,
@@ -53,6 +70,13 @@ macro_rules! conformance_suite {
                 an_internal_cause_is_not_sent, an_unknown_route, a_wrong_method,
                 a_body_over_the_default_limit, a_panicking_handler;
         }
+        // Properties run their own runtimes, one per generated request.
+        mod properties {
+            $crate::__conformance_properties! { $framework;
+                any_json_body, any_authorization_value, any_query_string,
+                any_query_string_for_a_typed_query, any_path_segment
+            }
+        }
     };
 }
 
@@ -69,6 +93,19 @@ macro_rules! __conformance_tests {
                         framework.block_on($crate::checks::$area::$check(framework));
                     }
                 )+
+            }
+        )+
+    };
+}
+
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __conformance_properties {
+    ($framework:ident; $($check:ident),+) => {
+        $(
+            #[test]
+            fn $check() {
+                $crate::checks::properties::$check($crate::Framework::$framework);
             }
         )+
     };
