@@ -7,6 +7,7 @@ mod conformance {
 
 mod bearer_key;
 mod body_limit;
+mod example;
 mod framework_errors;
 mod handler_errors;
 mod panics;

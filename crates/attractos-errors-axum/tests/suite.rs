@@ -6,6 +6,7 @@ mod conformance {
 }
 
 mod domain_errors;
+mod example;
 mod framework_errors;
 mod payload_too_large;
 mod routing;

@@ -7,6 +7,7 @@ pub mod body_limit;
 pub mod date_range;
 pub mod docs_link;
 pub mod domain_errors;
+pub mod example;
 pub mod json_body;
 pub mod logging;
 pub mod panics;
