@@ -12,6 +12,9 @@
 //!
 //! which generates a `#[test]` per check (in a module per area, e.g. `bearer_key::`).
 
+#[cfg(not(any(feature = "axum", feature = "actix")))]
+compile_error!("attractos-testkit runs its service on a framework: enable `axum`, `actix` or both");
+
 pub mod checks;
 #[cfg(feature = "actix")]
 pub mod on_actix;
