@@ -12,6 +12,7 @@ use std::fmt;
 use attractos_errors::ErrorBody;
 use attractos_errors::ErrorCode;
 use attractos_errors::rules::DEFAULT_BODY_LIMIT;
+use attractos_testkit::strategies::{encode, header_byte, segment};
 use attractos_testkit::{Contract, Framework, KEY, Payload, Req, Response};
 use proptest::collection::vec;
 use proptest::prelude::*;
@@ -344,42 +345,12 @@ fn routing_and_body_limits() {
 // Generated bad requests.
 // ---------------------------------------------------------------------------------------------
 
-fn header_byte() -> impl Strategy<Value = u8> {
-    prop_oneof![Just(b'\t'), 0x20_u8..=0x7e, 0x80_u8..=0xff]
-}
-
 fn authorization() -> impl Strategy<Value = Option<Vec<u8>>> {
     prop_oneof![
         Just(None),
         vec(header_byte(), 0..40).prop_map(Some),
         vec(header_byte(), 0..40).prop_map(|key| Some([b"Bearer ".as_slice(), &key].concat())),
         Just(Some(format!("Bearer {KEY}").into_bytes())),
-    ]
-}
-
-fn encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-                char::from(b).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
-}
-
-fn segment() -> impl Strategy<Value = String> {
-    prop_oneof![
-        any::<String>().prop_map(|s| encode(&s)),
-        "[A-Za-z0-9%._~!$&'()*+,;=:@-]{0,20}",
-        Just("site_demo".to_owned()),
-        vec(any::<u8>(), 0..6).prop_map(|bytes| {
-            bytes
-                .iter()
-                .map(|b| format!("%{b:02X}"))
-                .collect::<String>()
-        }),
     ]
 }
 

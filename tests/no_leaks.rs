@@ -3,10 +3,10 @@
 //! any response body or header, on either adapter, not even as an 8-byte fragment; and it DOES
 //! show up in the captured tracing output, next to the request id, so operators see the cause.
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use attractos_errors::ApiError as CoreError;
+use attractos_testkit::logs::Logs;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 
@@ -44,27 +44,6 @@ fn fault(path: &str, secret: &str) -> CoreError {
         }
         "/panic" => panic!("leak-test panic while holding {secret}"),
         other => unreachable!("no fault route {other}"),
-    }
-}
-
-/// A writer the test subscriber appends to.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().expect("not poisoned").extend_from_slice(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Captured {
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().expect("not poisoned")).into_owned()
     }
 }
 
@@ -196,22 +175,13 @@ fn secrets_in_internal_failures_reach_the_logs_and_never_a_response() {
         |(secret, fault, axum)| {
             let path = FAULTS[fault];
             let framework = if axum { "axum" } else { "actix" };
-            let logs = Captured::default();
-            let subscriber = tracing_subscriber::fmt()
-                .with_writer({
-                    let logs = logs.clone();
-                    move || logs.clone()
-                })
-                .with_ansi(false)
-                .with_max_level(tracing::Level::DEBUG)
-                .finish();
-            let answer = tracing::subscriber::with_default(subscriber, || {
-                if axum {
-                    axum_answer(&secret, path)
-                } else {
-                    actix_answer(&secret, path)
-                }
-            });
+            let (logs, guard) = Logs::capture(tracing::Level::DEBUG);
+            let answer = if axum {
+                axum_answer(&secret, path)
+            } else {
+                actix_answer(&secret, path)
+            };
+            drop(guard);
             prop_assert_eq!(answer.status, 500, "{} {}: a SERVER_ERROR", framework, path);
             prop_assert_eq!(
                 String::from_utf8_lossy(&answer.body),

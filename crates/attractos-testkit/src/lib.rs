@@ -16,12 +16,14 @@
 compile_error!("attractos-testkit runs its service on a framework: enable `axum`, `actix` or both");
 
 pub mod checks;
+pub mod logs;
 #[cfg(feature = "actix")]
 pub mod on_actix;
 #[cfg(feature = "axum")]
 pub mod on_axum;
 mod request;
 pub mod service;
+pub mod strategies;
 
 use std::future::Future;
 
@@ -227,17 +229,4 @@ fn snapshot(response: &Response, sorted: bool) -> String {
     text.push('\n');
     text.push_str(&String::from_utf8_lossy(&response.body));
     text
-}
-
-/// One binary runs every test at once, most with no subscriber: a callsite first met there
-/// could cache "never" and hide a span from a logging test's own subscriber. A global registry
-/// that wants `DEBUG` and up (writing nowhere) keeps those callsites asking.
-pub fn steady_log_interest() {
-    use tracing_subscriber::layer::SubscriberExt;
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    ONCE.call_once(|| {
-        let registry =
-            tracing_subscriber::registry().with(tracing::level_filters::LevelFilter::DEBUG);
-        tracing::subscriber::set_global_default(registry).expect("no global subscriber yet");
-    });
 }

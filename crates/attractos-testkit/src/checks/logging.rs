@@ -3,69 +3,20 @@
 //! panic with its message, a 4xx at debug level with its cause chain, another layer's answer
 //! sent as `SERVER_ERROR` as a warning with its status, a success with no error.
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
 use attractos_errors::ErrorCode;
-use tracing::subscriber::DefaultGuard;
 
+use crate::logs::Logs;
 use crate::{Contract, Framework, REQUEST_ID, Req, Response};
 
-/// Everything the fmt subscriber writes while the guard lives on this thread.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().expect("not poisoned").extend_from_slice(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Captured {
-    fn install_at(level: tracing::Level) -> (Self, DefaultGuard) {
-        let captured = Captured::default();
-        let writer = captured.clone();
-        let subscriber = tracing_subscriber::fmt()
-            .with_writer(move || writer.clone())
-            .with_ansi(false)
-            .with_max_level(level)
-            .finish();
-        crate::steady_log_interest();
-        (captured, tracing::subscriber::set_default(subscriber))
-    }
-
-    fn lines(&self) -> Vec<String> {
-        let bytes = self.0.lock().expect("not poisoned").clone();
-        let text = String::from_utf8(bytes).expect("UTF-8 log");
-        text.lines().map(str::to_owned).collect()
-    }
-
-    fn containing(&self, part: &str) -> Vec<String> {
-        self.lines()
-            .into_iter()
-            .filter(|line| line.contains(part))
-            .collect()
-    }
-}
-
 /// Sends `request` to the test service with everything at `level` and up captured.
-async fn logged_at(
-    framework: Framework,
-    level: tracing::Level,
-    request: Req,
-) -> (Response, Captured) {
-    let (captured, _guard) = Captured::install_at(level);
+async fn logged_at(framework: Framework, level: tracing::Level, request: Req) -> (Response, Logs) {
+    let (captured, _guard) = Logs::capture(level);
     let service = framework.start(Contract::default()).await;
     let sent = service.send(&request).await;
     (sent, captured)
 }
 
-async fn logged(framework: Framework, request: Req) -> (Response, Captured) {
+async fn logged(framework: Framework, request: Req) -> (Response, Logs) {
     logged_at(framework, tracing::Level::DEBUG, request).await
 }
 
