@@ -89,6 +89,18 @@ impl Framework {
     }
 }
 
+/// `axum` or `actix-web`.
+impl std::fmt::Display for Framework {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match *self {
+            #[cfg(feature = "axum")]
+            Framework::Axum => "axum",
+            #[cfg(feature = "actix")]
+            Framework::Actix => "actix-web",
+        })
+    }
+}
+
 /// The test service (or any app) started on one framework, in-process.
 pub enum TestService {
     /// On axum.
