@@ -56,13 +56,16 @@ impl Logs {
 
 /// One binary runs every test at once, most with no subscriber: a callsite first met there
 /// could cache "never" and hide a span from a logging test's own subscriber. A global registry
-/// that wants `DEBUG` and up (writing nowhere) keeps those callsites asking.
+/// (writing nowhere) that wants this workspace's own events and spans at `DEBUG` and up keeps
+/// those callsites asking; other crates' callsites stay as cheap as without it.
 fn steady_log_interest() {
+    use tracing::level_filters::LevelFilter;
+    use tracing_subscriber::filter::Targets;
     use tracing_subscriber::layer::SubscriberExt;
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
-        let registry =
-            tracing_subscriber::registry().with(tracing::level_filters::LevelFilter::DEBUG);
+        let ours = Targets::new().with_target("attractos", LevelFilter::DEBUG);
+        let registry = tracing_subscriber::registry().with(ours);
         tracing::subscriber::set_global_default(registry).expect("no global subscriber yet");
     });
 }
