@@ -1,12 +1,13 @@
-//! actix-web's own errors never reach a client as their `Display` text: its extractors answer
-//! like this crate's, its `error::Error*` helpers and other non-JSON error responses go by
-//! status, and what is already JSON or a success is left alone.
+//! actix glue: actix-web's own errors never reach a client as their `Display` text: its
+//! extractors answer like this crate's, its `error::Error*` helpers go by status. (Other
+//! layers' plain answers on the test service, and what passes untouched, are in the
+//! conformance suite.)
 
 use actix_web::dev::Service as _;
 use actix_web::{HttpResponse, error, web};
 use attractos_errors::ErrorCode;
 use attractos_errors_actix::{Contract, contract_app};
-use attractos_testkit::{REQUEST_ID, Req, Response, TestService};
+use attractos_testkit::{Req, Response, TestService};
 use bytes::Bytes;
 use serde::Deserialize;
 
@@ -53,26 +54,6 @@ async fn framework_app() -> TestService {
                     };
                     Err::<HttpResponse, _>(err)
                 }),
-            )
-            .route(
-                "/throttled",
-                web::get().to(|| async {
-                    HttpResponse::TooManyRequests()
-                        .insert_header(("retry-after", "7"))
-                        .body("slow down")
-                }),
-            )
-            .route(
-                "/own-json-error",
-                web::get().to(|| async {
-                    HttpResponse::Conflict()
-                        .content_type("application/json")
-                        .body(r#"{"mine":true}"#)
-                }),
-            )
-            .route(
-                "/created",
-                web::get().to(|| async { HttpResponse::Created().body("plain text is fine") }),
             ),
     )
     .await
@@ -161,35 +142,6 @@ async fn actix_error_helpers_go_by_status_and_never_leak_their_text() {
             "leaked: {text}"
         );
     }
-}
-
-#[actix_web::test]
-async fn a_plain_429_keeps_its_retry_after() {
-    let app = framework_app().await;
-    let sent = app.send(&Req::get("/throttled")).await;
-    let body = sent.assert_error(ErrorCode::RateLimited);
-    assert_eq!(body.retry_after, Some(7));
-    assert_eq!(sent.header_str("retry-after"), Some("7"));
-}
-
-#[actix_web::test]
-async fn a_status_outside_the_contract_is_server_error() {
-    let app = framework_app().await;
-    let sent = app.send(&Req::get("/teapot")).await;
-    sent.assert_error(ErrorCode::ServerError);
-    assert!(!sent.to_string().contains("stout"), "{sent}");
-}
-
-#[actix_web::test]
-async fn json_error_responses_and_successes_are_left_alone() {
-    let app = framework_app().await;
-    let sent = app.send(&Req::get("/own-json-error")).await;
-    assert_eq!(sent.status, 409);
-    assert_eq!(&sent.body[..], br#"{"mine":true}"#);
-    assert_eq!(sent.header_str("x-request-id"), Some(REQUEST_ID));
-    let sent = app.send(&Req::get("/created")).await;
-    assert_eq!(sent.status, 201);
-    assert_eq!(&sent.body[..], b"plain text is fine");
 }
 
 #[actix_web::test]

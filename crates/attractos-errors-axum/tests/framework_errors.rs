@@ -1,5 +1,6 @@
-//! Error responses that axum's own extractors, handlers' bare status codes and other layers
-//! produce are converted into the contract; JSON responses and successes pass untouched.
+//! axum glue: error responses axum's own extractors and a tower-http timeout layer produce
+//! are converted into the contract. (Other layers' plain answers on the test service, and what
+//! passes untouched, are in the conformance suite.)
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -11,7 +12,6 @@ use attractos_testkit::{Req, TestService};
 use axum::Router;
 use axum::extract::{Form, Path, Query};
 use axum::http::StatusCode;
-use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use tower_http::timeout::TimeoutLayer;
 
@@ -31,34 +31,6 @@ async fn axum_form(Form(event): Form<Event>) -> String {
     event.name
 }
 
-async fn throttled() -> impl IntoResponse {
-    (
-        StatusCode::TOO_MANY_REQUESTS,
-        [("retry-after", "7")],
-        "slow down",
-    )
-}
-
-async fn unauthorized() -> StatusCode {
-    StatusCode::UNAUTHORIZED
-}
-
-async fn teapot() -> impl IntoResponse {
-    (StatusCode::IM_A_TEAPOT, "short and stout")
-}
-
-async fn own_json_error() -> impl IntoResponse {
-    (
-        StatusCode::CONFLICT,
-        [("content-type", "application/json")],
-        r#"{"conflict":true}"#,
-    )
-}
-
-async fn plain_ok() -> &'static str {
-    "plain"
-}
-
 async fn never() -> &'static str {
     std::future::pending::<()>().await;
     "unreachable"
@@ -74,11 +46,6 @@ fn app_router() -> Router {
         .route("/axum-query", get(axum_query))
         .route("/axum-json", post(axum_json))
         .route("/axum-form", post(axum_form))
-        .route("/throttled", get(throttled))
-        .route("/unauthorized", get(unauthorized))
-        .route("/teapot", get(teapot))
-        .route("/own-json", get(own_json_error))
-        .route("/plain", get(plain_ok))
         .route(
             "/slow",
             get(never).layer(TimeoutLayer::with_status_code(
@@ -133,42 +100,8 @@ async fn axum_form_rejections_are_invalid_json() {
     app().send(&bad).await.assert_error(ErrorCode::InvalidJson);
 }
 
-#[tokio::test]
-async fn a_bare_429_keeps_its_retry_after() {
-    let sent = app().send(&Req::get("/throttled")).await;
-    let body = sent.assert_error(ErrorCode::RateLimited);
-    assert_eq!(body.retry_after, Some(7));
-    assert_eq!(sent.header_str("retry-after"), Some("7"));
-}
-
-#[tokio::test]
-async fn bare_statuses_map_to_their_codes() {
-    app()
-        .send(&Req::get("/unauthorized"))
-        .await
-        .assert_error(ErrorCode::InvalidKey);
-    let teapot = app().send(&Req::get("/teapot")).await;
-    teapot.assert_error(ErrorCode::ServerError);
-    assert!(!teapot.to_string().contains("stout"), "{teapot}");
-}
-
 #[tokio::test(start_paused = true)]
 async fn a_timeout_layers_answer_is_converted() {
     let sent = app().send(&Req::get("/slow")).await;
     sent.assert_error(ErrorCode::ServerError);
-}
-
-#[tokio::test]
-async fn json_error_responses_and_successes_pass_untouched() {
-    let own = app().send(&Req::get("/own-json")).await;
-    assert_eq!(own.status, 409);
-    assert_eq!(&own.body[..], br#"{"conflict":true}"#);
-
-    let plain = app().send(&Req::get("/plain")).await;
-    assert_eq!(plain.status, 200);
-    assert_eq!(
-        plain.header_str("content-type"),
-        Some("text/plain; charset=utf-8")
-    );
-    assert_eq!(&plain.body[..], b"plain");
 }

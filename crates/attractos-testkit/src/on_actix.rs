@@ -8,6 +8,7 @@ use attractos_errors_actix::{
     ApiError, BearerKey, Contract, DateRange, Json, Query, SiteId, contract_app,
 };
 
+use crate::service::other_layers::{OWN_JSON, PLAIN, TEXT, THROTTLED};
 use crate::service::{self, Event, Stats, StatsOptions, Timeseries};
 
 async fn stats(
@@ -53,6 +54,27 @@ async fn teapot() -> HttpResponse {
         .body(service::TEAPOT)
 }
 
+async fn throttled() -> HttpResponse {
+    let (body, retry_after) = THROTTLED;
+    HttpResponse::TooManyRequests()
+        .insert_header(("retry-after", retry_after))
+        .content_type(TEXT)
+        .body(body)
+}
+
+async fn unauthorized() -> HttpResponse {
+    HttpResponse::Unauthorized().finish()
+}
+
+async fn own_json() -> HttpResponse {
+    let json = "application/json";
+    HttpResponse::Conflict().content_type(json).body(OWN_JSON)
+}
+
+async fn plain() -> HttpResponse {
+    HttpResponse::Created().content_type(TEXT).body(PLAIN)
+}
+
 async fn boom() -> &'static str {
     service::boom()
 }
@@ -89,6 +111,10 @@ pub fn routes(config: &mut web::ServiceConfig) {
         .service(get("/internal", internal))
         .service(get("/cause", cause))
         .service(get("/teapot", teapot))
+        .service(get("/throttled", throttled))
+        .service(get("/unauthorized", unauthorized))
+        .service(get("/own-json", own_json))
+        .service(get("/plain", plain))
         .service(get("/panic", boom))
         .service(get("/panic/formatted", boom_formatted))
         .service(get("/panic/any", boom_any));

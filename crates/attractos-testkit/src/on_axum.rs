@@ -5,8 +5,11 @@ use attractos_errors_axum::{
 };
 use axum::Router;
 use axum::extract::Path;
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
 use axum::routing::{get, post};
 
+use crate::service::other_layers::{OWN_JSON, PLAIN, TEXT, THROTTLED};
 use crate::service::{self, Event, Stats, StatsOptions, Timeseries};
 
 async fn stats(
@@ -46,8 +49,27 @@ async fn cause() -> ApiError {
     service::cause().into()
 }
 
-async fn teapot() -> (axum::http::StatusCode, &'static str) {
-    (axum::http::StatusCode::IM_A_TEAPOT, service::TEAPOT)
+async fn teapot() -> (StatusCode, &'static str) {
+    (StatusCode::IM_A_TEAPOT, service::TEAPOT)
+}
+
+async fn throttled() -> impl IntoResponse {
+    let (body, retry_after) = THROTTLED;
+    let headers = [("retry-after", retry_after), ("content-type", TEXT)];
+    (StatusCode::TOO_MANY_REQUESTS, headers, body)
+}
+
+async fn unauthorized() -> StatusCode {
+    StatusCode::UNAUTHORIZED
+}
+
+async fn own_json() -> impl IntoResponse {
+    let json = [("content-type", "application/json")];
+    (StatusCode::CONFLICT, json, OWN_JSON)
+}
+
+async fn plain() -> impl IntoResponse {
+    (StatusCode::CREATED, [("content-type", TEXT)], PLAIN)
 }
 
 async fn boom() -> &'static str {
@@ -74,6 +96,10 @@ pub fn routes() -> Router {
         .route("/internal", get(internal))
         .route("/cause", get(cause))
         .route("/teapot", get(teapot))
+        .route("/throttled", get(throttled))
+        .route("/unauthorized", get(unauthorized))
+        .route("/own-json", get(own_json))
+        .route("/plain", get(plain))
         .route("/panic", get(boom))
         .route("/panic/formatted", get(boom_formatted))
         .route("/panic/any", get(boom_any))

@@ -176,6 +176,20 @@ pub fn cause() -> ApiError {
 /// a `SERVER_ERROR` and logs a warning with the original status.
 pub const TEAPOT: &str = "short and stout";
 
+/// What the routes answering as another layer would (not through `ApiError`) send: `GET
+/// /throttled` a plain-text 429 with `Retry-After: 7`, `GET /unauthorized` a bare 401, `GET
+/// /own-json` a JSON 409 of the handler's own, `GET /plain` a plain-text 201.
+pub mod other_layers {
+    /// The plain 429's body and `Retry-After`.
+    pub const THROTTLED: (&str, &str) = ("slow down", "7");
+    /// The handler's own JSON error body.
+    pub const OWN_JSON: &str = r#"{"conflict":true}"#;
+    /// The plain success's body.
+    pub const PLAIN: &str = "plain text is fine";
+    /// The plain answers' content type.
+    pub const TEXT: &str = "text/plain; charset=utf-8";
+}
+
 /// `GET /panic`: a `&str` payload.
 pub fn boom() -> &'static str {
     panic!("the handler fell over")

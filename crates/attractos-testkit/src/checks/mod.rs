@@ -10,6 +10,7 @@ pub mod domain_errors;
 pub mod example;
 pub mod json_body;
 pub mod logging;
+pub mod other_layers;
 pub mod panics;
 pub mod properties;
 pub mod query;
@@ -54,6 +55,8 @@ macro_rules! conformance_suite {
                 a_success_logs_no_error,
                 a_client_errors_cause_is_logged_at_debug_level_with_its_chain,
                 another_layers_answer_sent_as_server_error_is_a_warning_with_its_status;
+            other_layers: a_plain_429_keeps_its_retry_after, bare_statuses_map_to_their_codes,
+                json_error_responses_and_successes_pass_untouched;
             panics: every_kind_of_panic_is_server_error_and_the_service_serves_on;
             query: a_query_that_deserializes_reaches_the_handler,
                 a_missing_field_is_invalid_date_range, no_query_at_all_is_a_missing_field,
