@@ -151,6 +151,13 @@ fn every_code_custom_messages_internal_causes_and_panics() {
         ("internal cause", Req::get("/internal")),
         ("domain internal", stats_for_site("site_offline")),
         ("panic", Req::get("/panic")),
+        ("panic with a String", Req::get("/panic/formatted")),
+        ("panic with another payload", Req::get("/panic/any")),
+        ("a 4xx with a cause", Req::get("/cause")),
+        ("another layer's 418", Req::get("/teapot")),
+        ("another layer's 429", Req::get("/throttled")),
+        ("a bare 401", Req::get("/unauthorized")),
+        ("a plain success", Req::get("/plain")),
         ("after a panic", Req::get(STATS).key()),
         ("success", Req::get(STATS).key()),
     ]));
