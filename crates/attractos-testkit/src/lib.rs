@@ -44,14 +44,6 @@ pub enum Framework {
 }
 
 impl Framework {
-    /// Every framework this build has.
-    pub const ALL: &'static [Framework] = &[
-        #[cfg(feature = "axum")]
-        Framework::Axum,
-        #[cfg(feature = "actix")]
-        Framework::Actix,
-    ];
-
     /// Runs `check` to completion on the runtime the framework's tests use (actix-web's
     /// system for actix, which axum runs on as well).
     pub fn block_on<F: Future>(self, check: F) -> F::Output {
