@@ -164,17 +164,18 @@ fn actix_request(request: &attractos_contract::case::Request) -> actix_http::Req
     builder.set_payload(request.body.clone()).to_request()
 }
 
+/// The answer [`ActixService::send_raw`] is waiting for.
+#[cfg(feature = "actix")]
+pub type ActixAnswer<'a> = futures_util::future::LocalBoxFuture<
+    'a,
+    Result<Response, attractos_contract::target::TargetError>,
+>;
+
 /// An actix-web app initialized in-process, whatever its service type.
 #[cfg(feature = "actix")]
 pub trait ActixService {
     /// Sends an actix-http request as it is.
-    fn send_raw(
-        &self,
-        request: actix_http::Request,
-    ) -> futures_util::future::LocalBoxFuture<
-        '_,
-        Result<Response, attractos_contract::target::TargetError>,
-    >;
+    fn send_raw(&self, request: actix_http::Request) -> ActixAnswer<'_>;
 }
 
 #[cfg(feature = "actix")]
@@ -187,13 +188,7 @@ where
         >,
     B: actix_web::body::MessageBody + 'static,
 {
-    fn send_raw(
-        &self,
-        request: actix_http::Request,
-    ) -> futures_util::future::LocalBoxFuture<
-        '_,
-        Result<Response, attractos_contract::target::TargetError>,
-    > {
+    fn send_raw(&self, request: actix_http::Request) -> ActixAnswer<'_> {
         Box::pin(attractos_contract::target::ActixTarget::send_raw(
             self, request,
         ))
