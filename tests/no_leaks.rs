@@ -3,10 +3,11 @@
 //! any response body or header, on either adapter, not even as an 8-byte fragment; and it DOES
 //! show up in the captured tracing output, next to the request id, so operators see the cause.
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use attractos_errors::ApiError as CoreError;
+use attractos_testkit::logs::Logs;
+use attractos_testkit::{Framework, Req, Response, TestService};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 
@@ -47,39 +48,22 @@ fn fault(path: &str, secret: &str) -> CoreError {
     }
 }
 
-/// A writer the test subscriber appends to.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().expect("not poisoned").extend_from_slice(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
+/// What `framework`'s contract answers to a GET of `path` on an app whose every `FAULTS` route
+/// fails with [`fault`] holding `secret`.
+fn answer(framework: Framework, secret: &str, path: &str) -> Response {
+    let request = Req::bare("GET", path).header("x-request-id", REQUEST_ID);
+    framework.block_on(async {
+        let service = match framework {
+            Framework::Axum => TestService::axum(axum_app(secret)),
+            Framework::Actix => TestService::actix(actix_app(secret.to_owned())).await,
+        };
+        service.send(&request).await
+    })
 }
 
-impl Captured {
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().expect("not poisoned")).into_owned()
-    }
-}
-
-/// What one request got: status, every header (name and value bytes), body.
-struct Answer {
-    status: u16,
-    headers: Vec<(String, Vec<u8>)>,
-    body: Vec<u8>,
-}
-
-fn axum_answer(secret: &str, path: &str) -> Answer {
+fn axum_app(secret: &str) -> axum::Router {
     use attractos_errors_axum::{ApiError, Contract, ContractExt};
     use axum::routing::get;
-    use http_body_util::BodyExt;
-    use tower::ServiceExt;
 
     let secret = secret.to_owned();
     let handler = move |uri: http::Uri| {
@@ -90,72 +74,33 @@ fn axum_answer(secret: &str, path: &str) -> Answer {
     for route in FAULTS {
         router = router.route(route, get(handler.clone()));
     }
-    let router = router.with_contract(Contract::default());
-    let request = http::Request::get(path)
-        .header("x-request-id", REQUEST_ID)
-        .body(axum::body::Body::empty())
-        .expect("a valid request");
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("a runtime")
-        .block_on(async move {
-            let response = router.oneshot(request).await.expect("infallible");
-            let (parts, body) = response.into_parts();
-            Answer {
-                status: parts.status.as_u16(),
-                headers: parts
-                    .headers
-                    .iter()
-                    .map(|(n, v)| (n.as_str().to_owned(), v.as_bytes().to_vec()))
-                    .collect(),
-                body: body.collect().await.expect("a body").to_bytes().to_vec(),
-            }
-        })
+    router.with_contract(Contract::default())
 }
 
-fn actix_answer(secret: &str, path: &str) -> Answer {
-    use actix_web::dev::Service;
-    use actix_web::{HttpRequest, HttpResponse, test, web};
+fn actix_app(
+    secret: String,
+) -> actix_web::App<
+    impl actix_web::dev::ServiceFactory<
+        actix_web::dev::ServiceRequest,
+        Config = (),
+        Response = actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    use actix_web::{HttpRequest, HttpResponse, web};
     use attractos_errors_actix::{ApiError, Contract, contract_app};
 
-    let secret = secret.to_owned();
-    let path = path.to_owned();
-    actix_web::rt::System::new().block_on(async move {
-        let mut app = contract_app(Contract::default()).app_data(web::Data::new(secret));
-        for route in FAULTS {
-            app = app.route(
-                route,
-                web::get().to(|req: HttpRequest, secret: web::Data<String>| async move {
-                    Err::<HttpResponse, ApiError>(fault(req.path(), &secret).into())
-                }),
-            );
-        }
-        let app = test::init_service(app).await;
-        let request = test::TestRequest::get()
-            .uri(&path)
-            .insert_header(("x-request-id", REQUEST_ID))
-            .to_request();
-        let response = match app.call(request).await {
-            Ok(response) => response.into_parts().1.map_into_boxed_body(),
-            Err(err) => err.error_response(),
-        };
-        let status = response.status().as_u16();
-        let headers = response
-            .headers()
-            .iter()
-            .map(|(n, v)| (n.as_str().to_owned(), v.as_bytes().to_vec()))
-            .collect();
-        let body = actix_web::body::to_bytes(response.into_body())
-            .await
-            .expect("a body")
-            .to_vec();
-        Answer {
-            status,
-            headers,
-            body,
-        }
-    })
+    let mut app = contract_app(Contract::default()).app_data(web::Data::new(secret));
+    for route in FAULTS {
+        app = app.route(
+            route,
+            web::get().to(|req: HttpRequest, secret: web::Data<String>| async move {
+                Err::<HttpResponse, ApiError>(fault(req.path(), &secret).into())
+            }),
+        );
+    }
+    app
 }
 
 /// Whether any 8-byte window of `secret` (or the whole of a shorter one) occurs in `haystack`.
@@ -195,23 +140,14 @@ fn secrets_in_internal_failures_reach_the_logs_and_never_a_response() {
         &(secrets, 0..FAULTS.len(), any::<bool>()),
         |(secret, fault, axum)| {
             let path = FAULTS[fault];
-            let framework = if axum { "axum" } else { "actix" };
-            let logs = Captured::default();
-            let subscriber = tracing_subscriber::fmt()
-                .with_writer({
-                    let logs = logs.clone();
-                    move || logs.clone()
-                })
-                .with_ansi(false)
-                .with_max_level(tracing::Level::DEBUG)
-                .finish();
-            let answer = tracing::subscriber::with_default(subscriber, || {
-                if axum {
-                    axum_answer(&secret, path)
-                } else {
-                    actix_answer(&secret, path)
-                }
-            });
+            let framework = if axum {
+                Framework::Axum
+            } else {
+                Framework::Actix
+            };
+            let (logs, guard) = Logs::capture(tracing::Level::DEBUG);
+            let answer = answer(framework, &secret, path);
+            drop(guard);
             prop_assert_eq!(answer.status, 500, "{} {}: a SERVER_ERROR", framework, path);
             prop_assert_eq!(
                 String::from_utf8_lossy(&answer.body),

@@ -29,6 +29,7 @@
 #[doc = include_str!("../README.md")]
 pub struct ReadmeDoctests;
 
+mod assert;
 pub mod case;
 pub mod fixtures;
 pub mod fuzz;

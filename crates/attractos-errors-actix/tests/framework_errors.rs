@@ -1,15 +1,14 @@
-//! actix-web's own errors never reach a client as their `Display` text: its extractors answer
-//! like this crate's, its `error::Error*` helpers and other non-JSON error responses go by
-//! status, and what is already JSON or a success is left alone.
-
-mod common;
+//! actix glue: actix-web's own errors never reach a client as their `Display` text: its
+//! extractors answer like this crate's, its `error::Error*` helpers go by status. (Other
+//! layers' plain answers on the test service, and what passes untouched, are in the
+//! conformance suite.)
 
 use actix_web::dev::Service as _;
-use actix_web::{HttpResponse, error, test, web};
+use actix_web::{HttpResponse, error, web};
 use attractos_errors::ErrorCode;
 use attractos_errors_actix::{Contract, contract_app};
+use attractos_testkit::{Req, Response, TestService};
 use bytes::Bytes;
-use common::{Sent, get_request, post_json, request, send};
 use serde::Deserialize;
 
 #[derive(Debug, Deserialize)]
@@ -28,13 +27,9 @@ struct Timeseries {
 
 /// The same routes with actix-web's extractors, next to the test service's routes that use
 /// this crate's.
-async fn framework_app() -> impl actix_web::dev::Service<
-    actix_http::Request,
-    Response = actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>,
-    Error = actix_web::Error,
-> {
-    test::init_service(
-        common::app()
+async fn framework_app() -> TestService {
+    TestService::actix(
+        attractos_testkit::on_actix::app(Contract::default())
             .route(
                 "/framework/events",
                 web::post().to(|_: web::Json<Event>| async { HttpResponse::Ok().finish() }),
@@ -59,44 +54,17 @@ async fn framework_app() -> impl actix_web::dev::Service<
                     };
                     Err::<HttpResponse, _>(err)
                 }),
-            )
-            .route(
-                "/throttled",
-                web::get().to(|| async {
-                    HttpResponse::TooManyRequests()
-                        .insert_header(("retry-after", "7"))
-                        .body("slow down")
-                }),
-            )
-            .route(
-                "/teapot",
-                web::get().to(|| async { HttpResponse::ImATeapot().body("short and stout") }),
-            )
-            .route(
-                "/own-json-error",
-                web::get().to(|| async {
-                    HttpResponse::Conflict()
-                        .content_type("application/json")
-                        .body(r#"{"mine":true}"#)
-                }),
-            )
-            .route(
-                "/created",
-                web::get().to(|| async { HttpResponse::Created().body("plain text is fine") }),
             ),
     )
     .await
 }
 
-async fn both(
-    ours: actix_web::test::TestRequest,
-    theirs: actix_web::test::TestRequest,
-) -> (Sent, Sent) {
+async fn both(ours: Req, theirs: Req) -> (Response, Response) {
     let app = framework_app().await;
-    (send(&app, ours).await, send(&app, theirs).await)
+    (app.send(&ours).await, app.send(&theirs).await)
 }
 
-fn assert_same_answer(ours: &Sent, theirs: &Sent) {
+fn assert_same_answer(ours: &Response, theirs: &Response) {
     assert_eq!(ours.status, theirs.status, "ours {ours}\ntheirs {theirs}");
     assert_eq!(ours.body, theirs.body, "ours {ours}\ntheirs {theirs}");
 }
@@ -110,14 +78,18 @@ async fn web_json_failures_answer_like_this_crates_json() {
         r#"{"name":"pageview""#,
     ] {
         let (ours, theirs) = both(
-            post_json("/api/v1/events", body),
-            post_json("/framework/events", body),
+            Req::post_json("/api/v1/events", body),
+            Req::post_json("/framework/events", body),
         )
         .await;
         theirs.assert_error(ErrorCode::InvalidJson);
         assert_same_answer(&ours, &theirs);
     }
-    let no_type = |path: &str| request("POST", path).set_payload(r#"{"name":"a","count":1}"#);
+    let no_type = |path: &str| {
+        Req::new("POST", path)
+            .key()
+            .sized(r#"{"name":"a","count":1}"#)
+    };
     let (ours, theirs) = both(no_type("/api/v1/events"), no_type("/framework/events")).await;
     theirs.assert_error(ErrorCode::InvalidJson);
     assert_same_answer(&ours, &theirs);
@@ -127,8 +99,8 @@ async fn web_json_failures_answer_like_this_crates_json() {
 async fn web_query_failures_answer_like_this_crates_query() {
     for query in ["limit=5", "granularity=day&limit=-1", ""] {
         let (ours, theirs) = both(
-            get_request(&format!("/api/v1/timeseries?{query}")),
-            get_request(&format!("/framework/timeseries?{query}")),
+            Req::get(format!("/api/v1/timeseries?{query}")),
+            Req::get(format!("/framework/timeseries?{query}")),
         )
         .await;
         theirs.assert_error(ErrorCode::InvalidDateRange);
@@ -143,15 +115,12 @@ async fn web_form_failures_are_invalid_json() {
         ("application/x-www-form-urlencoded", "name=a&count=many"),
         ("text/plain", "name=a&count=1"),
     ] {
-        let sent = send(
-            &app,
-            request("POST", "/framework/form")
-                .insert_header(("content-type", content_type))
-                .set_payload(body),
-        )
-        .await;
-        sent.assert_error(ErrorCode::InvalidJson);
-        assert_eq!(sent.message(), ErrorCode::InvalidJson.message());
+        let request = Req::new("POST", "/framework/form")
+            .header("content-type", content_type)
+            .sized(body);
+        app.send(&request)
+            .await
+            .assert_error_message(ErrorCode::InvalidJson);
     }
 }
 
@@ -165,9 +134,8 @@ async fn actix_error_helpers_go_by_status_and_never_leak_their_text() {
         (500, ErrorCode::ServerError),
         (503, ErrorCode::ServerError),
     ] {
-        let sent = send(&app, get_request(&format!("/helper/{status}"))).await;
-        sent.assert_error(code);
-        assert_eq!(sent.message(), code.message(), "{sent}");
+        let sent = app.send(&Req::get(format!("/helper/{status}"))).await;
+        sent.assert_error_message(code);
         let text = sent.to_string();
         assert!(
             !text.contains("hunter2") && !text.contains("detail"),
@@ -177,37 +145,8 @@ async fn actix_error_helpers_go_by_status_and_never_leak_their_text() {
 }
 
 #[actix_web::test]
-async fn a_plain_429_keeps_its_retry_after() {
-    let app = framework_app().await;
-    let sent = send(&app, get_request("/throttled")).await;
-    sent.assert_error(ErrorCode::RateLimited);
-    assert_eq!(sent.error_body().retry_after, Some(7));
-    assert_eq!(sent.header("retry-after"), Some("7"));
-}
-
-#[actix_web::test]
-async fn a_status_outside_the_contract_is_server_error() {
-    let app = framework_app().await;
-    let sent = send(&app, get_request("/teapot")).await;
-    sent.assert_error(ErrorCode::ServerError);
-    assert!(!sent.to_string().contains("stout"), "{sent}");
-}
-
-#[actix_web::test]
-async fn json_error_responses_and_successes_are_left_alone() {
-    let app = framework_app().await;
-    let sent = send(&app, get_request("/own-json-error")).await;
-    assert_eq!(sent.status, 409);
-    assert_eq!(&sent.body[..], br#"{"mine":true}"#);
-    assert_eq!(sent.header("x-request-id"), Some(common::REQUEST_ID));
-    let sent = send(&app, get_request("/created")).await;
-    assert_eq!(sent.status, 201);
-    assert_eq!(&sent.body[..], b"plain text is fine");
-}
-
-#[actix_web::test]
 async fn an_inner_middlewares_error_answers_in_the_contract() {
-    let app = test::init_service(
+    let app = TestService::actix(
         contract_app(Contract::default()).service(
             web::scope("/private")
                 .wrap_fn(|req, srv| {
@@ -228,13 +167,11 @@ async fn an_inner_middlewares_error_answers_in_the_contract() {
         ),
     )
     .await;
-    let sent = send(&app, get_request("/private/data")).await;
+    let sent = app.send(&Req::get("/private/data")).await;
     sent.assert_error(ErrorCode::InvalidKey);
     assert!(!sent.to_string().contains("internal reason"), "{sent}");
-    let sent = send(
-        &app,
-        get_request("/private/data").insert_header(("x-pass", "1")),
-    )
-    .await;
+    let sent = app
+        .send(&Req::get("/private/data").header("x-pass", "1"))
+        .await;
     assert_eq!(&sent.body[..], b"data");
 }

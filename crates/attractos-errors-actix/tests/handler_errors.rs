@@ -1,30 +1,12 @@
-//! Handlers return `Result<_, ApiError>`: `?` converts domain errors, and actix-web renders the
-//! newtype with the contract (its `ResponseError` defaults, a 500 with the `Display` text, are
-//! both overridden).
-
-mod common;
+//! actix glue: actix-web renders the newtype handlers return with the contract (its `ResponseError` defaults, a 500 with the `Display` text, are
+//! both overridden). (`?` on domain errors is in the conformance suite.)
 
 use std::error::Error as _;
 
 use actix_web::{ResponseError, body::to_bytes};
 use attractos_errors::{ApiError as CoreError, ErrorCode, RetryAfter};
 use attractos_errors_actix::ApiError;
-use common::{StoreError, authorized_get, send_one};
-
-#[actix_web::test]
-async fn question_mark_converts_domain_errors() {
-    let sent = send_one(authorized_get(
-        "/api/v1/sites/site_unknown/stats?start=2024-01-01&end=2024-01-02",
-    ))
-    .await;
-    sent.assert_error(ErrorCode::SiteNotFound);
-    let sent = send_one(authorized_get(
-        "/api/v1/sites/site_offline/stats?start=2024-01-01&end=2024-01-02",
-    ))
-    .await;
-    sent.assert_error(ErrorCode::ServerError);
-    assert!(!sent.to_string().contains("hunter2"), "{sent}");
-}
+use attractos_testkit::service::StoreError;
 
 #[actix_web::test]
 async fn status_code_and_error_response_are_the_contracts() {

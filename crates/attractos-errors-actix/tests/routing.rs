@@ -1,88 +1,57 @@
-//! What no handler answers: an unknown path is `NOT_FOUND`, a known path with the wrong method
-//! `METHOD_NOT_ALLOWED` (with `Allow` where actix-web knows the methods), a path actix-web's
-//! own `web::Path` cannot parse `NOT_FOUND`.
+//! actix glue: routes registered with `App::route`, inside a scope, or with a `web::Path` that
+//! does not parse. (Unknown paths and wrong methods on the test service are in the
+//! conformance suite.)
 
-mod common;
-
-use actix_web::{HttpResponse, test, web};
+use actix_web::{HttpResponse, web};
 use attractos_errors::ErrorCode;
 use attractos_errors_actix::{Contract, contract_app};
-use common::{get_request, request, send, send_one};
-
-#[actix_web::test]
-async fn an_unknown_path_is_not_found() {
-    for uri in [
-        "/",
-        "/api",
-        "/api/v1/sites/site_demo",
-        "/api/v1/events/extra",
-    ] {
-        let sent = send_one(get_request(uri)).await;
-        sent.assert_error(ErrorCode::NotFound);
-    }
-}
-
-#[actix_web::test]
-async fn an_unknown_path_with_any_method_is_not_found() {
-    for method in ["POST", "PUT", "DELETE", "PATCH", "OPTIONS"] {
-        let sent = send_one(request(method, "/nowhere")).await;
-        sent.assert_error(ErrorCode::NotFound);
-    }
-}
-
-#[actix_web::test]
-async fn a_wrong_method_on_a_resource_lists_its_methods() {
-    let sent = send_one(request("DELETE", "/api/v1/timeseries")).await;
-    sent.assert_error(ErrorCode::MethodNotAllowed);
-    assert_eq!(sent.header("allow"), Some("GET,HEAD"), "{sent}");
-
-    let sent = send_one(request("PUT", "/api/v1/events")).await;
-    sent.assert_error(ErrorCode::MethodNotAllowed);
-    assert_eq!(sent.header("allow"), Some("POST"), "{sent}");
-}
+use attractos_testkit::{Req, TestService};
 
 #[actix_web::test]
 async fn a_wrong_method_on_an_app_route_is_method_not_allowed_without_allow() {
     // `App::route` puts the method guard on the resource itself, so the request falls through to
     // the default service, which still sees that the path exists.
-    let app = test::init_service(
+    let app = TestService::actix(
         contract_app(Contract::default())
             .route("/ping", web::get().to(HttpResponse::Ok))
             .route("/ping", web::put().to(HttpResponse::Ok)),
     )
     .await;
-    let sent = send(&app, request("POST", "/ping")).await;
-    sent.assert_error(ErrorCode::MethodNotAllowed);
+    let sent = app.send(&Req::new("POST", "/ping")).await;
+    // No `Allow` to give: judged on the published page's rules, and `Allow` stays absent.
+    sent.assert_error_at(
+        ErrorCode::MethodNotAllowed,
+        attractos_contract::rule::Level::Contract,
+    );
     assert_eq!(sent.header("allow"), None, "{sent}");
-    let sent = send(&app, request("PUT", "/ping")).await;
+    let sent = app.send(&Req::new("PUT", "/ping")).await;
     assert_eq!(sent.status, 200, "{sent}");
-    let sent = send(&app, request("GET", "/pong")).await;
+    let sent = app.send(&Req::get("/pong")).await;
     sent.assert_error(ErrorCode::NotFound);
 }
 
 #[actix_web::test]
 async fn an_unknown_path_inside_a_scope_is_not_found() {
-    let app = test::init_service(contract_app(Contract::default()).service(
+    let app = TestService::actix(contract_app(Contract::default()).service(
         web::scope("/api").service(web::resource("/ping").route(web::get().to(HttpResponse::Ok))),
     ))
     .await;
-    let sent = send(&app, get_request("/api/pong")).await;
+    let sent = app.send(&Req::get("/api/pong")).await;
     sent.assert_error(ErrorCode::NotFound);
-    let sent = send(&app, request("POST", "/api/ping")).await;
+    let sent = app.send(&Req::new("POST", "/api/ping")).await;
     sent.assert_error(ErrorCode::MethodNotAllowed);
-    assert_eq!(sent.header("allow"), Some("GET"), "{sent}");
+    assert_eq!(sent.header_str("allow"), Some("GET"), "{sent}");
 }
 
 #[actix_web::test]
 async fn a_path_parameter_that_does_not_parse_is_not_found() {
-    let app = test::init_service(contract_app(Contract::default()).route(
+    let app = TestService::actix(contract_app(Contract::default()).route(
         "/items/{id}",
         web::get().to(|id: web::Path<u32>| async move { id.to_string() }),
     ))
     .await;
-    let sent = send(&app, get_request("/items/7")).await;
+    let sent = app.send(&Req::get("/items/7")).await;
     assert_eq!(&sent.body[..], b"7");
-    let sent = send(&app, get_request("/items/seven")).await;
-    sent.assert_error(ErrorCode::NotFound);
-    assert_eq!(sent.message(), ErrorCode::NotFound.message());
+    let sent = app.send(&Req::get("/items/seven")).await;
+    sent.assert_error_message(ErrorCode::NotFound);
 }

@@ -1,27 +1,14 @@
-//! Handlers return `Result<T, ApiError>` and use `?` on their own error types through `From`;
-//! the adapter's `ApiError` is the core error in a newtype.
-
-mod common;
+//! axum glue: the adapter's `ApiError` is the core error in a newtype, and a response axum
+//! cannot serialize is a `SERVER_ERROR`. (`?` on domain errors is in the conformance suite.)
 
 use std::collections::HashMap;
 use std::error::Error as _;
 
 use attractos_errors::ErrorCode;
 use attractos_errors_axum::{ApiError, Contract, ContractExt, Json};
+use attractos_testkit::{Req, TestService};
 use axum::Router;
 use axum::routing::get;
-use common::{app, authorized_get, get_request, send};
-
-#[tokio::test]
-async fn question_mark_converts_domain_errors() {
-    let stats = |site: &str| format!("/api/v1/sites/{site}/stats?start=2024-01-01&end=2024-01-02");
-    send(&app(), authorized_get(&stats("site_elsewhere")))
-        .await
-        .assert_error(ErrorCode::SiteNotFound);
-    send(&app(), authorized_get(&stats("site_offline")))
-        .await
-        .assert_error(ErrorCode::ServerError);
-}
 
 #[test]
 fn the_newtype_is_the_core_error() {
@@ -56,7 +43,8 @@ async fn a_response_that_cannot_be_serialized_is_a_server_error() {
     let app = Router::new()
         .route("/bad", get(bad_map))
         .with_contract(Contract::default());
-    send(&app, get_request("/bad"))
+    TestService::axum(app)
+        .send(&Req::get("/bad"))
         .await
         .assert_error(ErrorCode::ServerError);
 }

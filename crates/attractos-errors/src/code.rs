@@ -206,6 +206,55 @@ macro_rules! catalogue {
     };
 }
 
+// The table's promises that matter to clients, checked when the crate compiles (a table that
+// broke one would not build): fourteen codes, the published eleven and three protocol ones,
+// whose wire names are unique UPPER_SNAKE words (clients match on them; `FromStr` would
+// silently shadow a repeated one).
+const _: () = {
+    assert!(
+        ErrorCode::ALL.len() == 14,
+        "the catalogue has fourteen codes"
+    );
+    let mut i = 0;
+    while i < ErrorCode::ALL.len() {
+        let name = ErrorCode::ALL[i].as_str().as_bytes();
+        assert!(
+            !name.is_empty() && name[0] != b'_',
+            "a wire name starts with a letter"
+        );
+        let mut byte = 0;
+        while byte < name.len() {
+            let b = name[byte];
+            assert!(
+                b.is_ascii_uppercase() || b == b'_',
+                "wire names are UPPER_SNAKE"
+            );
+            byte += 1;
+        }
+        let mut other = i + 1;
+        while other < ErrorCode::ALL.len() {
+            let same = same_bytes(name, ErrorCode::ALL[other].as_str().as_bytes());
+            assert!(!same, "wire names are unique");
+            other += 1;
+        }
+        i += 1;
+    }
+};
+
+const fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
 catalogue! {
     /// No `Authorization` header was sent.
     (MissingKey, "MISSING_KEY", UNAUTHORIZED, Authentication, Never,

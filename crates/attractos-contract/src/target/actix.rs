@@ -68,7 +68,7 @@ impl ActixTarget<()> {
 impl<S, B> Target for ActixTarget<S>
 where
     S: Service<ActixRequest, Response = ServiceResponse<B>, Error = Error>,
-    B: MessageBody,
+    B: MessageBody + 'static,
 {
     fn name(&self) -> &str {
         &self.name
@@ -86,37 +86,24 @@ where
         if !request.body.is_empty() && request.header("content-length").is_none() {
             builder = builder.insert_header(("content-length", request.body.len().to_string()));
         }
-        let actix_request = builder.set_payload(request.body.clone()).to_request();
-        let (status, headers, body) = match self.service.call(actix_request).await {
-            Ok(response) => {
-                let status = response.status().as_u16();
-                let headers = collect_headers(response.headers());
-                let body = actix_web::body::to_bytes(response.into_body())
-                    .await
-                    .map_err(|_| TargetError("reading the body failed".to_owned()))?;
-                (status, headers, body)
-            }
-            Err(err) => {
-                let response = err.error_response();
-                let status = response.status().as_u16();
-                let headers = collect_headers(response.headers());
-                let body = actix_web::body::to_bytes(response.into_body())
-                    .await
-                    .map_err(|_| TargetError("reading the body failed".to_owned()))?;
-                (status, headers, body)
-            }
-        };
-        Ok(Response {
-            status,
-            headers,
-            body: bytes::Bytes::copy_from_slice(&body),
-        })
+        self.send_raw(builder.set_payload(request.body.clone()).to_request())
+            .await
     }
 }
 
-fn collect_headers(headers: &actix_web::http::header::HeaderMap) -> Vec<(String, Vec<u8>)> {
-    headers
-        .iter()
-        .map(|(name, value)| (name.as_str().to_owned(), value.as_bytes().to_vec()))
-        .collect()
+impl<S, B> ActixTarget<S>
+where
+    S: Service<ActixRequest, Response = ServiceResponse<B>, Error = Error>,
+    B: MessageBody + 'static,
+{
+    /// Sends an actix-http request as it is (e.g. with a streamed payload) and reads the
+    /// answer whole.
+    pub async fn send_raw(&self, request: ActixRequest) -> Result<Response, TargetError> {
+        let response = match self.service.call(request).await {
+            Ok(response) => response.into_parts().1.map_into_boxed_body(),
+            // What actix-web's dispatcher sends for an error instead of a response.
+            Err(err) => err.error_response(),
+        };
+        crate::assert::read_actix(response).await
+    }
 }

@@ -2,7 +2,6 @@
 
 use axum::Router;
 use axum::body::Body;
-use http_body_util::BodyExt;
 use tower::ServiceExt;
 
 use crate::case::Request;
@@ -59,26 +58,20 @@ impl Target for AxumTarget {
         let http_request = builder
             .body(Body::from(request.body.clone()))
             .map_err(|err| TargetError(format!("invalid request: {err}")))?;
+        self.send_raw(http_request).await
+    }
+}
+
+impl AxumTarget {
+    /// Sends an `http::Request` as it is (e.g. with a streamed body) and reads the answer
+    /// whole.
+    pub async fn send_raw(&self, request: http::Request<Body>) -> Result<Response, TargetError> {
         let response = self
             .router
             .clone()
-            .oneshot(http_request)
+            .oneshot(request)
             .await
             .map_err(|err| TargetError(err.to_string()))?;
-        let (parts, body) = response.into_parts();
-        let body = body
-            .collect()
-            .await
-            .map_err(|err| TargetError(format!("reading the body: {err}")))?
-            .to_bytes();
-        Ok(Response {
-            status: parts.status.as_u16(),
-            headers: parts
-                .headers
-                .iter()
-                .map(|(name, value)| (name.as_str().to_owned(), value.as_bytes().to_vec()))
-                .collect(),
-            body,
-        })
+        crate::assert::read_axum(response).await
     }
 }

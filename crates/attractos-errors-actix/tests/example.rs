@@ -1,0 +1,23 @@
+//! The example service (`examples/service.rs`) answers as the testkit's example checks say.
+
+#[allow(dead_code)] // its `main`
+#[path = "../examples/service.rs"]
+mod service;
+
+use attractos_errors_actix::{Contract, contract_app};
+use attractos_testkit::{TestService, checks::example};
+
+async fn example_with_one_event() -> TestService {
+    let app = contract_app(Contract::default()).configure(service::routes(service::Store::new(1)));
+    TestService::actix(app).await
+}
+
+#[actix_web::test]
+async fn answers_domain_errors_in_the_contract() {
+    example::answers_domain_errors_in_the_contract(&example_with_one_event().await).await;
+}
+
+#[actix_web::test]
+async fn the_quota_runs_out_with_a_retry_after() {
+    example::the_quota_runs_out_with_a_retry_after(&example_with_one_event().await).await;
+}

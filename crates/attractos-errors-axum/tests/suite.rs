@@ -1,0 +1,13 @@
+//! The axum adapter's tests, one binary: the conformance suite both adapters run
+//! (`attractos_testkit::checks`), then what is axum glue only.
+
+mod conformance {
+    attractos_testkit::conformance_suite!(Axum);
+}
+
+mod domain_errors;
+mod example;
+mod framework_errors;
+mod payload_too_large;
+mod routing;
+mod unread_body;

@@ -1,0 +1,136 @@
+//! The same service on actix-web: one resource per path, HEAD next to GET (axum's `get`
+//! answers HEAD too), `{siteId:[^/]*}` (axum's router matches an empty segment).
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::{App, HttpResponse, Responder, web};
+use attractos_errors_actix::{
+    ApiError, BearerKey, Contract, DateRange, Json, Query, SiteId, contract_app,
+};
+
+use crate::service::other_layers::{OWN_JSON, PLAIN, TEXT, THROTTLED};
+use crate::service::{self, Event, Stats, StatsOptions, Timeseries};
+
+async fn stats(
+    key: BearerKey,
+    SiteId(site): SiteId,
+    DateRange(range): DateRange,
+    Query(options): Query<StatsOptions>,
+) -> Result<Json<Stats>, ApiError> {
+    Ok(Json(service::stats(&key.0, site, range, options)?))
+}
+
+async fn no_site(SiteId(site): SiteId) -> String {
+    site
+}
+
+async fn timeseries(Query(query): Query<Timeseries>) -> Result<String, ApiError> {
+    Ok(service::timeseries(query)?)
+}
+
+async fn events(key: BearerKey, Json(event): Json<Event>) -> Result<Json<Event>, ApiError> {
+    Ok(Json(service::events(&key.0, event)?))
+}
+
+async fn code(name: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    Err(service::code(&name).into())
+}
+
+async fn custom() -> Result<HttpResponse, ApiError> {
+    Err(service::custom().into())
+}
+
+async fn internal() -> Result<HttpResponse, ApiError> {
+    Err(service::internal().into())
+}
+
+async fn cause() -> Result<HttpResponse, ApiError> {
+    Err(service::cause().into())
+}
+
+async fn teapot() -> HttpResponse {
+    HttpResponse::build(actix_web::http::StatusCode::IM_A_TEAPOT)
+        .content_type("text/plain")
+        .body(service::TEAPOT)
+}
+
+async fn throttled() -> HttpResponse {
+    let (body, retry_after) = THROTTLED;
+    HttpResponse::TooManyRequests()
+        .insert_header(("retry-after", retry_after))
+        .content_type(TEXT)
+        .body(body)
+}
+
+async fn unauthorized() -> HttpResponse {
+    HttpResponse::Unauthorized().finish()
+}
+
+async fn own_json() -> HttpResponse {
+    let json = "application/json";
+    HttpResponse::Conflict().content_type(json).body(OWN_JSON)
+}
+
+async fn plain() -> HttpResponse {
+    HttpResponse::Created().content_type(TEXT).body(PLAIN)
+}
+
+async fn boom() -> &'static str {
+    service::boom()
+}
+
+async fn boom_formatted() -> &'static str {
+    service::boom_formatted()
+}
+
+async fn boom_any() -> &'static str {
+    service::boom_any()
+}
+
+/// A resource answering GET, and HEAD as axum's `get` does, with `handler`.
+pub fn get<F, Args>(path: &str, handler: F) -> actix_web::Resource
+where
+    F: actix_web::Handler<Args> + Clone,
+    Args: actix_web::FromRequest + 'static,
+    F::Output: Responder + 'static,
+{
+    web::resource(path)
+        .route(web::get().to(handler.clone()))
+        .route(web::head().to(handler))
+}
+
+/// The service's routes.
+pub fn routes(config: &mut web::ServiceConfig) {
+    config
+        .service(get("/api/v1/sites/{siteId:[^/]*}/stats", stats))
+        .service(get("/api/v1/no-site", no_site))
+        .service(get("/api/v1/timeseries", timeseries))
+        .service(web::resource("/api/v1/events").route(web::post().to(events)))
+        .service(get("/codes/{code}", code))
+        .service(get("/custom", custom))
+        .service(get("/internal", internal))
+        .service(get("/cause", cause))
+        .service(get("/teapot", teapot))
+        .service(get("/throttled", throttled))
+        .service(get("/unauthorized", unauthorized))
+        .service(get("/own-json", own_json))
+        .service(get("/plain", plain))
+        .service(get("/panic", boom))
+        .service(get("/panic/formatted", boom_formatted))
+        .service(get("/panic/any", boom_any));
+}
+
+/// The test service on actix-web under `contract`.
+pub fn app(
+    contract: Contract,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    contract_app(contract).configure(routes)
+}

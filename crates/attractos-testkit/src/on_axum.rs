@@ -1,0 +1,111 @@
+//! The test service on axum.
+
+use attractos_errors_axum::{
+    ApiError, BearerKey, Contract, ContractExt, DateRange, Json, Query, SiteId,
+};
+use axum::Router;
+use axum::extract::Path;
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+
+use crate::service::other_layers::{OWN_JSON, PLAIN, TEXT, THROTTLED};
+use crate::service::{self, Event, Stats, StatsOptions, Timeseries};
+
+async fn stats(
+    key: BearerKey,
+    SiteId(site): SiteId,
+    DateRange(range): DateRange,
+    Query(options): Query<StatsOptions>,
+) -> Result<Json<Stats>, ApiError> {
+    Ok(Json(service::stats(&key.0, site, range, options)?))
+}
+
+async fn no_site(SiteId(site): SiteId) -> String {
+    site
+}
+
+async fn timeseries(Query(query): Query<Timeseries>) -> Result<String, ApiError> {
+    Ok(service::timeseries(query)?)
+}
+
+async fn events(key: BearerKey, Json(event): Json<Event>) -> Result<Json<Event>, ApiError> {
+    Ok(Json(service::events(&key.0, event)?))
+}
+
+async fn code(Path(name): Path<String>) -> ApiError {
+    service::code(&name).into()
+}
+
+async fn custom() -> ApiError {
+    service::custom().into()
+}
+
+async fn internal() -> ApiError {
+    service::internal().into()
+}
+
+async fn cause() -> ApiError {
+    service::cause().into()
+}
+
+async fn teapot() -> (StatusCode, &'static str) {
+    (StatusCode::IM_A_TEAPOT, service::TEAPOT)
+}
+
+async fn throttled() -> impl IntoResponse {
+    let (body, retry_after) = THROTTLED;
+    let headers = [("retry-after", retry_after), ("content-type", TEXT)];
+    (StatusCode::TOO_MANY_REQUESTS, headers, body)
+}
+
+async fn unauthorized() -> StatusCode {
+    StatusCode::UNAUTHORIZED
+}
+
+async fn own_json() -> impl IntoResponse {
+    let json = [("content-type", "application/json")];
+    (StatusCode::CONFLICT, json, OWN_JSON)
+}
+
+async fn plain() -> impl IntoResponse {
+    (StatusCode::CREATED, [("content-type", TEXT)], PLAIN)
+}
+
+async fn boom() -> &'static str {
+    service::boom()
+}
+
+async fn boom_formatted() -> &'static str {
+    service::boom_formatted()
+}
+
+async fn boom_any() -> &'static str {
+    service::boom_any()
+}
+
+/// The service's routes, not yet in the contract.
+pub fn routes() -> Router {
+    Router::new()
+        .route("/api/v1/sites/{siteId}/stats", get(stats))
+        .route("/api/v1/no-site", get(no_site))
+        .route("/api/v1/timeseries", get(timeseries))
+        .route("/api/v1/events", post(events))
+        .route("/codes/{code}", get(code))
+        .route("/custom", get(custom))
+        .route("/internal", get(internal))
+        .route("/cause", get(cause))
+        .route("/teapot", get(teapot))
+        .route("/throttled", get(throttled))
+        .route("/unauthorized", get(unauthorized))
+        .route("/own-json", get(own_json))
+        .route("/plain", get(plain))
+        .route("/panic", get(boom))
+        .route("/panic/formatted", get(boom_formatted))
+        .route("/panic/any", get(boom_any))
+}
+
+/// The test service on axum under `contract`.
+pub fn app(contract: Contract) -> Router {
+    routes().with_contract(contract)
+}
