@@ -186,19 +186,14 @@ fn into_contract<B>(
     res
 }
 
-/// A comma-separated header value without the spaces: actix-web writes `Allow: GET, HEAD`, axum
-/// `Allow: GET,HEAD`; both adapters send the latter.
+/// The framework's `Allow` list as both adapters send it ([`rules::allow`]): actix-web writes
+/// `Allow: GET, HEAD`, axum `Allow: GET,HEAD`.
 fn compact_list(value: &HeaderValue) -> HeaderValue {
-    let Ok(text) = value.to_str() else {
-        return value.clone();
-    };
-    let compact = text
-        .split(',')
-        .map(str::trim)
-        .filter(|item| !item.is_empty())
-        .collect::<Vec<_>>()
-        .join(",");
-    HeaderValue::from_str(&compact).unwrap_or_else(|_| value.clone())
+    value
+        .to_str()
+        .ok()
+        .and_then(|listed| HeaderValue::try_from(rules::allow(listed, false)).ok())
+        .unwrap_or_else(|| value.clone())
 }
 
 #[cfg(test)]

@@ -401,6 +401,8 @@ fn by_code(code: ErrorCode, asked: Option<Duration>) -> Result<(Timing, Reason),
             },
             Reason::ServerError,
         )),
+        // A retry plan newer than this client: sending again on a guess could hammer.
+        _ => Err(Stop::NotRetryable),
     }
 }
 

@@ -75,7 +75,9 @@ fn each_codes_section_lists_the_exact_headers_its_error_is_sent_with() {
             .find(&format!("### {} ", code.as_str()))
             .unwrap_or_else(|| panic!("{code}: no section"));
         let section = &page[start..];
-        let section = &section[..section[4..].find("\n#").map_or(section.len(), |end| end + 4)];
+        let section = &section[..section[4..]
+            .find("\n#")
+            .map_or(section.len(), |end| end + 4)];
         let listed: Vec<String> = docs::example(code)
             .headers()
             .map(|(name, value)| format!("- `{name}: {value}`"))
