@@ -237,6 +237,10 @@ const DESCRIPTIONS: [&str; 6] = [
 async fn every_value_of_every_error_log_line_has_its_own_label() {
     let events = Events::default();
     let subscriber = tracing_subscriber::registry().with(events.clone());
+    // While one subscriber exists, tracing-core caches a call site's interest from the thread
+    // that hits it first (`has_just_one`): a test logging without a subscriber in a parallel
+    // thread would silence the call site here. A second subscriber makes it ask every one.
+    let _second = tracing::Dispatch::new(tracing::subscriber::NoSubscriber::default());
     let _guard = tracing::subscriber::set_default(subscriber);
     let app = test::init_service(contract_app(contract()).configure(routes)).await;
     let mut requests = error_requests();
