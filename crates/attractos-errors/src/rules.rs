@@ -378,6 +378,22 @@ pub fn allow(listed: &str, get_answers_head: bool) -> String {
     out
 }
 
+/// Whether an answer's `Content-Type` is plain text (`text/plain`, any parameters, any case):
+/// the only body of another layer's answer the adapters read, for [`from_answer`]'s `text`.
+///
+/// ```
+/// use attractos_errors::rules::is_plain_text;
+/// assert!(is_plain_text(Some(b"Text/Plain; charset=utf-8")));
+/// assert!(!is_plain_text(Some(b"text/html")));
+/// assert!(!is_plain_text(None));
+/// ```
+pub fn is_plain_text(content_type: Option<&[u8]>) -> bool {
+    content_type.is_some_and(|value| {
+        let essence = value.split(|b| *b == b';').next().unwrap_or(b"");
+        essence.trim_ascii().eq_ignore_ascii_case(b"text/plain")
+    })
+}
+
 /// Whether a client's `X-Request-Id` is echoed as it is: 1 to `max_len` bytes of visible
 /// ASCII, so that it can be logged and sent back without escaping.
 pub fn is_acceptable_request_id(id: &[u8], max_len: usize) -> bool {
