@@ -204,31 +204,17 @@ mod on_actix {
                 .set_payload(vec![b' '; len]);
         }
         let response = match app.call(builder.to_request()).await {
-            Ok(response) => response.map_into_boxed_body(),
+            Ok(response) => response.into_parts().1.map_into_boxed_body(),
             // A panic's answer: the contract's, sent by actix-web's dispatcher.
-            Err(err) => {
-                let response = err.error_response();
-                let status = response.status().as_u16();
-                let names: Vec<(String, Vec<u8>)> = response
-                    .headers()
-                    .iter()
-                    .map(|(n, v)| (n.as_str().to_owned(), v.as_bytes().to_vec()))
-                    .collect();
-                let body = actix_web::body::to_bytes(response.into_body())
-                    .await
-                    .unwrap_or_default();
-                let headers = names.iter().map(|(n, v)| (n.as_str(), v.as_slice()));
-                return Answer::new(status, headers, body, false);
-            }
+            Err(err) => err.error_response(),
         };
-        let status = response.status().as_u16();
-        let names: Vec<(String, Vec<u8>)> = response
+        let (head, body) = response.into_parts();
+        let body = actix_web::body::to_bytes(body).await.unwrap_or_default();
+        let headers = head
             .headers()
             .iter()
-            .map(|(n, v)| (n.as_str().to_owned(), v.as_bytes().to_vec()))
-            .collect();
-        let body = test::read_body(response).await;
-        let headers = names.iter().map(|(n, v)| (n.as_str(), v.as_slice()));
+            .map(|(n, v)| (n.as_str(), v.as_bytes()));
+        let status = head.status().as_u16();
         Answer::new(status, headers, body, request.method == "HEAD")
     }
 }
