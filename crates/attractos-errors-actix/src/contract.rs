@@ -45,10 +45,10 @@ use crate::middleware::ContractMiddleware;
 /// Being the `App` you start from, it cannot be added in the wrong place: middleware you `wrap`
 /// on the returned app runs outside the contract's, whatever the order of your `service` and
 /// `wrap` calls, so a CORS middleware wrapped on it sees every answer, the contract's own
-/// 404, 405 and 413 included. It sees them already converted, except that a handler panic and
-/// an inner middleware's `Err` arrive as an `Err` whose `error_response()` is the contract
-/// response (actix-web gives a middleware no request to build a response with once the inner
-/// service has taken it).
+/// 404, 405 and 413 included. It sees them already converted, except that a handler panic on
+/// a route not registered with [`resource`](crate::resource()) and an inner middleware's `Err`
+/// arrive as an `Err` whose `error_response()` is the contract response (actix-web gives a
+/// middleware no request to build a response with once the inner service has taken it).
 pub fn contract_app(
     contract: Contract,
 ) -> App<

@@ -2,18 +2,26 @@
 //! service answers the same on both frameworks.
 
 use std::future::{Ready, ready};
+use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use actix_web::body::{BodySize, BoxBody, MessageBody as _};
 use actix_web::dev::{Service, ServiceFactory, ServiceRequest, ServiceResponse, Transform};
 use actix_web::http::header::{ALLOW, CONTENT_LENGTH, HeaderValue};
 use actix_web::http::{Method, StatusCode};
-use actix_web::{Resource, web};
+use actix_web::{HttpResponse, Resource, web};
 use attractos_errors::rules;
+use futures_util::FutureExt as _;
 use futures_util::future::LocalBoxFuture;
+
+use crate::ApiError;
 
 /// `web::resource(path)` that answers like an axum route with the same path, so register your
 /// routes on it with plain `web::get()`, `web::post()`, … :
 ///
+/// - **A panicking handler is answered here**, with the contract's `SERVER_ERROR` and the
+///   request, so middleware you `wrap` on the app (a CORS middleware, a logger) gets an
+///   answer like any other: [`contract_app`](crate::contract_app) alone can only hand them an
+///   `Err`, which actix-cors 0.7.1 passes on without its headers.
 /// - **`HEAD` is answered by the `GET` route**, without the body (its `Content-Length` kept),
 ///   and a `METHOD_NOT_ALLOWED` lists `HEAD` after `GET` in `Allow` (`Allow: GET,HEAD`).
 ///   actix-web alone answers `HEAD` on a `web::get()` route with 405 `Allow: GET`. Register no
@@ -85,7 +93,8 @@ fn empty_segments_match(path: &str) -> String {
     out
 }
 
-/// The resource middleware of [`resource`]: `HEAD` routed as `GET`, its body dropped.
+/// The resource middleware of [`resource`]: `HEAD` routed as `GET`, its body dropped; panics
+/// and errors answered with the request.
 struct GetAnswersHead;
 
 impl<S> Transform<S, ServiceRequest> for GetAnswersHead
@@ -124,9 +133,24 @@ where
         if head {
             req.head_mut().method = Method::GET;
         }
-        let future = self.service.call(req);
+        // Shared from here on: routing and the resource's app data (added outside this
+        // middleware) are done, and they are what needs the request unshared.
+        let request = req.request().clone();
+        let called = catch_unwind(AssertUnwindSafe(|| self.service.call(req)));
         Box::pin(async move {
-            let mut res = future.await?;
+            let outcome = match called {
+                Ok(future) => AssertUnwindSafe(future).catch_unwind().await,
+                Err(panic) => Err(panic),
+            };
+            let mut res = match outcome {
+                Ok(Ok(res)) => res,
+                Ok(Err(err)) => ServiceResponse::from_err(err, request),
+                Err(panic) => {
+                    // Rendered (and logged) as any handler error, inside the request's span.
+                    let err = ApiError(rules::panic(&*panic));
+                    ServiceResponse::new(request, HttpResponse::from_error(err))
+                }
+            };
             if res.status() == StatusCode::METHOD_NOT_ALLOWED {
                 let listed = res.headers().get(ALLOW).and_then(|v| v.to_str().ok());
                 if let Some(allow) = listed.map(|listed| rules::allow(listed, true)) {

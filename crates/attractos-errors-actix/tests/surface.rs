@@ -77,8 +77,7 @@ fn from_dashboard(method: Method, uri: &str) -> test::TestRequest {
         .insert_header(("origin", ORIGIN))
 }
 
-/// Every kind of error answer but a panic (see the README: actix-cors passes an `Err` on
-/// without its headers), each with the code it must carry.
+/// Every kind of error answer, each with the code it must carry.
 fn error_requests() -> Vec<(test::TestRequest, ErrorCode)> {
     let too_large = from_dashboard(Method::POST, "/events")
         .insert_header(("content-type", "application/json"))
@@ -91,6 +90,10 @@ fn error_requests() -> Vec<(test::TestRequest, ErrorCode)> {
             ErrorCode::MethodNotAllowed,
         ),
         (too_large, ErrorCode::PayloadTooLarge),
+        (
+            from_dashboard(Method::GET, "/panic"),
+            ErrorCode::ServerError,
+        ),
         (
             from_dashboard(Method::GET, "/denied"),
             ErrorCode::SiteNotFound,
