@@ -12,7 +12,7 @@
 //! `HOSTILE_RANDOM_CASES` (default 200) sets how many random requests join the fixed corpus;
 //! the soak in `docs/reliability.md` runs with more.
 
-mod support;
+use crate::support;
 
 use attractos_contract::case::{Expect, Request};
 use attractos_contract::fixtures::Fixtures;

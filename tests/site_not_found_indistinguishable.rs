@@ -4,7 +4,7 @@
 //! does not exist at all get the same 403: same body, same headers (bar `x-request-id`), on
 //! both frameworks, and the same bytes across them.
 
-mod support;
+use crate::support;
 
 use attractos_contract::case::Request;
 use attractos_contract::judge::Response;

@@ -7,7 +7,7 @@
 //! only to be a refusal (a 4xx/5xx status or a closed connection), never app output. Whatever
 //! reaches the app is judged by the contract.
 
-mod support;
+use crate::support;
 
 use std::net::{SocketAddr, TcpListener};
 use std::time::Duration;

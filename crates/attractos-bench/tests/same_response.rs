@@ -1,7 +1,7 @@
 //! The comparison is fair only if every variant sends what the library sends: the floor the
 //! very same bytes, the baselines the same status, headers (baseline B) and error body.
 
-mod common;
+use crate::common;
 
 use attractos_bench::floor_bodies::{CUSTOM_BODY, INVALID_KEY_BODY, RATE_LIMITED_BODY};
 use attractos_bench::{Case, actix_side, axum_side, cases::CUSTOM_MESSAGE};

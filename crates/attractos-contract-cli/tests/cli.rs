@@ -6,7 +6,7 @@ use std::process::{Command, Output};
 
 use attractos_reference::{Framework, Options, serve};
 
-#[path = "../../attractos-contract/tests/independent/service.rs"]
+#[path = "../../attractos-contract/tests/independent_service/service.rs"]
 mod service;
 
 fn contract(args: &[&str], env: &[(&str, &str)]) -> Output {

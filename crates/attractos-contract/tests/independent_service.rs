@@ -1,8 +1,7 @@
-//! The checker on a service nobody here wrote (`independent/service.rs`, plain axum following
+//! The checker on a service nobody here wrote (`independent_service/service.rs`, plain axum following
 //! the published page): each rule fails at its own level and is named, findings are grouped by
 //! rule, and the JUnit report is well-formed.
 
-#[path = "independent/service.rs"]
 mod service;
 
 use attractos_contract::fixtures::Fixtures;
@@ -246,7 +245,10 @@ async fn junit_validates_against_the_junit_schema_with_xmllint() {
     std::fs::create_dir_all(&dir).expect("a temporary directory");
     let file = dir.join("report.xml");
     std::fs::write(&file, &xml).expect("the report is written");
-    let schema = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/independent/junit.xsd");
+    let schema = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/independent_service/junit.xsd"
+    );
     let output = std::process::Command::new("xmllint")
         .args(["--noout", "--schema", schema])
         .arg(&file)

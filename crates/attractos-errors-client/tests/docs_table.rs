@@ -1,6 +1,6 @@
 //! The decision table in `docs/client.md` is what `Policy::decide` answers with the default
 //! policy, row by row; the page says why. Regenerate the table with
-//! `UPDATE_DOCS=1 cargo test -p attractos-errors-client --test docs_table`.
+//! `UPDATE_DOCS=1 cargo test -p attractos-errors-client --test suite docs_table`.
 
 use std::path::Path;
 use std::time::{Duration, SystemTime};
@@ -162,7 +162,7 @@ fn the_decision_table_in_docs_client_md_is_what_the_decision_answers() {
     assert!(
         page == fresh,
         "docs/client.md's decision table differs from the decision; run \
-         UPDATE_DOCS=1 cargo test -p attractos-errors-client --test docs_table\n{}",
+         UPDATE_DOCS=1 cargo test -p attractos-errors-client --test suite docs_table\n{}",
         table()
     );
 }

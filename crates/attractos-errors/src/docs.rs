@@ -27,7 +27,7 @@ pub fn markdown() -> String {
     );
     let _ = writeln!(
         w,
-        "     Regenerate: UPDATE_DOCS=1 cargo test -p attractos-errors --test generated_docs -->\n"
+        "     Regenerate: UPDATE_DOCS=1 cargo test -p attractos-errors --test suite generated_docs -->\n"
     );
     let _ = writeln!(w, "# Error Codes\n");
     let _ = writeln!(

@@ -512,7 +512,7 @@ pub fn json_schema() -> String {
     object.insert(
         "$comment".to_owned(),
         "Generated from the catalogue in crates/attractos-errors/src/code.rs. Regenerate: \
-         UPDATE_DOCS=1 cargo test -p attractos-errors --features openapi --test openapi"
+         UPDATE_DOCS=1 cargo test -p attractos-errors --features openapi --test suite openapi::"
             .into(),
     );
     canonical_json(&schema).expect("a JSON value serializes")

@@ -1,5 +1,5 @@
 //! `docs/` is generated from the catalogue; this fails when a committed file drifts.
-//! Regenerate with `UPDATE_DOCS=1 cargo test -p attractos-errors --test generated_docs`.
+//! Regenerate with `UPDATE_DOCS=1 cargo test -p attractos-errors --test suite generated_docs`.
 
 use std::path::PathBuf;
 
@@ -16,7 +16,7 @@ fn check(file: &str, generated: &str) {
     let committed = std::fs::read_to_string(&path).unwrap_or_default();
     assert!(
         committed == generated,
-        "docs/{file} differs from the catalogue; run UPDATE_DOCS=1 cargo test -p attractos-errors --test generated_docs"
+        "docs/{file} differs from the catalogue; run UPDATE_DOCS=1 cargo test -p attractos-errors --test suite generated_docs"
     );
 }
 

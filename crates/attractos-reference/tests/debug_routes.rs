@@ -2,7 +2,7 @@
 //! an internal failure on purpose, each answered `SERVER_ERROR` without its secret, on both
 //! frameworks, the server answering normally afterwards.
 
-mod common;
+use crate::common;
 
 use attractos_reference::domain::DEBUG_FAULT_SECRET;
 use attractos_reference::{Options, routes};

@@ -3,8 +3,8 @@
 //! (`docs/error-body.schema.json`) and against the operation's narrowed schema for its status,
 //! and its headers are the declared ones. A body the contract forbids fails the same schemas.
 
-mod common;
-mod openapi_support;
+use crate::common;
+use crate::openapi_support;
 
 use std::num::NonZeroU32;
 

@@ -1,6 +1,6 @@
 //! `docs/openapi.json` is the document both frameworks serve at `GET /api/v1/openapi.json`;
 //! this fails when the committed file drifts from the routes and the catalogue.
-//! Regenerate with `UPDATE_DOCS=1 cargo test -p attractos-reference --test openapi_file`.
+//! Regenerate with `UPDATE_DOCS=1 cargo test -p attractos-reference --test suite openapi_file`.
 
 use std::path::PathBuf;
 
@@ -20,6 +20,6 @@ fn the_committed_file_matches_the_generated_document() {
     let committed = std::fs::read_to_string(path()).unwrap_or_default();
     assert!(
         committed == generated,
-        "docs/openapi.json differs from the generated document; run UPDATE_DOCS=1 cargo test -p attractos-reference --test openapi_file"
+        "docs/openapi.json differs from the generated document; run UPDATE_DOCS=1 cargo test -p attractos-reference --test suite openapi_file"
     );
 }

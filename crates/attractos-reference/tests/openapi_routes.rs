@@ -2,8 +2,8 @@
 //! called with the document's own examples, succeeds with a documented status, body and
 //! headers; every method a path does not document is refused with `METHOD_NOT_ALLOWED`.
 
-mod common;
-mod openapi_support;
+use crate::common;
+use crate::openapi_support;
 
 use attractos_reference::{Options, routes};
 use common::Req;

@@ -1,7 +1,7 @@
 //! Both frameworks serve the document at `GET /api/v1/openapi.json`, without a key, byte for
 //! byte `docs/openapi.json`.
 
-mod common;
+use crate::common;
 
 use std::path::PathBuf;
 

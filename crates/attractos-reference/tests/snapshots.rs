@@ -2,7 +2,7 @@
 //! both frameworks answer byte-identically (status, headers, body), as the shared snapshots
 //! record.
 
-mod common;
+use crate::common;
 
 use std::num::NonZeroU32;
 

@@ -2,7 +2,7 @@
 
 use attractos_errors::{ErrorCode, docs};
 
-use crate::support::{body_validator, error, failure, wire};
+use super::support::{body_validator, error, failure, wire};
 
 #[test]
 fn every_code_with_its_catalogue_message_is_valid() {

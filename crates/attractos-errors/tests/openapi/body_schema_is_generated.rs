@@ -4,7 +4,7 @@
 use attractos_errors::{ErrorCode, RetryAfter, docs};
 use serde_json::{Value, json};
 
-use crate::support::{body_schema, wire};
+use super::support::{body_schema, wire};
 
 fn names(codes: impl Iterator<Item = ErrorCode>) -> Value {
     codes.map(|code| json!(code.as_str())).collect()

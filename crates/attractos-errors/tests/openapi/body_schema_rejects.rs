@@ -4,7 +4,7 @@
 use attractos_errors::ErrorCode;
 use serde_json::{Value, json};
 
-use crate::support::{body_validator, error, failure, wire};
+use super::support::{body_validator, error, failure, wire};
 
 /// Asserts that `body` is invalid.
 #[track_caller]

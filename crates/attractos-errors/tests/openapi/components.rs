@@ -7,7 +7,7 @@ use utoipa::openapi::schema::{ObjectBuilder, Type};
 use utoipa::openapi::{ComponentsBuilder, InfoBuilder, OpenApiBuilder, Paths};
 use utoipa::{OpenApi, ToSchema};
 
-use crate::support::body_schema;
+use super::support::body_schema;
 
 #[test]
 fn the_component_is_named_error_body() {

@@ -1,6 +1,6 @@
 //! `docs/error-body.schema.json` is the `ErrorBody` schema as a standalone JSON Schema 2020-12
 //! document; this fails when the committed file drifts from the catalogue.
-//! Regenerate with `UPDATE_DOCS=1 cargo test -p attractos-errors --features openapi --test openapi`.
+//! Regenerate with `UPDATE_DOCS=1 cargo test -p attractos-errors --features openapi --test suite openapi::`.
 
 use std::path::PathBuf;
 
@@ -8,7 +8,7 @@ use attractos_errors::openapi::{JSON_SCHEMA_DIALECT, canonical_json, json_schema
 use attractos_errors::{ErrorCode, docs};
 use serde_json::{Value, json};
 
-use crate::support::{body_schema, error, failure, validator, wire};
+use super::support::{body_schema, error, failure, validator, wire};
 
 fn path() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../docs/error-body.schema.json")
@@ -24,7 +24,7 @@ fn the_committed_file_matches_the_catalogue() {
     let committed = std::fs::read_to_string(path()).unwrap_or_default();
     assert!(
         committed == generated,
-        "docs/error-body.schema.json differs from the catalogue; run UPDATE_DOCS=1 cargo test -p attractos-errors --features openapi --test openapi"
+        "docs/error-body.schema.json differs from the catalogue; run UPDATE_DOCS=1 cargo test -p attractos-errors --features openapi --test suite openapi::"
     );
 }
 

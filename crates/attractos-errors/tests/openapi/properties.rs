@@ -10,7 +10,7 @@ use jsonschema::Validator;
 use proptest::prelude::*;
 use serde_json::{Value, json};
 
-use crate::support::{body_validator, error, response_schema, responses_json, validator};
+use super::support::{body_validator, error, response_schema, responses_json, validator};
 
 static BODY: LazyLock<Validator> = LazyLock::new(body_validator);
 

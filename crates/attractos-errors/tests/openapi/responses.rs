@@ -8,7 +8,7 @@ use attractos_errors::{ErrorCode, HeaderText, docs, header_names};
 use serde_json::{Value, json};
 use utoipa::openapi::Responses;
 
-use crate::support::{error, failure, response_schema, responses_json, validator, wire};
+use super::support::{error, failure, response_schema, responses_json, validator, wire};
 
 const STATS: &[ErrorCode] = &[
     ErrorCode::ServerError,

@@ -6,7 +6,7 @@ use attractos_errors::openapi::ErrorResponses;
 use serde_json::Value;
 use utoipa::{IntoResponses, OpenApi};
 
-use crate::support::responses_json;
+use super::support::responses_json;
 
 attractos_errors::error_responses! {
     /// The errors of `GET /api/v1/sites/{siteId}/stats`.

@@ -1,0 +1,7 @@
+//! The limit stores: one behaviour suite over the in-memory and the Redis store, the same
+//! decisions from both, configured policies and Redis failures.
+
+mod configured_policies;
+mod redis_failures;
+mod same_decisions;
+mod stores;
