@@ -2,8 +2,9 @@
 //! `{siteId}`, then `with_contract`; actix-web: `resource("…/{siteId}/…")` with plain
 //! `web::get()` on `contract_app`) behaves the same on both frameworks:
 //!
-//! - `HEAD`, a wrong method and an empty `siteId` get byte-identical answers (status, every
-//!   header, `Content-Length` on `HEAD`, body);
+//! - `HEAD` (over TCP, each framework's own HTTP/1 server), a wrong method and an empty
+//!   `siteId` get byte-identical answers (status, every header, body; on `HEAD` the length of
+//!   the body and no body);
 //! - every value of every error log line prints with its label, and the lines are the same;
 //! - the generated error page states each header exactly as it is sent.
 
@@ -22,8 +23,8 @@ const REQUEST_ID: &str = "same-surface-1";
 struct Answer {
     status: u16,
     /// Sorted (actix-web's header map keeps no order between names); without
-    /// `Content-Length`, which axum sets in-process and actix-web only on the wire, except on
-    /// `HEAD`, where both set it.
+    /// `Content-Length`, which axum sets in-process and actix-web only on the wire, nor `Date`,
+    /// which the servers write on the wire.
     headers: Vec<(String, String)>,
     body: Bytes,
 }
@@ -33,10 +34,9 @@ impl Answer {
         status: u16,
         headers: impl Iterator<Item = (&'a str, &'a [u8])>,
         body: Bytes,
-        head: bool,
     ) -> Self {
         let mut headers: Vec<(String, String)> = headers
-            .filter(|(name, _)| head || *name != "content-length")
+            .filter(|(name, _)| !matches!(*name, "content-length" | "date"))
             .map(|(name, value)| (name.to_owned(), String::from_utf8_lossy(value).into_owned()))
             .collect();
         headers.sort();
@@ -113,9 +113,8 @@ mod on_axum {
         ApiError(docs::example(code.parse().expect("a catalogue code")))
     }
 
-    pub async fn send(request: Sent) -> Answer {
-        let head = request.method == "HEAD";
-        let app = axum::Router::new()
+    pub fn app() -> axum::Router {
+        axum::Router::new()
             .route(STATS, get(stats))
             .route("/denied", get(|| async { ApiError::site_not_found() }))
             .route("/panic", get(boom_text))
@@ -125,7 +124,10 @@ mod on_axum {
                 get(|| async { (StatusCode::IM_A_TEAPOT, teapot_text()) }),
             )
             .route("/codes/{code}", get(code))
-            .with_contract(contract());
+            .with_contract(contract())
+    }
+
+    pub async fn send(request: Sent) -> Answer {
         let mut builder = http::Request::builder()
             .method(request.method)
             .uri(&request.uri)
@@ -140,14 +142,14 @@ mod on_axum {
             None => axum::body::Body::empty(),
         };
         let request = builder.body(body).expect("a request");
-        let response = app.oneshot(request).await.expect("infallible");
+        let response = app().oneshot(request).await.expect("infallible");
         let (parts, body) = response.into_parts();
         let body = body.collect().await.expect("a body").to_bytes();
         let headers = parts
             .headers
             .iter()
             .map(|(n, v)| (n.as_str(), v.as_bytes()));
-        Answer::new(parts.status.as_u16(), headers, body, head)
+        Answer::new(parts.status.as_u16(), headers, body)
     }
 }
 
@@ -182,17 +184,18 @@ mod on_actix {
         Err(ApiError::site_not_found())
     }
 
+    pub fn routes(config: &mut web::ServiceConfig) {
+        config
+            .service(resource(STATS).route(web::get().to(stats)))
+            .service(resource("/denied").route(web::get().to(denied)))
+            .service(resource("/panic").route(web::get().to(boom_text)))
+            .service(resource("/events").route(web::post().to(events)))
+            .service(resource("/teapot").route(web::get().to(teapot)))
+            .service(resource("/codes/{code}").route(web::get().to(code)));
+    }
+
     pub async fn send(request: Sent) -> Answer {
-        let app = test::init_service(
-            contract_app(contract())
-                .service(resource(STATS).route(web::get().to(stats)))
-                .service(resource("/denied").route(web::get().to(denied)))
-                .service(resource("/panic").route(web::get().to(boom_text)))
-                .service(resource("/events").route(web::post().to(events)))
-                .service(resource("/teapot").route(web::get().to(teapot)))
-                .service(resource("/codes/{code}").route(web::get().to(code))),
-        )
-        .await;
+        let app = test::init_service(contract_app(contract()).configure(routes)).await;
         let mut builder = test::TestRequest::default()
             .method(request.method.parse().expect("a method"))
             .uri(&request.uri)
@@ -215,7 +218,7 @@ mod on_actix {
             .iter()
             .map(|(n, v)| (n.as_str(), v.as_bytes()));
         let status = head.status().as_u16();
-        Answer::new(status, headers, body, request.method == "HEAD")
+        Answer::new(status, headers, body)
     }
 }
 
@@ -228,17 +231,78 @@ async fn same(request: impl Fn() -> Sent) -> Answer {
     axum
 }
 
+/// The raw answer of a server on `addr` to a `HEAD` of `uri` over HTTP/1.1: its head's lines
+/// (the status line first, then the headers, names lowercased, sorted, without `date`) and every
+/// byte after the head (none, for a `HEAD`).
+async fn head_over_tcp(addr: std::net::SocketAddr, uri: &str) -> (Vec<String>, Vec<u8>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(addr)
+        .await
+        .expect("connects");
+    let request = format!(
+        "HEAD {uri} HTTP/1.1\r\nHost: localhost\r\nx-request-id: {REQUEST_ID}\r\nConnection: close\r\n\r\n"
+    );
+    stream.write_all(request.as_bytes()).await.expect("sends");
+    let mut raw = Vec::new();
+    let read = stream.read_to_end(&mut raw);
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(5), read).await;
+    let end = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("a head");
+    let head = String::from_utf8(raw[..end].to_vec()).expect("a text head");
+    let mut lines = head.split("\r\n");
+    let status = lines.next().expect("a status line").to_owned();
+    let mut headers: Vec<String> = lines
+        .map(|line| match line.split_once(':') {
+            Some((name, value)) => format!("{}:{value}", name.to_ascii_lowercase()),
+            None => line.to_owned(),
+        })
+        .filter(|line| !line.starts_with("date:"))
+        .collect();
+    headers.sort();
+    headers.insert(0, status);
+    (headers, raw[end + 4..].to_vec())
+}
+
+/// `HEAD` of `uri` to each framework's own HTTP/1 server (hyper, actix-http) on a loopback
+/// port, asserted to be the same bytes but the `Date`.
+async fn same_head_over_tcp(uri: &str) -> (Vec<String>, Vec<u8>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("a port");
+    let axum_addr = listener.local_addr().expect("an address");
+    let served = attractos_errors_axum::serve(listener, on_axum::app(), &contract());
+    let axum_server = tokio::spawn(std::future::IntoFuture::into_future(served));
+
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a port");
+    let actix_addr = listener.local_addr().expect("an address");
+    let actix_server = actix_web::HttpServer::new(|| {
+        attractos_errors_actix::contract_app(contract()).configure(on_actix::routes)
+    })
+    .workers(1)
+    .disable_signals()
+    .listen(listener)
+    .expect("listens")
+    .run();
+    let actix_handle = actix_server.handle();
+    actix_web::rt::spawn(actix_server);
+
+    let axum = head_over_tcp(axum_addr, uri).await;
+    let actix = head_over_tcp(actix_addr, uri).await;
+    axum_server.abort();
+    actix_handle.stop(false).await;
+    assert_eq!(axum, actix, "HEAD {uri}: axum, then actix-web");
+    axum
+}
+
 #[actix_web::test]
 async fn head_is_answered_by_the_get_route_with_its_length_and_no_body() {
-    let answer = same(|| sent("HEAD", "/api/v1/sites/site_demo/stats")).await;
-    assert_eq!(answer.status, 200);
-    assert!(answer.body.is_empty());
-    let get_body = "stats of site_demo".len().to_string();
-    assert_eq!(
-        answer.header("content-length"),
-        Some(&*get_body),
-        "{answer:?}"
-    );
+    let (head, after) = same_head_over_tcp("/api/v1/sites/site_demo/stats").await;
+    assert_eq!(head[0], "HTTP/1.1 200 OK");
+    let length = format!("content-length: {}", "stats of site_demo".len());
+    assert!(head.contains(&length), "{head:?}");
+    assert!(after.is_empty(), "no body after the head: {after:?}");
 }
 
 #[actix_web::test]
@@ -252,8 +316,9 @@ async fn a_wrong_method_is_method_not_allowed_listing_get_and_head() {
 async fn an_empty_site_id_is_missing_site_id_for_get_and_head() {
     let answer = same(|| sent("GET", "/api/v1/sites//stats")).await;
     assert_eq!(answer.code(), Some(ErrorCode::MissingSiteId));
-    let head = same(|| sent("HEAD", "/api/v1/sites//stats")).await;
-    assert_eq!(head.status, ErrorCode::MissingSiteId.status().as_u16());
+    let (head, after) = same_head_over_tcp("/api/v1/sites//stats").await;
+    assert_eq!(head[0], "HTTP/1.1 400 Bad Request");
+    assert!(after.is_empty(), "no body after the head: {after:?}");
 }
 
 /// The `- `name: value`` lines of `code`'s section in the committed error page, sorted.

@@ -4,9 +4,9 @@
 use std::future::{Ready, ready};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-use actix_web::body::{BodySize, BoxBody, MessageBody as _};
+use actix_web::body::BoxBody;
 use actix_web::dev::{Service, ServiceFactory, ServiceRequest, ServiceResponse, Transform};
-use actix_web::http::header::{ALLOW, CONTENT_LENGTH, HeaderValue};
+use actix_web::http::header::{ALLOW, HeaderValue};
 use actix_web::http::{Method, StatusCode};
 use actix_web::{HttpResponse, Resource, web};
 use attractos_errors::rules;
@@ -22,10 +22,11 @@ use crate::ApiError;
 ///   request, so middleware you `wrap` on the app (a CORS middleware, a logger) gets an
 ///   answer like any other: [`contract_app`](crate::contract_app) alone can only hand them an
 ///   `Err`, which actix-cors 0.7.1 passes on without its headers.
-/// - **`HEAD` is answered by the `GET` route**, without the body (its `Content-Length` kept),
-///   and a `METHOD_NOT_ALLOWED` lists `HEAD` after `GET` in `Allow` (`Allow: GET,HEAD`).
-///   actix-web alone answers `HEAD` on a `web::get()` route with 405 `Allow: GET`. Register no
-///   `HEAD` route of your own on it.
+/// - **`HEAD` is answered by the `GET` route** (actix-web's HTTP/1 server then sends its
+///   headers and `Content-Length`, no body, as hyper does for axum), and a
+///   `METHOD_NOT_ALLOWED` lists `HEAD` after `GET` in `Allow` (`Allow: GET,HEAD`). actix-web
+///   alone answers `HEAD` on a `web::get()` route with 405 `Allow: GET`. Register no `HEAD`
+///   route of your own on it.
 /// - **A path parameter matches an empty segment**: `{siteId}` is registered as
 ///   `{siteId:[^/]*}`, so `/api/v1/sites//stats` reaches the handler and
 ///   [`SiteId`](crate::SiteId) answers `MISSING_SITE_ID` (actix-web alone answers `NOT_FOUND`).
@@ -93,8 +94,8 @@ fn empty_segments_match(path: &str) -> String {
     out
 }
 
-/// The resource middleware of [`resource`]: `HEAD` routed as `GET`, its body dropped; panics
-/// and errors answered with the request.
+/// The resource middleware of [`resource`]: `HEAD` routed as `GET`; panics and errors
+/// answered with the request.
 struct GetAnswersHead;
 
 impl<S> Transform<S, ServiceRequest> for GetAnswersHead
@@ -129,8 +130,7 @@ where
     actix_web::dev::forward_ready!(service);
 
     fn call(&self, mut req: ServiceRequest) -> Self::Future {
-        let head = req.method() == Method::HEAD;
-        if head {
+        if req.method() == Method::HEAD {
             req.head_mut().method = Method::GET;
         }
         // Shared from here on: routing and the resource's app data (added outside this
@@ -159,19 +159,9 @@ where
                     }
                 }
             }
-            Ok(if head { without_body(res) } else { res })
+            Ok(res)
         })
     }
-}
-
-/// The answer to a `HEAD`: the `GET` answer's head, its length kept, no body.
-fn without_body(res: ServiceResponse<BoxBody>) -> ServiceResponse<BoxBody> {
-    res.map_body(|head, body| {
-        if let BodySize::Sized(len) = body.size() {
-            head.headers.insert(CONTENT_LENGTH, HeaderValue::from(len));
-        }
-        BoxBody::new(actix_web::body::None::new())
-    })
 }
 
 #[cfg(test)]
