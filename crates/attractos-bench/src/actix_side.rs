@@ -7,7 +7,10 @@ use attractos_errors_actix::ApiError;
 use serde_json::json;
 
 use crate::cases::{Case, RETRY_AFTER_SECS, Variant, owned_message};
-use crate::floor_bodies::{CHALLENGE, CUSTOM_BODY, INVALID_KEY_BODY, RATE_LIMITED_BODY};
+use crate::floor_bodies::{
+    CHALLENGE, CUSTOM_BODY, INVALID_KEY_BODY, RATE_LIMITED_BODY, append_floor_headers,
+    floor_status_and_body,
+};
 
 /// A function that renders a case.
 pub type Render = fn(Case) -> HttpResponse;
@@ -86,73 +89,17 @@ pub fn baseline_b(case: Case) -> HttpResponse {
 /// The floor, as the issue defines it: a `&'static` body and the same headers set by hand with
 /// `HeaderValue::from_static`.
 pub fn floor(case: Case) -> HttpResponse {
-    let (status, body) = match case {
-        Case::InvalidKey => (StatusCode::UNAUTHORIZED, INVALID_KEY_BODY),
-        Case::CustomMessage => (StatusCode::BAD_REQUEST, CUSTOM_BODY),
-        Case::RateLimited => (StatusCode::TOO_MANY_REQUESTS, RATE_LIMITED_BODY),
-    };
+    let (status, body) = floor_status_and_body!(case);
     let mut response = HttpResponse::with_body(status, body).map_into_boxed_body();
-    let headers = response.headers_mut();
-    headers.append(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    headers.append(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    headers.append(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    match case {
-        Case::InvalidKey => {
-            headers.append(
-                header::WWW_AUTHENTICATE,
-                HeaderValue::from_static(CHALLENGE),
-            );
-        }
-        Case::RateLimited => {
-            headers.append(header::RETRY_AFTER, HeaderValue::from_static("30"));
-        }
-        Case::CustomMessage => {}
-    }
+    append_floor_headers!(response.headers_mut(), case);
     response
 }
 
 /// The floor with its header values evaluated at compile time (`const` blocks), so that not
 /// even `from_static`'s byte check runs: stricter than the issue's floor.
 pub fn floor_const(case: Case) -> HttpResponse {
-    let (status, body) = match case {
-        Case::InvalidKey => (StatusCode::UNAUTHORIZED, INVALID_KEY_BODY),
-        Case::CustomMessage => (StatusCode::BAD_REQUEST, CUSTOM_BODY),
-        Case::RateLimited => (StatusCode::TOO_MANY_REQUESTS, RATE_LIMITED_BODY),
-    };
+    let (status, body) = floor_status_and_body!(case);
     let mut response = HttpResponse::with_body(status, body).map_into_boxed_body();
-    let headers = response.headers_mut();
-    headers.append(
-        header::CONTENT_TYPE,
-        const { HeaderValue::from_static("application/json") },
-    );
-    headers.append(
-        header::CACHE_CONTROL,
-        const { HeaderValue::from_static("no-store") },
-    );
-    headers.append(
-        header::X_CONTENT_TYPE_OPTIONS,
-        const { HeaderValue::from_static("nosniff") },
-    );
-    match case {
-        Case::InvalidKey => {
-            headers.append(
-                header::WWW_AUTHENTICATE,
-                const { HeaderValue::from_static(CHALLENGE) },
-            );
-        }
-        Case::RateLimited => {
-            headers.append(
-                header::RETRY_AFTER,
-                const { HeaderValue::from_static("30") },
-            );
-        }
-        Case::CustomMessage => {}
-    }
+    append_floor_headers!(const response.headers_mut(), case);
     response
 }

@@ -16,3 +16,44 @@ pub const CUSTOM_BODY: &str = r#"{"error":"start: '2024-02-30' is not a calendar
 
 /// The `RATE_LIMITED` body with `retry_after` 30.
 pub const RATE_LIMITED_BODY: &str = r#"{"error":"You have exceeded the API rate limit for your plan.","code":"RATE_LIMITED","retry_after":30}"#;
+
+/// The floor's status and body for a case, as a `(StatusCode, &str)` of the calling framework's
+/// `http` version (axum is on `http` 1, actix-web on 0.2, so one macro serves both).
+macro_rules! floor_status_and_body {
+    ($case:expr) => {
+        match $case {
+            Case::InvalidKey => (StatusCode::UNAUTHORIZED, INVALID_KEY_BODY),
+            Case::CustomMessage => (StatusCode::BAD_REQUEST, CUSTOM_BODY),
+            Case::RateLimited => (StatusCode::TOO_MANY_REQUESTS, RATE_LIMITED_BODY),
+        }
+    };
+}
+
+/// Appends the floor's headers for a case to the calling framework's header map, each value
+/// built with `from_static`; with a leading `const`, each value is a `const` block, so not even
+/// `from_static`'s byte check runs.
+macro_rules! append_floor_headers {
+    (@values [$($const:tt)?] $headers:expr, $case:expr) => {{
+        let headers = $headers;
+        headers.append(header::CONTENT_TYPE, $($const)? { HeaderValue::from_static("application/json") });
+        headers.append(header::CACHE_CONTROL, $($const)? { HeaderValue::from_static("no-store") });
+        headers.append(header::X_CONTENT_TYPE_OPTIONS, $($const)? { HeaderValue::from_static("nosniff") });
+        match $case {
+            Case::InvalidKey => {
+                headers.append(header::WWW_AUTHENTICATE, $($const)? { HeaderValue::from_static(CHALLENGE) });
+            }
+            Case::RateLimited => {
+                headers.append(header::RETRY_AFTER, $($const)? { HeaderValue::from_static("30") });
+            }
+            Case::CustomMessage => {}
+        }
+    }};
+    (const $headers:expr, $case:expr) => {
+        append_floor_headers!(@values [const] $headers, $case)
+    };
+    ($headers:expr, $case:expr) => {
+        append_floor_headers!(@values [] $headers, $case)
+    };
+}
+
+pub(crate) use {append_floor_headers, floor_status_and_body};

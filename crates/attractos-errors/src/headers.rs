@@ -103,11 +103,13 @@ pub enum DocsLinkError {
 
 /// The per-code header writer both adapters use, expanded once per framework because axum
 /// (`http` 1) and actix-web (`http` 0.2) have different header types; the logic is this one.
-/// The argument is the path of the framework's `http::header` module. Not a public API.
+/// The arguments: the path of the framework's `http::header` module, and whether its
+/// `HeaderMap` iterates in insertion order (then the tests hold the writer to the core's order).
+/// Not a public API.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __header_writer {
-    ($($header:ident)::+) => {
+    ($($header:ident)::+, ordered: $ordered:literal) => {
         /// Appends the core's contract headers of `err`, in the core's order: the same headers
         /// as [`ApiError::headers`](attractos_errors::ApiError::headers), which each adapter's
         /// tests compare with what this writes, for every code, with and without the docs link.
@@ -160,18 +162,85 @@ macro_rules! __header_writer {
             }
         }
 
-        /// A core header value converted on the spot: what the adapter's tests compare
-        /// [`write_headers`] with.
-        #[cfg(test)]
-        fn converted_value(value: $crate::HeaderText) -> $($header)::+::HeaderValue {
-            // Through the text (`HeaderText` is non-exhaustive), as a user converting it would.
-            $($header)::+::HeaderValue::from_str(&value.to_string()).expect("a header value")
-        }
-
         /// A number of seconds as a header value, in one exactly-sized allocation
         /// (`HeaderValue::from(u32)` makes two).
         fn seconds(secs: u32) -> $($header)::+::HeaderValue {
             $($header)::+::HeaderValue::from_str($crate::__itoa::Buffer::new().format(secs)).expect("digits are a header value")
+        }
+
+        /// The writer against the core's list, in the adapter's own `http` types.
+        #[cfg(test)]
+        mod header_writer_tests {
+            use super::{seconds, write_headers};
+            use $($header)::+::{HeaderMap, HeaderName, HeaderValue, LINK};
+            use $crate::{ApiError, Contract, ErrorCode, HeaderText, RetryAfter};
+
+            type Headers = Vec<(HeaderName, HeaderValue)>;
+
+            /// Every code's example, both 429s at several waits, a custom message.
+            fn errors() -> Vec<ApiError> {
+                let mut errors: Vec<_> = ErrorCode::ALL.iter().map(|&code| $crate::docs::example(code)).collect();
+                for secs in [1, 7, 30, 3600, u32::MAX] {
+                    errors.push(ApiError::rate_limited(RetryAfter::from_secs(secs)));
+                    errors.push(ApiError::limit_exceeded(RetryAfter::from_secs(secs)));
+                }
+                errors.push(ApiError::invalid_json().with_message("custom"));
+                errors
+            }
+
+            /// The core's headers converted one by one, on the spot.
+            fn converted(err: &ApiError) -> Headers {
+                err.headers()
+                    .map(|(name, value)| {
+                        let value = match value {
+                            HeaderText::Static(text) => HeaderValue::from_static(text),
+                            HeaderText::Seconds(secs) => HeaderValue::from(secs),
+                            // `HeaderText` may grow: a new kind is converted through its text.
+                            other => HeaderValue::from_str(&other.to_string()).expect("a header value"),
+                        };
+                        (HeaderName::from_static(name), value)
+                    })
+                    .collect()
+            }
+
+            /// What the writer appends, in the map's iteration order.
+            fn written(err: &ApiError) -> Headers {
+                let mut map = HeaderMap::new();
+                write_headers(err, &mut map);
+                map.iter().map(|(name, value)| (name.clone(), value.clone())).collect()
+            }
+
+            fn comparable(mut headers: Headers, ordered: bool) -> Headers {
+                if !ordered {
+                    headers.sort_by(|a, b| a.0.as_str().cmp(b.0.as_str()));
+                }
+                headers
+            }
+
+            #[test]
+            fn written_headers_are_the_cores_headers_with_and_without_the_docs_link() {
+                let ordered = $ordered;
+                for err in errors() {
+                    assert_eq!(comparable(written(&err), ordered), comparable(converted(&err), ordered), "{err:?}");
+                }
+                let docs = Contract::new()
+                    .with_docs_base_url("https://docs.attractos.example/errors")
+                    .expect("a valid base URL");
+                for err in errors() {
+                    let mut expected = converted(&err);
+                    let link = docs.docs_link(err.code()).expect("a link for every code");
+                    expected.push((LINK, HeaderValue::from_str(link).expect("a header value")));
+                    let written = docs.__in_scope(|| written(&err));
+                    assert_eq!(comparable(written, ordered), comparable(expected, ordered), "{err:?}: the link comes last");
+                }
+            }
+
+            #[test]
+            fn seconds_are_decimal_digits() {
+                for secs in [0, 1, 9, 10, 30, 86_400, u32::MAX] {
+                    assert_eq!(seconds(secs), secs.to_string(), "{secs}");
+                }
+            }
         }
     };
 }
