@@ -16,11 +16,12 @@ use crate::middleware::ContractMiddleware;
 ///
 /// - Unknown path: `NOT_FOUND` (the app's default service; do not replace it with
 ///   `default_service`, or the middleware can only convert your default's answer by status).
-/// - Known path, wrong method: `METHOD_NOT_ALLOWED`. Register a path's methods on one resource,
-///   `web::resource(path).route(web::get().to(..))`, and the answer also carries actix-web's
-///   `Allow` header (its methods, written `GET,HEAD` like axum writes it). With `App::route`
-///   each method is its own resource behind a method guard, so actix-web cannot tell the
-///   methods; the answer is still `METHOD_NOT_ALLOWED`, without `Allow`.
+/// - Known path, wrong method: `METHOD_NOT_ALLOWED`. Register a path's methods on one
+///   [`resource`](crate::resource()), `resource(path).route(web::get().to(..))`, and the answer
+///   also carries `Allow` as axum writes it (`GET,HEAD`: the resource answers `HEAD` with its
+///   `GET` route). With `App::route` each method is its own resource behind a method guard, so
+///   actix-web cannot tell the methods; the answer is still `METHOD_NOT_ALLOWED`, without
+///   `Allow`.
 /// - `Content-Length` over [`Contract::body_limit`]: `PAYLOAD_TOO_LARGE` before any handler
 ///   runs; [`Json`](crate::Json) and actix-web's `JsonConfig`, `FormConfig` and
 ///   `PayloadConfig` (registered here with the same limit) enforce it while reading a body
@@ -41,8 +42,11 @@ use crate::middleware::ContractMiddleware;
 ///   request runs in a tracing span `request` with a `request_id` field, so each error's log
 ///   line names the request.
 ///
-/// Middleware you `wrap` on the returned app runs outside the contract's: it sees every
-/// response already converted, except that a handler panic and an inner middleware's `Err`
+/// Being the `App` you start from, it cannot be added in the wrong place: middleware you `wrap`
+/// on the returned app runs outside the contract's, whatever the order of your `service` and
+/// `wrap` calls, so a CORS middleware wrapped on it sees every answer, the contract's own
+/// 404, 405 and 413 included. It sees them already converted, except that a handler panic on
+/// a route not registered with [`resource`](crate::resource()) and an inner middleware's `Err`
 /// arrive as an `Err` whose `error_response()` is the contract response (actix-web gives a
 /// middleware no request to build a response with once the inner service has taken it).
 pub fn contract_app(

@@ -56,9 +56,10 @@ impl FromRequest for BearerKey {
 /// route without that parameter, or a blank value, is `MISSING_SITE_ID`; a path that does not
 /// decode to UTF-8 is `NOT_FOUND`, like any path that names nothing.
 ///
-/// Declare the segment as `{siteId:[^/]*}`: actix-web's plain `{siteId}` does not match an
-/// empty segment, so `/api/v1/sites//stats` would be `NOT_FOUND` instead of `MISSING_SITE_ID`
-/// (the axum adapter's router matches it with an empty `siteId`).
+/// Register the route with [`resource`](crate::resource()): actix-web's plain `{siteId}` does
+/// not match an empty segment, so with `web::resource` `/api/v1/sites//stats` would be
+/// `NOT_FOUND` instead of `MISSING_SITE_ID` (the axum adapter's router matches it with an
+/// empty `siteId`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SiteId(pub String);
 

@@ -8,6 +8,7 @@ mod framework;
 #[cfg(feature = "limits")]
 mod limits;
 mod middleware;
+mod resource;
 mod server;
 
 pub use attractos_errors;
@@ -18,4 +19,5 @@ pub use error::{ApiError, Result};
 pub use extract::{BearerKey, DateRange, Json, Query, SiteId};
 #[cfg(feature = "limits")]
 pub use limits::limit_context;
+pub use resource::resource;
 pub use server::server;

@@ -155,7 +155,7 @@ fn panicked(payload: Box<dyn Any + Send>) -> attractos_errors::ApiError {
 
 /// `res` as it is if it is a success or already JSON, else the contract error for it (keeping
 /// `Allow`); either way with `X-Request-Id` (unless the handler set its own).
-fn into_contract<B>(
+fn into_contract<B: MessageBody>(
     res: ServiceResponse<B>,
     limit: usize,
     request_id: HeaderValue,
@@ -165,19 +165,17 @@ fn into_contract<B>(
     let mut res = if !rules::needs_rewrite(status, content_type) {
         res.map_into_left_body()
     } else {
-        let error = match res.response().error() {
+        let (req, response) = res.into_parts();
+        let allow = response.headers().get(ALLOW).map(compact_list);
+        let error = match response.error() {
             Some(err) => from_actix(err, limit),
-            None => rules::from_answer(
-                status,
-                res.headers().get(RETRY_AFTER).map(HeaderValue::as_bytes),
-                None,
-            ),
+            None => another_layers(response, status),
         };
-        let mut response = answer(&error);
-        if let Some(allow) = res.headers().get(ALLOW) {
-            response.headers_mut().insert(ALLOW, compact_list(allow));
+        let mut converted = answer(&error);
+        if let Some(allow) = allow {
+            converted.headers_mut().insert(ALLOW, allow);
         }
-        res.into_response(response).map_into_right_body()
+        ServiceResponse::new(req, converted).map_into_right_body()
     };
     // A handler's own `X-Request-Id` stays, as with tower-http's `PropagateRequestId`.
     if !res.headers().contains_key(X_REQUEST_ID) {
@@ -186,19 +184,36 @@ fn into_contract<B>(
     res
 }
 
-/// A comma-separated header value without the spaces: actix-web writes `Allow: GET, HEAD`, axum
-/// `Allow: GET,HEAD`; both adapters send the latter.
-fn compact_list(value: &HeaderValue) -> HeaderValue {
-    let Ok(text) = value.to_str() else {
-        return value.clone();
+/// The contract error for an answer without an actix-web error behind it (a handler's or a
+/// middleware's own `HttpResponse`): by status, with its plain-text body when it is already in
+/// memory, which a `SERVER_ERROR` keeps for its log line, as the axum adapter does.
+fn another_layers<B: MessageBody>(
+    response: HttpResponse<B>,
+    status: u16,
+) -> attractos_errors::ApiError {
+    let headers = response.headers();
+    let retry_after = headers.get(RETRY_AFTER).cloned();
+    let plain = rules::is_plain_text(headers.get(CONTENT_TYPE).map(HeaderValue::as_bytes));
+    let text = if plain {
+        response.into_body().try_into_bytes().ok()
+    } else {
+        None
     };
-    let compact = text
-        .split(',')
-        .map(str::trim)
-        .filter(|item| !item.is_empty())
-        .collect::<Vec<_>>()
-        .join(",");
-    HeaderValue::from_str(&compact).unwrap_or_else(|_| value.clone())
+    rules::from_answer(
+        status,
+        retry_after.as_ref().map(HeaderValue::as_bytes),
+        text.as_deref().map(String::from_utf8_lossy).as_deref(),
+    )
+}
+
+/// The framework's `Allow` list as both adapters send it ([`rules::allow`]): actix-web writes
+/// `Allow: GET, HEAD`, axum `Allow: GET,HEAD`.
+fn compact_list(value: &HeaderValue) -> HeaderValue {
+    value
+        .to_str()
+        .ok()
+        .and_then(|listed| HeaderValue::try_from(rules::allow(listed, false)).ok())
+        .unwrap_or_else(|| value.clone())
 }
 
 #[cfg(test)]

@@ -14,3 +14,4 @@ mod panics;
 mod request_id;
 mod routing;
 mod site_id;
+mod surface;

@@ -38,10 +38,22 @@ mod sealed {
 
 /// Makes a whole [`Router`] contract-clean in one call.
 pub trait ContractExt: sealed::Sealed + Sized {
-    /// Applies the contract to every route and fallback the router has **now**: call it last,
-    /// after every `route`, `nest` and `merge` (like axum's own `layer`, it does not reach
-    /// routes added later). It sets the router's fallback, replacing any set before, so do not
-    /// set your own fallback either before or after it.
+    /// Applies the contract to every route the router has **now**, so the order is:
+    ///
+    /// 1. every `route`, `nest` and `merge` (like axum's own `layer`, the contract does not
+    ///    reach routes added later);
+    /// 2. `with_contract`;
+    /// 3. the layers that must see every answer, the contract's own 404, 405, 413 and panic
+    ///    answers included: CORS (tower-http's `CorsLayer`), compression, access logs. A layer
+    ///    added before `with_contract` wraps only the routes, inside the contract: its own
+    ///    non-JSON error answers are converted, but the contract's answers never pass through it.
+    ///
+    /// # Panics
+    ///
+    /// When the router has no route yet: the contract would wrap nothing, and the routes added
+    /// afterwards would answer outside it (no request id, no panic catching, axum's plain-text
+    /// rejections). It sets the router's fallback, replacing any set before, so do not set your
+    /// own fallback either before or after it.
     ///
     /// - Unknown path: `NOT_FOUND` (the router's fallback).
     /// - Known path, wrong method: `METHOD_NOT_ALLOWED`, keeping axum's `Allow` header.
@@ -73,7 +85,14 @@ impl<S> ContractExt for Router<S>
 where
     S: Clone + Send + Sync + 'static,
 {
+    #[track_caller]
     fn with_contract(self, contract: Contract) -> Self {
+        assert!(
+            self.has_routes(),
+            "with_contract on a router without routes: add every route first, then call \
+             with_contract, then the layers that must see every answer (e.g. CORS); axum's \
+             layers wrap only the routes a router already has"
+        );
         let limit = contract.body_limit();
         let gate = contract.clone();
         self.fallback(not_found)
@@ -314,7 +333,8 @@ where
         return response.map(Body::new);
     }
     let (parts, body) = response.into_parts();
-    let text = if is_plain_text(&parts.headers) {
+    let content_type = parts.headers.get(CONTENT_TYPE).map(HeaderValue::as_bytes);
+    let text = if rules::is_plain_text(content_type) {
         ready_text(body)
     } else {
         None
@@ -325,13 +345,6 @@ where
         converted.headers_mut().insert(ALLOW, allow.clone());
     }
     converted
-}
-
-fn is_plain_text(headers: &HeaderMap) -> bool {
-    headers.get(CONTENT_TYPE).is_some_and(|value| {
-        let essence = value.as_bytes().split(|b| *b == b';').next().unwrap_or(b"");
-        essence.trim_ascii().eq_ignore_ascii_case(b"text/plain")
-    })
 }
 
 /// The longest body [`ready_text`] looks at; axum's rejection texts are far shorter.
@@ -427,17 +440,5 @@ mod tests {
             ),
             ErrorCode::ServerError
         );
-    }
-
-    #[test]
-    fn plain_text_is_recognized_with_parameters_and_any_case() {
-        let mut headers = HeaderMap::new();
-        headers.insert(
-            CONTENT_TYPE,
-            "Text/Plain; charset=utf-8".parse().expect("valid header"),
-        );
-        assert!(is_plain_text(&headers));
-        headers.insert(CONTENT_TYPE, "text/html".parse().expect("valid header"));
-        assert!(!is_plain_text(&headers));
     }
 }

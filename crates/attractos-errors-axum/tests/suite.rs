@@ -10,4 +10,5 @@ mod example;
 mod framework_errors;
 mod payload_too_large;
 mod routing;
+mod surface;
 mod unread_body;

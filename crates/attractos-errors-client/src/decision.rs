@@ -66,6 +66,8 @@ impl<'a> Answer<'a> {
 }
 
 /// What came back for one attempt.
+///
+/// Closed on purpose: an attempt either got an HTTP answer or none.
 #[derive(Debug, Clone, Copy)]
 pub enum Reply<'a> {
     /// An HTTP answer.
@@ -118,6 +120,9 @@ impl Attempt {
 }
 
 /// What to do with a reply.
+///
+/// Closed on purpose: a caller must act on every decision, so a new one has to break its
+/// `match` rather than fall into a wildcard arm.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Decision {
     /// Not an error (1xx, 2xx, 3xx): hand the answer to the caller.
@@ -135,6 +140,7 @@ pub enum Decision {
 
 /// Why a retry can help.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Reason {
     /// `RATE_LIMITED` or any other 429: the wait the server asked for, or backoff if it gave
     /// none.
@@ -395,6 +401,8 @@ fn by_code(code: ErrorCode, asked: Option<Duration>) -> Result<(Timing, Reason),
             },
             Reason::ServerError,
         )),
+        // A retry plan newer than this client: sending again on a guess could hammer.
+        _ => Err(Stop::NotRetryable),
     }
 }
 

@@ -145,6 +145,9 @@ fn escaped_len(text: &str) -> usize {
 
 /// The `code` field as a client sees it: a catalogue code, or one this build does not know yet
 /// (kept verbatim, so old clients survive new codes).
+///
+/// Closed on purpose, unlike [`ErrorCode`]: every code string is either in this catalogue or
+/// not, and a new catalogue code becomes a new [`ErrorCode`] variant, not a new `Code` one.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Code {
     /// A code of this catalogue.

@@ -15,8 +15,9 @@ use std::str::FromStr;
 
 use http::StatusCode;
 
-/// The group a code belongs to; the seed's page has one section per category.
+/// The group a code belongs to; the published error page has one section per category.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum Category {
     /// 401: the API key is missing, invalid or revoked.
     Authentication,
@@ -79,7 +80,7 @@ impl Category {
         }
     }
 
-    /// Whether the seed page lists this category (every one but [`Category::Protocol`]).
+    /// Whether the published error page lists this category (every one but [`Category::Protocol`]).
     pub const fn is_published(self) -> bool {
         !matches!(self, Category::Protocol)
     }
@@ -97,8 +98,9 @@ impl Category {
     }
 }
 
-/// Whether the same request may succeed later, following the seed's fixes and FAQ.
+/// Whether the same request may succeed later, following the published page's fixes and FAQ.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Retry {
     /// The same request cannot succeed: change the request, the key or the plan.
     Never,
@@ -158,12 +160,12 @@ macro_rules! catalogue {
                 match self { $( ErrorCode::$variant => Category::$category, )+ }
             }
 
-            /// The default human message: the seed's description of the code.
+            /// The default human message: the published catalogue's description of the code.
             pub const fn message(self) -> &'static str {
                 match self { $( ErrorCode::$variant => $message, )+ }
             }
 
-            /// What the client should do about it: the seed's "Fix" text.
+            /// What the client should do about it: the published catalogue's "Fix" text.
             pub const fn fix(self) -> &'static str {
                 match self { $( ErrorCode::$variant => $fix, )+ }
             }
@@ -315,7 +317,7 @@ catalogue! {
 }
 
 impl ErrorCode {
-    /// Whether the seed page documents this code (false for the protocol-level additions).
+    /// Whether the published error page documents this code (false for the protocol-level additions).
     pub const fn is_published(self) -> bool {
         self.category().is_published()
     }

@@ -4,6 +4,7 @@
 
 use std::fmt::Write as _;
 
+use crate::headers::{names, values};
 use crate::{ApiError, Category, ErrorCode, RetryAfter};
 
 /// The example a page shows for `code`: its default body, with `retry_after` 30 on 429s.
@@ -15,7 +16,8 @@ pub fn example(code: ErrorCode) -> ApiError {
     }
 }
 
-/// `docs/error-codes.md`: the seed page's structure, every code with status, description, fix.
+/// `docs/error-codes.md`: the published error page's structure, every code with status,
+/// description, fix, and the exact headers its response carries.
 pub fn markdown() -> String {
     let mut page = String::new();
     let w = &mut page;
@@ -47,17 +49,30 @@ pub fn markdown() -> String {
         w,
         "`retry_after` (integer seconds, at least 1) is present on rate limit (429) errors only."
     );
+    // The exact values the adapters write, from the same constants (names as sent: lowercase).
     let _ = writeln!(
         w,
-        "Every error is sent with `Content-Type: application/json`, `Cache-Control: no-store` and"
+        "Every error is sent with `{}: {}`, `{}: {}` and `{}: {}`;",
+        names::CONTENT_TYPE,
+        values::APPLICATION_JSON,
+        names::CACHE_CONTROL,
+        values::NO_STORE,
+        names::X_CONTENT_TYPE_OPTIONS,
+        values::NOSNIFF,
     );
     let _ = writeln!(
         w,
-        "`X-Content-Type-Options: nosniff`; 401s add a `WWW-Authenticate: Bearer` challenge and 429s a"
+        "401s add `{auth}: {}` ({}) or `{auth}: {}` ({}), and 429s `{}` with the same seconds as",
+        ErrorCode::MissingKey.challenge().unwrap_or_default(),
+        ErrorCode::MissingKey,
+        ErrorCode::InvalidKey.challenge().unwrap_or_default(),
+        ErrorCode::InvalidKey,
+        names::RETRY_AFTER,
+        auth = names::WWW_AUTHENTICATE,
     );
     let _ = writeln!(
         w,
-        "`Retry-After` header with the same seconds as `retry_after`.\n"
+        "`retry_after`. Each code's section lists its headers exactly as sent (names lowercase).\n"
     );
     for category in Category::ALL {
         let codes: Vec<ErrorCode> = ErrorCode::ALL
@@ -82,6 +97,11 @@ pub fn markdown() -> String {
             let _ = writeln!(w, "{}\n", code.message());
             let _ = writeln!(w, "Fix: {}\n", code.fix());
             let _ = writeln!(w, "Retry: {}.\n", retry_sentence(code));
+            let _ = writeln!(w, "Headers:\n");
+            for (name, value) in example(code).headers() {
+                let _ = writeln!(w, "- `{name}: {value}`");
+            }
+            let _ = writeln!(w);
             let _ = writeln!(
                 w,
                 "```json\n{}\n```\n",
@@ -106,7 +126,7 @@ fn retry_sentence(code: ErrorCode) -> &'static str {
     }
 }
 
-/// The seed page's FAQ, word for word.
+/// The published error page's FAQ, word for word.
 pub const FAQ: [(&str, &str); 3] = [
     (
         "Why am I getting INVALID_KEY when my key worked before?",

@@ -20,6 +20,7 @@ use crate::ApiError;
 
 /// A header value, in a form every framework's header type can take without copying.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum HeaderText {
     /// A value fixed for the life of the process.
     Static(&'static str),
@@ -93,6 +94,7 @@ impl ApiError {
 
 /// Why [`Contract::with_docs_base_url`](crate::Contract::with_docs_base_url) refused a URL.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum DocsLinkError {
     /// Not an absolute URL of visible ASCII without `<`, `>`, `"` or a fragment.
     #[error("the docs base URL must be absolute, visible ASCII, without <, >, \" or #")]
@@ -193,6 +195,8 @@ macro_rules! __header_writer {
                         let value = match value {
                             HeaderText::Static(text) => HeaderValue::from_static(text),
                             HeaderText::Seconds(secs) => HeaderValue::from(secs),
+                            // `HeaderText` may grow: a new kind is converted through its text.
+                            other => HeaderValue::from_str(&other.to_string()).expect("a header value"),
                         };
                         (HeaderName::from_static(name), value)
                     })

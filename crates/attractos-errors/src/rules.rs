@@ -345,6 +345,55 @@ pub fn needs_rewrite(status: u16, content_type: Option<&[u8]>) -> bool {
     status >= 400 && !content_type.is_some_and(is_json_content_type)
 }
 
+/// The `Allow` value a `METHOD_NOT_ALLOWED` answer carries, from the methods a framework listed
+/// (`listed`, comma-separated, with or without spaces): each once, without spaces, as axum
+/// writes it, and with `HEAD` after `GET` when the route's `GET` handler answers `HEAD` too
+/// (`get_answers_head`), as axum's routes and the actix-web adapter's `resource` do.
+///
+/// ```
+/// use attractos_errors::rules::allow;
+/// assert_eq!(allow("GET, HEAD", false), "GET,HEAD");
+/// assert_eq!(allow("GET, POST", true), "GET,HEAD,POST");
+/// assert_eq!(allow("POST", true), "POST");
+/// ```
+pub fn allow(listed: &str, get_answers_head: bool) -> String {
+    let methods: Vec<&str> = listed
+        .split(',')
+        .map(str::trim)
+        .filter(|method| !method.is_empty())
+        .collect();
+    let mut out = String::with_capacity(listed.len() + 5);
+    for (i, method) in methods.iter().enumerate() {
+        if methods[..i].contains(method) {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push(',');
+        }
+        out.push_str(method);
+        if get_answers_head && *method == "GET" && !methods.contains(&"HEAD") {
+            out.push_str(",HEAD");
+        }
+    }
+    out
+}
+
+/// Whether an answer's `Content-Type` is plain text (`text/plain`, any parameters, any case):
+/// the only body of another layer's answer the adapters read, for [`from_answer`]'s `text`.
+///
+/// ```
+/// use attractos_errors::rules::is_plain_text;
+/// assert!(is_plain_text(Some(b"Text/Plain; charset=utf-8")));
+/// assert!(!is_plain_text(Some(b"text/html")));
+/// assert!(!is_plain_text(None));
+/// ```
+pub fn is_plain_text(content_type: Option<&[u8]>) -> bool {
+    content_type.is_some_and(|value| {
+        let essence = value.split(|b| *b == b';').next().unwrap_or(b"");
+        essence.trim_ascii().eq_ignore_ascii_case(b"text/plain")
+    })
+}
+
 /// Whether a client's `X-Request-Id` is echoed as it is: 1 to `max_len` bytes of visible
 /// ASCII, so that it can be logged and sent back without escaping.
 pub fn is_acceptable_request_id(id: &[u8], max_len: usize) -> bool {

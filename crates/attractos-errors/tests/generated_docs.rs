@@ -66,3 +66,33 @@ fn the_json_catalogue_lists_every_code_in_order() {
         assert_eq!(entry["retryable"], code.retry().is_retryable());
     }
 }
+
+#[test]
+fn each_codes_section_lists_the_exact_headers_its_error_is_sent_with() {
+    let page = docs::markdown();
+    for &code in ErrorCode::ALL {
+        let start = page
+            .find(&format!("### {} ", code.as_str()))
+            .unwrap_or_else(|| panic!("{code}: no section"));
+        let section = &page[start..];
+        let section = &section[..section[4..]
+            .find("\n#")
+            .map_or(section.len(), |end| end + 4)];
+        let listed: Vec<String> = docs::example(code)
+            .headers()
+            .map(|(name, value)| format!("- `{name}: {value}`"))
+            .collect();
+        assert!(
+            section.contains(&listed.join("\n")),
+            "{code}: the section lists {listed:?} in order:\n{section}"
+        );
+    }
+    // The general paragraph states the challenges as sent, not an abbreviation of them.
+    for code in [ErrorCode::MissingKey, ErrorCode::InvalidKey] {
+        let challenge = code.challenge().expect("a 401 has a challenge");
+        assert!(
+            page.contains(&format!("`www-authenticate: {challenge}` ({code})")),
+            "{code}: {challenge}"
+        );
+    }
+}

@@ -13,6 +13,7 @@ mod logging;
 #[cfg(feature = "openapi")]
 mod openapi;
 mod properties;
+mod published_catalogue;
 mod rules_announced_body;
 mod rules_bearer_key;
 mod rules_json;
@@ -20,5 +21,4 @@ mod rules_other_layers;
 mod rules_protocol;
 mod rules_request;
 mod rules_slow_clients;
-mod seed_catalogue;
 mod wire_snapshots;

@@ -1,4 +1,4 @@
-//! The exact bytes on the wire, one snapshot per case, reviewed against the seed.
+//! The exact bytes on the wire, one snapshot per case, reviewed against the published error page.
 //! Raw strings, not re-serialized JSON: key order and absent keys are the point.
 
 use attractos_errors::{ApiError, ErrorCode, RetryAfter, docs};

@@ -4,6 +4,7 @@ use std::net::IpAddr;
 
 /// Whether a proxy's forwarding header is believed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub enum ProxyTrust {
     /// The peer address is the client (default): any client can write any header, so a
     /// header believed without a proxy in front would let a guesser pick a fresh address

@@ -46,6 +46,7 @@ pub use store::{
 
 /// Either store, chosen at run time (e.g. by a `--redis` flag).
 #[derive(Debug)]
+#[non_exhaustive]
 pub enum AnyStore {
     /// This process's memory.
     Memory(MemoryStore),

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 /// A pricing plan: it decides the request rate and the monthly event quota.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Plan {
     /// The free plan.
     Free,
@@ -98,6 +99,7 @@ impl AuthFailurePolicy {
 
 /// What happens to a decision when the store cannot be reached in time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum FailMode {
     /// Serve, limited by a per-process in-memory store with the same policies: each replica
     /// enforces the limit on its own, so a key gets at most N times its rate across N replicas.

@@ -8,6 +8,7 @@ pub use crate::algorithm::{AuthOutcome, QuotaOutcome, RateOutcome};
 
 /// Where a store reads "now".
 #[derive(Clone, Default)]
+#[non_exhaustive]
 pub enum Clock {
     /// The store's own clock: the system clock for the in-memory store, Redis `TIME` for
     /// the Redis store (so replicas with skewed clocks agree).
@@ -86,6 +87,9 @@ pub struct RequestQuery<'a> {
 }
 
 /// The answer to a [`RequestQuery`].
+///
+/// Closed on purpose: a caller must act on every outcome, so a new one has to break its
+/// `match` rather than fall into a wildcard arm.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RequestOutcome {
     /// The address has failed too often: nothing else was decided.
@@ -122,6 +126,7 @@ pub struct AuthFailureQuery<'a> {
 /// The store could not decide: unreachable, too slow, or an unexpected answer. The text is
 /// for operators (logs) and never holds the store's URL or password.
 #[derive(Debug, Clone, thiserror::Error)]
+#[non_exhaustive]
 pub enum StoreError {
     /// No answer within the store timeout.
     #[error("the limit store did not answer within {0:?}")]

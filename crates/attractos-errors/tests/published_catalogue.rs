@@ -1,9 +1,9 @@
-//! The published catalogue, copied by hand from the seed page
-//! (`shared/seeds/000_f10bf2382a86e747.txt`), not from the crate: the crate must say exactly this.
+//! The published catalogue, copied by hand from the published error page, not from the crate:
+//! the crate must say exactly this.
 
 use attractos_errors::{Category, ErrorCode, Retry};
 
-const SEED: [(&str, u16, Category, &str, &str); 11] = [
+const PUBLISHED: [(&str, u16, Category, &str, &str); 11] = [
     (
         "MISSING_KEY",
         401,
@@ -84,31 +84,31 @@ const SEED: [(&str, u16, Category, &str, &str); 11] = [
 ];
 
 #[test]
-fn every_seed_code_has_the_seed_status_category_message_and_fix() {
-    for (name, status, category, message, fix) in SEED {
+fn every_published_code_has_its_published_status_category_message_and_fix() {
+    for (name, status, category, message, fix) in PUBLISHED {
         let code: ErrorCode = name.parse().unwrap_or_else(|_| panic!("{name} is missing"));
         assert_eq!(code.status().as_u16(), status, "{name}: status");
         assert_eq!(code.category(), category, "{name}: category");
         assert_eq!(code.message(), message, "{name}: message");
         assert_eq!(code.fix(), fix, "{name}: fix");
-        assert!(code.is_published(), "{name}: the seed publishes it");
+        assert!(code.is_published(), "{name}: the page publishes it");
     }
 }
 
 #[test]
-fn the_published_codes_come_first_in_seed_order_then_the_protocol_additions() {
+fn the_published_codes_come_first_in_page_order_then_the_protocol_additions() {
     let published: Vec<&str> = ErrorCode::ALL
         .iter()
         .filter(|c| c.is_published())
         .map(|c| c.as_str())
         .collect();
-    let seed: Vec<&str> = SEED.iter().map(|row| row.0).collect();
-    assert_eq!(published, seed);
-    let first: Vec<&str> = ErrorCode::ALL[..SEED.len()]
+    let page: Vec<&str> = PUBLISHED.iter().map(|row| row.0).collect();
+    assert_eq!(published, page);
+    let first: Vec<&str> = ErrorCode::ALL[..PUBLISHED.len()]
         .iter()
         .map(|c| c.as_str())
         .collect();
-    assert_eq!(first, seed, "the published codes lead the table");
+    assert_eq!(first, page, "the published codes lead the table");
 
     let protocol: Vec<(&str, u16)> = ErrorCode::ALL
         .iter()
@@ -129,7 +129,7 @@ fn the_published_codes_come_first_in_seed_order_then_the_protocol_additions() {
 }
 
 #[test]
-fn retry_follows_the_seed_fixes_and_faq() {
+fn retry_follows_the_published_fixes_and_faq() {
     for &code in ErrorCode::ALL {
         let expected = match code.as_str() {
             "RATE_LIMITED" | "LIMIT_EXCEEDED" => Retry::AfterRetryAfter,
