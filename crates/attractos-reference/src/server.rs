@@ -68,7 +68,7 @@ impl FromStr for Framework {
 
 /// How long a stop waits for the server's thread: actix-web's shutdown timeout (5 s, for
 /// in-flight requests) and a margin.
-pub const STOP_WAIT: Duration = Duration::from_secs(10);
+const STOP_WAIT: Duration = Duration::from_secs(10);
 
 /// A running server. Stops (gracefully) on [`Server::stop`] or when dropped.
 #[derive(Debug)]
@@ -96,7 +96,7 @@ impl Server {
     }
 
     /// Stops accepting connections, lets in-flight requests finish, and waits for the
-    /// server's thread, at most [`STOP_WAIT`]: past it the thread is left behind and this is
+    /// server's thread, at most 10 s: past it the thread is left behind and this is
     /// an error.
     pub fn stop(mut self) -> io::Result<()> {
         self.shutdown_and_join()
