@@ -3,7 +3,6 @@
 
 use std::fmt;
 use std::future::{Ready, ready};
-use std::ops::{Deref, DerefMut};
 
 use actix_web::body::BoxBody;
 use actix_web::dev::Payload;
@@ -117,20 +116,6 @@ impl<T: DeserializeOwned> FromRequest for Query<T> {
     }
 }
 
-impl<T> Deref for Query<T> {
-    type Target = T;
-
-    fn deref(&self) -> &T {
-        &self.0
-    }
-}
-
-impl<T> DerefMut for Query<T> {
-    fn deref_mut(&mut self) -> &mut T {
-        &mut self.0
-    }
-}
-
 /// A JSON request body deserialized into `T`, read by the adapter itself within the body limit
 /// (the [`Contract`]'s, else [`rules::DEFAULT_BODY_LIMIT`]) and checked with [`rules::json`].
 ///
@@ -174,20 +159,6 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
     }
 }
 
-impl<T> Deref for Json<T> {
-    type Target = T;
-
-    fn deref(&self) -> &T {
-        &self.0
-    }
-}
-
-impl<T> DerefMut for Json<T> {
-    fn deref_mut(&mut self) -> &mut T {
-        &mut self.0
-    }
-}
-
 impl<T: Serialize> Responder for Json<T> {
     type Body = BoxBody;
 
@@ -206,3 +177,5 @@ pub(crate) fn body_limit(req: &HttpRequest) -> usize {
     req.app_data::<Contract>()
         .map_or(rules::DEFAULT_BODY_LIMIT, Contract::body_limit)
 }
+
+attractos_errors::__deref_to_inner!(Query, Json);

@@ -1,13 +1,12 @@
 //! The glue of `attractos-limits` (feature `limits`): a middleware that gives each request a
-//! [`LimitContext`] with the client's address and writes the RateLimit fields the handler's
+//! [`LimitContext`](attractos_limits::LimitContext) with the client's address and writes the RateLimit fields the handler's
 //! decisions left in it on the response, success or error.
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::{Error, HttpMessage};
-use attractos_limits::{LimitContext, ProxyTrust};
+use attractos_limits::ProxyTrust;
 
 /// The middleware, for `App::wrap(actix_web::middleware::from_fn(limit_context))`. The
 /// client is the peer, or the proxy's `X-Forwarded-For` entry only when the app holds
@@ -21,22 +20,11 @@ pub async fn limit_context(
         .copied()
         .unwrap_or_default();
     let peer = request.peer_addr().map(|addr| addr.ip());
-    let forwarded = request
-        .headers()
-        .get("x-forwarded-for")
-        .and_then(|value| value.to_str().ok());
-    let context = LimitContext::for_request(peer, forwarded, trust);
+    let context = context_for(peer, request.headers(), trust);
     request.extensions_mut().insert(context.clone());
     let mut response = next.call(request).await?;
-    if let Some(fields) = context.take_fields() {
-        for (name, value) in fields.headers() {
-            // Serialized structured fields are visible ASCII: always a valid value.
-            if let Ok(value) = HeaderValue::from_str(value) {
-                response
-                    .headers_mut()
-                    .insert(HeaderName::from_static(name), value);
-            }
-        }
-    }
+    write_fields(&context, response.headers_mut());
     Ok(response)
 }
+
+attractos_limits::__limit_glue!(actix_web::http::header);

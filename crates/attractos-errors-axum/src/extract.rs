@@ -3,7 +3,6 @@
 
 use std::error::Error as StdError;
 use std::fmt;
-use std::ops::{Deref, DerefMut};
 
 use attractos_errors::rules::{self, BodyTimeout, SITE_ID_PARAM};
 use axum::extract::{FromRequest, FromRequestParts, RawPathParams, Request};
@@ -101,20 +100,6 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
     }
 }
 
-impl<T> Deref for Query<T> {
-    type Target = T;
-
-    fn deref(&self) -> &T {
-        &self.0
-    }
-}
-
-impl<T> DerefMut for Query<T> {
-    fn deref_mut(&mut self) -> &mut T {
-        &mut self.0
-    }
-}
-
 /// A JSON request body deserialized into `T`, read by the adapter itself within the body limit
 /// (the [`Contract`](crate::Contract)'s, else [`rules::DEFAULT_BODY_LIMIT`]) and checked with
 /// [`rules::json`].
@@ -173,20 +158,6 @@ async fn read_body(body: axum::body::Body, limit: usize) -> Result<Bytes, ApiErr
     }
 }
 
-impl<T> Deref for Json<T> {
-    type Target = T;
-
-    fn deref(&self) -> &T {
-        &self.0
-    }
-}
-
-impl<T> DerefMut for Json<T> {
-    fn deref_mut(&mut self) -> &mut T {
-        &mut self.0
-    }
-}
-
 impl<T: Serialize> IntoResponse for Json<T> {
     fn into_response(self) -> Response {
         match serde_json::to_vec(&self.0) {
@@ -201,3 +172,5 @@ impl<T: Serialize> IntoResponse for Json<T> {
         }
     }
 }
+
+attractos_errors::__deref_to_inner!(Query, Json);

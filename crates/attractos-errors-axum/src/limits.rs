@@ -1,12 +1,11 @@
 //! The glue of `attractos-limits` (feature `limits`): a middleware that gives each request a
-//! [`LimitContext`] with the client's address and writes the RateLimit fields the handler's
+//! [`LimitContext`](attractos_limits::LimitContext) with the client's address and writes the RateLimit fields the handler's
 //! decisions left in it on the response, success or error.
 
 use std::net::SocketAddr;
 
-use attractos_limits::{LimitContext, ProxyTrust};
+use attractos_limits::ProxyTrust;
 use axum::extract::{ConnectInfo, Request, State};
-use axum::http::{HeaderName, HeaderValue};
 use axum::middleware::Next;
 use axum::response::Response;
 
@@ -23,22 +22,11 @@ pub async fn limit_context(
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map(|info| info.0.ip());
-    let forwarded = request
-        .headers()
-        .get("x-forwarded-for")
-        .and_then(|value| value.to_str().ok());
-    let context = LimitContext::for_request(peer, forwarded, trust);
+    let context = context_for(peer, request.headers(), trust);
     request.extensions_mut().insert(context.clone());
     let mut response = next.run(request).await;
-    if let Some(fields) = context.take_fields() {
-        for (name, value) in fields.headers() {
-            // Serialized structured fields are visible ASCII: always a valid value.
-            if let Ok(value) = HeaderValue::from_str(value) {
-                response
-                    .headers_mut()
-                    .insert(HeaderName::from_static(name), value);
-            }
-        }
-    }
+    write_fields(&context, response.headers_mut());
     response
 }
+
+attractos_limits::__limit_glue!(axum::http::header);

@@ -112,3 +112,25 @@ macro_rules! __adapter_constructors {
         }
     )+};
 }
+
+/// `Deref` and `DerefMut` to the value inside, for each adapter's extractor newtypes
+/// (`Query<T>`, `Json<T>`), as axum's and actix-web's own extractors have.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __deref_to_inner {
+    ($($name:ident),+) => {$(
+        impl<T> ::core::ops::Deref for $name<T> {
+            type Target = T;
+
+            fn deref(&self) -> &T {
+                &self.0
+            }
+        }
+
+        impl<T> ::core::ops::DerefMut for $name<T> {
+            fn deref_mut(&mut self) -> &mut T {
+                &mut self.0
+            }
+        }
+    )+};
+}

@@ -73,3 +73,35 @@ impl LimitContext {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
+
+/// The adapters' glue around a [`LimitContext`], expanded once per framework because axum
+/// (`http` 1) and actix-web (`http` 0.2) have different header types; the logic is this one.
+/// The argument is the path of the framework's `http::header` module. Not a public API.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __limit_glue {
+    ($($header:ident)::+) => {
+        /// The request's context: its client is the peer, or the `X-Forwarded-For` entry that
+        /// `trust` says to believe.
+        fn context_for(
+            peer: ::core::option::Option<::std::net::IpAddr>,
+            headers: &$($header)::+::HeaderMap,
+            trust: $crate::ProxyTrust,
+        ) -> $crate::LimitContext {
+            let forwarded = headers.get("x-forwarded-for").and_then(|value| value.to_str().ok());
+            $crate::LimitContext::for_request(peer, forwarded, trust)
+        }
+
+        /// Writes the RateLimit fields the handler's decisions left in `context`.
+        fn write_fields(context: &$crate::LimitContext, headers: &mut $($header)::+::HeaderMap) {
+            if let Some(fields) = context.take_fields() {
+                for (name, value) in fields.headers() {
+                    // Serialized structured fields are visible ASCII: always a valid value.
+                    if let Ok(value) = $($header)::+::HeaderValue::from_str(value) {
+                        headers.insert($($header)::+::HeaderName::from_static(name), value);
+                    }
+                }
+            }
+        }
+    };
+}
