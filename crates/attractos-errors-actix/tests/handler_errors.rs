@@ -1,12 +1,9 @@
 //! actix glue: actix-web renders the newtype handlers return with the contract (its `ResponseError` defaults, a 500 with the `Display` text, are
 //! both overridden). (`?` on domain errors is in the conformance suite.)
 
-use std::error::Error as _;
-
 use actix_web::{ResponseError, body::to_bytes};
 use attractos_errors::{ApiError as CoreError, ErrorCode, RetryAfter};
 use attractos_errors_actix::ApiError;
-use attractos_testkit::service::StoreError;
 
 #[actix_web::test]
 async fn status_code_and_error_response_are_the_contracts() {
@@ -45,21 +42,4 @@ async fn headers_are_the_cores_contract_headers() {
         response.headers().get("retry-after").expect("present"),
         "12"
     );
-}
-
-#[test]
-fn the_newtype_delegates_to_the_core_error() {
-    let domain = StoreError::Unavailable(std::io::Error::other("socket closed"));
-    let err: ApiError = domain.into();
-    assert_eq!(err.code(), ErrorCode::ServerError);
-    assert_eq!(err.to_string(), err.0.to_string());
-    assert_eq!(format!("{err:?}"), format!("{:?}", err.0));
-    let source = err.source().expect("the cause is the source");
-    assert_eq!(source.to_string(), "store unavailable");
-    assert_eq!(err.into_inner().code(), ErrorCode::ServerError);
-
-    let specific: ApiError = CoreError::invalid_json()
-        .with_message("trailing comma")
-        .into();
-    assert_eq!(specific.message(), "trailing comma");
 }

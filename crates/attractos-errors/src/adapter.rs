@@ -98,6 +98,68 @@ macro_rules! __define_api_error {
 
         /// `Result<T, ApiError>`: what handlers return.
         pub type Result<T, E = ApiError> = ::std::result::Result<T, E>;
+
+        /// The newtype against the core error it wraps, in every adapter that declares it.
+        #[cfg(test)]
+        mod api_error_newtype_tests {
+            use ::std::error::Error as _;
+
+            use super::ApiError;
+            use $crate::{ErrorCode, RetryAfter};
+
+            #[derive(Debug)]
+            struct StoreDown;
+
+            impl ::std::fmt::Display for StoreDown {
+                fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                    f.write_str("store unavailable")
+                }
+            }
+
+            impl ::std::error::Error for StoreDown {}
+
+            impl ::std::convert::From<StoreDown> for $crate::ApiError {
+                fn from(err: StoreDown) -> Self {
+                    $crate::ApiError::internal(err)
+                }
+            }
+
+            fn lookup() -> super::Result<()> {
+                Err(StoreDown)?
+            }
+
+            #[test]
+            fn display_debug_and_source_are_the_core_errors() {
+                let err = ApiError::internal(::std::io::Error::other("disk gone"));
+                assert_eq!(err.code(), ErrorCode::ServerError, "Deref to the core error");
+                assert_eq!(err.to_string(), "SERVER_ERROR: An unexpected error occurred on the server.");
+                assert_eq!(format!("{err:?}"), format!("{:?}", err.0));
+                assert!(format!("{err:?}").contains("disk gone"), "Debug shows the cause");
+                assert_eq!(err.source().map(ToString::to_string).as_deref(), Some("disk gone"));
+            }
+
+            #[test]
+            fn question_mark_converts_a_domain_error_through_the_core_error() {
+                let err = lookup().expect_err("the store is down");
+                assert_eq!(err.code(), ErrorCode::ServerError);
+                assert_eq!(err.source().map(ToString::to_string).as_deref(), Some("store unavailable"));
+                let core: ApiError = $crate::ApiError::try_from(ErrorCode::PlanRequired).expect("not a 429").into();
+                assert_eq!(core.into_inner().code(), ErrorCode::PlanRequired);
+            }
+
+            #[test]
+            fn constructors_and_builders_are_the_cores() {
+                assert_eq!(ApiError::site_not_found().to_bytes(), $crate::ApiError::site_not_found().to_bytes());
+                let wait = RetryAfter::from_secs(12);
+                assert_eq!(ApiError::rate_limited(wait).to_bytes(), $crate::ApiError::rate_limited(wait).to_bytes());
+                assert_eq!(ApiError::limit_exceeded(wait).to_bytes(), $crate::ApiError::limit_exceeded(wait).to_bytes());
+                let specific = ApiError::invalid_json().with_message("trailing comma");
+                assert_eq!(specific.message(), "trailing comma");
+                let caused = ApiError::invalid_json().with_cause(StoreDown);
+                assert_eq!(caused.source().map(ToString::to_string).as_deref(), Some("store unavailable"));
+                assert_eq!(caused.code(), ErrorCode::InvalidJson, "a cause changes no code");
+            }
+        }
     };
 }
 
