@@ -22,7 +22,7 @@ use std::sync::{Arc, Mutex};
 use actix_web::{HttpResponse, web};
 use attractos_errors_actix::attractos_errors;
 use attractos_errors_actix::{ApiError, BearerKey, Contract, DateRange, Json, Query};
-use attractos_errors_actix::{RetryAfter, SiteId, contract_app};
+use attractos_errors_actix::{RetryAfter, SiteId, contract_app, resource};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -59,37 +59,28 @@ impl From<DomainError> for attractos_errors::ApiError {
     }
 }
 
-/// The in-memory "database": fixed accounts (on the Pro plan?, their sites), and how many events
-/// were recorded this month out of the quota.
+/// The in-memory "database": fixed accounts, and the events recorded this month out of a quota.
 #[derive(Clone)]
-pub struct Store {
-    used: Arc<Mutex<u32>>,
-    monthly_quota: u32,
-}
-
-type Account = (bool, &'static [&'static str]);
+pub struct Store(Arc<Mutex<u32>>, u32);
 
 impl Store {
     /// A store whose keys may record `monthly_quota` events between them.
     pub fn new(monthly_quota: u32) -> Self {
-        let used = Arc::default();
-        Store {
-            used,
-            monthly_quota,
-        }
+        Store(Arc::default(), monthly_quota)
     }
 
-    fn account(&self, BearerKey(key): &BearerKey, site: &str) -> Result<Account, DomainError> {
-        let account: Account = match key.as_str() {
+    /// Whether the key's account is on the Pro plan, if it owns `site`.
+    fn is_pro(&self, BearerKey(key): &BearerKey, site: &str) -> Result<bool, DomainError> {
+        let (pro, sites): (bool, &[&str]) = match key.as_str() {
             "ak_demo" => (false, &["site_demo"]),
             "ak_pro" => (true, &["site_demo", "site_shop"]),
             "ak_gone" => return Err(DomainError::UserDeleted),
             _ => return Err(DomainError::UnknownKey),
         };
-        let owned = account.1.contains(&site);
-        owned
-            .then_some(account)
-            .ok_or_else(|| DomainError::SiteNotAccessible(site.into()))
+        match sites.contains(&site) {
+            true => Ok(pro),
+            false => Err(DomainError::SiteNotAccessible(site.into())),
+        }
     }
 }
 
@@ -115,7 +106,7 @@ async fn stats(
     DateRange(range): DateRange,
     Query(options): Query<StatsOptions>,
 ) -> Result<HttpResponse, ApiError> {
-    let (pro, _) = store.account(&key, &site)?;
+    let pro = store.is_pro(&key, &site)?;
     let points = match options.granularity {
         Granularity::Day => range.days(),
         Granularity::Hour if pro => range.days() * 24,
@@ -134,9 +125,9 @@ async fn track(
     key: BearerKey,
     Json(event): Json<Event>,
 ) -> Result<HttpResponse, ApiError> {
-    store.account(&key, &event.site_id)?;
-    let mut used = store.used.lock().unwrap_or_else(|e| e.into_inner());
-    if *used >= store.monthly_quota {
+    store.is_pro(&key, &event.site_id)?;
+    let mut used = store.0.lock().unwrap_or_else(|e| e.into_inner());
+    if *used >= store.1 {
         return Err(DomainError::QuotaSpent.into());
     }
     *used += 1;
@@ -152,21 +143,16 @@ async fn debug_internal() -> Result<HttpResponse, ApiError> {
     Err(DomainError::Store(io).into())
 }
 
-/// The routes, for the app [`contract_app`] starts: one `web::resource` per path (so a wrong
-/// method gets `METHOD_NOT_ALLOWED` with `Allow`), HEAD beside GET, and `{siteId:[^/]*}` so
-/// that an empty segment is `MISSING_SITE_ID`, as on axum.
+/// The routes, for the app [`contract_app`] starts, each on [`resource`] so that HEAD, a wrong
+/// method (`Allow`) and an empty `{siteId}` answer as on axum.
 pub fn routes(store: Store) -> impl FnOnce(&mut web::ServiceConfig) {
     move |config| {
         config
             .app_data(web::Data::new(store))
-            .service(
-                web::resource("/api/v1/sites/{siteId:[^/]*}/stats")
-                    .route(web::get().to(stats))
-                    .route(web::head().to(stats)),
-            )
-            .service(web::resource("/api/v1/events").route(web::post().to(track)))
-            .service(web::resource("/api/v1/debug/panic").route(web::get().to(debug_panic)))
-            .service(web::resource("/api/v1/debug/internal").route(web::get().to(debug_internal)));
+            .service(resource("/api/v1/sites/{siteId}/stats").route(web::get().to(stats)))
+            .service(resource("/api/v1/events").route(web::post().to(track)))
+            .service(resource("/api/v1/debug/panic").route(web::get().to(debug_panic)))
+            .service(resource("/api/v1/debug/internal").route(web::get().to(debug_internal)));
     }
 }
 
