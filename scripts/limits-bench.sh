@@ -23,8 +23,8 @@ for bench in sorted(root.iterdir()):
 base = dict(rows).get("governor keyed check_key")
 lines = [
     f"Measured at commit `{commit}` with `bash scripts/limits-bench.sh` (criterion, median of",
-    f"its samples). The machine (2 cores) was shared by other builds; load average at the end:",
-    f"{load}. Ratios are against governor measured in the same run.",
+    f"its samples). Load average at the end: {load}. Ratios are against governor measured in",
+    "the same run.",
     "",
     "| one decision | median | vs governor |",
     "| --- | --- | --- |",

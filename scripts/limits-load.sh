@@ -89,7 +89,7 @@ lines = [
     f"connections, {rounds} rounds of {duration} per mode, the modes interleaved in each round,",
     f"median requests/s. Server on CPU 0, wrk on CPU 1, redis-server unpinned. The limit is",
     f"{rate} requests/s with a burst of {rate}, so the load is admitted: this measures deciding,",
-    f"not refusing. The machine (2 cores) was shared by other builds; load average at the end: {load}.",
+    f"not refusing. Load average at the end (the run itself keeps both cores busy): {load}.",
     "",
     "| `GET /api/v1/sites` | requests/s (median) | requests (all rounds) | non-2xx |",
     "| --- | --- | --- | --- |",
