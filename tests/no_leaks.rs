@@ -114,22 +114,9 @@ fn holds_part_of(haystack: &[u8], secret: &[u8]) -> Option<String> {
     })
 }
 
-fn quiet_leak_test_panics() {
-    let default = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        let text = info
-            .payload()
-            .downcast_ref::<String>()
-            .map_or("", String::as_str);
-        if !text.starts_with("leak-test panic") {
-            default(info);
-        }
-    }));
-}
-
 #[test]
 fn secrets_in_internal_failures_reach_the_logs_and_never_a_response() {
-    quiet_leak_test_panics();
+    attractos_reference::domain::quiet_panics_starting_with("leak-test panic");
     let mut runner = TestRunner::new(Config {
         cases: 64,
         failure_persistence: None,

@@ -677,13 +677,19 @@ const INJECTED_PANIC: &str = "injected panic";
 /// Keeps the messages of panics injected on purpose off stderr (the server logs them anyway,
 /// and a soak expects them by the thousand); every other panic is reported as usual.
 pub fn quiet_injected_panics() {
+    quiet_panics_starting_with(INJECTED_PANIC);
+}
+
+/// Keeps panics whose message starts with `prefix` off stderr, for tests that cause them on
+/// purpose; every other panic is reported as usual.
+pub fn quiet_panics_starting_with(prefix: &'static str) {
     let default = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
         let text = info
             .payload()
             .downcast_ref::<String>()
             .map_or("", String::as_str);
-        if !text.starts_with(INJECTED_PANIC) {
+        if !text.starts_with(prefix) {
             default(info);
         }
     }));
