@@ -1,6 +1,6 @@
 //! The glue of `attractos-limits` (feature `limits`): a middleware that gives each request a
-//! [`LimitContext`](attractos_limits::LimitContext) with the client's address and writes the RateLimit fields the handler's
-//! decisions left in it on the response, success or error.
+//! [`LimitContext`](attractos_limits::LimitContext) with the client's address and writes the
+//! RateLimit fields the handler's decisions left in it on the response, success or error.
 
 use std::net::SocketAddr;
 
