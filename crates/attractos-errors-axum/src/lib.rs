@@ -20,5 +20,5 @@ pub use contract::ContractExt;
 pub use error::{ApiError, Result};
 pub use extract::{BearerKey, DateRange, Json, Query, SiteId};
 #[cfg(feature = "limits")]
-pub use limits::limit_context;
+pub use limits::{LimitContextFuture, LimitContextLayer, LimitContextService};
 pub use serve::{Serve, serve};

@@ -2,7 +2,7 @@
 //! the contract layers come from `attractos-errors-axum`.
 
 use attractos_errors_axum::{
-    ApiError, BearerKey, Contract, ContractExt, DateRange, Json, Query, SiteId, limit_context,
+    ApiError, BearerKey, Contract, ContractExt, DateRange, Json, LimitContextLayer, Query, SiteId,
 };
 use attractos_limits::{LimitContext, ProxyTrust};
 use axum::Router;
@@ -51,10 +51,7 @@ pub fn router(state: AppState) -> Router {
         .route(routes::EVENTS, post(events))
         .route(routes::OPENAPI, get(openapi_json))
         .with_state(state)
-        .layer(axum::middleware::from_fn_with_state(
-            ProxyTrust::default(),
-            limit_context,
-        ))
+        .layer(LimitContextLayer::new(ProxyTrust::default()))
         .with_contract(contract)
 }
 

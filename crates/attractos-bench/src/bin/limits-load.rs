@@ -14,7 +14,7 @@ use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::time::Duration;
 
-use attractos_errors_axum::{ApiError, BearerKey, limit_context};
+use attractos_errors_axum::{ApiError, BearerKey, LimitContextLayer};
 use attractos_limits::{
     Account, AnyStore, Clock, DEFAULT_TIMEOUT, LimitContext, Limiter, Plan, Policies, ProxyTrust,
     RedisStore,
@@ -89,10 +89,7 @@ fn app(mode: &str, rate: NonZeroU32, redis: Option<&str>) -> Router {
         Router::new()
             .route(route, get(limited))
             .with_state(Arc::new(limiter))
-            .layer(axum::middleware::from_fn_with_state(
-                ProxyTrust::default(),
-                limit_context,
-            ))
+            .layer(LimitContextLayer::new(ProxyTrust::default()))
     };
     match mode {
         "none" => Router::new().route(route, get(unlimited)),
