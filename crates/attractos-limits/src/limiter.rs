@@ -391,7 +391,8 @@ impl Health {
         }
         match decision.await {
             Ok(value) => {
-                if self.down.swap(false, Ordering::Relaxed) {
+                // A load first: the swap writes the shared flag, and this runs on every decision.
+                if self.down.load(Ordering::Relaxed) && self.down.swap(false, Ordering::Relaxed) {
                     tracing::info!("the limit store answers again; limits are shared again");
                 }
                 Ok(value)
