@@ -1,5 +1,6 @@
 //! actix glue: a panic in a scope middleware before any handler future exists, and how a
-//! panic leaves the contract middleware. (Handler panics are in the conformance suite.)
+//! panic on a plain `web::resource` leaves the contract middleware. (Handler panics on
+//! `resource()` routes are in the conformance suite.)
 
 use actix_web::dev::Service as _;
 use actix_web::{HttpResponse, test, web};
@@ -32,9 +33,15 @@ async fn a_panic_before_the_handler_future_exists_is_caught() {
 
 #[actix_web::test]
 async fn a_panic_reaches_the_client_as_the_dispatchers_rendering_of_the_middleware_error() {
-    // actix-web hands a middleware no request once the inner service took it, so a panic
-    // leaves the contract middleware as an `Err`; the dispatcher sends its `error_response()`.
-    let app = test::init_service(attractos_testkit::on_actix::app(Contract::default())).await;
+    // actix-web hands a middleware no request once the inner service took it, so a panic on a
+    // route not registered with `resource()` leaves the contract middleware as an `Err`; the
+    // dispatcher sends its `error_response()`.
+    async fn boom() -> HttpResponse {
+        panic!("a handler panic")
+    }
+    let app = contract_app(Contract::default())
+        .service(web::resource("/panic").route(web::get().to(boom)));
+    let app = test::init_service(app).await;
     let request = test::TestRequest::get()
         .uri("/panic")
         .insert_header(("x-request-id", REQUEST_ID))

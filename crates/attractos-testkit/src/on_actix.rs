@@ -1,11 +1,11 @@
-//! The same service on actix-web: one resource per path, HEAD next to GET (axum's `get`
-//! answers HEAD too), `{siteId:[^/]*}` (axum's router matches an empty segment).
+//! The same service on actix-web, its routes on the adapter's `resource` (HEAD, `Allow` and
+//! empty segments as on axum), the way the adapter's docs register them.
 
-use actix_web::body::MessageBody;
+use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::{App, HttpResponse, Responder, web};
 use attractos_errors_actix::{
-    ApiError, BearerKey, Contract, DateRange, Json, Query, SiteId, contract_app,
+    ApiError, BearerKey, Contract, DateRange, Json, Query, SiteId, contract_app, resource,
 };
 
 use crate::service::other_layers::{OWN_JSON, PLAIN, TEXT, THROTTLED};
@@ -87,25 +87,35 @@ async fn boom_any() -> &'static str {
     service::boom_any()
 }
 
-/// A resource answering GET, and HEAD as axum's `get` does, with `handler`.
-pub fn get<F, Args>(path: &str, handler: F) -> actix_web::Resource
+/// A resource answering GET (and HEAD, `Allow`, empty segments) as axum's `get` does: the
+/// adapter's documented [`resource`].
+fn get<F, Args>(
+    path: &str,
+    handler: F,
+) -> actix_web::Resource<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<BoxBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+>
 where
-    F: actix_web::Handler<Args> + Clone,
+    F: actix_web::Handler<Args>,
     Args: actix_web::FromRequest + 'static,
     F::Output: Responder + 'static,
 {
-    web::resource(path)
-        .route(web::get().to(handler.clone()))
-        .route(web::head().to(handler))
+    resource(path).route(web::get().to(handler))
 }
 
 /// The service's routes.
 pub fn routes(config: &mut web::ServiceConfig) {
     config
-        .service(get("/api/v1/sites/{siteId:[^/]*}/stats", stats))
+        .service(get("/api/v1/sites/{siteId}/stats", stats))
         .service(get("/api/v1/no-site", no_site))
         .service(get("/api/v1/timeseries", timeseries))
-        .service(web::resource("/api/v1/events").route(web::post().to(events)))
+        .service(resource("/api/v1/events").route(web::post().to(events)))
         .service(get("/codes/{code}", code))
         .service(get("/custom", custom))
         .service(get("/internal", internal))
