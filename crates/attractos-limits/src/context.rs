@@ -95,13 +95,11 @@ macro_rules! __limit_glue {
         /// Writes the RateLimit fields the handler's decisions left in `context`.
         fn write_fields(context: &$crate::LimitContext, headers: &mut $($header)::+::HeaderMap) {
             use $($header)::+::{HeaderName, HeaderValue};
-            const POLICY: HeaderName = HeaderName::from_static($crate::fields::names::RATELIMIT_POLICY);
-            const CURRENT: HeaderName = HeaderName::from_static($crate::fields::names::RATELIMIT);
             if let Some(fields) = context.take_fields() {
-                for (name, value) in [(POLICY, fields.policy()), (CURRENT, fields.current())] {
+                for (name, value) in fields.headers() {
                     // Serialized structured fields are visible ASCII: always a valid value.
-                    if let Some(Ok(value)) = value.map(HeaderValue::from_str) {
-                        headers.insert(name, value);
+                    if let Ok(value) = HeaderValue::from_str(value) {
+                        headers.insert(HeaderName::from_static(name), value);
                     }
                 }
             }
