@@ -92,17 +92,18 @@ fn month_start(year: i32, month: Month) -> i64 {
         .unwrap_or(i64::MAX / 4)
 }
 
-/// The event counter: `stored` is `(cycle start, events)` or `None`; a counter of another
-/// cycle starts again from `floor`. Consuming past `limit` is refused and changes nothing.
-/// Returns the state to store and the outcome.
+/// The event counter: `stored` is `(cycle start, events)` or `None`, and `(start, end)` the
+/// cycle holding `now` ([`cycle`]); a counter of another cycle starts again from `floor`.
+/// Consuming past `limit` is refused and changes nothing. Returns the state to store and the
+/// outcome.
 pub fn quota(
     stored: Option<(i64, u64)>,
     now: i64,
+    (start, end): (i64, i64),
     limit: u64,
     floor: u64,
     consume: bool,
 ) -> ((i64, u64), QuotaOutcome) {
-    let (start, end) = cycle(now);
     let used = match stored {
         Some((stored_start, used)) if stored_start == start => used,
         _ => floor,
@@ -171,20 +172,17 @@ mod tests {
 
     #[test]
     fn cycles_are_calendar_months_in_utc() {
-        // 2024-02-29T23:00:00Z: the leap-year February ends in an hour.
-        let now = 1_709_247_600 * 1_000_000;
-        let (start, end) = cycle(now);
-        assert_eq!(end - now, 3_600_000_000);
-        assert_eq!(end - start, 29 * 86_400 * 1_000_000);
-    }
-
-    #[test]
-    fn december_s_cycle_ends_on_the_first_of_january_of_the_next_year() {
-        // 2024-12-31T23:00:00Z: the year ends in an hour.
-        let now = 1_735_686_000 * 1_000_000;
-        let (start, end) = cycle(now);
-        assert_eq!(end - now, 3_600_000_000);
-        assert_eq!(end - start, 31 * 86_400 * 1_000_000);
+        // (case, an hour before a cycle ends (Unix seconds), the cycle's length in days)
+        const CASES: &[(&str, i64, i64)] = &[
+            ("2024-02-29T23:00:00Z: the leap-year February", 1_709_247_600, 29),
+            ("2024-12-31T23:00:00Z: December, into next January", 1_735_686_000, 31),
+        ];
+        for &(case, secs, days) in CASES {
+            let now = secs * 1_000_000;
+            let (start, end) = cycle(now);
+            assert_eq!(end - now, 3_600_000_000, "{case}: the cycle ends in an hour");
+            assert_eq!(end - start, days * 86_400 * 1_000_000, "{case}: {days} days long");
+        }
     }
 
     #[test]

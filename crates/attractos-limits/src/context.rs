@@ -82,24 +82,36 @@ impl LimitContext {
 macro_rules! __limit_glue {
     ($($header:ident)::+) => {
         /// The request's context: its client is the peer, or the `X-Forwarded-For` entry that
-        /// `trust` says to believe.
+        /// `trust` says to believe (the header is not looked up when none is believed).
         fn context_for(
             peer: ::core::option::Option<::std::net::IpAddr>,
             headers: &$($header)::+::HeaderMap,
             trust: $crate::ProxyTrust,
         ) -> $crate::LimitContext {
-            let forwarded = headers.get("x-forwarded-for").and_then(|value| value.to_str().ok());
+            let forwarded = if trust == $crate::ProxyTrust::PeerOnly {
+                None
+            } else {
+                headers.get("x-forwarded-for").and_then(|value| value.to_str().ok())
+            };
             $crate::LimitContext::for_request(peer, forwarded, trust)
         }
 
-        /// Writes the RateLimit fields the handler's decisions left in `context`.
+        /// Writes the RateLimit fields the handler's decisions left in `context`: the shared
+        /// bytes themselves, without a copy, under names made at compile time.
         fn write_fields(context: &$crate::LimitContext, headers: &mut $($header)::+::HeaderMap) {
+            use $crate::fields::Field;
             use $($header)::+::{HeaderName, HeaderValue};
+            const POLICY: HeaderName = HeaderName::from_static(Field::Policy.name());
+            const CURRENT: HeaderName = HeaderName::from_static(Field::Current.name());
             if let Some(fields) = context.take_fields() {
-                for (name, value) in fields.headers() {
+                for (field, value) in fields.into_headers() {
                     // Serialized structured fields are visible ASCII: always a valid value.
-                    if let Ok(value) = HeaderValue::from_str(value) {
-                        headers.insert(HeaderName::from_static(name), value);
+                    if let Ok(value) = HeaderValue::from_maybe_shared(value) {
+                        let name = match field {
+                            Field::Policy => POLICY,
+                            Field::Current => CURRENT,
+                        };
+                        headers.insert(name, value);
                     }
                 }
             }

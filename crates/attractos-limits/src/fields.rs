@@ -20,26 +20,55 @@
 //!   hashed) in responses would say nothing it does not know.
 //! - No `qu`: every policy counts requests (`events` counts the requests that record one).
 
-/// The policy id of the per-key request rate.
-pub const REQUESTS: &str = "requests";
-/// The policy id of the per-account monthly event quota.
-pub const EVENTS: &str = "events";
-/// The policy id of the per-address failed-authentication allowance.
-pub const AUTH_FAILURES: &str = "auth-failures";
+use bytes::Bytes;
 
-/// The field names, lowercase as HTTP/2 and both frameworks' header maps spell them.
-pub mod names {
-    /// `RateLimit-Policy`.
-    pub const RATELIMIT_POLICY: &str = "ratelimit-policy";
-    /// `RateLimit`.
-    pub const RATELIMIT: &str = "ratelimit";
+/// A policy id: which limit a list member speaks of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PolicyId {
+    /// `requests`: the per-key request rate.
+    Requests,
+    /// `events`: the per-account monthly event quota.
+    Events,
+    /// `auth-failures`: the per-address failed-authentication allowance.
+    AuthFailures,
+}
+
+impl PolicyId {
+    /// The id as the fields name it (quoted there: a String item of printable ASCII that
+    /// needs no escaping).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            PolicyId::Requests => "requests",
+            PolicyId::Events => "events",
+            PolicyId::AuthFailures => "auth-failures",
+        }
+    }
+}
+
+/// One of the two header fields.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Field {
+    /// `RateLimit-Policy`: the policies, constant per limiter, plan and cycle length.
+    Policy,
+    /// `RateLimit`: the state after this decision.
+    Current,
+}
+
+impl Field {
+    /// The field's name, lowercase as HTTP/2 and both frameworks' header maps spell it.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Field::Policy => "ratelimit-policy",
+            Field::Current => "ratelimit",
+        }
+    }
 }
 
 /// A policy as `RateLimit-Policy` states it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PolicyItem {
     /// The policy id.
-    pub id: &'static str,
+    pub id: PolicyId,
     /// The quota (`q`).
     pub quota: u64,
     /// The window in seconds (`w`).
@@ -50,126 +79,133 @@ pub struct PolicyItem {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct StateItem {
     /// The policy id.
-    pub id: &'static str,
+    pub id: PolicyId,
     /// Units left (`r`).
     pub remaining: u64,
     /// Seconds until the quota resets (`t`).
     pub reset_secs: u64,
 }
 
-/// The two fields of one response, already serialized into one buffer (`RateLimit-Policy`
-/// then `RateLimit`), so a decision allocates once. Empty lists are not sent.
+impl PolicyItem {
+    fn member(&self) -> Member {
+        (self.id, [('q', self.quota), ('w', self.window_secs)])
+    }
+}
+
+impl StateItem {
+    fn member(&self) -> Member {
+        (self.id, [('r', self.remaining), ('t', self.reset_secs)])
+    }
+}
+
+/// A serialized `RateLimit-Policy` value. It depends only on the policies, so a limiter
+/// writes each once and every response shares it: a clone is a reference count, and the
+/// adapters hand the same bytes to their header maps without copying them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PolicyField(Bytes);
+
+impl PolicyField {
+    /// Serializes `policies` (empty: no field is sent).
+    pub fn new(policies: &[PolicyItem]) -> Self {
+        PolicyField(serialize(policies.iter().map(PolicyItem::member)))
+    }
+}
+
+/// The two fields of one response, serialized: `RateLimit-Policy` shared, `RateLimit` in one
+/// buffer of its exact length, so a decision allocates once. Empty lists are not sent.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RateLimitFields {
-    serialized: String,
-    /// Where `RateLimit-Policy` ends and `RateLimit` starts in `serialized`.
-    policy_len: usize,
+    policy: PolicyField,
+    current: Bytes,
 }
 
 /// The largest Integer RFC 9651 allows.
 const MAX_INTEGER: u64 = 999_999_999_999_999;
 
-/// Bytes reserved per list member: `"auth-failures";q=999999999999999;w=999999999999999, `
-/// fits in 64, so with this crate's ids the buffer never grows.
-const MEMBER_CAPACITY: usize = 64;
+/// A List member: the policy id and two Integer parameters.
+type Member = (PolicyId, [(char, u64); 2]);
 
-/// Appends a List: its members separated by `, `.
-fn push_list<'a>(out: &mut String, members: impl Iterator<Item = (&'a str, [(char, u64); 2])>) {
+/// A List of `members` separated by `, `, each `"<id>";<a>=<x>;<b>=<y>` as RFC 9651
+/// serializes a String item with Integer parameters (clamped to the Integer range; a test
+/// checks the output against `sfv`), in one allocation of the exact length.
+fn serialize(members: impl Iterator<Item = Member> + Clone) -> Bytes {
+    let mut digits = itoa::Buffer::new();
+    let length = members
+        .clone()
+        .map(|(id, params)| {
+            let params: usize = params
+                .iter()
+                .map(|(_, value)| 2 + digits.format((*value).min(MAX_INTEGER)).len())
+                .sum();
+            2 + id.as_str().len() + params
+        })
+        .sum::<usize>()
+        + members.clone().count().saturating_sub(1) * 2;
+    let mut out = Vec::with_capacity(length);
     for (index, (id, params)) in members.enumerate() {
         if index > 0 {
-            out.push_str(", ");
+            out.extend_from_slice(b", ");
         }
-        push_member(out, id, params);
+        out.push(b'"');
+        out.extend_from_slice(id.as_str().as_bytes());
+        out.push(b'"');
+        for (key, value) in params {
+            out.extend_from_slice(&[b';', key as u8, b'=']);
+            out.extend_from_slice(digits.format(value.min(MAX_INTEGER)).as_bytes());
+        }
     }
+    debug_assert_eq!(out.len(), length, "the length is computed exactly");
+    // Length equal to capacity: `Bytes` takes the buffer over without a second allocation.
+    Bytes::from(out)
 }
 
-/// Appends one List member, `"<id>";<a>=<x>;<b>=<y>`, as RFC 9651 serializes it (a String
-/// item with Integer parameters clamped to the Integer range). A test checks the output
-/// against `sfv`.
-fn push_member(out: &mut String, id: &str, params: [(char, u64); 2]) {
-    push_string(out, id);
-    let mut digits = itoa::Buffer::new();
-    for (key, value) in params {
-        out.push(';');
-        out.push(key);
-        out.push('=');
-        out.push_str(digits.format(value.min(MAX_INTEGER)));
-    }
-}
-
-/// Appends an RFC 9651 String: quoted, `"` and `\` escaped.
-///
-/// # Panics
-/// If `value` holds a character outside printable ASCII, which no String can (policy ids are
-/// constants).
-fn push_string(out: &mut String, value: &str) {
-    out.push('"');
-    for char in value.chars() {
-        assert!(
-            char == ' ' || char.is_ascii_graphic(),
-            "policy ids are printable ASCII"
-        );
-        if char == '"' || char == '\\' {
-            out.push('\\');
-        }
-        out.push(char);
-    }
-    out.push('"');
+/// The text of a serialized field: the serializer writes only ASCII.
+fn text(bytes: &Bytes) -> Option<&str> {
+    Some(std::str::from_utf8(bytes).expect("serialized fields are ASCII"))
+        .filter(|value| !value.is_empty())
 }
 
 impl RateLimitFields {
     /// Serializes `policies` and `states`.
     ///
     /// ```
-    /// use attractos_limits::fields::{PolicyItem, RateLimitFields, StateItem};
+    /// use attractos_limits::fields::{PolicyId, PolicyItem, RateLimitFields, StateItem};
     ///
     /// let fields = RateLimitFields::new(
-    ///     &[PolicyItem { id: "requests", quota: 20, window_secs: 1 }],
-    ///     &[StateItem { id: "requests", remaining: 0, reset_secs: 1 }],
+    ///     &[PolicyItem { id: PolicyId::Requests, quota: 20, window_secs: 1 }],
+    ///     &[StateItem { id: PolicyId::Requests, remaining: 0, reset_secs: 1 }],
     /// );
     /// assert_eq!(fields.policy(), Some(r#""requests";q=20;w=1"#));
     /// assert_eq!(fields.current(), Some(r#""requests";r=0;t=1"#));
     /// ```
     pub fn new(policies: &[PolicyItem], states: &[StateItem]) -> Self {
-        let mut serialized =
-            String::with_capacity((policies.len() + states.len()) * MEMBER_CAPACITY);
-        push_list(
-            &mut serialized,
-            policies
-                .iter()
-                .map(|item| (item.id, [('q', item.quota), ('w', item.window_secs)])),
-        );
-        let policy_len = serialized.len();
-        push_list(
-            &mut serialized,
-            states
-                .iter()
-                .map(|item| (item.id, [('r', item.remaining), ('t', item.reset_secs)])),
-        );
+        Self::with_policy(PolicyField::new(policies), states)
+    }
+
+    /// The fields with an already serialized `RateLimit-Policy` and `states`.
+    pub fn with_policy(policy: PolicyField, states: &[StateItem]) -> Self {
         RateLimitFields {
-            serialized,
-            policy_len,
+            policy,
+            current: serialize(states.iter().map(StateItem::member)),
         }
     }
 
     /// The `RateLimit-Policy` value, if any policy applies.
     pub fn policy(&self) -> Option<&str> {
-        Some(&self.serialized[..self.policy_len]).filter(|value| !value.is_empty())
+        text(&self.policy.0)
     }
 
     /// The `RateLimit` value, if any state is known.
     pub fn current(&self) -> Option<&str> {
-        Some(&self.serialized[self.policy_len..]).filter(|value| !value.is_empty())
+        text(&self.current)
     }
 
-    /// The fields to send, as `(lowercase name, value)`.
-    pub fn headers(&self) -> impl Iterator<Item = (&'static str, &str)> {
-        [
-            self.policy().map(|value| (names::RATELIMIT_POLICY, value)),
-            self.current().map(|value| (names::RATELIMIT, value)),
-        ]
-        .into_iter()
-        .flatten()
+    /// The fields to send and their values, as bytes a header map can take without a copy
+    /// (`HeaderValue::from_maybe_shared`).
+    pub fn into_headers(self) -> impl Iterator<Item = (Field, Bytes)> {
+        [(Field::Policy, self.policy.0), (Field::Current, self.current)]
+            .into_iter()
+            .filter(|(_, value)| !value.is_empty())
     }
 }
 
@@ -185,37 +221,28 @@ mod tests {
     use proptest::prelude::*;
     use sfv::{KeyRef, ListSerializer, StringRef};
 
-    /// The fields as `sfv` serializes them: the reference the direct writing must match.
-    fn by_sfv(policies: &[PolicyItem], states: &[StateItem]) -> (Option<String>, Option<String>) {
-        let integer = |value: u64| {
-            sfv::Integer::try_from(value.min(MAX_INTEGER)).expect("clamped to the range")
-        };
-        let string = |id| StringRef::from_str(id).expect("printable ASCII");
-        let mut policy = ListSerializer::new();
-        for item in policies {
-            let _ = policy
-                .bare_item(string(item.id))
-                .parameter(KeyRef::constant("q"), integer(item.quota))
-                .parameter(KeyRef::constant("w"), integer(item.window_secs))
-                .finish();
+    /// A List as `sfv` serializes it: the reference the direct writing must match.
+    fn by_sfv(members: impl Iterator<Item = Member>) -> Option<String> {
+        let mut list = ListSerializer::new();
+        for (id, params) in members {
+            let mut item = list.bare_item(StringRef::from_str(id.as_str()).expect("printable ASCII"));
+            for (key, value) in params {
+                let mut letter = [0; 4];
+                let key = KeyRef::from_str(key.encode_utf8(&mut letter)).expect("a one-letter key");
+                let value =
+                    sfv::Integer::try_from(value.min(MAX_INTEGER)).expect("clamped to the range");
+                item = item.parameter(key, value);
+            }
+            let _ = item.finish();
         }
-        let mut current = ListSerializer::new();
-        for item in states {
-            let _ = current
-                .bare_item(string(item.id))
-                .parameter(KeyRef::constant("r"), integer(item.remaining))
-                .parameter(KeyRef::constant("t"), integer(item.reset_secs))
-                .finish();
-        }
-        (policy.finish(), current.finish())
+        list.finish()
     }
 
-    fn id() -> impl Strategy<Value = &'static str> {
+    fn id() -> impl Strategy<Value = PolicyId> {
         prop_oneof![
-            Just(REQUESTS),
-            Just(EVENTS),
-            Just(AUTH_FAILURES),
-            Just(r#"quote " and \ backslash"#),
+            Just(PolicyId::Requests),
+            Just(PolicyId::Events),
+            Just(PolicyId::AuthFailures),
         ]
     }
 
@@ -243,7 +270,8 @@ mod tests {
                 .map(|(id, remaining, reset_secs)| StateItem { id, remaining, reset_secs })
                 .collect();
             let fields = RateLimitFields::new(&policies, &states);
-            let (policy, current) = by_sfv(&policies, &states);
+            let policy = by_sfv(policies.iter().map(PolicyItem::member));
+            let current = by_sfv(states.iter().map(StateItem::member));
             prop_assert_eq!(fields.policy(), policy.as_deref(), "RateLimit-Policy differs from sfv's");
             prop_assert_eq!(fields.current(), current.as_deref(), "RateLimit differs from sfv's");
         }

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use attractos_errors::{ApiError, RetryAfter};
 
 use crate::algorithm::{self, AuthOutcome, QuotaOutcome, RateOutcome};
-use crate::fields::{self, PolicyItem, RateLimitFields, StateItem, ceil_secs};
+use crate::fields::{PolicyField, PolicyId, PolicyItem, RateLimitFields, StateItem, ceil_secs};
 use crate::policy::{FailMode, Plan, Policies};
 use crate::store::{
     AuthFailureQuery, Clock, EventQuery, RequestOutcome, RequestQuery, Store, StoreError,
@@ -73,6 +73,7 @@ pub struct Limiter<S = AnyStore> {
     policies: Policies,
     fallback: MemoryStore,
     health: Health,
+    announced: Announced,
 }
 
 impl Limiter<AnyStore> {
@@ -87,6 +88,7 @@ impl<S: Store> Limiter<S> {
     pub fn new(store: S, policies: Policies) -> Self {
         Limiter {
             store,
+            announced: Announced::new(&policies),
             policies,
             fallback: MemoryStore::new(Clock::Store),
             health: Health::new(),
@@ -119,13 +121,11 @@ impl<S: Store> Limiter<S> {
             quota,
             quota_floor: account.event_floor,
         };
-        let outcome = match self.health.guard(self.store.request(query)).await {
+        let decision = self.store.request(query);
+        let fallback = |store: &MemoryStore| store.request_now(query);
+        let outcome = match self.ask(self.policies.rate_fail_mode, decision, fallback).await {
             Ok(outcome) => outcome,
-            Err(err) => match self.policies.rate_fail_mode {
-                FailMode::OpenWithFallback => self.fallback.request_now(query),
-                FailMode::Open => return self.unknown_state(account, Ok(())),
-                FailMode::Closed => return self.unknown_state(account, Err(internal(err))),
-            },
+            Err(outcome) => return self.unknown_state(account, outcome),
         };
         match outcome {
             RequestOutcome::AddressBlocked(auth) => self.auth_verdict(auth),
@@ -148,13 +148,11 @@ impl<S: Store> Limiter<S> {
             quota: self.policies.quota(account.plan).events,
             quota_floor: account.event_floor,
         };
-        let quota = match self.health.guard(self.store.event(query)).await {
+        let decision = self.store.event(query);
+        let fallback = |store: &MemoryStore| store.event_now(query);
+        let quota = match self.ask(self.policies.quota_fail_mode, decision, fallback).await {
             Ok(quota) => quota,
-            Err(err) => match self.policies.quota_fail_mode {
-                FailMode::OpenWithFallback => self.fallback.event_now(query),
-                FailMode::Open => return self.unknown_state(account, Ok(())),
-                FailMode::Closed => return self.unknown_state(account, Err(internal(err))),
-            },
+            Err(outcome) => return self.unknown_state(account, outcome),
         };
         let outcome = if quota.accepted {
             Ok(())
@@ -177,16 +175,34 @@ impl<S: Store> Limiter<S> {
             address: address.as_str(),
             window_us: self.policies.auth_failures.window_us(),
         };
-        let auth = match self.health.guard(self.store.auth_failure(query)).await {
-            Ok(auth) => auth,
-            Err(err) => match self.policies.rate_fail_mode {
-                FailMode::OpenWithFallback => self.fallback.auth_failure_now(query),
-                FailMode::Open => return (refusal, RateLimitFields::default()),
-                FailMode::Closed => return (internal(err), RateLimitFields::default()),
-            },
+        let decision = self.store.auth_failure(query);
+        let fallback = |store: &MemoryStore| store.auth_failure_now(query);
+        let (outcome, fields) = match self.ask(self.policies.rate_fail_mode, decision, fallback).await {
+            Ok(auth) => {
+                let verdict = self.auth_verdict(auth);
+                (verdict.outcome, verdict.fields)
+            }
+            Err(outcome) => (outcome, RateLimitFields::default()),
         };
-        let verdict = self.auth_verdict(auth);
-        (verdict.outcome.err().unwrap_or(refusal), verdict.fields)
+        (outcome.err().unwrap_or(refusal), fields)
+    }
+
+    /// Asks the store, within the health guard; when it fails, `mode` decides: the fallback
+    /// store's answer, or (as `Err`) the outcome to give with the state unknown.
+    async fn ask<T>(
+        &self,
+        mode: FailMode,
+        decision: impl Future<Output = Result<T, StoreError>>,
+        fallback: impl FnOnce(&MemoryStore) -> T,
+    ) -> Result<T, Result<(), ApiError>> {
+        match self.health.guard(decision).await {
+            Ok(answer) => Ok(answer),
+            Err(err) => match mode {
+                FailMode::OpenWithFallback => Ok(fallback(&self.fallback)),
+                FailMode::Open => Err(Ok(())),
+                FailMode::Closed => Err(Err(internal(err))),
+            },
+        }
     }
 
     fn auth_verdict(&self, auth: AuthOutcome) -> Verdict {
@@ -197,14 +213,10 @@ impl<S: Store> Limiter<S> {
         } else {
             Ok(())
         };
-        let fields = RateLimitFields::new(
-            &[PolicyItem {
-                id: fields::AUTH_FAILURES,
-                quota: limit,
-                window_secs: policy.window.as_secs(),
-            }],
+        let fields = RateLimitFields::with_policy(
+            self.announced.auth_failures.clone(),
             &[StateItem {
-                id: fields::AUTH_FAILURES,
+                id: PolicyId::AuthFailures,
                 remaining: limit.saturating_sub(auth.failures),
                 reset_secs: ceil_secs(auth.window_left_us),
             }],
@@ -214,22 +226,6 @@ impl<S: Store> Limiter<S> {
             fields,
             quota: None,
         }
-    }
-
-    fn policy_items(&self, plan: Plan, cycle_us: i64) -> [PolicyItem; 2] {
-        let rate = self.policies.rate(plan);
-        [
-            PolicyItem {
-                id: fields::REQUESTS,
-                quota: u64::from(rate.burst()),
-                window_secs: u64::from(rate.window_secs()),
-            },
-            PolicyItem {
-                id: fields::EVENTS,
-                quota: self.policies.quota(plan).events,
-                window_secs: ceil_secs(cycle_us),
-            },
-        ]
     }
 
     /// The fields of an account's answer. On a 429 only the refusing policy's state is
@@ -244,12 +240,12 @@ impl<S: Store> Limiter<S> {
         let cycle_us = quota.map_or_else(local_cycle_us, |quota| quota.cycle_us);
         let limit = self.policies.quota(account.plan).events;
         let rate_item = rate.map(|rate| StateItem {
-            id: fields::REQUESTS,
+            id: PolicyId::Requests,
             remaining: rate.remaining,
             reset_secs: ceil_secs(rate.next_unit_us),
         });
         let quota_item = quota.map(|quota| StateItem {
-            id: fields::EVENTS,
+            id: PolicyId::Events,
             remaining: limit.saturating_sub(quota.used),
             reset_secs: ceil_secs(quota.reset_us),
         });
@@ -275,7 +271,10 @@ impl<S: Store> Limiter<S> {
         };
         Verdict {
             outcome,
-            fields: RateLimitFields::new(&self.policy_items(account.plan, cycle_us), states),
+            fields: RateLimitFields::with_policy(
+                self.announced.account(&self.policies, account.plan, cycle_us),
+                states,
+            ),
             quota,
         }
     }
@@ -285,7 +284,11 @@ impl<S: Store> Limiter<S> {
     fn unknown_state(&self, account: Account<'_>, outcome: Result<(), ApiError>) -> Verdict {
         Verdict {
             outcome,
-            fields: RateLimitFields::new(&self.policy_items(account.plan, local_cycle_us()), &[]),
+            fields: RateLimitFields::with_policy(
+                self.announced
+                    .account(&self.policies, account.plan, local_cycle_us()),
+                &[],
+            ),
             quota: None,
         }
     }
@@ -308,9 +311,86 @@ fn local_cycle_us() -> i64 {
     end - start
 }
 
+/// The `RateLimit-Policy` values of a limiter, serialized once: they depend only on the
+/// policies, the plan and the length of the billing cycle, so every response shares one.
+#[derive(Debug)]
+struct Announced {
+    /// Per plan (Free, Pro) and cycle length (28 to 31 days).
+    accounts: [[PolicyField; 4]; 2],
+    auth_failures: PolicyField,
+}
+
+impl Announced {
+    const SHORTEST_CYCLE_DAYS: u64 = 28;
+    const DAY_SECS: u64 = 86_400;
+
+    fn new(policies: &Policies) -> Self {
+        let cycles = |plan| {
+            std::array::from_fn(|longer| {
+                let days = Self::SHORTEST_CYCLE_DAYS + longer as u64;
+                PolicyField::new(&account_policies(policies, plan, days * Self::DAY_SECS))
+            })
+        };
+        let auth = policies.auth_failures;
+        Announced {
+            accounts: [cycles(Plan::Free), cycles(Plan::Pro)],
+            auth_failures: PolicyField::new(&[PolicyItem {
+                id: PolicyId::AuthFailures,
+                quota: u64::from(auth.limit.get()),
+                window_secs: auth.window.as_secs(),
+            }]),
+        }
+    }
+
+    /// The policies of an account of `plan` in a cycle of `cycle_us`.
+    fn account(&self, policies: &Policies, plan: Plan, cycle_us: i64) -> PolicyField {
+        let window_secs = ceil_secs(cycle_us);
+        let plan_index = match plan {
+            Plan::Free => 0,
+            Plan::Pro => 1,
+        };
+        let cached = (window_secs % Self::DAY_SECS == 0)
+            .then(|| (window_secs / Self::DAY_SECS).checked_sub(Self::SHORTEST_CYCLE_DAYS))
+            .flatten()
+            .and_then(|longer| self.accounts[plan_index].get(longer as usize));
+        match cached {
+            Some(field) => field.clone(),
+            // A cycle no calendar month has (the end of the calendar): written for it.
+            None => PolicyField::new(&account_policies(policies, plan, window_secs)),
+        }
+    }
+}
+
+/// The policies of an account of `plan`, with a cycle of `cycle_secs`.
+fn account_policies(policies: &Policies, plan: Plan, cycle_secs: u64) -> [PolicyItem; 2] {
+    let rate = policies.rate(plan);
+    [
+        PolicyItem {
+            id: PolicyId::Requests,
+            quota: u64::from(rate.burst()),
+            window_secs: u64::from(rate.window_secs()),
+        },
+        PolicyItem {
+            id: PolicyId::Events,
+            quota: policies.quota(plan).events,
+            window_secs: cycle_secs,
+        },
+    ]
+}
+
 /// The partition of an API key: its SHA-1 digest in hex, so the store never holds keys.
 pub fn key_partition(key: &str) -> String {
-    sha1_smol::Sha1::from(key).digest().to_string()
+    String::from_utf8(key_partition_hex(key).to_vec()).expect("hex digits are ASCII")
+}
+
+/// [`key_partition`] as bytes on the stack, so the Redis store writes it without allocating.
+pub(crate) fn key_partition_hex(key: &str) -> [u8; 40] {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let digest = sha1_smol::Sha1::from(key).digest().bytes();
+    std::array::from_fn(|at| {
+        let byte = digest[at / 2];
+        HEX[usize::from(if at % 2 == 0 { byte >> 4 } else { byte & 0xf })]
+    })
 }
 
 /// The partition of a client address.
@@ -327,13 +407,33 @@ struct AddressPartition {
 
 impl AddressPartition {
     fn new(client: IpAddr) -> Self {
-        use std::fmt::Write;
         let mut partition = AddressPartition {
             bytes: [0; 48],
             len: 0,
         };
-        write!(partition, "ip:{client}").expect("an address fits in 48 bytes");
         partition
+            .write_address(client)
+            .expect("an address fits in 48 bytes");
+        partition
+    }
+
+    fn write_address(&mut self, client: IpAddr) -> std::fmt::Result {
+        use std::fmt::Write;
+        self.write_str("ip:")?;
+        match client {
+            // The common case, without the formatting machinery: the dotted quad.
+            IpAddr::V4(v4) => {
+                let mut digits = itoa::Buffer::new();
+                for (index, octet) in v4.octets().into_iter().enumerate() {
+                    if index > 0 {
+                        self.write_str(".")?;
+                    }
+                    self.write_str(digits.format(octet))?;
+                }
+                Ok(())
+            }
+            IpAddr::V6(v6) => write!(self, "{v6}"),
+        }
     }
 
     fn as_str(&self) -> &str {

@@ -10,9 +10,12 @@ use crate::store::{
     Store, StoreError,
 };
 
-/// Limit state in this process's memory, behind one lock (a decision holds it for well under
-/// a microsecond). Entries whose state has become the same as no entry are swept when a map
-/// has doubled since the last sweep, so unused keys and addresses do not accumulate.
+/// Limit state in this process's memory, behind one lock, held for the lookups and the
+/// update only (a request's look at its quota is worked out after it is released). The maps
+/// hash with aHash, randomly keyed per map (their keys, addresses above all, come from
+/// clients: a fixed hash would let them choose colliding ones), much faster than SipHash on
+/// short keys. Entries whose state has become the same as no entry are swept when a map has
+/// doubled since the last sweep, so unused keys and addresses do not accumulate.
 ///
 /// ```
 /// use attractos_limits::{Clock, ManualClock, MemoryStore, Store, AuthFailureQuery};
@@ -31,24 +34,40 @@ pub struct MemoryStore {
     state: Mutex<State>,
 }
 
+/// A map from partitions, hashed with a randomly keyed aHash.
+type Map<V> = HashMap<String, V, ahash::RandomState>;
+
 #[derive(Debug, Default)]
 struct State {
     rates: Swept<i64>,
-    quotas: HashMap<String, (i64, u64)>,
+    quotas: Map<(i64, u64)>,
     auth: Swept<(u64, i64)>,
+    /// The billing cycle of the latest decision, `(start, end)`: worked out again only when
+    /// "now" leaves it, about once a month.
+    cycle: (i64, i64),
+}
+
+impl State {
+    fn cycle_at(&mut self, now: i64) -> (i64, i64) {
+        let (start, end) = self.cycle;
+        if !(start <= now && now < end) {
+            self.cycle = algorithm::cycle(now);
+        }
+        self.cycle
+    }
 }
 
 /// A map swept of entries that no longer matter once it has doubled in size.
 #[derive(Debug)]
 struct Swept<V> {
-    entries: HashMap<String, V>,
+    entries: Map<V>,
     sweep_at: usize,
 }
 
 impl<V> Default for Swept<V> {
     fn default() -> Self {
         Swept {
-            entries: HashMap::new(),
+            entries: Map::default(),
             sweep_at: 1024,
         }
     }
@@ -59,17 +78,30 @@ impl<V: Copy> Swept<V> {
         self.entries.get(key).copied()
     }
 
-    fn put(&mut self, key: &str, value: V, live: impl Fn(&V) -> bool) {
-        match self.entries.get_mut(key) {
-            Some(slot) => *slot = value,
-            None => {
-                self.entries.insert(key.to_owned(), value);
+    /// Decides with `key`'s stored value in one lookup: `decide` returns the value to store
+    /// (`None`: leave it as it is) and its outcome.
+    fn update<T>(
+        &mut self,
+        key: &str,
+        decide: impl FnOnce(Option<V>) -> (Option<V>, T),
+        live: impl Fn(&V) -> bool,
+    ) -> T {
+        if let Some(slot) = self.entries.get_mut(key) {
+            let (value, outcome) = decide(Some(*slot));
+            if let Some(value) = value {
+                *slot = value;
+            }
+            return outcome;
+        }
+        let (value, outcome) = decide(None);
+        if let Some(value) = value {
+            self.entries.insert(key.to_owned(), value);
+            if self.entries.len() >= self.sweep_at {
+                self.entries.retain(|_, value| live(value));
+                self.sweep_at = (self.entries.len() * 2).max(1024);
             }
         }
-        if self.entries.len() >= self.sweep_at {
-            self.entries.retain(|_, value| live(value));
-            self.sweep_at = (self.entries.len() * 2).max(1024);
-        }
+        outcome
     }
 }
 
@@ -109,29 +141,39 @@ impl MemoryStore {
         if auth.failures > u64::from(query.auth_limit) {
             return RequestOutcome::AddressBlocked(auth);
         }
-        let (tat, rate) = algorithm::gcra(
-            state.rates.get(query.key),
-            now,
-            query.emission_us,
-            query.burst,
+        let rate = state.rates.update(
+            query.key,
+            |tat| {
+                let (tat, rate) = algorithm::gcra(tat, now, query.emission_us, query.burst);
+                (rate.admitted.then_some(tat), rate)
+            },
+            |tat| *tat > now,
         );
-        if rate.admitted {
-            state.rates.put(query.key, tat, |tat| *tat > now);
-        }
         let stored = state.quotas.get(query.account).copied();
-        let (_, quota) = algorithm::quota(stored, now, query.quota, query.quota_floor, false);
-        RequestOutcome::Decided { rate, quota }
+        let cycle = state.cycle_at(now);
+        drop(state);
+        let look = algorithm::quota(stored, now, cycle, query.quota, query.quota_floor, false);
+        RequestOutcome::Decided { rate, quota: look.1 }
     }
 
     /// Counts an event (the synchronous core of [`Store::event`]).
     pub fn event_now(&self, query: EventQuery<'_>) -> QuotaOutcome {
         let now = self.now_us();
         let mut state = self.state();
-        let stored = state.quotas.get(query.account).copied();
-        let (counter, outcome) =
-            algorithm::quota(stored, now, query.quota, query.quota_floor, true);
+        let cycle = state.cycle_at(now);
+        let decide = |stored| {
+            algorithm::quota(stored, now, cycle, query.quota, query.quota_floor, true)
+        };
+        // One entry per account, replaced each cycle: no sweep needed.
+        if let Some(counter) = state.quotas.get_mut(query.account) {
+            let (stored, outcome) = decide(Some(*counter));
+            if outcome.accepted {
+                *counter = stored;
+            }
+            return outcome;
+        }
+        let (counter, outcome) = decide(None);
         if outcome.accepted {
-            // One entry per account, replaced each cycle: no sweep needed.
             state.quotas.insert(query.account.to_owned(), counter);
         }
         outcome
@@ -140,11 +182,14 @@ impl MemoryStore {
     /// Counts a failed key (the synchronous core of [`Store::auth_failure`]).
     pub fn auth_failure_now(&self, query: AuthFailureQuery<'_>) -> AuthOutcome {
         let now = self.now_us();
-        let mut state = self.state();
-        let stored = state.auth.get(query.address);
-        let (window, outcome) = algorithm::auth_failures(stored, now, query.window_us, true);
-        state.auth.put(query.address, window, |(_, end)| *end > now);
-        outcome
+        self.state().auth.update(
+            query.address,
+            |stored| {
+                let (window, outcome) = algorithm::auth_failures(stored, now, query.window_us, true);
+                (Some(window), outcome)
+            },
+            |(_, end)| *end > now,
+        )
     }
 }
 

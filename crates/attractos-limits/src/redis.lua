@@ -18,8 +18,11 @@ end
 -- no key), plus a margin so a test clock that runs slower than the real one never sees a
 -- key vanish early.
 local MARGIN_MS = 10000
+local function ttl_ms(us)
+  return math.ceil(math.max(us, 0) / 1000) + MARGIN_MS
+end
 local function expire_after(key, us)
-  redis.call('PEXPIRE', key, math.ceil(math.max(us, 0) / 1000) + MARGIN_MS)
+  redis.call('PEXPIRE', key, ttl_ms(us))
 end
 
 local floor = math.floor
@@ -106,8 +109,8 @@ if op == 'request' then
   if now >= new_tat - burst * emission then
     admitted = 1
     tat = new_tat
-    redis.call('SET', KEYS[2], tat)
-    expire_after(KEYS[2], tat - now)
+    -- One command: the value and its expiry (a hash, below, needs HSET then PEXPIRE).
+    redis.call('SET', KEYS[2], tat, 'PX', ttl_ms(tat - now))
   end
   local credit = now - tat + burst * emission
   local remaining = math.min(math.max(floor(credit / emission), 0), burst)

@@ -3,9 +3,12 @@
 use std::fmt;
 use std::time::Duration;
 
-use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use std::io::Write;
 
-use crate::key_partition;
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use redis::{ErrorKind, RedisWrite, ServerErrorKind, ToRedisArgs};
+
+use crate::limiter::key_partition_hex;
 use crate::store::{
     AuthFailureQuery, AuthOutcome, Clock, EventQuery, QuotaOutcome, RateOutcome, RequestOutcome,
     RequestQuery, Store, StoreError,
@@ -29,22 +32,37 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_millis(50);
 /// One multiplexed connection (redis-rs's `ConnectionManager`, which reconnects by itself
 /// after the server comes back) is driven by a small runtime of the store's own, so the store
 /// works the same from axum's multi-threaded runtime and from actix-web's per-thread ones.
-/// Each decision is one `EVALSHA` (an `EVAL` the first time after a server restart), bounded
-/// by the timeout. Neither `Debug` nor any error shows the URL, which may hold a password.
+/// Each decision is one `EVALSHA` (a `SCRIPT LOAD` and the `EVALSHA` again the first time
+/// after a server restart), bounded by the timeout. Neither `Debug` nor any error shows the
+/// URL, which may hold a password.
+#[derive(Debug)]
 pub struct RedisStore {
-    connection: ConnectionManager,
-    script: redis::Script,
+    connection: Connection,
+    /// The script's SHA-1, which `EVALSHA` names it by.
+    script_sha1: String,
     timeout: Duration,
     clock: Clock,
+}
+
+/// redis-rs's connection and the runtime that drives it. Its `Debug` shows neither:
+/// redis-rs's shows the client, URL and password included.
+struct Connection {
+    manager: ConnectionManager,
     runtime: Option<tokio::runtime::Runtime>,
 }
 
-impl fmt::Debug for RedisStore {
+impl fmt::Debug for Connection {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RedisStore")
-            .field("timeout", &self.timeout)
-            .field("clock", &self.clock)
-            .finish_non_exhaustive()
+        f.write_str("Connection { .. }")
+    }
+}
+
+impl Drop for Connection {
+    fn drop(&mut self) {
+        if let Some(runtime) = self.runtime.take() {
+            // Dropping a runtime blocks; a store may be dropped inside another runtime.
+            runtime.shutdown_background();
+        }
     }
 }
 
@@ -80,56 +98,67 @@ impl RedisStore {
             .set_min_delay(Duration::from_millis(20))
             .set_max_delay(Duration::from_millis(500))
             .set_number_of_retries(2);
-        let connection = {
+        let manager = {
             let _entered = runtime.enter();
             ConnectionManager::new_lazy_with_config(client, config).map_err(invalid)?
         };
         Ok(RedisStore {
-            connection,
-            script: redis::Script::new(SCRIPT),
+            connection: Connection {
+                manager,
+                runtime: Some(runtime),
+            },
+            script_sha1: redis::Script::new(SCRIPT).get_hash().to_owned(),
             timeout,
             clock,
-            runtime: Some(runtime),
         })
     }
 
     /// Runs the script with `keys` and `args` (after the decision and the time) on the store's
-    /// runtime, within the timeout.
-    async fn run(
+    /// runtime, within the timeout. The command is written in one buffer here (the keys too,
+    /// see [`Key`]), so a decision allocates it, the task and the answer, no more.
+    async fn run<const KEYS: usize>(
         &self,
         op: &'static str,
-        keys: Vec<String>,
-        args: Vec<i64>,
+        keys: [Key<'_>; KEYS],
+        args: &[i64],
     ) -> Result<Vec<i64>, StoreError> {
         let now = match &self.clock {
             Clock::Store => None,
             Clock::Manual(clock) => Some(clock.now_us()),
             Clock::Custom(now) => Some(now()),
         };
-        let script = self.script.clone();
-        let mut connection = self.connection.clone();
+        // EVALSHA, the SHA-1, the key count, the keys, then ARGV: the decision, the time and
+        // `args`. 256 bytes hold every decision's command but one with a long account id.
+        let mut command = redis::Cmd::with_capacity(5 + KEYS + args.len(), 256);
+        command
+            .arg("EVALSHA")
+            .arg(self.script_sha1.as_str())
+            .arg(KEYS)
+            .arg(&keys[..])
+            .arg(op);
+        match now {
+            None => command.arg(""),
+            Some(now) => command.arg(now),
+        };
+        command.arg(args);
+        let mut manager = self.connection.manager.clone();
         let timeout = self.timeout;
         let runtime = self
+            .connection
             .runtime
             .as_ref()
             .expect("the runtime lives as long as the store");
         let task = runtime.spawn(async move {
-            let mut invocation = script.prepare_invoke();
-            for key in keys {
-                invocation.key(key);
-            }
-            invocation.arg(op);
-            match now {
-                None => invocation.arg(""),
-                Some(now) => invocation.arg(now),
-            };
-            for arg in args {
-                invocation.arg(arg);
-            }
-            tokio::time::timeout(
-                timeout,
-                invocation.invoke_async::<Vec<i64>>(&mut connection),
-            )
+            tokio::time::timeout(timeout, async {
+                match command.query_async::<Vec<i64>>(&mut manager).await {
+                    // The server has not seen the script since it started: load it once.
+                    Err(err) if err.kind() == ErrorKind::Server(ServerErrorKind::NoScript) => {
+                        redis::Script::new(SCRIPT).load_async(&mut manager).await?;
+                        command.query_async(&mut manager).await
+                    }
+                    answer => answer,
+                }
+            })
             .await
         });
         match task.await {
@@ -154,17 +183,35 @@ fn describe(err: &redis::RedisError) -> String {
     }
 }
 
-impl Drop for RedisStore {
-    fn drop(&mut self) {
-        if let Some(runtime) = self.runtime.take() {
-            // Dropping a runtime blocks; a store may be dropped inside another runtime.
-            runtime.shutdown_background();
-        }
-    }
+/// A key of the store, `attractos:limits:<kind>:<partition>`, written straight into the
+/// command's buffer.
+#[derive(Debug, Clone, Copy)]
+enum Key<'a> {
+    /// `auth:` and a client address's partition.
+    Auth(&'a str),
+    /// `rate:` and an API key's partition (its SHA-1, [`crate::key_partition`]).
+    Rate(&'a str),
+    /// `quota:` and an account's partition.
+    Quota(&'a str),
 }
 
-fn key(kind: &str, partition: &str) -> String {
-    format!("{PREFIX}{kind}:{partition}")
+impl ToRedisArgs for Key<'_> {
+    fn write_redis_args<W: ?Sized + RedisWrite>(&self, out: &mut W) {
+        let hex;
+        let (kind, partition): (&[u8], &[u8]) = match *self {
+            Key::Auth(address) => (b"auth:", address.as_bytes()),
+            Key::Quota(account) => (b"quota:", account.as_bytes()),
+            Key::Rate(api_key) => {
+                hex = key_partition_hex(api_key);
+                (b"rate:", &hex)
+            }
+        };
+        let mut arg = out.writer_for_next_arg();
+        for part in [PREFIX.as_bytes(), kind, partition] {
+            arg.write_all(part)
+                .expect("a command's buffer takes any write");
+        }
+    }
 }
 
 fn unexpected(values: &[i64]) -> StoreError {
@@ -183,19 +230,19 @@ fn quota_outcome(values: &[i64]) -> QuotaOutcome {
 
 impl Store for RedisStore {
     async fn request(&self, query: RequestQuery<'_>) -> Result<RequestOutcome, StoreError> {
-        let keys = vec![
-            key("auth", query.address),
-            key("rate", &key_partition(query.key)),
-            key("quota", query.account),
+        let keys = [
+            Key::Auth(query.address),
+            Key::Rate(query.key),
+            Key::Quota(query.account),
         ];
-        let args = vec![
+        let args = [
             query.emission_us,
             i64::from(query.burst),
             i64::from(query.auth_limit),
             query.quota as i64,
             query.quota_floor as i64,
         ];
-        let values = self.run("request", keys, args).await?;
+        let values = self.run("request", keys, &args).await?;
         match values.as_slice() {
             [0, failures, left] => Ok(RequestOutcome::AddressBlocked(AuthOutcome {
                 failures: *failures as u64,
@@ -216,9 +263,8 @@ impl Store for RedisStore {
     }
 
     async fn event(&self, query: EventQuery<'_>) -> Result<QuotaOutcome, StoreError> {
-        let keys = vec![key("quota", query.account)];
-        let args = vec![query.quota as i64, query.quota_floor as i64];
-        let values = self.run("event", keys, args).await?;
+        let args = [query.quota as i64, query.quota_floor as i64];
+        let values = self.run("event", [Key::Quota(query.account)], &args).await?;
         if values.len() == 5 {
             Ok(quota_outcome(&values))
         } else {
@@ -227,9 +273,8 @@ impl Store for RedisStore {
     }
 
     async fn auth_failure(&self, query: AuthFailureQuery<'_>) -> Result<AuthOutcome, StoreError> {
-        let keys = vec![key("auth", query.address)];
         let values = self
-            .run("auth_failure", keys, vec![query.window_us])
+            .run("auth_failure", [Key::Auth(query.address)], &[query.window_us])
             .await?;
         match values.as_slice() {
             [failures, left] => Ok(AuthOutcome {
