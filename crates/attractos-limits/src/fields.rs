@@ -135,7 +135,7 @@ fn serialize(members: impl Iterator<Item = Member> + Clone) -> Bytes {
         .map(|(id, params)| {
             let params: usize = params
                 .iter()
-                .map(|(_, value)| 2 + digits.format((*value).min(MAX_INTEGER)).len())
+                .map(|(_, value)| 3 + digits.format((*value).min(MAX_INTEGER)).len())
                 .sum();
             2 + id.as_str().len() + params
         })

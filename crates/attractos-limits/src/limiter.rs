@@ -121,7 +121,7 @@ impl<S: Store> Limiter<S> {
             quota,
             quota_floor: account.event_floor,
         };
-        let decision = self.store.request(query);
+        let decision = || self.store.request(query);
         let fallback = |store: &MemoryStore| store.request_now(query);
         let outcome = match self.ask(self.policies.rate_fail_mode, decision, fallback).await {
             Ok(outcome) => outcome,
@@ -148,7 +148,7 @@ impl<S: Store> Limiter<S> {
             quota: self.policies.quota(account.plan).events,
             quota_floor: account.event_floor,
         };
-        let decision = self.store.event(query);
+        let decision = || self.store.event(query);
         let fallback = |store: &MemoryStore| store.event_now(query);
         let quota = match self.ask(self.policies.quota_fail_mode, decision, fallback).await {
             Ok(quota) => quota,
@@ -175,7 +175,7 @@ impl<S: Store> Limiter<S> {
             address: address.as_str(),
             window_us: self.policies.auth_failures.window_us(),
         };
-        let decision = self.store.auth_failure(query);
+        let decision = || self.store.auth_failure(query);
         let fallback = |store: &MemoryStore| store.auth_failure_now(query);
         let (outcome, fields) = match self.ask(self.policies.rate_fail_mode, decision, fallback).await {
             Ok(auth) => {
@@ -188,11 +188,13 @@ impl<S: Store> Limiter<S> {
     }
 
     /// Asks the store, within the health guard; when it fails, `mode` decides: the fallback
-    /// store's answer, or (as `Err`) the outcome to give with the state unknown.
-    async fn ask<T>(
+    /// store's answer, or (as `Err`) the outcome to give with the state unknown. The decision
+    /// is a closure so that its future is made where it is awaited: a future passed by value
+    /// into an `async fn` is stored (and copied) once more in that function's future.
+    async fn ask<T, F: Future<Output = Result<T, StoreError>>>(
         &self,
         mode: FailMode,
-        decision: impl Future<Output = Result<T, StoreError>>,
+        decision: impl FnOnce() -> F,
         fallback: impl FnOnce(&MemoryStore) -> T,
     ) -> Result<T, Result<(), ApiError>> {
         match self.health.guard(decision).await {
@@ -480,16 +482,16 @@ impl Health {
         self.started.elapsed().as_millis() as u64
     }
 
-    async fn guard<T>(
+    async fn guard<T, F: Future<Output = Result<T, StoreError>>>(
         &self,
-        decision: impl Future<Output = Result<T, StoreError>>,
+        decision: impl FnOnce() -> F,
     ) -> Result<T, StoreError> {
         if self.down.load(Ordering::Relaxed)
             && self.now_ms() < self.skip_until_ms.load(Ordering::Relaxed)
         {
             return Err(StoreError::Failed("skipped: the store is down".to_owned()));
         }
-        match decision.await {
+        match decision().await {
             Ok(value) => {
                 // A load first: the swap writes the shared flag, and this runs on every decision.
                 if self.down.load(Ordering::Relaxed) && self.down.swap(false, Ordering::Relaxed) {

@@ -115,13 +115,15 @@ impl RedisStore {
 
     /// Runs the script with `keys` and `args` (after the decision and the time) on the store's
     /// runtime, within the timeout. The command is written in one buffer here (the keys too,
-    /// see [`Key`]), so a decision allocates it, the task and the answer, no more.
-    async fn run<const KEYS: usize>(
+    /// see [`Key`]), so a decision allocates it, the task and the answer, no more. Not an
+    /// `async fn`: all but the wait for the task is done at once, so the future holds only the
+    /// task's handle (the limiter's future, which holds it, stays small).
+    fn run<const KEYS: usize>(
         &self,
         op: &'static str,
         keys: [Key<'_>; KEYS],
         args: &[i64],
-    ) -> Result<Vec<i64>, StoreError> {
+    ) -> impl Future<Output = Result<Vec<i64>, StoreError>> + use<KEYS> {
         let now = match &self.clock {
             Clock::Store => None,
             Clock::Manual(clock) => Some(clock.now_us()),
@@ -161,13 +163,15 @@ impl RedisStore {
             })
             .await
         });
-        match task.await {
-            Ok(Ok(Ok(values))) => Ok(values),
-            Ok(Ok(Err(err))) => Err(StoreError::Failed(describe(&err))),
-            Ok(Err(_elapsed)) => Err(StoreError::Timeout(timeout)),
-            Err(join) => Err(StoreError::Failed(format!(
-                "the decision task ended: {join}"
-            ))),
+        async move {
+            match task.await {
+                Ok(Ok(Ok(values))) => Ok(values),
+                Ok(Ok(Err(err))) => Err(StoreError::Failed(describe(&err))),
+                Ok(Err(_elapsed)) => Err(StoreError::Timeout(timeout)),
+                Err(join) => Err(StoreError::Failed(format!(
+                    "the decision task ended: {join}"
+                ))),
+            }
         }
     }
 }

@@ -148,8 +148,12 @@ fn request<'a>(key: &'a str, account: &'a str, address: &'a str) -> RequestQuery
     }
 }
 
-fn decided(outcome: RequestOutcome) -> (crate::RateOutcome, crate::QuotaOutcome) {
-    match outcome {
+/// Asks `store` to decide `query`, which must be decided (not blocked).
+async fn decided(
+    store: &impl Store,
+    query: RequestQuery<'_>,
+) -> (crate::RateOutcome, crate::QuotaOutcome) {
+    match store.request(query).await.expect("store answers") {
         RequestOutcome::Decided { rate, quota } => (rate, quota),
         blocked => panic!("expected a rate decision, got {blocked:?}"),
     }
@@ -167,7 +171,7 @@ pub mod suite {
         let (key, account, address) = (unique("key"), unique("acct"), unique("ip"));
         let query = request(&key, &account, &address);
         for left in (0..4).rev() {
-            let (rate, _) = decided(store.request(query).await.expect("store answers"));
+            let (rate, _) = decided(store, query).await;
             assert!(
                 rate.admitted,
                 "request {} of the burst is admitted",
@@ -175,18 +179,18 @@ pub mod suite {
             );
             assert_eq!(rate.remaining, left, "remaining after request {}", 4 - left);
         }
-        let (refused, _) = decided(store.request(query).await.expect("store answers"));
+        let (refused, _) = decided(store, query).await;
         assert!(!refused.admitted, "the request past the burst is refused");
         assert_eq!(
             refused.next_unit_us, 250_000,
             "the wait is one emission interval"
         );
         clock.advance_us(249_999);
-        let (early, _) = decided(store.request(query).await.expect("store answers"));
+        let (early, _) = decided(store, query).await;
         assert!(!early.admitted, "a microsecond early is still refused");
         assert_eq!(early.next_unit_us, 1, "one microsecond left");
         clock.advance_us(1);
-        let (on_time, _) = decided(store.request(query).await.expect("store answers"));
+        let (on_time, _) = decided(store, query).await;
         assert!(on_time.admitted, "on time is admitted");
     }
 
@@ -255,23 +259,13 @@ pub mod suite {
             }
             decided => panic!("a blocked address must not be decided: {decided:?}"),
         }
-        let (rate, _) = decided(
-            store
-                .request(request(&key, &account, &other))
-                .await
-                .expect("store answers"),
-        );
+        let (rate, _) = decided(store, request(&key, &account, &other)).await;
         assert!(
             rate.admitted,
             "another address with the same key is admitted"
         );
         clock.advance_us(56_000_000);
-        let (rate, _) = decided(
-            store
-                .request(request(&key, &account, &address))
-                .await
-                .expect("store answers"),
-        );
+        let (rate, _) = decided(store, request(&key, &account, &address)).await;
         assert!(
             rate.admitted,
             "the address is admitted once the window has ended"
@@ -283,12 +277,7 @@ pub mod suite {
         clock.set_us(LEAP_DAY_EVENING * 1_000_000);
         let (key, account, address) = (unique("key"), unique("acct"), unique("ip"));
         for _ in 0..3 {
-            let (_, quota) = decided(
-                store
-                    .request(request(&key, &account, &address))
-                    .await
-                    .expect("store answers"),
-            );
+            let (_, quota) = decided(store, request(&key, &account, &address)).await;
             assert_eq!(quota.used, 0, "a look counts nothing");
             assert_eq!(quota.reset_us, 3_600_000_000, "the look tells the reset");
         }

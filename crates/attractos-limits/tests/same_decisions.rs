@@ -4,7 +4,8 @@
 
 use attractos_limits::testing::{RedisServer, unique};
 use attractos_limits::{
-    AuthFailureQuery, Clock, EventQuery, ManualClock, MemoryStore, RedisStore, RequestQuery, Store,
+    AuthFailureQuery, AuthOutcome, Clock, EventQuery, ManualClock, MemoryStore, QuotaOutcome,
+    RedisStore, RequestOutcome, RequestQuery, Store,
 };
 use proptest::prelude::*;
 
@@ -13,6 +14,64 @@ enum Step {
     Request { key: u8, address: u8 },
     Event { account: u8 },
     Failure { address: u8 },
+}
+
+/// What both stores are asked with, besides the step.
+struct Setting {
+    /// This case's prefix of every partition.
+    run: String,
+    burst: u32,
+    emission_us: i64,
+    quota: u64,
+    floor: u64,
+}
+
+/// A store's answer to a step.
+#[derive(Debug, PartialEq, Eq)]
+enum Answer {
+    Request(RequestOutcome),
+    Event(QuotaOutcome),
+    Failure(AuthOutcome),
+}
+
+impl Setting {
+    async fn ask(&self, store: &impl Store, step: &Step) -> Answer {
+        let name = |kind: &str, n: u8| format!("{}:{kind}{n}", self.run);
+        match *step {
+            Step::Request { key, address } => {
+                let (key, address, account) =
+                    (name("k", key), name("a", address), name("acct", key % 2));
+                let query = RequestQuery {
+                    address: &address,
+                    key: &key,
+                    account: &account,
+                    emission_us: self.emission_us,
+                    burst: self.burst,
+                    auth_limit: 2,
+                    quota: self.quota,
+                    quota_floor: self.floor,
+                };
+                Answer::Request(store.request(query).await.unwrap())
+            }
+            Step::Event { account } => {
+                let account = name("acct", account);
+                let query = EventQuery {
+                    account: &account,
+                    quota: self.quota,
+                    quota_floor: self.floor,
+                };
+                Answer::Event(store.event(query).await.unwrap())
+            }
+            Step::Failure { address } => {
+                let address = name("a", address);
+                let query = AuthFailureQuery {
+                    address: &address,
+                    window_us: 2_000_000,
+                };
+                Answer::Failure(store.auth_failure(query).await.unwrap())
+            }
+        }
+    }
 }
 
 fn step() -> impl Strategy<Value = (Step, i64)> {
@@ -61,74 +120,20 @@ fn both_stores_decide_alike() {
                     Clock::Manual(clock.clone()),
                 )
                 .unwrap();
-                let run = unique("prop");
-                let name = |kind: &str, n: u8| format!("{run}:{kind}{n}");
+                let setting = Setting {
+                    run: unique("prop"),
+                    burst,
+                    emission_us,
+                    quota,
+                    floor,
+                };
                 for (index, (step, gap)) in steps.iter().enumerate() {
                     clock.advance_us(*gap);
-                    match *step {
-                        Step::Request { key, address } => {
-                            let (key, address, account) =
-                                (name("k", key), name("a", address), name("acct", key % 2));
-                            let query = RequestQuery {
-                                address: &address,
-                                key: &key,
-                                account: &account,
-                                emission_us,
-                                burst,
-                                auth_limit: 2,
-                                quota,
-                                quota_floor: floor,
-                            };
-                            let (m, r) = (
-                                memory.request(query).await.unwrap(),
-                                redis.request(query).await.unwrap(),
-                            );
-                            prop_assert_eq!(
-                                m,
-                                r,
-                                "step {} {:?}: request decided differently",
-                                index,
-                                step
-                            );
-                        }
-                        Step::Event { account } => {
-                            let account = name("acct", account);
-                            let query = EventQuery {
-                                account: &account,
-                                quota,
-                                quota_floor: floor,
-                            };
-                            let (m, r) = (
-                                memory.event(query).await.unwrap(),
-                                redis.event(query).await.unwrap(),
-                            );
-                            prop_assert_eq!(
-                                m,
-                                r,
-                                "step {} {:?}: event decided differently",
-                                index,
-                                step
-                            );
-                        }
-                        Step::Failure { address } => {
-                            let address = name("a", address);
-                            let query = AuthFailureQuery {
-                                address: &address,
-                                window_us: 2_000_000,
-                            };
-                            let (m, r) = (
-                                memory.auth_failure(query).await.unwrap(),
-                                redis.auth_failure(query).await.unwrap(),
-                            );
-                            prop_assert_eq!(
-                                m,
-                                r,
-                                "step {} {:?}: failure counted differently",
-                                index,
-                                step
-                            );
-                        }
-                    }
+                    let (m, r) = (
+                        setting.ask(&memory, step).await,
+                        setting.ask(&redis, step).await,
+                    );
+                    prop_assert_eq!(m, r, "step {} {:?}: decided differently", index, step);
                 }
                 Ok(())
             })
