@@ -6,6 +6,7 @@ use crate::common;
 
 use std::num::NonZeroU32;
 
+use attractos_errors::rules::DEFAULT_BODY_LIMIT;
 use attractos_reference::Options;
 use common::{Req, both};
 use time::macros::datetime;
@@ -21,123 +22,96 @@ fn snap(name: &str, options: &Options, requests: &[Req]) {
     insta::assert_snapshot!(name, both(options, requests));
 }
 
-fn one(name: &str, request: Req) {
-    snap(name, &defaults(), &[request]);
-}
-
-#[test]
-fn sites() {
-    one("ok_sites", Req::get("/api/v1/sites").key("ak_demo_pro"));
-}
-
-#[test]
-fn stats() {
-    one(
-        "ok_stats",
-        Req::get(format!("/api/v1/sites/site_demo/stats?{RANGE}")).key("ak_demo_free"),
-    );
-}
-
-#[test]
-fn timeseries_daily() {
-    one(
-        "ok_timeseries_daily",
-        Req::get(format!(
-            "/api/v1/sites/site_demo/timeseries?{RANGE}&granularity=daily"
-        ))
-        .key("ak_demo_free"),
-    );
-}
-
-#[test]
-fn event_recorded() {
-    let options = defaults();
-    snap(
-        "ok_event",
-        &options,
-        &[Req::post(
-            "/api/v1/events",
-            "application/json",
-            r#"{"site_id":"site_demo","name":"pageview","url":"https://demo.example/"}"#,
-        )
-        .key("ak_demo_free")],
-    );
-}
-
-#[test]
-fn missing_key() {
-    one("code_MISSING_KEY", Req::get("/api/v1/sites"));
-}
-
-#[test]
-fn invalid_key() {
-    one(
-        "code_INVALID_KEY",
-        Req::get("/api/v1/sites").key("ak_demo_revoked"),
-    );
-}
-
-#[test]
-fn user_not_found() {
-    one(
-        "code_USER_NOT_FOUND",
-        Req::get("/api/v1/sites").key("ak_demo_orphan"),
-    );
-}
-
-#[test]
-fn site_not_found() {
-    one(
-        "code_SITE_NOT_FOUND",
-        Req::get(format!("/api/v1/sites/site_pro/stats?{RANGE}")).key("ak_demo_free"),
-    );
-}
-
-#[test]
-fn plan_required() {
-    one(
-        "code_PLAN_REQUIRED",
-        Req::get(format!(
-            "/api/v1/sites/site_demo/timeseries?{RANGE}&granularity=hourly"
-        ))
-        .key("ak_demo_free"),
-    );
-}
-
-#[test]
-fn missing_site_id() {
-    one(
-        "code_MISSING_SITE_ID",
-        Req::get(format!("/api/v1/sites//stats?{RANGE}")).key("ak_demo_free"),
-    );
-}
-
-#[test]
-fn invalid_date_range() {
-    one(
-        "code_INVALID_DATE_RANGE",
-        Req::get("/api/v1/sites/site_demo/stats?start=2024-02-30&end=2024-03-01")
+/// Every answer to one request on the fixed clock: its snapshot's name and the request.
+fn single_requests() -> Vec<(&'static str, Req)> {
+    vec![
+        ("ok_sites", Req::get("/api/v1/sites").key("ak_demo_pro")),
+        (
+            "ok_stats",
+            Req::get(format!("/api/v1/sites/site_demo/stats?{RANGE}")).key("ak_demo_free"),
+        ),
+        (
+            "ok_timeseries_daily",
+            Req::get(format!(
+                "/api/v1/sites/site_demo/timeseries?{RANGE}&granularity=daily"
+            ))
             .key("ak_demo_free"),
-    );
+        ),
+        (
+            "ok_event",
+            Req::post(
+                "/api/v1/events",
+                "application/json",
+                r#"{"site_id":"site_demo","name":"pageview","url":"https://demo.example/"}"#,
+            )
+            .key("ak_demo_free"),
+        ),
+        ("code_MISSING_KEY", Req::get("/api/v1/sites")),
+        (
+            "code_INVALID_KEY",
+            Req::get("/api/v1/sites").key("ak_demo_revoked"),
+        ),
+        (
+            "code_USER_NOT_FOUND",
+            Req::get("/api/v1/sites").key("ak_demo_orphan"),
+        ),
+        (
+            "code_SITE_NOT_FOUND",
+            Req::get(format!("/api/v1/sites/site_pro/stats?{RANGE}")).key("ak_demo_free"),
+        ),
+        (
+            "code_PLAN_REQUIRED",
+            Req::get(format!(
+                "/api/v1/sites/site_demo/timeseries?{RANGE}&granularity=hourly"
+            ))
+            .key("ak_demo_free"),
+        ),
+        (
+            "code_MISSING_SITE_ID",
+            Req::get(format!("/api/v1/sites//stats?{RANGE}")).key("ak_demo_free"),
+        ),
+        (
+            "code_INVALID_DATE_RANGE",
+            Req::get("/api/v1/sites/site_demo/stats?start=2024-02-30&end=2024-03-01")
+                .key("ak_demo_free"),
+        ),
+        (
+            "code_INVALID_DATE_RANGE_granularity",
+            Req::get(format!(
+                "/api/v1/sites/site_demo/timeseries?{RANGE}&granularity=weekly"
+            ))
+            .key("ak_demo_free"),
+        ),
+        (
+            "code_INVALID_JSON",
+            Req::post("/api/v1/events", "application/json", r#"{"site_id": "#).key("ak_demo_free"),
+        ),
+        (
+            "code_SERVER_ERROR",
+            Req::get(format!("/api/v1/sites/site_broken/stats?{RANGE}")).key("ak_demo_pro"),
+        ),
+        ("code_NOT_FOUND", Req::get("/api/v1/stats")),
+        (
+            "code_METHOD_NOT_ALLOWED",
+            Req::get("/api/v1/events").key("ak_demo_free"),
+        ),
+        (
+            "code_PAYLOAD_TOO_LARGE",
+            Req::post(
+                "/api/v1/events",
+                "application/json",
+                vec![b' '; DEFAULT_BODY_LIMIT + 1],
+            )
+            .key("ak_demo_free"),
+        ),
+    ]
 }
 
 #[test]
-fn invalid_granularity() {
-    one(
-        "code_INVALID_DATE_RANGE_granularity",
-        Req::get(format!(
-            "/api/v1/sites/site_demo/timeseries?{RANGE}&granularity=weekly"
-        ))
-        .key("ak_demo_free"),
-    );
-}
-
-#[test]
-fn invalid_json() {
-    one(
-        "code_INVALID_JSON",
-        Req::post("/api/v1/events", "application/json", r#"{"site_id": "#).key("ak_demo_free"),
-    );
+fn every_single_request_answers_as_its_snapshot() {
+    for (name, request) in single_requests() {
+        snap(name, &defaults(), &[request]);
+    }
 }
 
 #[test]
@@ -159,35 +133,5 @@ fn limit_exceeded() {
             r#"{"site_id":"site_quota","name":"pageview","url":"https://quota.example/"}"#,
         )
         .key("ak_demo_quota")],
-    );
-}
-
-#[test]
-fn server_error() {
-    one(
-        "code_SERVER_ERROR",
-        Req::get(format!("/api/v1/sites/site_broken/stats?{RANGE}")).key("ak_demo_pro"),
-    );
-}
-
-#[test]
-fn not_found() {
-    one("code_NOT_FOUND", Req::get("/api/v1/stats"));
-}
-
-#[test]
-fn method_not_allowed() {
-    one(
-        "code_METHOD_NOT_ALLOWED",
-        Req::get("/api/v1/events").key("ak_demo_free"),
-    );
-}
-
-#[test]
-fn payload_too_large() {
-    let body = vec![b' '; attractos_errors::rules::DEFAULT_BODY_LIMIT + 1];
-    one(
-        "code_PAYLOAD_TOO_LARGE",
-        Req::post("/api/v1/events", "application/json", body).key("ak_demo_free"),
     );
 }
