@@ -62,18 +62,36 @@ async fn the_spent_quota_is_limit_exceeded_until_the_first_of_next_month() {
     assert_eq!(err.retry_after().map(|r| r.as_secs()), Some(two_days));
 }
 
-#[tokio::test]
-async fn an_empty_site_id_is_missing_site_id() {
-    let state = AppState::new(Options::default());
-    let err = refused(&state, keys::FREE, event("  ")).await;
-    assert_eq!(err.code(), ErrorCode::MissingSiteId);
-}
+/// Events refused for their site: (what, key, site id, code).
+const SITE_REFUSALS: &[(&str, &str, &str, ErrorCode)] = &[
+    (
+        "an empty site id",
+        keys::FREE,
+        "  ",
+        ErrorCode::MissingSiteId,
+    ),
+    // The quota key's quota is spent: the site is checked first.
+    (
+        "another user's site, before any quota is used",
+        keys::QUOTA,
+        sites::DEMO,
+        ErrorCode::SiteNotFound,
+    ),
+    (
+        "the broken site",
+        keys::PRO,
+        sites::BROKEN,
+        ErrorCode::ServerError,
+    ),
+];
 
 #[tokio::test]
-async fn a_foreign_site_is_site_not_found_before_any_quota_is_used() {
+async fn events_for_a_missing_foreign_or_broken_site_are_refused_with_its_code() {
     let state = AppState::new(Options::default());
-    let err = refused(&state, keys::QUOTA, event(sites::DEMO)).await;
-    assert_eq!(err.code(), ErrorCode::SiteNotFound);
+    for &(what, key, site, code) in SITE_REFUSALS {
+        let err = refused(&state, key, event(site)).await;
+        assert_eq!(err.code(), code, "{what}");
+    }
 }
 
 #[tokio::test]
@@ -87,13 +105,6 @@ async fn empty_or_oversized_fields_are_invalid_json() {
         let err = refused(&state, keys::FREE, bad).await;
         assert_eq!(err.code(), ErrorCode::InvalidJson);
     }
-}
-
-#[tokio::test]
-async fn the_broken_site_fails_with_server_error() {
-    let state = AppState::new(Options::default());
-    let err = refused(&state, keys::PRO, event(sites::BROKEN)).await;
-    assert_eq!(err.code(), ErrorCode::ServerError);
 }
 
 #[tokio::test]

@@ -8,10 +8,11 @@ use std::num::NonZeroU32;
 
 use attractos_errors::rules::DEFAULT_BODY_LIMIT;
 use attractos_reference::Options;
+use attractos_reference::store::keys;
 use common::{Req, both};
 use time::macros::datetime;
 
-const RANGE: &str = "start=2024-01-01&end=2024-01-03";
+const EVENT: &[u8] = br#"{"site_id":"site_demo","name":"pageview","url":"https://demo.example/"}"#;
 
 /// A fixed clock: the RateLimit fields count the seconds to the end of the month.
 fn defaults() -> Options {
@@ -22,94 +23,85 @@ fn snap(name: &str, options: &Options, requests: &[Req]) {
     insta::assert_snapshot!(name, both(options, requests));
 }
 
-/// Every answer to one request on the fixed clock: its snapshot's name and the request.
-fn single_requests() -> Vec<(&'static str, Req)> {
-    vec![
-        ("ok_sites", Req::get("/api/v1/sites").key("ak_demo_pro")),
-        (
-            "ok_stats",
-            Req::get(format!("/api/v1/sites/site_demo/stats?{RANGE}")).key("ak_demo_free"),
-        ),
-        (
-            "ok_timeseries_daily",
-            Req::get(format!(
-                "/api/v1/sites/site_demo/timeseries?{RANGE}&granularity=daily"
-            ))
-            .key("ak_demo_free"),
-        ),
-        (
-            "ok_event",
-            Req::post(
-                "/api/v1/events",
-                "application/json",
-                r#"{"site_id":"site_demo","name":"pageview","url":"https://demo.example/"}"#,
-            )
-            .key("ak_demo_free"),
-        ),
-        ("code_MISSING_KEY", Req::get("/api/v1/sites")),
-        (
-            "code_INVALID_KEY",
-            Req::get("/api/v1/sites").key("ak_demo_revoked"),
-        ),
-        (
-            "code_USER_NOT_FOUND",
-            Req::get("/api/v1/sites").key("ak_demo_orphan"),
-        ),
-        (
-            "code_SITE_NOT_FOUND",
-            Req::get(format!("/api/v1/sites/site_pro/stats?{RANGE}")).key("ak_demo_free"),
-        ),
-        (
-            "code_PLAN_REQUIRED",
-            Req::get(format!(
-                "/api/v1/sites/site_demo/timeseries?{RANGE}&granularity=hourly"
-            ))
-            .key("ak_demo_free"),
-        ),
-        (
-            "code_MISSING_SITE_ID",
-            Req::get(format!("/api/v1/sites//stats?{RANGE}")).key("ak_demo_free"),
-        ),
-        (
-            "code_INVALID_DATE_RANGE",
-            Req::get("/api/v1/sites/site_demo/stats?start=2024-02-30&end=2024-03-01")
-                .key("ak_demo_free"),
-        ),
-        (
-            "code_INVALID_DATE_RANGE_granularity",
-            Req::get(format!(
-                "/api/v1/sites/site_demo/timeseries?{RANGE}&granularity=weekly"
-            ))
-            .key("ak_demo_free"),
-        ),
-        (
-            "code_INVALID_JSON",
-            Req::post("/api/v1/events", "application/json", r#"{"site_id": "#).key("ak_demo_free"),
-        ),
-        (
-            "code_SERVER_ERROR",
-            Req::get(format!("/api/v1/sites/site_broken/stats?{RANGE}")).key("ak_demo_pro"),
-        ),
-        ("code_NOT_FOUND", Req::get("/api/v1/stats")),
-        (
-            "code_METHOD_NOT_ALLOWED",
-            Req::get("/api/v1/events").key("ak_demo_free"),
-        ),
-        (
-            "code_PAYLOAD_TOO_LARGE",
-            Req::post(
-                "/api/v1/events",
-                "application/json",
-                vec![b' '; DEFAULT_BODY_LIMIT + 1],
-            )
-            .key("ak_demo_free"),
-        ),
+/// Every answer to one GET on the fixed clock: (snapshot, API key, target).
+const GETS: &[(&str, Option<&str>, &str)] = &[
+    ("ok_sites", Some(keys::PRO), "/api/v1/sites"),
+    (
+        "ok_stats",
+        Some(keys::FREE),
+        "/api/v1/sites/site_demo/stats?start=2024-01-01&end=2024-01-03",
+    ),
+    (
+        "ok_timeseries_daily",
+        Some(keys::FREE),
+        "/api/v1/sites/site_demo/timeseries?start=2024-01-01&end=2024-01-03&granularity=daily",
+    ),
+    ("code_MISSING_KEY", None, "/api/v1/sites"),
+    ("code_INVALID_KEY", Some(keys::REVOKED), "/api/v1/sites"),
+    ("code_USER_NOT_FOUND", Some(keys::ORPHAN), "/api/v1/sites"),
+    (
+        "code_SITE_NOT_FOUND",
+        Some(keys::FREE),
+        "/api/v1/sites/site_pro/stats?start=2024-01-01&end=2024-01-03",
+    ),
+    (
+        "code_PLAN_REQUIRED",
+        Some(keys::FREE),
+        "/api/v1/sites/site_demo/timeseries?start=2024-01-01&end=2024-01-03&granularity=hourly",
+    ),
+    (
+        "code_MISSING_SITE_ID",
+        Some(keys::FREE),
+        "/api/v1/sites//stats?start=2024-01-01&end=2024-01-03",
+    ),
+    (
+        "code_INVALID_DATE_RANGE",
+        Some(keys::FREE),
+        "/api/v1/sites/site_demo/stats?start=2024-02-30&end=2024-03-01",
+    ),
+    (
+        "code_INVALID_DATE_RANGE_granularity",
+        Some(keys::FREE),
+        "/api/v1/sites/site_demo/timeseries?start=2024-01-01&end=2024-01-03&granularity=weekly",
+    ),
+    (
+        "code_SERVER_ERROR",
+        Some(keys::PRO),
+        "/api/v1/sites/site_broken/stats?start=2024-01-01&end=2024-01-03",
+    ),
+    ("code_NOT_FOUND", None, "/api/v1/stats"),
+    (
+        "code_METHOD_NOT_ALLOWED",
+        Some(keys::FREE),
+        "/api/v1/events",
+    ),
+];
+
+#[test]
+fn every_get_answers_as_its_snapshot() {
+    for &(name, key, target) in GETS {
+        let request = Req::get(target);
+        let request = match key {
+            Some(key) => request.key(key),
+            None => request,
+        };
+        snap(name, &defaults(), &[request]);
+    }
+}
+
+/// Every answer to one event upload with the Free key on the fixed clock: (snapshot, body).
+fn uploads() -> [(&'static str, Vec<u8>); 3] {
+    [
+        ("ok_event", EVENT.into()),
+        ("code_INVALID_JSON", br#"{"site_id": "#.into()),
+        ("code_PAYLOAD_TOO_LARGE", vec![b' '; DEFAULT_BODY_LIMIT + 1]),
     ]
 }
 
 #[test]
-fn every_single_request_answers_as_its_snapshot() {
-    for (name, request) in single_requests() {
+fn every_upload_answers_as_its_snapshot() {
+    for (name, body) in uploads() {
+        let request = Req::post("/api/v1/events", "application/json", body).key(keys::FREE);
         snap(name, &defaults(), &[request]);
     }
 }
