@@ -28,21 +28,28 @@ pub fn start(mut command: Command) -> Started {
         .spawn()
         .expect("the reference server starts");
     let mut stderr = BufReader::new(child.stderr.take().expect("stderr is piped"));
+    let (line, addr) = address_line(&mut stderr);
+    Started {
+        child,
+        stderr,
+        line,
+        addr,
+    }
+}
+
+/// Reads `log` up to the line with the server's `url=http://…` field: that line and the
+/// address.
+fn address_line(log: &mut impl BufRead) -> (String, String) {
     let mut line = String::new();
     loop {
         line.clear();
-        let read = stderr.read_line(&mut line).expect("stderr is text");
+        let read = log.read_line(&mut line).expect("stderr is text");
         assert!(read > 0, "the server exited before logging its address");
         let url = line
             .split_whitespace()
             .find_map(|w| w.strip_prefix("url=http://"));
         if let Some(addr) = url.map(str::to_owned) {
-            return Started {
-                child,
-                stderr,
-                line,
-                addr,
-            };
+            return (line, addr);
         }
     }
 }
