@@ -19,7 +19,8 @@
 use std::sync::{Arc, Mutex};
 
 use attractos_errors_axum::attractos_errors;
-use attractos_errors_axum::{ApiError, BearerKey, Contract, ContractExt, DateRange, Json};
+use attractos_errors_axum::{ApiError, BearerKey, Contract, ContractExt, ContractRouter};
+use attractos_errors_axum::{DateRange, Json};
 use attractos_errors_axum::{Query, RetryAfter, SiteId};
 use axum::Router;
 use axum::extract::State;
@@ -146,7 +147,7 @@ async fn debug_internal() -> Result<(), ApiError> {
 }
 
 /// The whole service: routes first, then the contract.
-pub fn app(store: Store, contract: Contract) -> Router {
+pub fn app(store: Store, contract: Contract) -> ContractRouter {
     Router::new()
         .route("/api/v1/sites/{siteId}/stats", get(stats))
         .route("/api/v1/events", post(track))
