@@ -153,15 +153,9 @@ impl TestService {
 
 #[cfg(feature = "actix")]
 fn actix_request(request: &attractos_contract::case::Request) -> actix_http::Request {
-    let method = actix_web::http::Method::from_bytes(request.method.as_str().as_bytes())
-        .expect("a valid method");
-    let mut builder = actix_web::test::TestRequest::default()
-        .method(method)
-        .uri(&request.target);
-    for (name, value) in &request.headers {
-        builder = builder.append_header((name.as_str(), value.as_bytes()));
-    }
-    builder.set_payload(request.body.clone()).to_request()
+    request::actix_test_request(&request.method, &request.target, &request.headers)
+        .set_payload(request.body.clone())
+        .to_request()
 }
 
 /// The answer [`ActixService::send_raw`] is waiting for.

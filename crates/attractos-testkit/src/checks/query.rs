@@ -13,30 +13,27 @@ pub async fn a_query_that_deserializes_reaches_the_handler(framework: Framework)
     assert_eq!(&sent.body[..], b"day x5");
 }
 
-/// A required field absent.
-pub async fn a_missing_field_is_invalid_date_range(framework: Framework) {
-    let sent = framework.send(Req::get("/api/v1/timeseries?limit=5")).await;
-    let body = sent.assert_error(ErrorCode::InvalidDateRange);
-    assert!(
-        body.error.starts_with("Invalid query string: ") && body.error.contains("granularity"),
-        "{sent}"
-    );
-}
+/// Queries that do not deserialize into the timeseries route's, each with its case and a part
+/// its message names.
+const REFUSED: &[(&str, &str, &str)] = &[
+    ("a required field absent", "?limit=5", "granularity"),
+    ("no query string at all", "", "granularity"),
+    ("a value of the wrong type", "?granularity=day&limit=-1", "limit"),
+];
 
-/// No query string at all.
-pub async fn no_query_at_all_is_a_missing_field(framework: Framework) {
-    let sent = framework.send(Req::get("/api/v1/timeseries")).await;
-    let body = sent.assert_error(ErrorCode::InvalidDateRange);
-    assert!(body.error.contains("granularity"), "{sent}");
-}
-
-/// A value of the wrong type.
-pub async fn a_wrong_type_is_invalid_date_range(framework: Framework) {
-    let sent = framework
-        .send(Req::get("/api/v1/timeseries?granularity=day&limit=-1"))
-        .await;
-    let body = sent.assert_error(ErrorCode::InvalidDateRange);
-    assert!(body.error.starts_with("Invalid query string: "), "{sent}");
+/// `INVALID_DATE_RANGE`, its message `Invalid query string: ` and what is wrong.
+pub async fn a_query_that_does_not_deserialize_is_invalid_date_range(framework: Framework) {
+    for &(case, query, named) in REFUSED {
+        let sent = framework
+            .send(Req::get(format!("/api/v1/timeseries{query}")))
+            .await;
+        assert_eq!(sent.code().as_deref(), Some("INVALID_DATE_RANGE"), "{case}: {sent}");
+        let body = sent.assert_error(ErrorCode::InvalidDateRange);
+        assert!(
+            body.error.starts_with("Invalid query string: ") && body.error.contains(named),
+            "{case}: {sent}"
+        );
+    }
 }
 
 /// The handler's own refusal of a valid query.
