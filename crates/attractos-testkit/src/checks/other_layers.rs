@@ -37,8 +37,20 @@ const UNTOUCHED: &[(&str, u16, &str, &str)] = &[
 pub async fn json_error_responses_and_successes_pass_untouched(framework: Framework) {
     for &(path, status, body, content_type) in UNTOUCHED {
         let sent = framework.send(Req::get(path)).await;
-        assert_eq!((sent.status, &sent.body[..]), (status, body.as_bytes()), "{path}: {sent}");
-        assert_eq!(sent.header_str("content-type"), Some(content_type), "{path}: {sent}");
-        assert_eq!(sent.header_str("x-request-id"), Some(REQUEST_ID), "{path}: {sent}");
+        assert_eq!(
+            (sent.status, &sent.body[..]),
+            (status, body.as_bytes()),
+            "{path}: {sent}"
+        );
+        assert_eq!(
+            sent.header_str("content-type"),
+            Some(content_type),
+            "{path}: {sent}"
+        );
+        assert_eq!(
+            sent.header_str("x-request-id"),
+            Some(REQUEST_ID),
+            "{path}: {sent}"
+        );
     }
 }

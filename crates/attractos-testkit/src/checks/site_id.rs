@@ -26,8 +26,16 @@ const REFUSED: &[(&str, &str, ErrorCode)] = &[
     ("a tab only", "%09", ErrorCode::MissingSiteId),
     // Matched on actix-web thanks to the route's `{siteId:[^/]*}`.
     ("an empty segment", "", ErrorCode::MissingSiteId),
-    ("%FF, which decodes to no text", "site%FF", ErrorCode::NotFound),
-    ("a site the handler does not know", "site_other", ErrorCode::SiteNotFound),
+    (
+        "%FF, which decodes to no text",
+        "site%FF",
+        ErrorCode::NotFound,
+    ),
+    (
+        "a site the handler does not know",
+        "site_other",
+        ErrorCode::SiteNotFound,
+    ),
 ];
 
 /// Blank or empty is `MISSING_SITE_ID`, not UTF-8 is `NOT_FOUND`, and a site the handler does
@@ -35,7 +43,11 @@ const REFUSED: &[(&str, &str, ErrorCode)] = &[
 pub async fn a_refused_site_id_gets_its_code(framework: Framework) {
     for &(case, site, code) in REFUSED {
         let sent = stats_of(framework, site).await;
-        assert_eq!(sent.code().as_deref(), Some(code.as_str()), "{case}: {sent}");
+        assert_eq!(
+            sent.code().as_deref(),
+            Some(code.as_str()),
+            "{case}: {sent}"
+        );
         sent.assert_error(code);
     }
 }
