@@ -13,8 +13,6 @@
 //! curl -i "$EVENTS"                                                        # 405, Allow: POST
 //! curl -i localhost:3000/api/v1/debug/panic                                # 500, server lives on
 //! ```
-//!
-//! `ATTRACTOS_DOCS_URL` (e.g. `https://docs.example/error-codes`) adds a `Link` to every error.
 
 use std::sync::{Arc, Mutex};
 
@@ -112,15 +110,18 @@ pub fn routes(events: Events) -> impl FnOnce(&mut web::ServiceConfig) {
     }
 }
 
+/// The contract's settings. Events are small: a body over 16 KiB is `PAYLOAD_TOO_LARGE`,
+/// refused by its `Content-Length` before any handler runs, or cut off while `Json` reads it.
+pub fn contract() -> Contract {
+    Contract::default().with_body_limit(16 * 1024)
+}
+
 #[actix_web::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let filter = std::env::var("RUST_LOG").unwrap_or_else(|_| "info,attractos_errors=debug".into());
     tracing_subscriber::fmt().with_env_filter(filter).init();
     let addr = std::env::var("ATTRACTOS_ADDR").unwrap_or_else(|_| "127.0.0.1:3000".into());
-    let mut contract = Contract::default();
-    if let Ok(base) = std::env::var("ATTRACTOS_DOCS_URL") {
-        contract = contract.with_docs_base_url(&base)?;
-    }
+    let contract = contract();
     let (events, app_contract) = (Events::with_quota(1000), contract.clone());
     let app = move || contract_app(app_contract.clone()).configure(routes(events.clone()));
     tracing::info!(%addr, "listening");

@@ -4,12 +4,12 @@
 #[path = "../examples/service.rs"]
 mod service;
 
-use attractos_errors_actix::{Contract, contract_app};
+use attractos_errors_actix::contract_app;
 use attractos_testkit::{TestService, checks::example};
 
 #[actix_web::test]
 async fn the_events_example_answers_in_the_contract() {
     let events = service::Events::with_quota(1);
-    let app = contract_app(Contract::default()).configure(service::routes(events));
+    let app = contract_app(service::contract()).configure(service::routes(events));
     example::the_events_example_answers_in_the_contract(&TestService::actix(app).await).await;
 }

@@ -1,6 +1,6 @@
 //! What the adapters' example services (`examples/service.rs`) must answer: the axum one is a
-//! stats API, the actix-web one an events API with a monthly quota of one event. Each
-//! adapter's suite calls its example's check.
+//! stats API, the actix-web one an events API (under its own contract, with a monthly quota of
+//! one event). Each adapter's suite calls its example's check.
 
 use attractos_errors::ErrorCode;
 
@@ -106,6 +106,11 @@ pub async fn the_events_example_answers_in_the_contract(example: &TestService) {
             "a cut-off body",
             post("site_demo", Some("ak_demo"), r#"{"name":"#),
             ErrorCode::InvalidJson,
+        ),
+        (
+            "an event over the example's 16 KiB body limit",
+            post("site_demo", Some("ak_demo"), &" ".repeat(16 * 1024 + 1)),
+            ErrorCode::PayloadTooLarge,
         ),
         (
             "a store that is down",
