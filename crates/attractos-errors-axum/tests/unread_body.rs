@@ -161,11 +161,14 @@ async fn assert_serves(addr: SocketAddr) {
     );
 }
 
-/// The error answered on `stream` is `code` and says `Connection: close` (the server cannot
-/// reuse a connection whose unread body bytes are still owed); the server then closes it and
-/// serves a fresh one.
-async fn assert_refused_with_close(addr: SocketAddr, stream: &mut TcpStream, code: ErrorCode) {
-    let answer = read_answer(stream, &mut Vec::new())
+/// `request` sent on a fresh connection is answered with the error `code`, which says
+/// `Connection: close` (the server cannot reuse a connection whose unread body bytes are still
+/// owed); the server then closes it and serves a fresh one.
+async fn assert_refused_with_close(request: &[u8], code: ErrorCode) {
+    let addr = start().await;
+    let mut stream = connect(addr).await;
+    stream.write_all(request).await.expect("writes");
+    let answer = read_answer(&mut stream, &mut Vec::new())
         .await
         .expect("the error is answered");
     let expected = (code.status().as_u16(), Some(code.as_str()));
@@ -175,33 +178,26 @@ async fn assert_refused_with_close(addr: SocketAddr, stream: &mut TcpStream, cod
         "{answer}"
     );
     assert!(says_close(&answer), "{answer}");
-    assert!(closes(stream).await, "the server closes the connection");
+    assert!(
+        closes(&mut stream).await,
+        "the server closes the connection"
+    );
     assert_serves(addr).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_error_sent_before_the_body_arrived_says_connection_close_and_closes() {
-    let addr = start().await;
     // The head and 10 of the 100 announced bytes: the key is missing, so the handler answers
     // without reading, and the rest of the body never comes while the client waits.
-    let mut stream = connect(addr).await;
-    stream
-        .write_all(&upload(None, 100, r#"{"name":"a"#))
-        .await
-        .expect("writes");
-    assert_refused_with_close(addr, &mut stream, ErrorCode::MissingKey).await;
+    let request = upload(None, 100, r#"{"name":"a"#);
+    assert_refused_with_close(&request, ErrorCode::MissingKey).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_content_length_over_the_limit_says_connection_close_and_closes() {
-    let addr = start().await;
-    let mut stream = connect(addr).await;
     let length = attractos_errors::rules::DEFAULT_BODY_LIMIT + 1;
-    stream
-        .write_all(&upload(Some(&format!("Bearer {KEY}")), length, "{"))
-        .await
-        .expect("writes");
-    assert_refused_with_close(addr, &mut stream, ErrorCode::PayloadTooLarge).await;
+    let request = upload(Some(&format!("Bearer {KEY}")), length, "{");
+    assert_refused_with_close(&request, ErrorCode::PayloadTooLarge).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -27,6 +27,8 @@ pub mod strategies;
 
 use std::future::Future;
 
+use attractos_errors::{ErrorBody, ErrorCode};
+
 pub use attractos_contract::judge::Response;
 pub use attractos_errors::Contract;
 pub use request::{Payload, REQUEST_ID, Req};
@@ -187,6 +189,17 @@ where
             self, request,
         ))
     }
+}
+
+/// [`Response::assert_error`] for one case of a table: a wrong code fails naming `case`.
+#[track_caller]
+pub fn assert_case_error(case: &str, sent: &Response, code: ErrorCode) -> ErrorBody {
+    assert_eq!(
+        sent.code().as_deref(),
+        Some(code.as_str()),
+        "{case}: {sent}"
+    );
+    sent.assert_error(code)
 }
 
 /// The snapshot format both adapters share: `<status> <reason>`, every header but

@@ -4,7 +4,7 @@
 
 use attractos_errors::ErrorCode;
 
-use crate::{Req, TestService};
+use crate::{Req, TestService, assert_case_error};
 
 const STATS: &str = "/api/v1/sites/site_demo/stats?start=2024-01-01&end=2024-01-31";
 
@@ -24,12 +24,7 @@ fn get(uri: &str, key: Option<&str>) -> Req {
 async fn assert_errors(example: &TestService, cases: Vec<(&str, Req, ErrorCode)>) {
     for (case, request, code) in cases {
         let sent = example.send(&request).await;
-        assert_eq!(
-            sent.code().as_deref(),
-            Some(code.as_str()),
-            "{case}: {sent}"
-        );
-        sent.assert_error(code);
+        assert_case_error(case, &sent, code);
         assert!(
             !sent.to_string().contains("db.internal"),
             "{case}: a cause leaked: {sent}"

@@ -2,7 +2,7 @@
 
 use attractos_errors::ErrorCode;
 
-use crate::{Framework, Req};
+use crate::{Framework, Req, assert_case_error};
 
 /// A query that deserializes.
 pub async fn a_query_that_deserializes_reaches_the_handler(framework: Framework) {
@@ -36,12 +36,7 @@ pub async fn a_query_that_does_not_deserialize_is_invalid_date_range(framework: 
         let sent = framework
             .send(Req::get(format!("/api/v1/timeseries{query}")))
             .await;
-        assert_eq!(
-            sent.code().as_deref(),
-            Some("INVALID_DATE_RANGE"),
-            "{case}: {sent}"
-        );
-        let body = sent.assert_error(ErrorCode::InvalidDateRange);
+        let body = assert_case_error(case, &sent, ErrorCode::InvalidDateRange);
         let message = format!("Invalid query string: {says}");
         assert_eq!(body.error, message, "{case}: {sent}");
     }

@@ -4,7 +4,7 @@
 use attractos_errors::ErrorCode;
 
 use crate::service::Stats;
-use crate::{Framework, Req, Response};
+use crate::{Framework, Req, Response, assert_case_error};
 
 async fn stats_of(framework: Framework, site: &str) -> Response {
     let uri = format!("/api/v1/sites/{site}/stats?start=2024-01-01&end=2024-01-02");
@@ -43,12 +43,7 @@ const REFUSED: &[(&str, &str, ErrorCode)] = &[
 pub async fn a_refused_site_id_gets_its_code(framework: Framework) {
     for &(case, site, code) in REFUSED {
         let sent = stats_of(framework, site).await;
-        assert_eq!(
-            sent.code().as_deref(),
-            Some(code.as_str()),
-            "{case}: {sent}"
-        );
-        sent.assert_error(code);
+        assert_case_error(case, &sent, code);
     }
 }
 
