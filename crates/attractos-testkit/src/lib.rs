@@ -114,17 +114,11 @@ impl TestService {
 
     /// An actix-web app (under its contract) to send [`Req`]s to.
     #[cfg(feature = "actix")]
-    pub async fn actix<T, B>(app: actix_web::App<T>) -> Self
+    pub async fn actix<T>(app: actix_web::App<T>) -> Self
     where
-        T: actix_web::dev::ServiceFactory<
-                actix_web::dev::ServiceRequest,
-                Config = (),
-                Response = actix_web::dev::ServiceResponse<B>,
-                Error = actix_web::Error,
-                InitError = (),
-            > + 'static,
+        T: attractos_errors_actix::AppFactory + 'static,
         T::Future: 'static,
-        B: actix_web::body::MessageBody + 'static,
+        T::Body: 'static,
     {
         TestService::Actix(Box::new(
             attractos_contract::target::ActixTarget::new("actix-web", app).await,
