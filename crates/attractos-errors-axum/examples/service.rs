@@ -24,9 +24,9 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 /// What the service's own logic fails with; the HTTP mapping is one `From` into the core error
-/// (the orphan rule allows it here, where `AccessError` is local), so `?` works in handlers.
+/// (the orphan rule allows it here, where `StatsError` is local), so `?` works in handlers.
 #[derive(Debug, thiserror::Error)]
-enum AccessError {
+enum StatsError {
     #[error("no account has this API key")]
     UnknownKey,
     #[error("the key's user was deleted")]
@@ -35,26 +35,40 @@ enum AccessError {
     NotTheirSite(String),
     #[error("hourly granularity needs the Pro plan")]
     NeedsPro,
+    #[error("the stats store failed")]
+    Store(#[source] std::io::Error),
 }
 
-impl From<AccessError> for attractos_errors::ApiError {
-    fn from(err: AccessError) -> Self {
+impl From<StatsError> for attractos_errors::ApiError {
+    fn from(err: StatsError) -> Self {
         match err {
-            AccessError::UnknownKey => Self::invalid_key(),
-            AccessError::UserDeleted => Self::user_not_found(),
-            AccessError::NotTheirSite(_) => Self::site_not_found(),
-            AccessError::NeedsPro => Self::plan_required(),
+            StatsError::UnknownKey => Self::invalid_key(),
+            StatsError::UserDeleted => Self::user_not_found(),
+            StatsError::NotTheirSite(_) => Self::site_not_found(),
+            StatsError::NeedsPro => Self::plan_required(),
+            // The cause (and its source chain) is logged; the client sees the catalogue message.
+            StatsError::Store(_) => Self::internal(err),
         }
     }
 }
 
 /// The accounts, in place of a database: each key's plan (Pro or not) and sites.
-fn account(BearerKey(key): &BearerKey) -> Result<(bool, &'static [&'static str]), AccessError> {
+fn account(BearerKey(key): &BearerKey) -> Result<(bool, &'static [&'static str]), StatsError> {
     match key.as_str() {
         "ak_demo" => Ok((false, &["site_demo"])),
-        "ak_pro" => Ok((true, &["site_demo", "site_shop"])),
-        "ak_gone" => Err(AccessError::UserDeleted),
-        _ => Err(AccessError::UnknownKey),
+        "ak_pro" => Ok((true, &["site_demo", "site_shop", "site_offline"])),
+        "ak_gone" => Err(StatsError::UserDeleted),
+        _ => Err(StatsError::UnknownKey),
+    }
+}
+
+/// The stats store: a site's daily points over `days` days; `site_offline`'s store is down.
+fn daily_points(site: &str, days: i64) -> Result<i64, StatsError> {
+    match site {
+        "site_offline" => Err(StatsError::Store(std::io::Error::other(
+            "connection refused (db.internal:5432)",
+        ))),
+        _ => Ok(days),
     }
 }
 
@@ -81,12 +95,13 @@ async fn stats(
 ) -> Result<Json<Value>, ApiError> {
     let (pro, sites) = account(&key)?;
     if !sites.contains(&site.as_str()) {
-        return Err(AccessError::NotTheirSite(site).into());
+        return Err(StatsError::NotTheirSite(site).into());
     }
+    let daily = daily_points(&site, range.days())?;
     let points = match options.granularity {
-        Granularity::Day => range.days(),
-        Granularity::Hour if pro => range.days() * 24,
-        Granularity::Hour => return Err(AccessError::NeedsPro.into()),
+        Granularity::Day => daily,
+        Granularity::Hour if pro => daily * 24,
+        Granularity::Hour => return Err(StatsError::NeedsPro.into()),
     };
     Ok(Json(json!({ "site": site, "points": points })))
 }

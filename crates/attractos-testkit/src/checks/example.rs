@@ -32,8 +32,8 @@ async fn assert_errors(example: &TestService, cases: Vec<(&str, Req, ErrorCode)>
     }
 }
 
-/// The stats example: each access error through its one `From`, a query the service refuses,
-/// a panic; the Pro key gets hourly points.
+/// The stats example: each of its errors through its one `From` (the store's cause logged,
+/// never sent), a query the service refuses, a panic; the Pro key gets hourly points.
 pub async fn the_stats_example_answers_in_the_contract(example: &TestService) {
     let ok = example.send(&get(STATS, Some("ak_demo"))).await;
     assert_eq!(ok.status, 200, "{ok}");
@@ -64,6 +64,11 @@ pub async fn the_stats_example_answers_in_the_contract(example: &TestService) {
             "a granularity the query does not know",
             get(&format!("{STATS}&granularity=minute"), Some("ak_pro")),
             ErrorCode::InvalidDateRange,
+        ),
+        (
+            "a site whose store is down",
+            get(&STATS.replace("site_demo", "site_offline"), Some("ak_pro")),
+            ErrorCode::ServerError,
         ),
         (
             "a panic",
