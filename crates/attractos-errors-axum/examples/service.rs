@@ -16,8 +16,8 @@
 //! `ATTRACTOS_DOCS_URL` (e.g. `https://docs.example/error-codes`) adds a `Link` to every error.
 
 use attractos_errors_axum::attractos_errors;
-use attractos_errors_axum::{ApiError, BearerKey, Contract, ContractExt, DateRange, Json};
-use attractos_errors_axum::{Query, SiteId};
+use attractos_errors_axum::{ApiError, BearerKey, Contract, ContractExt, ContractRouter};
+use attractos_errors_axum::{DateRange, Json, Query, SiteId};
 use axum::Router;
 use axum::routing::get;
 use serde::Deserialize;
@@ -111,7 +111,7 @@ async fn debug_panic() -> &'static str {
 }
 
 /// The whole service: routes first, then the contract.
-pub fn app(contract: Contract) -> Router {
+pub fn app(contract: Contract) -> ContractRouter {
     Router::new()
         .route("/api/v1/sites/{siteId}/stats", get(stats))
         .route("/api/v1/debug/panic", get(debug_panic))

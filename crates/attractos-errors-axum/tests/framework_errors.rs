@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use attractos_errors::ErrorCode;
-use attractos_errors_axum::{Contract, ContractExt};
+use attractos_errors_axum::{Contract, ContractExt, ContractRouter};
 use attractos_testkit::service::Event;
 use attractos_testkit::{Req, TestService, assert_case_error};
 use axum::Router;
@@ -40,7 +40,7 @@ fn app() -> TestService {
     TestService::axum(app_router())
 }
 
-fn app_router() -> Router {
+fn app_router() -> ContractRouter {
     Router::new()
         .route("/items/{id}", get(path_number))
         .route("/axum-query", get(axum_query))

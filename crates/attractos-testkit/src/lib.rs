@@ -108,7 +108,7 @@ pub enum TestService {
 impl TestService {
     /// An axum router (under its contract) to send [`Req`]s to.
     #[cfg(feature = "axum")]
-    pub fn axum(router: axum::Router) -> Self {
+    pub fn axum(router: impl Into<axum::Router>) -> Self {
         TestService::Axum(attractos_contract::target::AxumTarget::new("axum", router))
     }
 

@@ -1,7 +1,7 @@
 //! The test service on axum.
 
 use attractos_errors_axum::{
-    ApiError, BearerKey, Contract, ContractExt, DateRange, Json, Query, SiteId,
+    ApiError, BearerKey, Contract, ContractExt, ContractRouter, DateRange, Json, Query, SiteId,
 };
 use axum::Router;
 use axum::extract::Path;
@@ -63,6 +63,6 @@ pub fn routes() -> Router {
 }
 
 /// The test service on axum under `contract`.
-pub fn app(contract: Contract) -> Router {
+pub fn app(contract: Contract) -> ContractRouter {
     routes().with_contract(contract)
 }
