@@ -129,18 +129,20 @@ type Member = (PolicyId, [(char, u64); 2]);
 /// serializes a String item with Integer parameters (clamped to the Integer range; a test
 /// checks the output against `sfv`), in one allocation of the exact length.
 fn serialize(members: impl Iterator<Item = Member> + Clone) -> Bytes {
-    let mut digits = itoa::Buffer::new();
+    // `"` id `"`, then `;` key `=` and the digits of each parameter, and `, ` between members.
+    let digit_count = |value: u64| value.checked_ilog10().map_or(1, |log| log as usize + 1);
     let length = members
         .clone()
         .map(|(id, params)| {
             let params: usize = params
                 .iter()
-                .map(|(_, value)| 3 + digits.format((*value).min(MAX_INTEGER)).len())
+                .map(|(_, value)| 3 + digit_count((*value).min(MAX_INTEGER)))
                 .sum();
             2 + id.as_str().len() + params
         })
         .sum::<usize>()
         + members.clone().count().saturating_sub(1) * 2;
+    let mut digits = itoa::Buffer::new();
     let mut out = Vec::with_capacity(length);
     for (index, (id, params)) in members.enumerate() {
         if index > 0 {
