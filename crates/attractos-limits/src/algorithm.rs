@@ -174,14 +174,30 @@ mod tests {
     fn cycles_are_calendar_months_in_utc() {
         // (case, an hour before a cycle ends (Unix seconds), the cycle's length in days)
         const CASES: &[(&str, i64, i64)] = &[
-            ("2024-02-29T23:00:00Z: the leap-year February", 1_709_247_600, 29),
-            ("2024-12-31T23:00:00Z: December, into next January", 1_735_686_000, 31),
+            (
+                "2024-02-29T23:00:00Z: the leap-year February",
+                1_709_247_600,
+                29,
+            ),
+            (
+                "2024-12-31T23:00:00Z: December, into next January",
+                1_735_686_000,
+                31,
+            ),
         ];
         for &(case, secs, days) in CASES {
             let now = secs * 1_000_000;
             let (start, end) = cycle(now);
-            assert_eq!(end - now, 3_600_000_000, "{case}: the cycle ends in an hour");
-            assert_eq!(end - start, days * 86_400 * 1_000_000, "{case}: {days} days long");
+            assert_eq!(
+                end - now,
+                3_600_000_000,
+                "{case}: the cycle ends in an hour"
+            );
+            assert_eq!(
+                end - start,
+                days * 86_400 * 1_000_000,
+                "{case}: {days} days long"
+            );
         }
     }
 

@@ -205,9 +205,12 @@ impl RateLimitFields {
     /// The fields to send and their values, as bytes a header map can take without a copy
     /// (`HeaderValue::from_maybe_shared`).
     pub fn into_headers(self) -> impl Iterator<Item = (Field, Bytes)> {
-        [(Field::Policy, self.policy.0), (Field::Current, self.current)]
-            .into_iter()
-            .filter(|(_, value)| !value.is_empty())
+        [
+            (Field::Policy, self.policy.0),
+            (Field::Current, self.current),
+        ]
+        .into_iter()
+        .filter(|(_, value)| !value.is_empty())
     }
 }
 
@@ -227,7 +230,8 @@ mod tests {
     fn by_sfv(members: impl Iterator<Item = Member>) -> Option<String> {
         let mut list = ListSerializer::new();
         for (id, params) in members {
-            let mut item = list.bare_item(StringRef::from_str(id.as_str()).expect("printable ASCII"));
+            let mut item =
+                list.bare_item(StringRef::from_str(id.as_str()).expect("printable ASCII"));
             for (key, value) in params {
                 let mut letter = [0; 4];
                 let key = KeyRef::from_str(key.encode_utf8(&mut letter)).expect("a one-letter key");

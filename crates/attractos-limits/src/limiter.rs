@@ -123,7 +123,10 @@ impl<S: Store> Limiter<S> {
         };
         let decision = || self.store.request(query);
         let fallback = |store: &MemoryStore| store.request_now(query);
-        let outcome = match self.ask(self.policies.rate_fail_mode, decision, fallback).await {
+        let outcome = match self
+            .ask(self.policies.rate_fail_mode, decision, fallback)
+            .await
+        {
             Ok(outcome) => outcome,
             Err(outcome) => return self.unknown_state(account, outcome),
         };
@@ -150,7 +153,10 @@ impl<S: Store> Limiter<S> {
         };
         let decision = || self.store.event(query);
         let fallback = |store: &MemoryStore| store.event_now(query);
-        let quota = match self.ask(self.policies.quota_fail_mode, decision, fallback).await {
+        let quota = match self
+            .ask(self.policies.quota_fail_mode, decision, fallback)
+            .await
+        {
             Ok(quota) => quota,
             Err(outcome) => return self.unknown_state(account, outcome),
         };
@@ -177,7 +183,10 @@ impl<S: Store> Limiter<S> {
         };
         let decision = || self.store.auth_failure(query);
         let fallback = |store: &MemoryStore| store.auth_failure_now(query);
-        let (outcome, fields) = match self.ask(self.policies.rate_fail_mode, decision, fallback).await {
+        let (outcome, fields) = match self
+            .ask(self.policies.rate_fail_mode, decision, fallback)
+            .await
+        {
             Ok(auth) => {
                 let verdict = self.auth_verdict(auth);
                 (verdict.outcome, verdict.fields)
@@ -274,7 +283,8 @@ impl<S: Store> Limiter<S> {
         Verdict {
             outcome,
             fields: RateLimitFields::with_policy(
-                self.announced.account(&self.policies, account.plan, cycle_us),
+                self.announced
+                    .account(&self.policies, account.plan, cycle_us),
                 states,
             ),
             quota,

@@ -153,7 +153,10 @@ impl MemoryStore {
         let cycle = state.cycle_at(now);
         drop(state);
         let look = algorithm::quota(stored, now, cycle, query.quota, query.quota_floor, false);
-        RequestOutcome::Decided { rate, quota: look.1 }
+        RequestOutcome::Decided {
+            rate,
+            quota: look.1,
+        }
     }
 
     /// Counts an event (the synchronous core of [`Store::event`]).
@@ -161,9 +164,8 @@ impl MemoryStore {
         let now = self.now_us();
         let mut state = self.state();
         let cycle = state.cycle_at(now);
-        let decide = |stored| {
-            algorithm::quota(stored, now, cycle, query.quota, query.quota_floor, true)
-        };
+        let decide =
+            |stored| algorithm::quota(stored, now, cycle, query.quota, query.quota_floor, true);
         // One entry per account, replaced each cycle: no sweep needed.
         if let Some(counter) = state.quotas.get_mut(query.account) {
             let (stored, outcome) = decide(Some(*counter));
@@ -185,7 +187,8 @@ impl MemoryStore {
         self.state().auth.update(
             query.address,
             |stored| {
-                let (window, outcome) = algorithm::auth_failures(stored, now, query.window_us, true);
+                let (window, outcome) =
+                    algorithm::auth_failures(stored, now, query.window_us, true);
                 (Some(window), outcome)
             },
             |(_, end)| *end > now,
@@ -193,16 +196,26 @@ impl MemoryStore {
     }
 }
 
+/// Each decision is taken when it is asked for: the futures are ready.
 impl Store for MemoryStore {
-    async fn request(&self, query: RequestQuery<'_>) -> Result<RequestOutcome, StoreError> {
-        Ok(self.request_now(query))
+    fn request(
+        &self,
+        query: RequestQuery<'_>,
+    ) -> impl Future<Output = Result<RequestOutcome, StoreError>> + Send {
+        std::future::ready(Ok(self.request_now(query)))
     }
 
-    async fn event(&self, query: EventQuery<'_>) -> Result<QuotaOutcome, StoreError> {
-        Ok(self.event_now(query))
+    fn event(
+        &self,
+        query: EventQuery<'_>,
+    ) -> impl Future<Output = Result<QuotaOutcome, StoreError>> + Send {
+        std::future::ready(Ok(self.event_now(query)))
     }
 
-    async fn auth_failure(&self, query: AuthFailureQuery<'_>) -> Result<AuthOutcome, StoreError> {
-        Ok(self.auth_failure_now(query))
+    fn auth_failure(
+        &self,
+        query: AuthFailureQuery<'_>,
+    ) -> impl Future<Output = Result<AuthOutcome, StoreError>> + Send {
+        std::future::ready(Ok(self.auth_failure_now(query)))
     }
 }

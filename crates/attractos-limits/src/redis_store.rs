@@ -114,16 +114,17 @@ impl RedisStore {
     }
 
     /// Runs the script with `keys` and `args` (after the decision and the time) on the store's
-    /// runtime, within the timeout. The command is written in one buffer here (the keys too,
+    /// runtime, within the timeout, and reads its `answer`. The command is written in one buffer here (the keys too,
     /// see [`Key`]), so a decision allocates it, the task and the answer, no more. Not an
     /// `async fn`: all but the wait for the task is done at once, so the future holds only the
     /// task's handle (the limiter's future, which holds it, stays small).
-    fn run<const KEYS: usize>(
+    fn run<const KEYS: usize, T>(
         &self,
         op: &'static str,
         keys: [Key<'_>; KEYS],
         args: &[i64],
-    ) -> impl Future<Output = Result<Vec<i64>, StoreError>> + use<KEYS> {
+        answer: fn(&[i64]) -> Result<T, StoreError>,
+    ) -> impl Future<Output = Result<T, StoreError>> + use<KEYS, T> {
         let now = match &self.clock {
             Clock::Store => None,
             Clock::Manual(clock) => Some(clock.now_us()),
@@ -165,7 +166,7 @@ impl RedisStore {
         });
         async move {
             match task.await {
-                Ok(Ok(Ok(values))) => Ok(values),
+                Ok(Ok(Ok(values))) => answer(&values),
                 Ok(Ok(Err(err))) => Err(StoreError::Failed(describe(&err))),
                 Ok(Err(_elapsed)) => Err(StoreError::Timeout(timeout)),
                 Err(join) => Err(StoreError::Failed(format!(
@@ -232,8 +233,52 @@ fn quota_outcome(values: &[i64]) -> QuotaOutcome {
     }
 }
 
+/// The answer to a request decision: `[0, failures, left]` when the address is blocked, else
+/// `[1, admitted, remaining, next unit, ..the quota look]`.
+fn request_outcome(values: &[i64]) -> Result<RequestOutcome, StoreError> {
+    match values {
+        [0, failures, left] => Ok(RequestOutcome::AddressBlocked(AuthOutcome {
+            failures: *failures as u64,
+            window_left_us: *left,
+        })),
+        [1, admitted, remaining, next_unit, quota @ ..] if quota.len() == 5 => {
+            Ok(RequestOutcome::Decided {
+                rate: RateOutcome {
+                    admitted: *admitted == 1,
+                    remaining: *remaining as u64,
+                    next_unit_us: *next_unit,
+                },
+                quota: quota_outcome(quota),
+            })
+        }
+        other => Err(unexpected(other)),
+    }
+}
+
+fn event_outcome(values: &[i64]) -> Result<QuotaOutcome, StoreError> {
+    if values.len() == 5 {
+        Ok(quota_outcome(values))
+    } else {
+        Err(unexpected(values))
+    }
+}
+
+fn auth_outcome(values: &[i64]) -> Result<AuthOutcome, StoreError> {
+    match values {
+        [failures, left] => Ok(AuthOutcome {
+            failures: *failures as u64,
+            window_left_us: *left,
+        }),
+        other => Err(unexpected(other)),
+    }
+}
+
+// Not `async fn`s: the command is written and sent at once, so the futures hold only the wait.
 impl Store for RedisStore {
-    async fn request(&self, query: RequestQuery<'_>) -> Result<RequestOutcome, StoreError> {
+    fn request(
+        &self,
+        query: RequestQuery<'_>,
+    ) -> impl Future<Output = Result<RequestOutcome, StoreError>> + Send {
         let keys = [
             Key::Auth(query.address),
             Key::Rate(query.key),
@@ -246,46 +291,27 @@ impl Store for RedisStore {
             query.quota as i64,
             query.quota_floor as i64,
         ];
-        let values = self.run("request", keys, &args).await?;
-        match values.as_slice() {
-            [0, failures, left] => Ok(RequestOutcome::AddressBlocked(AuthOutcome {
-                failures: *failures as u64,
-                window_left_us: *left,
-            })),
-            [1, admitted, remaining, next_unit, quota @ ..] if quota.len() == 5 => {
-                Ok(RequestOutcome::Decided {
-                    rate: RateOutcome {
-                        admitted: *admitted == 1,
-                        remaining: *remaining as u64,
-                        next_unit_us: *next_unit,
-                    },
-                    quota: quota_outcome(quota),
-                })
-            }
-            other => Err(unexpected(other)),
-        }
+        self.run("request", keys, &args, request_outcome)
     }
 
-    async fn event(&self, query: EventQuery<'_>) -> Result<QuotaOutcome, StoreError> {
+    fn event(
+        &self,
+        query: EventQuery<'_>,
+    ) -> impl Future<Output = Result<QuotaOutcome, StoreError>> + Send {
         let args = [query.quota as i64, query.quota_floor as i64];
-        let values = self.run("event", [Key::Quota(query.account)], &args).await?;
-        if values.len() == 5 {
-            Ok(quota_outcome(&values))
-        } else {
-            Err(unexpected(&values))
-        }
+        self.run("event", [Key::Quota(query.account)], &args, event_outcome)
     }
 
-    async fn auth_failure(&self, query: AuthFailureQuery<'_>) -> Result<AuthOutcome, StoreError> {
-        let values = self
-            .run("auth_failure", [Key::Auth(query.address)], &[query.window_us])
-            .await?;
-        match values.as_slice() {
-            [failures, left] => Ok(AuthOutcome {
-                failures: *failures as u64,
-                window_left_us: *left,
-            }),
-            other => Err(unexpected(other)),
-        }
+    fn auth_failure(
+        &self,
+        query: AuthFailureQuery<'_>,
+    ) -> impl Future<Output = Result<AuthOutcome, StoreError>> + Send {
+        let args = [query.window_us];
+        self.run(
+            "auth_failure",
+            [Key::Auth(query.address)],
+            &args,
+            auth_outcome,
+        )
     }
 }
