@@ -123,14 +123,7 @@ impl<S: Store> Limiter<S> {
         };
         let decision = || self.store.request(query);
         let fallback = |store: &MemoryStore| store.request_now(query);
-        let outcome = match self
-            .ask(self.policies.rate_fail_mode, decision, fallback)
-            .await
-        {
-            Ok(outcome) => outcome,
-            Err(outcome) => return self.unknown_state(account, outcome),
-        };
-        match outcome {
+        let verdict = |outcome| match outcome {
             RequestOutcome::AddressBlocked(auth) => self.auth_verdict(auth),
             RequestOutcome::Decided { rate, quota } => {
                 let outcome = if rate.admitted {
@@ -140,7 +133,10 @@ impl<S: Store> Limiter<S> {
                 };
                 self.account_verdict(account, outcome, Some(rate), Some(quota))
             }
-        }
+        };
+        let mode = self.policies.rate_fail_mode;
+        self.for_account(account, mode, decision, fallback, verdict)
+            .await
     }
 
     /// Counts one event of `account` against its monthly quota: `LIMIT_EXCEEDED` when it is
@@ -153,19 +149,17 @@ impl<S: Store> Limiter<S> {
         };
         let decision = || self.store.event(query);
         let fallback = |store: &MemoryStore| store.event_now(query);
-        let quota = match self
-            .ask(self.policies.quota_fail_mode, decision, fallback)
+        let verdict = |quota: QuotaOutcome| {
+            let outcome = if quota.accepted {
+                Ok(())
+            } else {
+                Err(ApiError::limit_exceeded(retry_after(quota.reset_us)))
+            };
+            self.account_verdict(account, outcome, None, Some(quota))
+        };
+        let mode = self.policies.quota_fail_mode;
+        self.for_account(account, mode, decision, fallback, verdict)
             .await
-        {
-            Ok(quota) => quota,
-            Err(outcome) => return self.unknown_state(account, outcome),
-        };
-        let outcome = if quota.accepted {
-            Ok(())
-        } else {
-            Err(ApiError::limit_exceeded(retry_after(quota.reset_us)))
-        };
-        self.account_verdict(account, outcome, None, Some(quota))
     }
 
     /// Counts a refused `Authorization` header from `client`, whose answer would be `refusal`
@@ -194,6 +188,22 @@ impl<S: Store> Limiter<S> {
             Err(outcome) => (outcome, RateLimitFields::default()),
         };
         (outcome.err().unwrap_or(refusal), fields)
+    }
+
+    /// [`Limiter::ask`] for a decision about `account`: its verdict from the answer, or with
+    /// the state unknown, the fail mode's outcome and the policies alone.
+    async fn for_account<T, F: Future<Output = Result<T, StoreError>>>(
+        &self,
+        account: Account<'_>,
+        mode: FailMode,
+        decision: impl FnOnce() -> F,
+        fallback: impl FnOnce(&MemoryStore) -> T,
+        verdict: impl FnOnce(T) -> Verdict,
+    ) -> Verdict {
+        match self.ask(mode, decision, fallback).await {
+            Ok(answer) => verdict(answer),
+            Err(outcome) => self.unknown_state(account, outcome),
+        }
     }
 
     /// Asks the store, within the health guard; when it fails, `mode` decides: the fallback

@@ -16,17 +16,33 @@ enum Step {
     Failure { address: u8 },
 }
 
-/// What both stores are asked with, besides the step.
-struct Setting {
-    /// This case's prefix of every partition.
-    run: String,
-    burst: u32,
-    emission_us: i64,
-    quota: u64,
-    floor: u64,
+/// One case's partitions: keys, addresses and accounts under a prefix no other case uses.
+struct Partitions {
+    keys: [String; 3],
+    addresses: [String; 2],
+    accounts: [String; 2],
 }
 
-/// A store's answer to a step.
+impl Partitions {
+    fn new() -> Self {
+        let run = unique("prop");
+        Partitions {
+            keys: std::array::from_fn(|n| format!("{run}:k{n}")),
+            addresses: std::array::from_fn(|n| format!("{run}:a{n}")),
+            accounts: std::array::from_fn(|n| format!("{run}:acct{n}")),
+        }
+    }
+}
+
+/// A step as both stores are asked it.
+#[derive(Debug, Clone, Copy)]
+enum Query<'a> {
+    Request(RequestQuery<'a>),
+    Event(EventQuery<'a>),
+    Failure(AuthFailureQuery<'a>),
+}
+
+/// A store's answer to a query.
 #[derive(Debug, PartialEq, Eq)]
 enum Answer {
     Request(RequestOutcome),
@@ -34,43 +50,11 @@ enum Answer {
     Failure(AuthOutcome),
 }
 
-impl Setting {
-    async fn ask(&self, store: &impl Store, step: &Step) -> Answer {
-        let name = |kind: &str, n: u8| format!("{}:{kind}{n}", self.run);
-        match *step {
-            Step::Request { key, address } => {
-                let (key, address, account) =
-                    (name("k", key), name("a", address), name("acct", key % 2));
-                let query = RequestQuery {
-                    address: &address,
-                    key: &key,
-                    account: &account,
-                    emission_us: self.emission_us,
-                    burst: self.burst,
-                    auth_limit: 2,
-                    quota: self.quota,
-                    quota_floor: self.floor,
-                };
-                Answer::Request(store.request(query).await.unwrap())
-            }
-            Step::Event { account } => {
-                let account = name("acct", account);
-                let query = EventQuery {
-                    account: &account,
-                    quota: self.quota,
-                    quota_floor: self.floor,
-                };
-                Answer::Event(store.event(query).await.unwrap())
-            }
-            Step::Failure { address } => {
-                let address = name("a", address);
-                let query = AuthFailureQuery {
-                    address: &address,
-                    window_us: 2_000_000,
-                };
-                Answer::Failure(store.auth_failure(query).await.unwrap())
-            }
-        }
+async fn ask(store: &impl Store, query: Query<'_>) -> Answer {
+    match query {
+        Query::Request(query) => Answer::Request(store.request(query).await.unwrap()),
+        Query::Event(query) => Answer::Event(store.event(query).await.unwrap()),
+        Query::Failure(query) => Answer::Failure(store.auth_failure(query).await.unwrap()),
     }
 }
 
@@ -120,20 +104,33 @@ fn both_stores_decide_alike() {
                     Clock::Manual(clock.clone()),
                 )
                 .unwrap();
-                let setting = Setting {
-                    run: unique("prop"),
-                    burst,
-                    emission_us,
-                    quota,
-                    floor,
-                };
+                let names = Partitions::new();
                 for (index, (step, gap)) in steps.iter().enumerate() {
                     clock.advance_us(*gap);
-                    let (m, r) = (
-                        setting.ask(&memory, step).await,
-                        setting.ask(&redis, step).await,
-                    );
-                    prop_assert_eq!(m, r, "step {} {:?}: decided differently", index, step);
+                    let query = match *step {
+                        // A key belongs to one account.
+                        Step::Request { key, address } => Query::Request(RequestQuery {
+                            address: &names.addresses[usize::from(address)],
+                            key: &names.keys[usize::from(key)],
+                            account: &names.accounts[usize::from(key % 2)],
+                            emission_us,
+                            burst,
+                            auth_limit: 2,
+                            quota,
+                            quota_floor: floor,
+                        }),
+                        Step::Event { account } => Query::Event(EventQuery {
+                            account: &names.accounts[usize::from(account)],
+                            quota,
+                            quota_floor: floor,
+                        }),
+                        Step::Failure { address } => Query::Failure(AuthFailureQuery {
+                            address: &names.addresses[usize::from(address)],
+                            window_us: 2_000_000,
+                        }),
+                    };
+                    let (m, r) = (ask(&memory, query).await, ask(&redis, query).await);
+                    prop_assert_eq!(m, r, "step {} {:?}: decided differently", index, query);
                 }
                 Ok(())
             })
