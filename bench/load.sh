@@ -80,24 +80,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# wait_for_quiet: until at most 15% of the CPU time over 1 s is busy (the servers idle between
-# runs), or LOAD_IDLE_WAIT seconds have passed.
-wait_for_quiet() {
-    local deadline=$((SECONDS + ${LOAD_IDLE_WAIT:-60}))
-    local u1 n1 s1 i1 w1 q1 sq1 st1 u2 n2 s2 i2 w2 q2 sq2 st2 busy total
-    while [ "$SECONDS" -lt "$deadline" ]; do
-        read -r _ u1 n1 s1 i1 w1 q1 sq1 st1 _ </proc/stat
-        sleep 1
-        read -r _ u2 n2 s2 i2 w2 q2 sq2 st2 _ </proc/stat
-        busy=$(((u2 + n2 + s2 + q2 + sq2 + st2) - (u1 + n1 + s1 + q1 + sq1 + st1)))
-        total=$((busy + (i2 + w2) - (i1 + w1)))
-        if [ $((busy * 100)) -le $((total * 15)) ]; then
-            return 0
-        fi
-        sleep 2
-    done
-    echo "load.sh: the machine is busy; running the round anyway" >&2
-}
+# shellcheck source=bench/idle.sh
+source "$ROOT/bench/idle.sh"
 
 free_port() {
     python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
@@ -191,7 +175,8 @@ for framework in axum actix; do
         rounds="$rounds mallocs"
     fi
     for round in $rounds; do
-        wait_for_quiet
+        # The servers idle between runs.
+        wait_for_idle load.sh "${LOAD_IDLE_WAIT:-60}" 1 2
         PROFILED_PID="$open_pid"
         run "$open" "$framework" a-sites-200 "$round" "GET /api/v1/sites, key ak_demo_free" \
             "200:-" GET /api/v1/sites ak_demo_free

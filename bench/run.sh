@@ -30,26 +30,8 @@ LOAD_BEFORE="$(cat /proc/loadavg)"
 DATE="$(date -u '+%Y-%m-%d %H:%M:%S')"
 COMMIT="$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- crates bench || echo -dirty)"
 
-# wait_for_idle: until at most 15% of the CPU time over 2 s is busy, or IDLE_WAIT runs out.
-wait_for_idle() {
-    local deadline=$((SECONDS + ${IDLE_WAIT:-300}))
-    local u1 n1 s1 i1 w1 q1 sq1 st1 u2 n2 s2 i2 w2 q2 sq2 st2 busy total
-    while :; do
-        read -r _ u1 n1 s1 i1 w1 q1 sq1 st1 _ </proc/stat
-        sleep 2
-        read -r _ u2 n2 s2 i2 w2 q2 sq2 st2 _ </proc/stat
-        busy=$(((u2 + n2 + s2 + q2 + sq2 + st2) - (u1 + n1 + s1 + q1 + sq1 + st1)))
-        total=$((busy + (i2 + w2) - (i1 + w1)))
-        if [ $((busy * 100)) -le $((total * 15)) ]; then
-            return 0
-        fi
-        if [ "$SECONDS" -ge "$deadline" ]; then
-            echo "run.sh: the machine is still busy ($((busy * 100 / total))%); measuring anyway" >&2
-            return 0
-        fi
-        sleep 5
-    done
-}
+# shellcheck source=bench/idle.sh
+source "$ROOT/bench/idle.sh"
 
 # Build everything first, so that no compilation runs during a measurement.
 cargo bench -q -p attractos-bench --bench render --no-run
@@ -57,7 +39,7 @@ cargo build --release -q -p attractos-bench --bins
 cargo build --release -q -p attractos-reference
 
 for pass in $(seq "${BENCH_PASSES:-5}"); do
-    wait_for_idle
+    wait_for_idle run.sh "${IDLE_WAIT:-300}" 2 5
     echo "run.sh: criterion benches, pass $pass" >&2
     CRITERION_HOME="$OUT/criterion" cargo bench -q -p attractos-bench --bench render -- \
         --save-baseline "pass$pass" >>"$OUT/criterion.log"
@@ -67,7 +49,7 @@ echo "run.sh: allocation counts" >&2
 cargo run --release -q -p attractos-bench --bin allocations >"$OUT/allocations.jsonl"
 
 if [ "${SKIP_LOAD:-0}" != 1 ]; then
-    wait_for_idle
+    wait_for_idle run.sh "${IDLE_WAIT:-300}" 2 5
     echo "run.sh: load test" >&2
     bash "$ROOT/bench/load.sh" "$OUT"
 fi

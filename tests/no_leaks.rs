@@ -61,7 +61,7 @@ fn answer(framework: Framework, secret: &str, path: &str) -> Response {
     })
 }
 
-fn axum_app(secret: &str) -> axum::Router {
+fn axum_app(secret: &str) -> attractos_errors_axum::ContractRouter {
     use attractos_errors_axum::{ApiError, Contract, ContractExt};
     use axum::routing::get;
 

@@ -113,7 +113,7 @@ mod on_axum {
         ApiError(docs::example(code.parse().expect("a catalogue code")))
     }
 
-    pub fn app() -> axum::Router {
+    pub fn app() -> attractos_errors_axum::ContractRouter {
         axum::Router::new()
             .route(STATS, get(stats))
             .route("/denied", get(|| async { ApiError::site_not_found() }))

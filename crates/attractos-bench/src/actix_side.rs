@@ -4,13 +4,9 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
 use attractos_errors_actix::ApiError;
-use serde_json::json;
 
-use crate::cases::{Case, RETRY_AFTER_SECS, Variant, owned_message};
-use crate::floor_bodies::{
-    CHALLENGE, CUSTOM_BODY, INVALID_KEY_BODY, RATE_LIMITED_BODY, append_floor_headers,
-    floor_status_and_body,
-};
+use crate::cases::{Case, RETRY_AFTER_SECS, Variant};
+use crate::floor_bodies::{CHALLENGE, append_floor_headers, floor_body, status_of};
 
 /// A function that renders a case.
 pub type Render = fn(Case) -> HttpResponse;
@@ -40,57 +36,28 @@ pub fn library_via_error(case: Case) -> HttpResponse {
 
 /// Baseline A: `HttpResponse::build(status).json(json!(..))`.
 pub fn baseline_a(case: Case) -> HttpResponse {
-    match case {
-        Case::InvalidKey => HttpResponse::build(StatusCode::UNAUTHORIZED).json(json!({
-            "error": "The API key provided is invalid or has been revoked.",
-            "code": "INVALID_KEY",
-        })),
-        Case::CustomMessage => HttpResponse::build(StatusCode::BAD_REQUEST)
-            .json(json!({ "error": owned_message(), "code": "INVALID_DATE_RANGE" })),
-        Case::RateLimited => HttpResponse::build(StatusCode::TOO_MANY_REQUESTS).json(json!({
-            "error": "You have exceeded the API rate limit for your plan.",
-            "code": "RATE_LIMITED",
-            "retry_after": RETRY_AFTER_SECS,
-        })),
-    }
+    HttpResponse::build(status_of!(case)).json(case.json_body())
 }
 
 /// Baseline B: baseline A plus the contract headers, as actix-web users write headers.
 pub fn baseline_b(case: Case) -> HttpResponse {
-    let status = match case {
-        Case::InvalidKey => StatusCode::UNAUTHORIZED,
-        Case::CustomMessage => StatusCode::BAD_REQUEST,
-        Case::RateLimited => StatusCode::TOO_MANY_REQUESTS,
-    };
-    let mut builder = HttpResponse::build(status);
+    let mut builder = HttpResponse::build(status_of!(case));
     builder
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"));
     match case {
-        Case::InvalidKey => builder
-            .insert_header((header::WWW_AUTHENTICATE, CHALLENGE))
-            .json(json!({
-                "error": "The API key provided is invalid or has been revoked.",
-                "code": "INVALID_KEY",
-            })),
-        Case::CustomMessage => {
-            builder.json(json!({ "error": owned_message(), "code": "INVALID_DATE_RANGE" }))
-        }
-        Case::RateLimited => builder
-            .insert_header((header::RETRY_AFTER, RETRY_AFTER_SECS))
-            .json(json!({
-                "error": "You have exceeded the API rate limit for your plan.",
-                "code": "RATE_LIMITED",
-                "retry_after": RETRY_AFTER_SECS,
-            })),
+        Case::InvalidKey => builder.insert_header((header::WWW_AUTHENTICATE, CHALLENGE)),
+        Case::CustomMessage => &mut builder,
+        Case::RateLimited => builder.insert_header((header::RETRY_AFTER, RETRY_AFTER_SECS)),
     }
+    .json(case.json_body())
 }
 
 /// The floor, as the issue defines it: a `&'static` body and the same headers set by hand with
 /// `HeaderValue::from_static`.
 pub fn floor(case: Case) -> HttpResponse {
-    let (status, body) = floor_status_and_body!(case);
-    let mut response = HttpResponse::with_body(status, body).map_into_boxed_body();
+    let mut response =
+        HttpResponse::with_body(status_of!(case), floor_body(case)).map_into_boxed_body();
     append_floor_headers!(response.headers_mut(), case);
     response
 }
@@ -98,8 +65,8 @@ pub fn floor(case: Case) -> HttpResponse {
 /// The floor with its header values evaluated at compile time (`const` blocks), so that not
 /// even `from_static`'s byte check runs: stricter than the issue's floor.
 pub fn floor_const(case: Case) -> HttpResponse {
-    let (status, body) = floor_status_and_body!(case);
-    let mut response = HttpResponse::with_body(status, body).map_into_boxed_body();
+    let mut response =
+        HttpResponse::with_body(status_of!(case), floor_body(case)).map_into_boxed_body();
     append_floor_headers!(const response.headers_mut(), case);
     response
 }

@@ -1,6 +1,7 @@
 //! The three error responses every benchmark renders, and the variants that render them.
 
 use attractos_errors::{ApiError, RetryAfter};
+use serde_json::json;
 
 /// The specific message of [`Case::CustomMessage`], as `rules::date_range` would write it.
 pub const CUSTOM_MESSAGE: &str = "start: '2024-02-30' is not a calendar day; use ISO 8601 date format: YYYY-MM-DD (e.g., 2024-01-15)";
@@ -58,6 +59,25 @@ impl Case {
             Case::InvalidKey => ApiError::invalid_key(),
             Case::CustomMessage => ApiError::invalid_date_range().with_message(owned_message()),
             Case::RateLimited => ApiError::rate_limited(RetryAfter::from_secs(RETRY_AFTER_SECS)),
+        }
+    }
+
+    /// The error body as people write it by hand: a `json!` value, built on every call (the
+    /// baselines' body on both frameworks).
+    pub fn json_body(self) -> serde_json::Value {
+        match self {
+            Case::InvalidKey => json!({
+                "error": "The API key provided is invalid or has been revoked.",
+                "code": "INVALID_KEY",
+            }),
+            Case::CustomMessage => {
+                json!({ "error": owned_message(), "code": "INVALID_DATE_RANGE" })
+            }
+            Case::RateLimited => json!({
+                "error": "You have exceeded the API rate limit for your plan.",
+                "code": "RATE_LIMITED",
+                "retry_after": RETRY_AFTER_SECS,
+            }),
         }
     }
 }
@@ -128,32 +148,5 @@ impl Variant {
         ]
         .into_iter()
         .find(|variant| variant.id() == id)
-    }
-}
-
-/// Which adapter a measurement belongs to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Framework {
-    /// axum 0.8 and `attractos-errors-axum`.
-    Axum,
-    /// actix-web 4 and `attractos-errors-actix`.
-    Actix,
-}
-
-impl Framework {
-    /// Both, in report order.
-    pub const ALL: [Framework; 2] = [Framework::Axum, Framework::Actix];
-
-    /// `"axum"` or `"actix"`.
-    pub const fn id(self) -> &'static str {
-        match self {
-            Framework::Axum => "axum",
-            Framework::Actix => "actix",
-        }
-    }
-
-    /// The framework with id `id`.
-    pub fn from_id(id: &str) -> Option<Framework> {
-        Framework::ALL.into_iter().find(|f| f.id() == id)
     }
 }

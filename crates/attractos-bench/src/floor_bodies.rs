@@ -3,6 +3,7 @@
 
 #[cfg(doc)]
 use crate::cases::CUSTOM_MESSAGE;
+use crate::cases::Case;
 
 /// The `WWW-Authenticate` challenge of a 401 with a key (RFC 6750).
 pub const CHALLENGE: &str = r#"Bearer realm="attractos", error="invalid_token""#;
@@ -17,14 +18,24 @@ pub const CUSTOM_BODY: &str = r#"{"error":"start: '2024-02-30' is not a calendar
 /// The `RATE_LIMITED` body with `retry_after` 30.
 pub const RATE_LIMITED_BODY: &str = r#"{"error":"You have exceeded the API rate limit for your plan.","code":"RATE_LIMITED","retry_after":30}"#;
 
-/// The floor's status and body for a case, as a `(StatusCode, &str)` of the calling framework's
-/// `http` version (axum is on `http` 1, actix-web on 0.2, so one macro serves both).
-macro_rules! floor_status_and_body {
+/// The floor's body for a case.
+#[inline]
+pub const fn floor_body(case: Case) -> &'static str {
+    match case {
+        Case::InvalidKey => INVALID_KEY_BODY,
+        Case::CustomMessage => CUSTOM_BODY,
+        Case::RateLimited => RATE_LIMITED_BODY,
+    }
+}
+
+/// A case's status as a `StatusCode` of the calling framework's `http` version (axum is on
+/// `http` 1, actix-web on 0.2, so one macro serves both).
+macro_rules! status_of {
     ($case:expr) => {
         match $case {
-            Case::InvalidKey => (StatusCode::UNAUTHORIZED, INVALID_KEY_BODY),
-            Case::CustomMessage => (StatusCode::BAD_REQUEST, CUSTOM_BODY),
-            Case::RateLimited => (StatusCode::TOO_MANY_REQUESTS, RATE_LIMITED_BODY),
+            Case::InvalidKey => StatusCode::UNAUTHORIZED,
+            Case::CustomMessage => StatusCode::BAD_REQUEST,
+            Case::RateLimited => StatusCode::TOO_MANY_REQUESTS,
         }
     };
 }
@@ -56,4 +67,4 @@ macro_rules! append_floor_headers {
     };
 }
 
-pub(crate) use {append_floor_headers, floor_status_and_body};
+pub(crate) use {append_floor_headers, status_of};

@@ -33,4 +33,5 @@ pub mod profile;
 pub mod targets;
 pub mod template;
 
-pub use cases::{Case, Framework, Variant};
+pub use attractos_reference::Framework;
+pub use cases::{Case, Variant};

@@ -17,8 +17,9 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use crate::Framework;
 use crate::allocations::Allocations;
-use crate::cases::{Case, Framework, Variant};
+use crate::cases::{Case, Variant};
 use crate::profile::Profile;
 
 /// One benchmark's time per response over the passes of a run, in nanoseconds.
@@ -64,7 +65,7 @@ pub fn median(values: &[f64]) -> Option<f64> {
 
 /// The criterion benchmark id of a measurement: group `<framework>-<case>`, function `<variant>`.
 pub fn bench_group(framework: Framework, case: Case) -> String {
-    format!("{}-{}", framework.id(), case.id())
+    format!("{}-{}", framework.as_str(), case.id())
 }
 
 /// The variants measured on `framework`, in page order.
@@ -81,7 +82,7 @@ pub fn variants(framework: Framework) -> Vec<Variant> {
 /// One line of `allocations.jsonl`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AllocationRecord {
-    /// [`Framework::id`].
+    /// [`Framework::as_str`].
     pub framework: String,
     /// [`Case::id`].
     pub case: String,
@@ -198,7 +199,7 @@ pub type Key = (String, String, String);
 
 /// The key of one measurement.
 pub fn key(framework: Framework, case: Case, variant: Variant) -> Key {
-    let ids = [framework.id(), case.id(), variant.id()];
+    let ids = [framework.as_str(), case.id(), variant.id()];
     ids.map(str::to_owned).into()
 }
 

@@ -14,7 +14,8 @@
 
 use std::fmt::Write as _;
 
-use crate::cases::{Case, Framework, Variant};
+use crate::Framework;
+use crate::cases::{Case, Variant};
 use crate::measurements::{Results, variants};
 use crate::profile::{Component, Profile, SCENARIOS, largest_increases};
 use crate::targets::{self, Check, Reading, count, ns};
@@ -201,7 +202,7 @@ pub fn load_tables(results: &Results, checks: &[Check]) -> String {
 /// `framework`'s server CPU per request by component, and the functions that grew most from
 /// (a) to (c); "Not profiled in this run." when any of [`SCENARIOS`] was not profiled.
 pub fn profile_tables(results: &Results, framework: Framework) -> [String; 2] {
-    let profiles = results.profiles.get(framework.id());
+    let profiles = results.profiles.get(framework.as_str());
     let found = SCENARIOS.map(|scenario| profiles.and_then(|p| p.get(scenario)));
     let [Some(a), Some(c), Some(control)] = found else {
         return ["Not profiled in this run.".to_owned(), "–".to_owned()];
@@ -262,7 +263,7 @@ pub fn control_table(results: &Results) -> String {
             Reading::WithinNoise => "the measures disagree: within noise",
         };
         vec![
-            c.framework.id().to_owned(),
+            c.framework.as_str().to_owned(),
             format!("{:.2}x", c.c_vs_control),
             format!("{:.2}x", c.control_vs_a),
             c.cpu_c_vs_control

@@ -1,7 +1,8 @@
 //! The targets, judged against one run's measurements. A target without the figures
 //! it needs is "not measured", never met.
 
-use crate::cases::{Case, Framework, Variant};
+use crate::Framework;
+use crate::cases::{Case, Variant};
 use crate::measurements::Results;
 use crate::profile::{Profile, SCENARIOS};
 
@@ -25,7 +26,7 @@ impl Check {
             None => ("not measured".to_owned(), None),
         };
         Check {
-            framework: framework.id(),
+            framework: framework.as_str(),
             target,
             measured,
             met,
@@ -97,11 +98,11 @@ pub fn rendering(results: &Results) -> Vec<Check> {
 pub fn load(results: &Results) -> Vec<Check> {
     let mut checks = Vec::new();
     for framework in Framework::ALL {
-        let baseline = results.load_run(framework.id(), "a-");
+        let baseline = results.load_run(framework.as_str(), "a-");
         for run in results
             .load
             .iter()
-            .filter(|r| r.framework == framework.id())
+            .filter(|r| r.framework == framework.as_str())
         {
             if ["b-", "c-", "d-"]
                 .iter()
@@ -163,15 +164,18 @@ pub struct ControlComparison {
 pub fn control_comparisons(results: &Results) -> Vec<ControlComparison> {
     let mut comparisons = Vec::new();
     for framework in Framework::ALL {
-        let run = |prefix| results.load_run(framework.id(), prefix);
+        let run = |prefix| results.load_run(framework.as_str(), prefix);
         let (Some(a), Some(c), Some(control)) = (run("a-"), run("c-"), run("control-")) else {
             continue;
         };
         let c_vs_control = c.requests_per_sec() / control.requests_per_sec();
-        let cpu_c_vs_control = results.profiles.get(framework.id()).and_then(|profiles| {
-            let cpu = |scenario| profiles.get(scenario).map(Profile::total_us_per_request);
-            Some(cpu(SCENARIOS[1])? / cpu(SCENARIOS[2])?)
-        });
+        let cpu_c_vs_control = results
+            .profiles
+            .get(framework.as_str())
+            .and_then(|profiles| {
+                let cpu = |scenario| profiles.get(scenario).map(Profile::total_us_per_request);
+                Some(cpu(SCENARIOS[1])? / cpu(SCENARIOS[2])?)
+            });
         // Requests/s also move with wrk and with other work on a shared machine, and one
         // profiled run has noise of its own, so a verdict needs both measures to agree.
         let reading = match (c_vs_control >= 0.95, cpu_c_vs_control.map(|r| r <= 1.05)) {

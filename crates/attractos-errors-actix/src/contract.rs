@@ -12,6 +12,46 @@ use crate::extract::body_limit;
 use crate::framework;
 use crate::middleware::ContractMiddleware;
 
+/// The service factory inside an actix-web [`App`] (or a `Resource`): actix-web's
+/// `ServiceFactory` with the bounds every app has, under one name, so a function returning an
+/// app writes `App<impl AppFactory>`, as [`contract_app`] does.
+///
+/// ```
+/// use actix_web::{App, web};
+/// use attractos_errors_actix::{AppFactory, Contract, contract_app, resource};
+///
+/// fn my_app() -> App<impl AppFactory> {
+///     contract_app(Contract::default())
+///         .service(resource("/health").route(web::get().to(|| async { "ok" })))
+/// }
+/// # let _ = my_app();
+/// ```
+pub trait AppFactory:
+    ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<Self::Body>,
+        Error = actix_web::Error,
+        InitError = (),
+    >
+{
+    /// The body of the responses.
+    type Body: MessageBody;
+}
+
+impl<T, B: MessageBody> AppFactory for T
+where
+    T: ServiceFactory<
+            ServiceRequest,
+            Config = (),
+            Response = ServiceResponse<B>,
+            Error = actix_web::Error,
+            InitError = (),
+        >,
+{
+    type Body = B;
+}
+
 /// An [`App`] that answers in the contract: add your routes and services to it as usual.
 ///
 /// - Unknown path: `NOT_FOUND` (the app's default service; do not replace it with
@@ -49,17 +89,7 @@ use crate::middleware::ContractMiddleware;
 /// a route not registered with [`resource`](crate::resource()) and an inner middleware's `Err`
 /// arrive as an `Err` whose `error_response()` is the contract response (actix-web gives a
 /// middleware no request to build a response with once the inner service has taken it).
-pub fn contract_app(
-    contract: Contract,
-) -> App<
-    impl ServiceFactory<
-        ServiceRequest,
-        Config = (),
-        Response = ServiceResponse<impl MessageBody>,
-        Error = actix_web::Error,
-        InitError = (),
-    >,
-> {
+pub fn contract_app(contract: Contract) -> App<impl AppFactory> {
     let limit = contract.body_limit();
     App::new()
         .app_data(contract.clone())

@@ -14,7 +14,7 @@ mod server;
 pub use attractos_errors;
 pub use attractos_errors::rules::SITE_ID_PARAM;
 pub use attractos_errors::{Contract, ErrorCode, RetryAfter};
-pub use contract::contract_app;
+pub use contract::{AppFactory, contract_app};
 pub use error::{ApiError, Result};
 pub use extract::{BearerKey, DateRange, Json, Query, SiteId};
 #[cfg(feature = "limits")]

@@ -5,7 +5,7 @@ use std::future::{Ready, ready};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use actix_web::body::BoxBody;
-use actix_web::dev::{Service, ServiceFactory, ServiceRequest, ServiceResponse, Transform};
+use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform};
 use actix_web::http::header::{ALLOW, HeaderValue};
 use actix_web::http::{Method, StatusCode};
 use actix_web::{HttpResponse, Resource, web};
@@ -13,7 +13,7 @@ use attractos_errors::rules;
 use futures_util::FutureExt as _;
 use futures_util::future::LocalBoxFuture;
 
-use crate::ApiError;
+use crate::{ApiError, AppFactory};
 
 /// `web::resource(path)` that answers like an axum route with the same path, so register your
 /// routes on it with plain `web::get()`, `web::post()`, … :
@@ -57,17 +57,7 @@ use crate::ApiError;
 /// assert_eq!(test::call_service(&app, empty).await.status(), 400); // MISSING_SITE_ID
 /// # }
 /// ```
-pub fn resource(
-    path: &str,
-) -> Resource<
-    impl ServiceFactory<
-        ServiceRequest,
-        Config = (),
-        Response = ServiceResponse<BoxBody>,
-        Error = actix_web::Error,
-        InitError = (),
-    >,
-> {
+pub fn resource(path: &str) -> Resource<impl AppFactory<Body = BoxBody>> {
     web::resource(empty_segments_match(path)).wrap(GetAnswersHead)
 }
 

@@ -1,23 +1,15 @@
-//! The example service (`examples/service.rs`) answers as the testkit's example checks say.
+//! The example service (`examples/service.rs`) answers as the testkit's example check says.
 
 #[allow(dead_code)] // its `main`
 #[path = "../examples/service.rs"]
 mod service;
 
-use attractos_errors_actix::{Contract, contract_app};
+use attractos_errors_actix::contract_app;
 use attractos_testkit::{TestService, checks::example};
 
-async fn example_with_one_event() -> TestService {
-    let app = contract_app(Contract::default()).configure(service::routes(service::Store::new(1)));
-    TestService::actix(app).await
-}
-
 #[actix_web::test]
-async fn answers_domain_errors_in_the_contract() {
-    example::answers_domain_errors_in_the_contract(&example_with_one_event().await).await;
-}
-
-#[actix_web::test]
-async fn the_quota_runs_out_with_a_retry_after() {
-    example::the_quota_runs_out_with_a_retry_after(&example_with_one_event().await).await;
+async fn the_events_example_answers_in_the_contract() {
+    let events = service::Events::with_quota(1);
+    let app = contract_app(service::contract()).configure(service::routes(events));
+    example::the_events_example_answers_in_the_contract(&TestService::actix(app).await).await;
 }

@@ -24,8 +24,8 @@ use tower_http::request_id::{
 use tower_http::trace::TraceLayer;
 use tracing::Span;
 
-use crate::ApiError;
 use crate::deadline::DeadlineBody;
+use crate::{ApiError, ContractRouter};
 
 /// The body limit the [`Contract`] put on a request, read by [`Json`](crate::Json).
 #[derive(Debug, Clone, Copy)]
@@ -37,13 +37,14 @@ mod sealed {
 }
 
 /// Makes a whole [`Router`] contract-clean in one call.
-pub trait ContractExt: sealed::Sealed + Sized {
+pub trait ContractExt<S>: sealed::Sealed + Sized {
     /// Applies the contract to every route the router has **now**, so the order is:
     ///
-    /// 1. every `route`, `nest` and `merge` (like axum's own `layer`, the contract does not
-    ///    reach routes added later);
+    /// 1. every `route`, `nest` and `merge` (like axum's own `layer`, the contract reaches only
+    ///    the routes a router has, which is why what it returns, a [`ContractRouter`], takes no
+    ///    more routes);
     /// 2. `with_contract`;
-    /// 3. the layers that must see every answer, the contract's own 404, 405, 413 and panic
+    /// 3. with [`ContractRouter::layer`], the layers that must see every answer, the contract's own 404, 405, 413 and panic
     ///    answers included: CORS (tower-http's `CorsLayer`), compression, access logs. A layer
     ///    added before `with_contract` wraps only the routes, inside the contract: its own
     ///    non-JSON error answers are converted, but the contract's answers never pass through it.
@@ -78,15 +79,15 @@ pub trait ContractExt: sealed::Sealed + Sized {
     ///   it has already arrived) and keeps the connection, or closes the connection and says
     ///   `Connection: close` in this response, so that the client does not send its next
     ///   request on it.
-    fn with_contract(self, contract: Contract) -> Self;
+    fn with_contract(self, contract: Contract) -> ContractRouter<S>;
 }
 
-impl<S> ContractExt for Router<S>
+impl<S> ContractExt<S> for Router<S>
 where
     S: Clone + Send + Sync + 'static,
 {
     #[track_caller]
-    fn with_contract(self, contract: Contract) -> Self {
+    fn with_contract(self, contract: Contract) -> ContractRouter<S> {
         assert!(
             self.has_routes(),
             "with_contract on a router without routes: add every route first, then call \
@@ -95,7 +96,8 @@ where
         );
         let limit = contract.body_limit();
         let gate = contract.clone();
-        self.fallback(not_found)
+        let router = self
+            .fallback(not_found)
             .method_not_allowed_fallback(method_not_allowed)
             .layer(DefaultBodyLimit::max(limit))
             .layer(
@@ -117,7 +119,8 @@ where
                     .layer(CatchPanicLayer::custom(
                         panic_response as fn(Box<dyn Any + Send + 'static>) -> Response,
                     )),
-            )
+            );
+        ContractRouter::new(router)
     }
 }
 

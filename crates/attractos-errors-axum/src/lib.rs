@@ -11,6 +11,7 @@ mod error;
 mod extract;
 #[cfg(feature = "limits")]
 mod limits;
+mod router;
 mod serve;
 
 pub use attractos_errors;
@@ -21,4 +22,5 @@ pub use error::{ApiError, Result};
 pub use extract::{BearerKey, DateRange, Json, Query, SiteId};
 #[cfg(feature = "limits")]
 pub use limits::{LimitContextFuture, LimitContextLayer, LimitContextService};
+pub use router::ContractRouter;
 pub use serve::{Serve, serve};

@@ -15,7 +15,7 @@ use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 
-use crate::Contract;
+use crate::{Contract, ContractRouter};
 
 /// Serves `app` on `listener` with `contract`'s head timeout and connection cap. Await it to
 /// serve until an I/O error; add [`Serve::with_graceful_shutdown`] to stop on a signal.
@@ -47,10 +47,10 @@ use crate::Contract;
 ///     .await
 /// # }
 /// ```
-pub fn serve(listener: TcpListener, app: Router, contract: &Contract) -> Serve {
+pub fn serve(listener: TcpListener, app: ContractRouter, contract: &Contract) -> Serve {
     Serve {
         listener,
-        app,
+        app: app.into_router(),
         head_timeout: contract.head_timeout(),
         max_connections: contract.max_connections(),
         shutdown: Box::pin(std::future::pending()),

@@ -1,4 +1,4 @@
-//! The example service (`examples/service.rs`) answers as the testkit's example checks say.
+//! The example service (`examples/service.rs`) answers as the testkit's example check says.
 
 #[allow(dead_code)] // its `main`
 #[path = "../examples/service.rs"]
@@ -7,16 +7,8 @@ mod service;
 use attractos_errors_axum::Contract;
 use attractos_testkit::{TestService, checks::example};
 
-fn example_with_one_event() -> TestService {
-    TestService::axum(service::app(service::Store::new(1), Contract::default()))
-}
-
 #[tokio::test]
-async fn answers_domain_errors_in_the_contract() {
-    example::answers_domain_errors_in_the_contract(&example_with_one_event()).await;
-}
-
-#[tokio::test]
-async fn the_quota_runs_out_with_a_retry_after() {
-    example::the_quota_runs_out_with_a_retry_after(&example_with_one_event()).await;
+async fn the_stats_example_answers_in_the_contract() {
+    let service = TestService::axum(service::app(Contract::default()));
+    example::the_stats_example_answers_in_the_contract(&service).await;
 }

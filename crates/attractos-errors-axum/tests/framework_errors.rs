@@ -6,9 +6,9 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use attractos_errors::ErrorCode;
-use attractos_errors_axum::{Contract, ContractExt};
+use attractos_errors_axum::{Contract, ContractExt, ContractRouter};
 use attractos_testkit::service::Event;
-use attractos_testkit::{Req, TestService};
+use attractos_testkit::{Req, TestService, assert_case_error};
 use axum::Router;
 use axum::extract::{Form, Path, Query};
 use axum::http::StatusCode;
@@ -40,7 +40,7 @@ fn app() -> TestService {
     TestService::axum(app_router())
 }
 
-fn app_router() -> Router {
+fn app_router() -> ContractRouter {
     Router::new()
         .route("/items/{id}", get(path_number))
         .route("/axum-query", get(axum_query))
@@ -56,48 +56,54 @@ fn app_router() -> Router {
         .with_contract(Contract::default())
 }
 
-#[tokio::test]
-async fn an_axum_path_that_does_not_parse_is_not_found() {
-    app()
-        .send(&Req::get("/items/abc"))
-        .await
-        .assert_error(ErrorCode::NotFound);
-    let ok = app().send(&Req::get("/items/12")).await;
-    assert_eq!((ok.status, &ok.body[..]), (200, &b"12"[..]));
-}
-
-#[tokio::test]
-async fn an_axum_query_that_does_not_deserialize_is_invalid_date_range() {
-    app()
-        .send(&Req::get("/axum-query?a=x"))
-        .await
-        .assert_error(ErrorCode::InvalidDateRange);
-}
-
-#[tokio::test]
-async fn axum_json_rejections_are_invalid_json() {
-    // 400 syntax, 422 data, 415 content type: all INVALID_JSON.
-    app()
-        .send(&Req::post_json("/axum-json", "{"))
-        .await
-        .assert_error(ErrorCode::InvalidJson);
-    app()
-        .send(&Req::post_json("/axum-json", r#"{"name":1,"count":1}"#))
-        .await
-        .assert_error(ErrorCode::InvalidJson);
-    let no_type = Req::new("POST", "/axum-json").sized(r#"{"name":"a","count":1}"#);
-    app()
-        .send(&no_type)
-        .await
-        .assert_error(ErrorCode::InvalidJson);
-}
-
-#[tokio::test]
-async fn axum_form_rejections_are_invalid_json() {
-    let bad = Req::new("POST", "/axum-form")
+/// What axum's own extractors reject, each case with the code the contract answers instead.
+fn rejected_by_axum() -> [(&'static str, Req, ErrorCode); 6] {
+    let form = Req::new("POST", "/axum-form")
         .header("content-type", "application/x-www-form-urlencoded")
         .sized("name=a&count=x");
-    app().send(&bad).await.assert_error(ErrorCode::InvalidJson);
+    let json_without_type = Req::new("POST", "/axum-json").sized(r#"{"name":"a","count":1}"#);
+    [
+        (
+            "a Path that does not parse",
+            Req::get("/items/abc"),
+            ErrorCode::NotFound,
+        ),
+        (
+            "a Query that does not deserialize",
+            Req::get("/axum-query?a=x"),
+            ErrorCode::InvalidDateRange,
+        ),
+        (
+            "axum's Json 400: a syntax error",
+            Req::post_json("/axum-json", "{"),
+            ErrorCode::InvalidJson,
+        ),
+        (
+            "axum's Json 422: a field of the wrong type",
+            Req::post_json("/axum-json", r#"{"name":1,"count":1}"#),
+            ErrorCode::InvalidJson,
+        ),
+        (
+            "axum's Json 415: no content type",
+            json_without_type,
+            ErrorCode::InvalidJson,
+        ),
+        (
+            "a Form that does not deserialize",
+            form,
+            ErrorCode::InvalidJson,
+        ),
+    ]
+}
+
+#[tokio::test]
+async fn axums_own_extractor_rejections_answer_in_the_contract() {
+    let app = app();
+    for (case, request, code) in rejected_by_axum() {
+        assert_case_error(case, &app.send(&request).await, code);
+    }
+    let ok = app.send(&Req::get("/items/12")).await;
+    assert_eq!((ok.status, &ok.body[..]), (200, &b"12"[..]), "{ok}");
 }
 
 #[tokio::test(start_paused = true)]

@@ -3,7 +3,7 @@
 //! same, and as the error page says, is `tests/same_surface.rs` at the root.)
 
 use attractos_errors::{ErrorBody, ErrorCode};
-use attractos_errors_axum::{ApiError, Contract, ContractExt, Json};
+use attractos_errors_axum::{ApiError, Contract, ContractExt, ContractRouter, Json};
 use axum::Router;
 use axum::body::Body;
 use axum::http::{HeaderMap, HeaderValue, Request, StatusCode};
@@ -42,12 +42,12 @@ fn contract() -> Contract {
 }
 
 /// The documented order: routes, the contract, then CORS.
-fn with_cors() -> Router {
+fn with_cors() -> ContractRouter {
     let cors = CorsLayer::new().allow_origin(HeaderValue::from_static(ORIGIN));
     routes().with_contract(contract()).layer(cors)
 }
 
-async fn send(app: &Router, request: Request<Body>) -> (StatusCode, HeaderMap, Bytes) {
+async fn send(app: &ContractRouter, request: Request<Body>) -> (StatusCode, HeaderMap, Bytes) {
     let response = app.clone().oneshot(request).await.expect("infallible");
     let (parts, body) = response.into_parts();
     let body = body.collect().await.expect("a whole body").to_bytes();

@@ -8,9 +8,9 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use attractos_errors::ErrorBody;
 use attractos_errors::ErrorCode;
 use attractos_errors_axum::{ApiError, BearerKey, ContractExt, Json};
+use attractos_testkit::Response;
 use axum::Router;
 use axum::routing::{get, post};
 use serde::Deserialize;
@@ -62,38 +62,16 @@ async fn connect(addr: SocketAddr) -> TcpStream {
     stream
 }
 
-/// One response read off a connection: status, lowercase headers, body.
-struct Answer {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: Vec<u8>,
-}
-
-impl Answer {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
-    }
-
-    fn says_close(&self) -> bool {
-        self.header("connection")
-            .is_some_and(|v| v.split(',').any(|t| t.trim().eq_ignore_ascii_case("close")))
-    }
-
-    fn code(&self) -> ErrorCode {
-        ErrorBody::from_slice(&self.body)
-            .expect("a contract error body")
-            .code
-            .known()
-            .expect("a code of the catalogue")
-    }
+/// Whether an answer says the server closes the connection after it.
+fn says_close(answer: &Response) -> bool {
+    answer
+        .header_str("connection")
+        .is_some_and(|v| v.split(',').any(|t| t.trim().eq_ignore_ascii_case("close")))
 }
 
 /// Reads exactly one response (its body framed by `Content-Length`); `None` when the server
 /// closed the connection first.
-async fn read_answer(stream: &mut TcpStream, buffer: &mut Vec<u8>) -> Option<Answer> {
+async fn read_answer(stream: &mut TcpStream, buffer: &mut Vec<u8>) -> Option<Response> {
     let head_end = loop {
         if let Some(end) = buffer.windows(4).position(|w| w == b"\r\n\r\n") {
             break end;
@@ -115,14 +93,18 @@ async fn read_answer(stream: &mut TcpStream, buffer: &mut Vec<u8>) -> Option<Ans
         .and_then(|l| l.split(' ').nth(1))
         .and_then(|s| s.parse().ok())
         .expect("a status line");
-    let headers: Vec<(String, String)> = lines
+    let headers = lines
         .filter_map(|l| l.split_once(':'))
-        .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_owned()))
+        .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().as_bytes().to_vec()))
         .collect();
-    let length: usize = headers
-        .iter()
-        .find(|(n, _)| n == "content-length")
-        .map(|(_, v)| v.parse().expect("a numeric length"))
+    let mut answer = Response {
+        status,
+        headers,
+        body: Default::default(),
+    };
+    let length: usize = answer
+        .header_str("content-length")
+        .map(|v| v.parse().expect("a numeric length"))
         .expect("every answer here has a Content-Length");
     let total = head_end + 4 + length;
     while buffer.len() < total {
@@ -134,13 +116,9 @@ async fn read_answer(stream: &mut TcpStream, buffer: &mut Vec<u8>) -> Option<Ans
         assert!(n > 0, "the connection closed inside a response body");
         buffer.extend_from_slice(&chunk[..n]);
     }
-    let body = buffer[head_end + 4..total].to_vec();
+    answer.body = buffer[head_end + 4..total].to_vec().into();
     buffer.drain(..total);
-    Some(Answer {
-        status,
-        headers,
-        body,
-    })
+    Some(answer)
 }
 
 /// Whether the server closes the connection (reads to the end; bytes after the response would
@@ -176,58 +154,50 @@ async fn assert_serves(addr: SocketAddr) {
     let answer = read_answer(&mut stream, &mut Vec::new())
         .await
         .expect("a fresh connection is answered");
-    assert_eq!(answer.status, 200);
-    assert_eq!(answer.body, b"sites");
+    assert_eq!(
+        (answer.status, &answer.body[..]),
+        (200, &b"sites"[..]),
+        "{answer}"
+    );
+}
+
+/// `request` sent on a fresh connection is answered with the error `code`, which says
+/// `Connection: close` (the server cannot reuse a connection whose unread body bytes are still
+/// owed); the server then closes it and serves a fresh one.
+async fn assert_refused_with_close(request: &[u8], code: ErrorCode) {
+    let addr = start().await;
+    let mut stream = connect(addr).await;
+    stream.write_all(request).await.expect("writes");
+    let answer = read_answer(&mut stream, &mut Vec::new())
+        .await
+        .expect("the error is answered");
+    let expected = (code.status().as_u16(), Some(code.as_str()));
+    assert_eq!(
+        (answer.status, answer.code().as_deref()),
+        expected,
+        "{answer}"
+    );
+    assert!(says_close(&answer), "{answer}");
+    assert!(
+        closes(&mut stream).await,
+        "the server closes the connection"
+    );
+    assert_serves(addr).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_error_sent_before_the_body_arrived_says_connection_close_and_closes() {
-    let addr = start().await;
     // The head and 10 of the 100 announced bytes: the key is missing, so the handler answers
     // without reading, and the rest of the body never comes while the client waits.
-    let mut stream = connect(addr).await;
-    stream
-        .write_all(&upload(None, 100, r#"{"name":"a"#))
-        .await
-        .expect("writes");
-    let answer = read_answer(&mut stream, &mut Vec::new())
-        .await
-        .expect("the error is answered");
-    assert_eq!(answer.status, 401);
-    assert_eq!(answer.code(), ErrorCode::MissingKey);
-    assert!(
-        answer.says_close(),
-        "the server cannot reuse this connection (90 body bytes are owed), so the answer must \
-         say so: {:?}",
-        answer.headers
-    );
-    assert!(
-        closes(&mut stream).await,
-        "the server closes the connection"
-    );
-    assert_serves(addr).await;
+    let request = upload(None, 100, r#"{"name":"a"#);
+    assert_refused_with_close(&request, ErrorCode::MissingKey).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_content_length_over_the_limit_says_connection_close_and_closes() {
-    let addr = start().await;
-    let mut stream = connect(addr).await;
     let length = attractos_errors::rules::DEFAULT_BODY_LIMIT + 1;
-    stream
-        .write_all(&upload(Some(&format!("Bearer {KEY}")), length, "{"))
-        .await
-        .expect("writes");
-    let answer = read_answer(&mut stream, &mut Vec::new())
-        .await
-        .expect("the error is answered");
-    assert_eq!(answer.status, 413);
-    assert_eq!(answer.code(), ErrorCode::PayloadTooLarge);
-    assert!(answer.says_close(), "{:?}", answer.headers);
-    assert!(
-        closes(&mut stream).await,
-        "the server closes the connection"
-    );
-    assert_serves(addr).await;
+    let request = upload(Some(&format!("Bearer {KEY}")), length, "{");
+    assert_refused_with_close(&request, ErrorCode::PayloadTooLarge).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -248,8 +218,8 @@ async fn bodies_the_handler_read_keep_the_connection_open() {
         let answer = read_answer(&mut stream, &mut buffer)
             .await
             .expect("answered on the same connection");
-        assert_eq!(answer.status, status, "{:?}", answer.headers);
-        assert!(!answer.says_close(), "{:?}", answer.headers);
+        assert_eq!(answer.status, status, "{answer}");
+        assert!(!says_close(&answer), "{answer}");
     }
 }
 
@@ -282,7 +252,7 @@ async fn a_connection_is_never_closed_without_saying_so() {
                 panic!("request {i}: the server closed a connection it had not said it would close")
             });
         assert_eq!(answer.status, 401, "request {i}");
-        if answer.says_close() {
+        if says_close(&answer) {
             closed += 1;
             assert!(closes(&mut stream).await, "request {i}: said close, closes");
             stream = connect(addr).await;

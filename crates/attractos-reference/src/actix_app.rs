@@ -4,13 +4,13 @@
 use std::future::Future;
 use std::pin::Pin;
 
-use actix_web::body::MessageBody;
-use actix_web::dev::{Payload, ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
 use actix_web::web::{self, ServiceConfig};
 use actix_web::{App, FromRequest, HttpMessage, HttpRequest, HttpResponse, Responder};
 use attractos_errors_actix::{
-    ApiError, BearerKey, Contract, DateRange, Json, Query, SiteId, contract_app, limit_context,
+    ApiError, AppFactory, BearerKey, Contract, DateRange, Json, Query, SiteId, contract_app,
+    limit_context,
 };
 use attractos_limits::LimitContext;
 
@@ -35,17 +35,7 @@ use crate::{AppState, Options, routes};
 /// assert_eq!(response.status(), 200);
 /// # }
 /// ```
-pub fn app(
-    state: AppState,
-) -> App<
-    impl ServiceFactory<
-        ServiceRequest,
-        Config = (),
-        Response = ServiceResponse<impl MessageBody>,
-        Error = actix_web::Error,
-        InitError = (),
-    >,
-> {
+pub fn app(state: AppState) -> App<impl AppFactory> {
     contract_app(contract(state.options()))
         .configure(configure(state))
         .wrap(actix_web::middleware::from_fn(limit_context))

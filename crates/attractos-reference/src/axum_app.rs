@@ -2,7 +2,8 @@
 //! the contract layers come from `attractos-errors-axum`.
 
 use attractos_errors_axum::{
-    ApiError, BearerKey, Contract, ContractExt, DateRange, Json, LimitContextLayer, Query, SiteId,
+    ApiError, BearerKey, Contract, ContractExt, ContractRouter, DateRange, Json, LimitContextLayer,
+    Query, SiteId,
 };
 use attractos_limits::{LimitContext, ProxyTrust};
 use axum::Router;
@@ -15,7 +16,7 @@ use axum::routing::{get, post};
 use crate::domain::{self, EventReceipt, NewEvent, SiteList, Stats, Timeseries, TimeseriesQuery};
 use crate::{AppState, Options, routes};
 
-/// The whole API as an axum [`Router`], state provided and the contract applied (404, 405,
+/// The whole API as an axum [`ContractRouter`], state provided and the contract applied (404, 405,
 /// body limit, panics, `X-Request-Id`, request span).
 ///
 /// ```
@@ -34,7 +35,7 @@ use crate::{AppState, Options, routes};
 /// assert_eq!(response.status(), 200);
 /// # }
 /// ```
-pub fn router(state: AppState) -> Router {
+pub fn router(state: AppState) -> ContractRouter {
     let contract = contract(state.options());
     let mut router = Router::new();
     if state.options().debug_routes_enabled() {

@@ -59,6 +59,7 @@ pub struct Options {
     event_quota_pro: u64,
     auth_failure_limit: NonZeroU32,
     redis: Option<String>,
+    redis_timeout: Duration,
     body_limit: usize,
     head_timeout: Duration,
     body_timeout: Duration,
@@ -109,6 +110,13 @@ impl Options {
     /// instead of this process's memory.
     pub fn redis(mut self, url: impl Into<String>) -> Self {
         self.redis = Some(url.into());
+        self
+    }
+
+    /// How long one limit decision may wait for Redis before the policy's failure mode
+    /// answers (default [`attractos_limits::DEFAULT_TIMEOUT`], 50 ms).
+    pub fn redis_timeout(mut self, timeout: Duration) -> Self {
+        self.redis_timeout = timeout;
         self
     }
 
@@ -218,6 +226,7 @@ impl Default for Options {
             event_quota_pro: Policies::DEFAULT_PRO_EVENTS,
             auth_failure_limit: Self::DEFAULT_AUTH_FAILURE_LIMIT,
             redis: None,
+            redis_timeout: attractos_limits::DEFAULT_TIMEOUT,
             body_limit: rules::DEFAULT_BODY_LIMIT,
             head_timeout: attractos_errors::serving::DEFAULT_HEAD_TIMEOUT,
             body_timeout: rules::DEFAULT_BODY_TIMEOUT,
@@ -233,6 +242,7 @@ impl fmt::Debug for Options {
         f.debug_struct("Options")
             .field("policies", &self.policies())
             .field("redis", &self.redis.is_some())
+            .field("redis_timeout", &self.redis_timeout)
             .field("body_limit", &self.body_limit)
             .field("head_timeout", &self.head_timeout)
             .field("body_timeout", &self.body_timeout)
@@ -431,11 +441,7 @@ impl AppState {
     pub fn try_new(options: Options) -> Result<Self, InvalidRedisUrl> {
         let clock = options.limit_clock();
         let store = match &options.redis {
-            Some(url) => AnyStore::Redis(RedisStore::connect(
-                url,
-                attractos_limits::DEFAULT_TIMEOUT,
-                clock,
-            )?),
+            Some(url) => AnyStore::Redis(RedisStore::connect(url, options.redis_timeout, clock)?),
             None => AnyStore::Memory(MemoryStore::new(clock)),
         };
         let limiter = Limiter::new(store, options.policies());

@@ -34,6 +34,11 @@ struct Cli {
         hide_env_values = true
     )]
     redis: Option<String>,
+    /// Milliseconds one limit decision may wait for Redis; past that the policy's failure
+    /// mode answers (rate limits fall back to this process's memory, the event quota answers
+    /// SERVER_ERROR).
+    #[arg(long, value_name = "MS", default_value_t = attractos_limits::DEFAULT_TIMEOUT.as_millis() as u64, value_parser = clap::value_parser!(u64).range(1..))]
+    redis_timeout_ms: u64,
     /// Requests per second each Free-plan API key may make; more answer RATE_LIMITED.
     #[arg(long, default_value_t = Options::DEFAULT_RATE_LIMIT)]
     rate_limit: NonZeroU32,
@@ -109,6 +114,7 @@ fn run(cli: &Cli) -> std::io::Result<()> {
         .event_quota_free(cli.event_quota_free)
         .event_quota_pro(cli.event_quota_pro)
         .auth_failure_limit(cli.auth_failure_limit)
+        .redis_timeout(Duration::from_millis(cli.redis_timeout_ms))
         .body_limit(cli.body_limit)
         .head_timeout(Duration::from_secs(cli.head_timeout))
         .body_timeout(Duration::from_secs(cli.body_timeout))

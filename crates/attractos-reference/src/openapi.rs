@@ -76,7 +76,7 @@ attractos_errors::error_responses! {
     paths(operations::sites, operations::stats, operations::timeseries, operations::events,
           operations::openapi_json),
     components(schemas(attractos_errors::ErrorBody)),
-    modifiers(&ErrorComponents, &Security, &AllowHeader, &RateLimitHeaders),
+    modifiers(&ErrorComponents, &Security, &AllowHeader, &RateLimitHeaders, &RequestIdHeader),
     tags(
         (name = "sites", description = "The caller's sites and their numbers."),
         (name = "events", description = "Recording events against the monthly quota."),
@@ -137,6 +137,28 @@ fn operations(
         .into_iter()
         .flatten()
     })
+}
+
+/// Declares `X-Request-Id` on every success response (the error responses' headers come from
+/// the core's [`ErrorComponents`]).
+struct RequestIdHeader;
+
+impl Modify for RequestIdHeader {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let header = HeaderBuilder::new()
+            .schema(ObjectBuilder::new().schema_type(Type::String))
+            .description(Some("The request's id: yours, or a generated UUID v4."))
+            .build();
+        for operation in operations(openapi) {
+            for (status, response) in &mut operation.responses.responses {
+                if let (RefOr::T(response), true) = (response, status.starts_with('2')) {
+                    response
+                        .headers
+                        .insert("X-Request-Id".to_owned(), header.clone());
+                }
+            }
+        }
+    }
 }
 
 /// Declares the `Allow` header on every 405 response: the methods the path supports, which
@@ -222,8 +244,7 @@ mod operations {
         tag = "sites",
         security(("bearer" = [])),
         responses(
-            (status = 200, description = "The caller's sites.", body = SiteList,
-             headers(("X-Request-Id" = String, description = "The request's id: yours, or a generated UUID v4."))),
+            (status = 200, description = "The caller's sites.", body = SiteList),
             SitesErrors,
         )
     )]
@@ -244,8 +265,7 @@ mod operations {
             ("end" = String, Query, format = Date, example = "2024-01-07", description = END),
         ),
         responses(
-            (status = 200, description = "The site's totals over the range.", body = Stats,
-             headers(("X-Request-Id" = String, description = "The request's id: yours, or a generated UUID v4."))),
+            (status = 200, description = "The site's totals over the range.", body = Stats),
             StatsErrors,
         )
     )]
@@ -270,7 +290,7 @@ mod operations {
         ),
         responses(
             (status = 200, description = "One point per interval, in time order.",
-             body = Timeseries, headers(("X-Request-Id" = String, description = "The request's id: yours, or a generated UUID v4."))),
+             body = Timeseries),
             TimeseriesErrors,
         )
     )]
@@ -289,8 +309,7 @@ mod operations {
         request_body(content = NewEvent, content_type = "application/json",
                      description = "The event; at most the body limit (64 KiB by default)."),
         responses(
-            (status = 202, description = "The event was recorded.", body = EventReceipt,
-             headers(("X-Request-Id" = String, description = "The request's id: yours, or a generated UUID v4."))),
+            (status = 202, description = "The event was recorded.", body = EventReceipt),
             EventsErrors,
         )
     )]
@@ -306,8 +325,7 @@ mod operations {
         tag = "meta",
         responses(
             (status = 200, description = "The OpenAPI 3.1 document.",
-             content_type = "application/json", body = Object,
-             headers(("X-Request-Id" = String, description = "The request's id: yours, or a generated UUID v4."))),
+             content_type = "application/json", body = Object),
             OpenApiErrors,
         )
     )]

@@ -1,7 +1,7 @@
 //! Which API key gives which caller or error: the fixtures of the README, in the domain core
 //! both frameworks share.
 
-use attractos_errors::ErrorCode;
+use attractos_errors::{ApiError, ErrorCode};
 use attractos_reference::store::{Plan, keys};
 use attractos_reference::{AppState, Options};
 
@@ -21,29 +21,30 @@ fn the_free_and_pro_keys_authenticate_with_their_plans() {
     assert_ne!(free.user.id, pro.user.id);
 }
 
+/// The error a key is refused with.
+fn refusal(key: &str) -> ApiError {
+    state().authenticate(key).expect_err("the key is refused")
+}
+
 #[test]
 fn a_revoked_key_is_invalid_key() {
-    let err = state().authenticate(keys::REVOKED).unwrap_err();
-    assert_eq!(err.code(), ErrorCode::InvalidKey);
+    assert_eq!(refusal(keys::REVOKED).code(), ErrorCode::InvalidKey);
 }
 
 #[test]
 fn an_unknown_key_is_invalid_key_exactly_like_a_revoked_one() {
-    let state = state();
-    let unknown = state.authenticate("ak_never_issued").unwrap_err();
-    let revoked = state.authenticate(keys::REVOKED).unwrap_err();
+    let unknown = refusal("ak_never_issued");
     assert_eq!(unknown.code(), ErrorCode::InvalidKey);
     assert_eq!(
         unknown.to_bytes(),
-        revoked.to_bytes(),
+        refusal(keys::REVOKED).to_bytes(),
         "nothing tells them apart"
     );
 }
 
 #[test]
 fn a_key_whose_user_was_deleted_is_user_not_found() {
-    let err = state().authenticate(keys::ORPHAN).unwrap_err();
-    assert_eq!(err.code(), ErrorCode::UserNotFound);
+    assert_eq!(refusal(keys::ORPHAN).code(), ErrorCode::UserNotFound);
 }
 
 #[test]

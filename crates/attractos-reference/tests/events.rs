@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use attractos_errors::ErrorCode;
+use attractos_errors::{ApiError, ErrorCode};
 use attractos_limits::LimitContext;
 use attractos_reference::domain::{NewEvent, until_next_month};
 use attractos_reference::store::{keys, sites};
@@ -44,64 +44,67 @@ async fn an_event_counts_against_the_month() {
     assert_eq!(first.quota, 10_000);
 }
 
+/// The error `key`'s caller gets recording `event` on `state`.
+async fn refused(state: &AppState, key: &str, event: NewEvent) -> ApiError {
+    let caller = state.authenticate(key).expect("a live key");
+    state
+        .record_event(&caller, event, &client())
+        .await
+        .expect_err("the event is refused")
+}
+
 #[tokio::test]
 async fn the_spent_quota_is_limit_exceeded_until_the_first_of_next_month() {
     let state = at(datetime!(2024-02-28 00:00 UTC));
-    let caller = state.authenticate(keys::QUOTA).expect("a live key");
-    let err = state
-        .record_event(&caller, event(sites::QUOTA), &client())
-        .await
-        .unwrap_err();
+    let err = refused(&state, keys::QUOTA, event(sites::QUOTA)).await;
     assert_eq!(err.code(), ErrorCode::LimitExceeded);
     let two_days = 2 * 24 * 3600; // 2024 is a leap year: Feb 28 and 29 remain
     assert_eq!(err.retry_after().map(|r| r.as_secs()), Some(two_days));
 }
 
-#[tokio::test]
-async fn an_empty_site_id_is_missing_site_id() {
-    let state = AppState::new(Options::default());
-    let free = state.authenticate(keys::FREE).expect("a live key");
-    let err = state
-        .record_event(&free, event("  "), &client())
-        .await
-        .unwrap_err();
-    assert_eq!(err.code(), ErrorCode::MissingSiteId);
-}
+/// Events refused for their site: (what, key, site id, code).
+const SITE_REFUSALS: &[(&str, &str, &str, ErrorCode)] = &[
+    (
+        "an empty site id",
+        keys::FREE,
+        "  ",
+        ErrorCode::MissingSiteId,
+    ),
+    // The quota key's quota is spent: the site is checked first.
+    (
+        "another user's site, before any quota is used",
+        keys::QUOTA,
+        sites::DEMO,
+        ErrorCode::SiteNotFound,
+    ),
+    (
+        "the broken site",
+        keys::PRO,
+        sites::BROKEN,
+        ErrorCode::ServerError,
+    ),
+];
 
 #[tokio::test]
-async fn a_foreign_site_is_site_not_found_before_any_quota_is_used() {
+async fn events_for_a_missing_foreign_or_broken_site_are_refused_with_its_code() {
     let state = AppState::new(Options::default());
-    let quota = state.authenticate(keys::QUOTA).expect("a live key");
-    let err = state
-        .record_event(&quota, event(sites::DEMO), &client())
-        .await
-        .unwrap_err();
-    assert_eq!(err.code(), ErrorCode::SiteNotFound);
+    for &(what, key, site, code) in SITE_REFUSALS {
+        let err = refused(&state, key, event(site)).await;
+        assert_eq!(err.code(), code, "{what}");
+    }
 }
 
 #[tokio::test]
 async fn empty_or_oversized_fields_are_invalid_json() {
     let state = AppState::new(Options::default());
-    let free = state.authenticate(keys::FREE).expect("a live key");
     let mut nameless = event(sites::DEMO);
     nameless.name.clear();
     let mut long_url = event(sites::DEMO);
     long_url.url = "u".repeat(3000);
     for bad in [nameless, long_url] {
-        let err = state.record_event(&free, bad, &client()).await.unwrap_err();
+        let err = refused(&state, keys::FREE, bad).await;
         assert_eq!(err.code(), ErrorCode::InvalidJson);
     }
-}
-
-#[tokio::test]
-async fn the_broken_site_fails_with_server_error() {
-    let state = AppState::new(Options::default());
-    let pro = state.authenticate(keys::PRO).expect("a live key");
-    let err = state
-        .record_event(&pro, event(sites::BROKEN), &client())
-        .await
-        .unwrap_err();
-    assert_eq!(err.code(), ErrorCode::ServerError);
 }
 
 #[tokio::test]

@@ -1,11 +1,13 @@
 //! Serving over real sockets: both frameworks start on an ephemeral port, answer, stop cleanly
 //! and release the port; the binary serves until Ctrl-C (SIGINT) and exits 0.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use attractos_reference::{Framework, Options, bind, serve};
+
+use crate::common::binary;
 
 /// One HTTP/1.1 request over a fresh connection; the raw response text.
 fn raw_get(addr: SocketAddr, path: &str, headers: &str) -> String {
@@ -110,7 +112,8 @@ fn framework_names_parse_and_print() {
 }
 
 fn binary_serves_until_sigint(framework: &str) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_attractos-reference"))
+    let mut command = Command::new(binary::PATH);
+    command
         .args([
             "--framework",
             framework,
@@ -119,30 +122,16 @@ fn binary_serves_until_sigint(framework: &str) {
             "--rate-limit",
             "5",
         ])
-        .env("RUST_LOG", "info")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the binary starts");
-    let mut stderr = BufReader::new(child.stderr.take().expect("piped stderr"));
-    let mut line = String::new();
-    let url = loop {
-        line.clear();
-        let read = stderr.read_line(&mut line).expect("stderr is readable");
-        assert!(read > 0, "the binary exited before serving");
-        if let Some(at) = line.find("url=http://") {
-            let url = &line[at + "url=http://".len()..];
-            break url
-                .split_whitespace()
-                .next()
-                .expect("an address")
-                .to_owned();
-        }
-    };
+        .env("RUST_LOG", "info");
+    let binary::Started {
+        mut child,
+        mut stderr,
+        line,
+        addr,
+    } = binary::start(command);
     assert!(line.contains(&format!("framework={framework}")), "{line}");
     assert!(line.contains("rate_limit=5"), "{line}");
-    let addr: SocketAddr = url.parse().expect("a socket address");
+    let addr: SocketAddr = addr.parse().expect("a socket address");
     let response = raw_get(addr, "/api/v1/nope", "");
     assert!(
         response.starts_with("HTTP/1.1 404 Not Found\r\n"),

@@ -13,11 +13,13 @@
 //! Without the timeouts these tests fail: the slow connections stay open for as long as their
 //! clients like, and the legitimate request waits behind them in the accept queue.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::io::BufRead;
+use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
 use attractos_reference::Framework;
+
+use crate::common::binary;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -42,35 +44,25 @@ struct LimitedServer {
 
 impl LimitedServer {
     fn start(framework: Framework, head_timeout: Duration, body_timeout: Duration) -> Self {
-        let mut child = Command::new("sh")
+        let mut command = Command::new("sh");
+        command
             .arg("-c")
             .arg(format!("ulimit -n {OPEN_FILES} && exec \"$0\" \"$@\""))
-            .arg(env!("CARGO_BIN_EXE_attractos-reference"))
+            .arg(binary::PATH)
             .args(["--framework", framework.as_str(), "--addr", "127.0.0.1:0"])
             .args(["--head-timeout", &head_timeout.as_secs().to_string()])
             .args(["--body-timeout", &body_timeout.as_secs().to_string()])
             // Slow-body requests must reach the body; the rate limit would answer most first.
             .args(["--rate-limit", "1000000"])
-            .env("RUST_LOG", "warn,attractos_reference=info")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("the reference server starts");
-        let stderr = child.stderr.take().expect("stderr is piped");
-        let mut lines = BufReader::new(stderr).lines();
-        let addr = loop {
-            let line = lines
-                .next()
-                .expect("the server logs its address before anything else ends")
-                .expect("stderr is text");
-            if let Some(url) = line.split_whitespace().find_map(|w| w.strip_prefix("url=")) {
-                break url.trim_start_matches("http://").to_owned();
-            }
-        };
+            .env("RUST_LOG", "warn,attractos_reference=info");
+        let started = binary::start(command);
         // Keep draining the log so that the server never blocks on a full pipe.
+        let lines = started.stderr.lines();
         std::thread::spawn(move || for _ in lines {});
-        LimitedServer { child, addr }
+        LimitedServer {
+            child: started.child,
+            addr: started.addr,
+        }
     }
 }
 
@@ -287,32 +279,27 @@ async fn honest_slow_clients_are_served(framework: Framework) {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn slow_heads_axum() {
-    slow_heads_do_not_starve_a_legitimate_request(Framework::Axum).await;
+/// A module per scenario with a test per framework (`slow_heads::axum`, `slow_heads::actix`).
+macro_rules! on_each_framework {
+    ($($module:ident => $scenario:ident),* $(,)?) => {$(
+        mod $module {
+            use attractos_reference::Framework;
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn axum() {
+                super::$scenario(Framework::Axum).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn actix() {
+                super::$scenario(Framework::Actix).await;
+            }
+        }
+    )*};
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn slow_heads_actix() {
-    slow_heads_do_not_starve_a_legitimate_request(Framework::Actix).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn slow_bodies_axum() {
-    slow_bodies_get_the_contract_answer(Framework::Axum).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn slow_bodies_actix() {
-    slow_bodies_get_the_contract_answer(Framework::Actix).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn honest_slow_clients_axum() {
-    honest_slow_clients_are_served(Framework::Axum).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn honest_slow_clients_actix() {
-    honest_slow_clients_are_served(Framework::Actix).await;
+on_each_framework! {
+    slow_heads => slow_heads_do_not_starve_a_legitimate_request,
+    slow_bodies => slow_bodies_get_the_contract_answer,
+    honest_slow_clients => honest_slow_clients_are_served,
 }

@@ -6,11 +6,13 @@ use crate::common;
 
 use std::num::NonZeroU32;
 
+use attractos_errors::rules::DEFAULT_BODY_LIMIT;
 use attractos_reference::Options;
+use attractos_reference::store::keys;
 use common::{Req, both};
 use time::macros::datetime;
 
-const RANGE: &str = "start=2024-01-01&end=2024-01-03";
+const EVENT: &[u8] = br#"{"site_id":"site_demo","name":"pageview","url":"https://demo.example/"}"#;
 
 /// A fixed clock: the RateLimit fields count the seconds to the end of the month.
 fn defaults() -> Options {
@@ -21,123 +23,87 @@ fn snap(name: &str, options: &Options, requests: &[Req]) {
     insta::assert_snapshot!(name, both(options, requests));
 }
 
-fn one(name: &str, request: Req) {
-    snap(name, &defaults(), &[request]);
-}
-
-#[test]
-fn sites() {
-    one("ok_sites", Req::get("/api/v1/sites").key("ak_demo_pro"));
-}
-
-#[test]
-fn stats() {
-    one(
+/// Every answer to one GET on the fixed clock: (snapshot, API key, target).
+const GETS: &[(&str, Option<&str>, &str)] = &[
+    ("ok_sites", Some(keys::PRO), "/api/v1/sites"),
+    (
         "ok_stats",
-        Req::get(format!("/api/v1/sites/site_demo/stats?{RANGE}")).key("ak_demo_free"),
-    );
-}
-
-#[test]
-fn timeseries_daily() {
-    one(
+        Some(keys::FREE),
+        "/api/v1/sites/site_demo/stats?start=2024-01-01&end=2024-01-03",
+    ),
+    (
         "ok_timeseries_daily",
-        Req::get(format!(
-            "/api/v1/sites/site_demo/timeseries?{RANGE}&granularity=daily"
-        ))
-        .key("ak_demo_free"),
-    );
-}
-
-#[test]
-fn event_recorded() {
-    let options = defaults();
-    snap(
-        "ok_event",
-        &options,
-        &[Req::post(
-            "/api/v1/events",
-            "application/json",
-            r#"{"site_id":"site_demo","name":"pageview","url":"https://demo.example/"}"#,
-        )
-        .key("ak_demo_free")],
-    );
-}
-
-#[test]
-fn missing_key() {
-    one("code_MISSING_KEY", Req::get("/api/v1/sites"));
-}
-
-#[test]
-fn invalid_key() {
-    one(
-        "code_INVALID_KEY",
-        Req::get("/api/v1/sites").key("ak_demo_revoked"),
-    );
-}
-
-#[test]
-fn user_not_found() {
-    one(
-        "code_USER_NOT_FOUND",
-        Req::get("/api/v1/sites").key("ak_demo_orphan"),
-    );
-}
-
-#[test]
-fn site_not_found() {
-    one(
+        Some(keys::FREE),
+        "/api/v1/sites/site_demo/timeseries?start=2024-01-01&end=2024-01-03&granularity=daily",
+    ),
+    ("code_MISSING_KEY", None, "/api/v1/sites"),
+    ("code_INVALID_KEY", Some(keys::REVOKED), "/api/v1/sites"),
+    ("code_USER_NOT_FOUND", Some(keys::ORPHAN), "/api/v1/sites"),
+    (
         "code_SITE_NOT_FOUND",
-        Req::get(format!("/api/v1/sites/site_pro/stats?{RANGE}")).key("ak_demo_free"),
-    );
-}
-
-#[test]
-fn plan_required() {
-    one(
+        Some(keys::FREE),
+        "/api/v1/sites/site_pro/stats?start=2024-01-01&end=2024-01-03",
+    ),
+    (
         "code_PLAN_REQUIRED",
-        Req::get(format!(
-            "/api/v1/sites/site_demo/timeseries?{RANGE}&granularity=hourly"
-        ))
-        .key("ak_demo_free"),
-    );
-}
-
-#[test]
-fn missing_site_id() {
-    one(
+        Some(keys::FREE),
+        "/api/v1/sites/site_demo/timeseries?start=2024-01-01&end=2024-01-03&granularity=hourly",
+    ),
+    (
         "code_MISSING_SITE_ID",
-        Req::get(format!("/api/v1/sites//stats?{RANGE}")).key("ak_demo_free"),
-    );
-}
-
-#[test]
-fn invalid_date_range() {
-    one(
+        Some(keys::FREE),
+        "/api/v1/sites//stats?start=2024-01-01&end=2024-01-03",
+    ),
+    (
         "code_INVALID_DATE_RANGE",
-        Req::get("/api/v1/sites/site_demo/stats?start=2024-02-30&end=2024-03-01")
-            .key("ak_demo_free"),
-    );
-}
-
-#[test]
-fn invalid_granularity() {
-    one(
+        Some(keys::FREE),
+        "/api/v1/sites/site_demo/stats?start=2024-02-30&end=2024-03-01",
+    ),
+    (
         "code_INVALID_DATE_RANGE_granularity",
-        Req::get(format!(
-            "/api/v1/sites/site_demo/timeseries?{RANGE}&granularity=weekly"
-        ))
-        .key("ak_demo_free"),
-    );
+        Some(keys::FREE),
+        "/api/v1/sites/site_demo/timeseries?start=2024-01-01&end=2024-01-03&granularity=weekly",
+    ),
+    (
+        "code_SERVER_ERROR",
+        Some(keys::PRO),
+        "/api/v1/sites/site_broken/stats?start=2024-01-01&end=2024-01-03",
+    ),
+    ("code_NOT_FOUND", None, "/api/v1/stats"),
+    (
+        "code_METHOD_NOT_ALLOWED",
+        Some(keys::FREE),
+        "/api/v1/events",
+    ),
+];
+
+#[test]
+fn every_get_answers_as_its_snapshot() {
+    for &(name, key, target) in GETS {
+        let request = Req::get(target);
+        let request = match key {
+            Some(key) => request.key(key),
+            None => request,
+        };
+        snap(name, &defaults(), &[request]);
+    }
+}
+
+/// Every answer to one event upload with the Free key on the fixed clock: (snapshot, body).
+fn uploads() -> [(&'static str, Vec<u8>); 3] {
+    [
+        ("ok_event", EVENT.into()),
+        ("code_INVALID_JSON", br#"{"site_id": "#.into()),
+        ("code_PAYLOAD_TOO_LARGE", vec![b' '; DEFAULT_BODY_LIMIT + 1]),
+    ]
 }
 
 #[test]
-fn invalid_json() {
-    one(
-        "code_INVALID_JSON",
-        Req::post("/api/v1/events", "application/json", r#"{"site_id": "#).key("ak_demo_free"),
-    );
+fn every_upload_answers_as_its_snapshot() {
+    for (name, body) in uploads() {
+        let request = Req::post("/api/v1/events", "application/json", body).key(keys::FREE);
+        snap(name, &defaults(), &[request]);
+    }
 }
 
 #[test]
@@ -159,35 +125,5 @@ fn limit_exceeded() {
             r#"{"site_id":"site_quota","name":"pageview","url":"https://quota.example/"}"#,
         )
         .key("ak_demo_quota")],
-    );
-}
-
-#[test]
-fn server_error() {
-    one(
-        "code_SERVER_ERROR",
-        Req::get(format!("/api/v1/sites/site_broken/stats?{RANGE}")).key("ak_demo_pro"),
-    );
-}
-
-#[test]
-fn not_found() {
-    one("code_NOT_FOUND", Req::get("/api/v1/stats"));
-}
-
-#[test]
-fn method_not_allowed() {
-    one(
-        "code_METHOD_NOT_ALLOWED",
-        Req::get("/api/v1/events").key("ak_demo_free"),
-    );
-}
-
-#[test]
-fn payload_too_large() {
-    let body = vec![b' '; attractos_errors::rules::DEFAULT_BODY_LIMIT + 1];
-    one(
-        "code_PAYLOAD_TOO_LARGE",
-        Req::post("/api/v1/events", "application/json", body).key("ak_demo_free"),
     );
 }

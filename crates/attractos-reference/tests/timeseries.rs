@@ -1,8 +1,8 @@
 //! The timeseries endpoint's rules: daily for everyone, hourly for Pro, ranges capped, and
 //! numbers that are deterministic and agree across granularities.
 
-use attractos_errors::{ErrorCode, rules};
-use attractos_reference::domain::{Granularity, TimeseriesQuery};
+use attractos_errors::{ApiError, ErrorCode, rules};
+use attractos_reference::domain::{Granularity, Timeseries, TimeseriesQuery};
 use attractos_reference::store::{keys, sites};
 use attractos_reference::{AppState, Options};
 use proptest::prelude::*;
@@ -15,34 +15,41 @@ fn query(granularity: Granularity) -> TimeseriesQuery {
     TimeseriesQuery { granularity }
 }
 
+/// What `key`'s caller gets asking for `site`'s timeseries over `dates` (a query string) at
+/// `granularity`, on a fresh server.
+fn timeseries(
+    key: &str,
+    site: &str,
+    dates: &str,
+    granularity: Granularity,
+) -> Result<Timeseries, ApiError> {
+    let state = AppState::new(Options::default());
+    let caller = state.authenticate(key).expect("a live key");
+    state.timeseries(&caller, site, range(dates), query(granularity))
+}
+
 #[test]
 fn hourly_needs_the_pro_plan() {
-    let state = AppState::new(Options::default());
-    let free = state.authenticate(keys::FREE).expect("a live key");
-    let err = state
-        .timeseries(
-            &free,
-            sites::DEMO,
-            range("start=2024-01-01&end=2024-01-01"),
-            query(Granularity::Hourly),
-        )
-        .unwrap_err();
+    let err = timeseries(
+        keys::FREE,
+        sites::DEMO,
+        "start=2024-01-01&end=2024-01-01",
+        Granularity::Hourly,
+    )
+    .unwrap_err();
     assert_eq!(err.code(), ErrorCode::PlanRequired);
     assert!(err.message().contains("Pro"), "message: {}", err.message());
 }
 
 #[test]
 fn pro_gets_24_hourly_points_a_day() {
-    let state = AppState::new(Options::default());
-    let pro = state.authenticate(keys::PRO).expect("a live key");
-    let series = state
-        .timeseries(
-            &pro,
-            sites::PRO,
-            range("start=2024-01-01&end=2024-01-02"),
-            query(Granularity::Hourly),
-        )
-        .expect("hourly on Pro");
+    let series = timeseries(
+        keys::PRO,
+        sites::PRO,
+        "start=2024-01-01&end=2024-01-02",
+        Granularity::Hourly,
+    )
+    .expect("hourly on Pro");
     assert_eq!(series.points.len(), 48);
     assert_eq!(series.points[0].time, "2024-01-01T00:00:00Z");
     assert_eq!(series.points[47].time, "2024-01-02T23:00:00Z");

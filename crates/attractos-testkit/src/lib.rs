@@ -27,6 +27,8 @@ pub mod strategies;
 
 use std::future::Future;
 
+use attractos_errors::{ErrorBody, ErrorCode};
+
 pub use attractos_contract::judge::Response;
 pub use attractos_errors::Contract;
 pub use request::{Payload, REQUEST_ID, Req};
@@ -106,23 +108,17 @@ pub enum TestService {
 impl TestService {
     /// An axum router (under its contract) to send [`Req`]s to.
     #[cfg(feature = "axum")]
-    pub fn axum(router: axum::Router) -> Self {
+    pub fn axum(router: impl Into<axum::Router>) -> Self {
         TestService::Axum(attractos_contract::target::AxumTarget::new("axum", router))
     }
 
     /// An actix-web app (under its contract) to send [`Req`]s to.
     #[cfg(feature = "actix")]
-    pub async fn actix<T, B>(app: actix_web::App<T>) -> Self
+    pub async fn actix<T>(app: actix_web::App<T>) -> Self
     where
-        T: actix_web::dev::ServiceFactory<
-                actix_web::dev::ServiceRequest,
-                Config = (),
-                Response = actix_web::dev::ServiceResponse<B>,
-                Error = actix_web::Error,
-                InitError = (),
-            > + 'static,
+        T: attractos_errors_actix::AppFactory + 'static,
         T::Future: 'static,
-        B: actix_web::body::MessageBody + 'static,
+        T::Body: 'static,
     {
         TestService::Actix(Box::new(
             attractos_contract::target::ActixTarget::new("actix-web", app).await,
@@ -153,15 +149,9 @@ impl TestService {
 
 #[cfg(feature = "actix")]
 fn actix_request(request: &attractos_contract::case::Request) -> actix_http::Request {
-    let method = actix_web::http::Method::from_bytes(request.method.as_str().as_bytes())
-        .expect("a valid method");
-    let mut builder = actix_web::test::TestRequest::default()
-        .method(method)
-        .uri(&request.target);
-    for (name, value) in &request.headers {
-        builder = builder.append_header((name.as_str(), value.as_bytes()));
-    }
-    builder.set_payload(request.body.clone()).to_request()
+    request::actix_test_request(&request.method, &request.target, &request.headers)
+        .set_payload(request.body.clone())
+        .to_request()
 }
 
 /// The answer [`ActixService::send_raw`] is waiting for.
@@ -193,6 +183,17 @@ where
             self, request,
         ))
     }
+}
+
+/// [`Response::assert_error`] for one case of a table: a wrong code fails naming `case`.
+#[track_caller]
+pub fn assert_case_error(case: &str, sent: &Response, code: ErrorCode) -> ErrorBody {
+    assert_eq!(
+        sent.code().as_deref(),
+        Some(code.as_str()),
+        "{case}: {sent}"
+    );
+    sent.assert_error(code)
 }
 
 /// The snapshot format both adapters share: `<status> <reason>`, every header but

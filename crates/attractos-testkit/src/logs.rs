@@ -52,6 +52,15 @@ impl Logs {
             .filter(|line| line.contains(part))
             .collect()
     }
+
+    /// The one line holding `part`; panics, showing every line, if there is none or more.
+    pub fn only_line(&self, part: &str) -> String {
+        let mut found = self.containing(part);
+        match found.len() {
+            1 => found.remove(0),
+            n => panic!("{n} lines hold {part:?}, not one: {:#?}", self.lines()),
+        }
+    }
 }
 
 /// One binary runs every test at once, most with no subscriber: a callsite first met there

@@ -1,51 +1,20 @@
 //! The same service on actix-web, its routes on the adapter's `resource` (HEAD, `Allow` and
 //! empty segments as on axum), the way the adapter's docs register them.
 
-use actix_web::body::{BoxBody, MessageBody};
-use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
-use actix_web::{App, HttpResponse, Responder, web};
+use actix_web::body::BoxBody;
+use actix_web::{App, HttpResponse, Resource, Responder, web};
 use attractos_errors_actix::{
-    ApiError, BearerKey, Contract, DateRange, Json, Query, SiteId, contract_app, resource,
+    ApiError, AppFactory, BearerKey, Contract, DateRange, Json, Query, SiteId, contract_app,
+    resource,
 };
 
 use crate::service::other_layers::{OWN_JSON, PLAIN, TEXT, THROTTLED};
-use crate::service::{self, Event, Stats, StatsOptions, Timeseries};
+use crate::service::{self, handlers_on_the_adapter};
 
-async fn stats(
-    key: BearerKey,
-    SiteId(site): SiteId,
-    DateRange(range): DateRange,
-    Query(options): Query<StatsOptions>,
-) -> Result<Json<Stats>, ApiError> {
-    Ok(Json(service::stats(&key.0, site, range, options)?))
-}
-
-async fn no_site(SiteId(site): SiteId) -> String {
-    site
-}
-
-async fn timeseries(Query(query): Query<Timeseries>) -> Result<String, ApiError> {
-    Ok(service::timeseries(query)?)
-}
-
-async fn events(key: BearerKey, Json(event): Json<Event>) -> Result<Json<Event>, ApiError> {
-    Ok(Json(service::events(&key.0, event)?))
-}
+handlers_on_the_adapter!();
 
 async fn code(name: web::Path<String>) -> Result<HttpResponse, ApiError> {
     Err(service::code(&name).into())
-}
-
-async fn custom() -> Result<HttpResponse, ApiError> {
-    Err(service::custom().into())
-}
-
-async fn internal() -> Result<HttpResponse, ApiError> {
-    Err(service::internal().into())
-}
-
-async fn cause() -> Result<HttpResponse, ApiError> {
-    Err(service::cause().into())
 }
 
 async fn teapot() -> HttpResponse {
@@ -75,32 +44,9 @@ async fn plain() -> HttpResponse {
     HttpResponse::Created().content_type(TEXT).body(PLAIN)
 }
 
-async fn boom() -> &'static str {
-    service::boom()
-}
-
-async fn boom_formatted() -> &'static str {
-    service::boom_formatted()
-}
-
-async fn boom_any() -> &'static str {
-    service::boom_any()
-}
-
 /// A resource answering GET (and HEAD, `Allow`, empty segments) as axum's `get` does: the
 /// adapter's documented [`resource`].
-fn get<F, Args>(
-    path: &str,
-    handler: F,
-) -> actix_web::Resource<
-    impl ServiceFactory<
-        ServiceRequest,
-        Config = (),
-        Response = ServiceResponse<BoxBody>,
-        Error = actix_web::Error,
-        InitError = (),
-    >,
->
+fn get<F, Args>(path: &str, handler: F) -> Resource<impl AppFactory<Body = BoxBody>>
 where
     F: actix_web::Handler<Args>,
     Args: actix_web::FromRequest + 'static,
@@ -131,16 +77,6 @@ pub fn routes(config: &mut web::ServiceConfig) {
 }
 
 /// The test service on actix-web under `contract`.
-pub fn app(
-    contract: Contract,
-) -> App<
-    impl ServiceFactory<
-        ServiceRequest,
-        Config = (),
-        Response = ServiceResponse<impl MessageBody>,
-        Error = actix_web::Error,
-        InitError = (),
-    >,
-> {
+pub fn app(contract: Contract) -> App<impl AppFactory> {
     contract_app(contract).configure(routes)
 }

@@ -1,7 +1,7 @@
 //! The test service on axum.
 
 use attractos_errors_axum::{
-    ApiError, BearerKey, Contract, ContractExt, DateRange, Json, Query, SiteId,
+    ApiError, BearerKey, Contract, ContractExt, ContractRouter, DateRange, Json, Query, SiteId,
 };
 use axum::Router;
 use axum::extract::Path;
@@ -10,43 +10,12 @@ use axum::response::IntoResponse;
 use axum::routing::{get, post};
 
 use crate::service::other_layers::{OWN_JSON, PLAIN, TEXT, THROTTLED};
-use crate::service::{self, Event, Stats, StatsOptions, Timeseries};
+use crate::service::{self, handlers_on_the_adapter};
 
-async fn stats(
-    key: BearerKey,
-    SiteId(site): SiteId,
-    DateRange(range): DateRange,
-    Query(options): Query<StatsOptions>,
-) -> Result<Json<Stats>, ApiError> {
-    Ok(Json(service::stats(&key.0, site, range, options)?))
-}
-
-async fn no_site(SiteId(site): SiteId) -> String {
-    site
-}
-
-async fn timeseries(Query(query): Query<Timeseries>) -> Result<String, ApiError> {
-    Ok(service::timeseries(query)?)
-}
-
-async fn events(key: BearerKey, Json(event): Json<Event>) -> Result<Json<Event>, ApiError> {
-    Ok(Json(service::events(&key.0, event)?))
-}
+handlers_on_the_adapter!();
 
 async fn code(Path(name): Path<String>) -> ApiError {
     service::code(&name).into()
-}
-
-async fn custom() -> ApiError {
-    service::custom().into()
-}
-
-async fn internal() -> ApiError {
-    service::internal().into()
-}
-
-async fn cause() -> ApiError {
-    service::cause().into()
 }
 
 async fn teapot() -> (StatusCode, &'static str) {
@@ -72,18 +41,6 @@ async fn plain() -> impl IntoResponse {
     (StatusCode::CREATED, [("content-type", TEXT)], PLAIN)
 }
 
-async fn boom() -> &'static str {
-    service::boom()
-}
-
-async fn boom_formatted() -> &'static str {
-    service::boom_formatted()
-}
-
-async fn boom_any() -> &'static str {
-    service::boom_any()
-}
-
 /// The service's routes, not yet in the contract.
 pub fn routes() -> Router {
     Router::new()
@@ -106,6 +63,6 @@ pub fn routes() -> Router {
 }
 
 /// The test service on axum under `contract`.
-pub fn app(contract: Contract) -> Router {
+pub fn app(contract: Contract) -> ContractRouter {
     routes().with_contract(contract)
 }

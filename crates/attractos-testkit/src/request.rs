@@ -137,14 +137,7 @@ impl Req {
     /// An actix-web request with a streamed body.
     #[cfg(feature = "actix")]
     pub(crate) fn to_actix_streamed(&self) -> actix_http::Request {
-        let method = actix_web::http::Method::from_bytes(self.method.as_str().as_bytes())
-            .expect("a valid method");
-        let mut request = actix_web::test::TestRequest::default()
-            .method(method)
-            .uri(&self.uri);
-        for (name, value) in &self.headers {
-            request = request.append_header((name.as_str(), value.as_bytes()));
-        }
+        let request = actix_test_request(&self.method, &self.uri, &self.headers);
         let items = self.stream(|| {
             actix_web::error::PayloadError::Incomplete(Some(std::io::Error::other(
                 "connection reset by peer",
@@ -156,4 +149,23 @@ impl Req {
             .replace_payload(actix_http::Payload::from(stream))
             .0
     }
+}
+
+/// An actix-web test request (on `http` 0.2) with the method, target and headers of an `http`
+/// 1 request, its body still to set.
+#[cfg(feature = "actix")]
+pub(crate) fn actix_test_request(
+    method: &Method,
+    uri: &str,
+    headers: &[(HeaderName, HeaderValue)],
+) -> actix_web::test::TestRequest {
+    let method =
+        actix_web::http::Method::from_bytes(method.as_str().as_bytes()).expect("a valid method");
+    let mut request = actix_web::test::TestRequest::default()
+        .method(method)
+        .uri(uri);
+    for (name, value) in headers {
+        request = request.append_header((name.as_str(), value.as_bytes()));
+    }
+    request
 }

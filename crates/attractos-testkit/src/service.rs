@@ -205,3 +205,61 @@ pub fn boom_formatted() -> &'static str {
 pub fn boom_any() -> &'static str {
     std::panic::panic_any(42_u8)
 }
+
+/// The handlers that read the same on both adapters, written once: each framework's module
+/// (`on_axum`, `on_actix`) expands them where `ApiError`, `BearerKey`, `SiteId`, `DateRange`,
+/// `Query` and `Json` name its adapter's types, which have the same names and shapes.
+macro_rules! handlers_on_the_adapter {
+    () => {
+        async fn stats(
+            key: BearerKey,
+            SiteId(site): SiteId,
+            DateRange(range): DateRange,
+            Query(options): Query<$crate::service::StatsOptions>,
+        ) -> Result<Json<$crate::service::Stats>, ApiError> {
+            Ok(Json($crate::service::stats(&key.0, site, range, options)?))
+        }
+
+        async fn no_site(SiteId(site): SiteId) -> String {
+            site
+        }
+
+        async fn timeseries(
+            Query(query): Query<$crate::service::Timeseries>,
+        ) -> Result<String, ApiError> {
+            Ok($crate::service::timeseries(query)?)
+        }
+
+        async fn events(
+            key: BearerKey,
+            Json(event): Json<$crate::service::Event>,
+        ) -> Result<Json<$crate::service::Event>, ApiError> {
+            Ok(Json($crate::service::events(&key.0, event)?))
+        }
+
+        async fn custom() -> Result<String, ApiError> {
+            Err($crate::service::custom().into())
+        }
+
+        async fn internal() -> Result<String, ApiError> {
+            Err($crate::service::internal().into())
+        }
+
+        async fn cause() -> Result<String, ApiError> {
+            Err($crate::service::cause().into())
+        }
+
+        async fn boom() -> &'static str {
+            $crate::service::boom()
+        }
+
+        async fn boom_formatted() -> &'static str {
+            $crate::service::boom_formatted()
+        }
+
+        async fn boom_any() -> &'static str {
+            $crate::service::boom_any()
+        }
+    };
+}
+pub(crate) use handlers_on_the_adapter;

@@ -45,7 +45,7 @@ fn record(
     allocations: attractos_bench::allocations::Allocations,
 ) -> String {
     serde_json::to_string(&AllocationRecord {
-        framework: framework.id().to_owned(),
+        framework: framework.as_str().to_owned(),
         case: case.id().to_owned(),
         variant: variant.to_owned(),
         allocations,

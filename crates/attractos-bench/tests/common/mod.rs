@@ -1,26 +1,14 @@
-//! Reading the responses the variants build, without a runtime: their bodies are in memory.
-
-#![allow(dead_code)]
+//! Reading the responses the variants build, as the contract checker reads a response, without
+//! a runtime: their bodies are in memory.
 
 use std::future::Future;
 use std::pin::pin;
 use std::task::{Context, Poll, Waker};
 
-use attractos_errors::ErrorBody;
+use actix_web::dev::ServiceResponse;
+use attractos_bench::{Case, Framework, Variant, actix_side, axum_side};
 
-/// A response reduced to what a client sees: status, headers (sorted), body.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Seen {
-    pub status: u16,
-    pub headers: Vec<(String, String)>,
-    pub body: Vec<u8>,
-}
-
-impl Seen {
-    pub fn error_body(&self) -> ErrorBody {
-        ErrorBody::from_slice(&self.body).expect("a contract error body")
-    }
-}
+pub use attractos_contract::judge::Response;
 
 /// The output of a future that is ready at its first poll.
 fn ready<F: Future>(future: F) -> F::Output {
@@ -31,45 +19,32 @@ fn ready<F: Future>(future: F) -> F::Output {
     }
 }
 
-pub fn axum(response: axum::response::Response) -> Seen {
-    let (parts, body) = response.into_parts();
-    let body = ready(axum::body::to_bytes(body, usize::MAX)).expect("an in-memory body");
-    let mut headers: Vec<(String, String)> = parts
-        .headers
-        .iter()
-        .map(|(name, value)| {
-            (
-                name.as_str().to_owned(),
-                value.to_str().expect("ASCII").to_owned(),
-            )
-        })
-        .collect();
-    headers.sort();
-    Seen {
-        status: parts.status.as_u16(),
-        headers,
-        body: body.to_vec(),
-    }
+/// `case` rendered by `variant` on `framework`, its headers sorted by name: a client sees the
+/// same response whatever order the headers were inserted in.
+pub fn render(framework: Framework, variant: Variant, case: Case) -> Response {
+    let mut response = match framework {
+        Framework::Axum => {
+            let render = renderer(&axum_side::VARIANTS, framework, variant);
+            ready(Response::from_axum(render(case)))
+        }
+        Framework::Actix => {
+            let render = renderer(&actix_side::VARIANTS, framework, variant);
+            let request = actix_web::test::TestRequest::default().to_http_request();
+            ready(Response::from_actix(ServiceResponse::new(
+                request,
+                render(case),
+            )))
+        }
+    };
+    response.headers.sort();
+    response
 }
 
-pub fn actix(response: actix_web::HttpResponse) -> Seen {
-    let status = response.status().as_u16();
-    let mut headers: Vec<(String, String)> = response
-        .headers()
+/// The function that renders `variant`, from `framework`'s list.
+fn renderer<R: Copy>(variants: &[(Variant, R)], framework: Framework, variant: Variant) -> R {
+    variants
         .iter()
-        .map(|(name, value)| {
-            (
-                name.as_str().to_owned(),
-                value.to_str().expect("ASCII").to_owned(),
-            )
-        })
-        .collect();
-    headers.sort();
-    let body = ready(actix_web::body::to_bytes(response.into_body()))
-        .unwrap_or_else(|_| panic!("an in-memory body"));
-    Seen {
-        status,
-        headers,
-        body: body.to_vec(),
-    }
+        .find(|(v, _)| *v == variant)
+        .map(|(_, render)| *render)
+        .unwrap_or_else(|| panic!("{framework} has no {variant:?}"))
 }

@@ -31,11 +31,12 @@ pub struct AxumTarget {
 }
 
 impl AxumTarget {
-    /// A target for `router` (with its state already provided).
-    pub fn new(name: impl Into<String>, router: Router) -> Self {
+    /// A target for `router` (with its state already provided), e.g. what an adapter's
+    /// `with_contract` returns.
+    pub fn new(name: impl Into<String>, router: impl Into<Router>) -> Self {
         AxumTarget {
             name: name.into(),
-            router,
+            router: router.into(),
         }
     }
 }

@@ -2,12 +2,14 @@
 //! renders responses in the snapshot format the adapters share.
 #![allow(dead_code)]
 
+pub mod binary;
+
 use std::collections::BTreeMap;
 
+use actix_web::dev::{Service, ServiceResponse};
 use actix_web::test as actix_test;
 use attractos_reference::{AppState, Options, actix_app, axum_app};
 use axum::body::Body;
-use http_body_util::BodyExt;
 use tower::ServiceExt;
 
 /// The request id every snapshot request carries, so snapshots are stable.
@@ -54,54 +56,44 @@ impl Req {
     }
 }
 
-/// A response: status, headers (lowercase names, in order), body.
-#[derive(Debug, Clone)]
-pub struct Resp {
-    pub status: u16,
-    pub headers: Vec<(String, String)>,
-    pub body: Vec<u8>,
-}
+/// The response type of the contract checker's targets: status, headers (lowercase names, in
+/// order), body.
+pub use attractos_contract::judge::Response;
 
-impl Resp {
-    /// `<status> <reason>`, the headers but content-length and date sorted by name, a blank
-    /// line, the body.
-    pub fn snapshot(&self) -> String {
-        let status = axum::http::StatusCode::from_u16(self.status).expect("a valid status");
-        let mut text = format!(
-            "{} {}\n",
-            status.as_u16(),
-            status.canonical_reason().unwrap_or("")
-        );
-        let sorted: BTreeMap<&str, Vec<&str>> =
-            self.headers
-                .iter()
-                .fold(BTreeMap::new(), |mut map, (name, value)| {
-                    map.entry(name.as_str()).or_default().push(value.as_str());
-                    map
-                });
-        for (name, values) in sorted {
-            if name == "content-length" || name == "date" {
-                continue;
-            }
-            for value in values {
-                text.push_str(&format!("{name}: {value}\n"));
-            }
-        }
-        text.push('\n');
-        text.push_str(&String::from_utf8_lossy(&self.body));
-        text
-    }
-
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
+/// `<status> <reason>`, the headers but content-length and date sorted by name, a blank line,
+/// the body.
+pub fn snapshot(response: &Response) -> String {
+    let status = axum::http::StatusCode::from_u16(response.status).expect("a valid status");
+    let mut text = format!(
+        "{} {}\n",
+        status.as_u16(),
+        status.canonical_reason().unwrap_or("")
+    );
+    let sorted: BTreeMap<&str, Vec<String>> =
+        response
+            .headers
             .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
+            .fold(BTreeMap::new(), |mut map, (name, value)| {
+                map.entry(name.as_str())
+                    .or_default()
+                    .push(String::from_utf8_lossy(value).into_owned());
+                map
+            });
+    for (name, values) in sorted {
+        if name == "content-length" || name == "date" {
+            continue;
+        }
+        for value in values {
+            text.push_str(&format!("{name}: {value}\n"));
+        }
     }
+    text.push('\n');
+    text.push_str(&String::from_utf8_lossy(&response.body));
+    text
 }
 
 /// Sends `requests` in order to a fresh axum app of `options`.
-pub fn axum(options: &Options, requests: &[Req]) -> Vec<Resp> {
+pub fn axum(options: &Options, requests: &[Req]) -> Vec<Response> {
     let router = axum_app::router(AppState::new(options.clone()));
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -120,24 +112,15 @@ pub fn axum(options: &Options, requests: &[Req]) -> Vec<Resp> {
                 .body(Body::from(req.body.clone()))
                 .expect("a valid request");
             let response = router.clone().oneshot(request).await.expect("infallible");
-            let (parts, body) = response.into_parts();
-            let body = body.collect().await.expect("a body").to_bytes().to_vec();
-            responses.push(Resp {
-                status: parts.status.as_u16(),
-                headers: parts
-                    .headers
-                    .iter()
-                    .map(|(n, v)| (n.as_str().to_owned(), v.to_str().expect("ASCII").to_owned()))
-                    .collect(),
-                body,
-            });
+            responses.push(Response::from_axum(response).await);
         }
         responses
     })
 }
 
-/// Sends `requests` in order to a fresh actix-web app of `options`.
-pub fn actix(options: &Options, requests: &[Req]) -> Vec<Resp> {
+/// Sends `requests` in order to a fresh actix-web app of `options`. A service error (a caught
+/// panic is one, in actix-web's test harness) is rendered as the HTTP server renders it.
+pub fn actix(options: &Options, requests: &[Req]) -> Vec<Response> {
     let state = AppState::new(options.clone());
     actix_web::rt::System::new().block_on(async move {
         let app = actix_test::init_service(actix_app::app(state)).await;
@@ -152,35 +135,34 @@ pub fn actix(options: &Options, requests: &[Req]) -> Vec<Resp> {
                 builder = builder.append_header((*name, value.as_str()));
             }
             let request = builder.set_payload(req.body.clone()).to_request();
-            let response = actix_test::call_service(&app, request).await;
-            let status = response.status().as_u16();
-            let headers = response
-                .headers()
-                .iter()
-                .map(|(n, v)| (n.as_str().to_owned(), v.to_str().expect("ASCII").to_owned()))
-                .collect();
-            let body = actix_test::read_body(response).await.to_vec();
-            responses.push(Resp {
-                status,
-                headers,
-                body,
-            });
+            let response = match app.call(request).await {
+                Ok(response) => response.map_into_boxed_body(),
+                Err(err) => ServiceResponse::from_err(
+                    err,
+                    actix_test::TestRequest::default().to_http_request(),
+                ),
+            };
+            responses.push(Response::from_actix(response).await);
         }
         responses
     })
 }
 
+/// The last response of `requests` on each framework (a fresh app each), named `"axum"` and
+/// `"actix"`.
+pub fn last_on_each(options: &Options, requests: &[Req]) -> [(&'static str, Response); 2] {
+    let last = |mut responses: Vec<Response>| responses.pop().expect("a response");
+    [
+        ("axum", last(axum(options, requests))),
+        ("actix", last(actix(options, requests))),
+    ]
+}
+
 /// The last response of `requests` on both frameworks, asserted byte-identical in the
 /// snapshot format, as that text.
 pub fn both(options: &Options, requests: &[Req]) -> String {
-    let axum = axum(options, requests)
-        .pop()
-        .expect("a response")
-        .snapshot();
-    let actix = actix(options, requests)
-        .pop()
-        .expect("a response")
-        .snapshot();
+    let [(_, axum), (_, actix)] = last_on_each(options, requests);
+    let (axum, actix) = (snapshot(&axum), snapshot(&actix));
     assert_eq!(axum, actix, "axum and actix-web answer differently");
     axum
 }

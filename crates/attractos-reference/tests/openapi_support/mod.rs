@@ -6,7 +6,7 @@ use attractos_reference::openapi;
 use jsonschema::Validator;
 use serde_json::Value;
 
-use crate::common::Resp;
+use crate::common::Response;
 
 /// The document, parsed.
 pub fn doc() -> Value {
@@ -51,7 +51,7 @@ pub fn failure(validator: &Validator, instance: &Value) -> Option<String> {
 /// Checks `resp` against the documented response of `operation` for its status: the status is
 /// documented, the body is JSON valid against the media type's schema, every declared header
 /// but `Link` (sent only with a docs base URL) is present and valid against its schema.
-pub fn assert_conforms(doc: &Value, operation: &Value, resp: &Resp, what: &str) {
+pub fn assert_conforms(doc: &Value, operation: &Value, resp: &Response, what: &str) {
     let documented = response(operation, resp.status);
     assert!(
         documented.is_object(),
@@ -64,7 +64,7 @@ pub fn assert_conforms(doc: &Value, operation: &Value, resp: &Resp, what: &str) 
         .unwrap_or_else(|| panic!("{what}: the response documents a body"));
     let (media_type, media) = content.iter().next().expect("one media type");
     assert_eq!(
-        resp.header("content-type"),
+        resp.header_str("content-type"),
         Some(media_type.as_str()),
         "{what}: the documented content type"
     );
@@ -76,7 +76,7 @@ pub fn assert_conforms(doc: &Value, operation: &Value, resp: &Resp, what: &str) 
         "{what}: the body {body} matches the documented schema"
     );
     for (name, header) in documented["headers"].as_object().into_iter().flatten() {
-        let sent = resp.header(&name.to_ascii_lowercase());
+        let sent = resp.header_str(&name.to_ascii_lowercase());
         if name == "Link" {
             assert_eq!(sent, None, "{what}: no Link without a docs base URL");
             continue;

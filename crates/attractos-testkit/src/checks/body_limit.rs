@@ -4,7 +4,7 @@
 use attractos_errors::ErrorCode;
 use attractos_errors::rules::DEFAULT_BODY_LIMIT;
 
-use crate::{Contract, Framework, Payload, Req, Response};
+use crate::{Contract, Framework, Payload, Req, Response, TestService};
 
 fn assert_too_large(sent: &Response, limit: usize) {
     let body = sent.assert_error(ErrorCode::PayloadTooLarge);
@@ -22,6 +22,14 @@ fn post_events(payload: Payload) -> Req {
         .key()
         .header("content-type", "application/json")
         .body(payload)
+}
+
+/// `limit + 1` bytes, by `Content-Length` and streamed in chunks of 6.
+async fn refuses_one_byte_over(service: &TestService, limit: usize) {
+    let by_length = Req::post_json("/api/v1/events", vec![b' '; limit + 1]);
+    assert_too_large(&service.send(&by_length).await, limit);
+    let streamed = post_events(spaces(limit + 1, 6));
+    assert_too_large(&service.send(&streamed).await, limit);
 }
 
 /// On a route reading the body, a route taking none, and a path no route matches.
@@ -66,20 +74,12 @@ pub async fn the_limit_is_configurable(framework: Framework) {
         .send(&Req::post_json("/api/v1/events", &fits[..]))
         .await;
     assert_eq!(sent.status, 200, "{sent}");
-    let sent = service
-        .send(&Req::post_json("/api/v1/events", vec![b' '; 65]))
-        .await;
-    assert_too_large(&sent, 64);
-    assert_too_large(&service.send(&post_events(spaces(65, 6))).await, 64);
+    refuses_one_byte_over(&service, 64).await;
 
     let service = framework
         .start(Contract::default().with_body_limit(16))
         .await;
-    let sent = service
-        .send(&Req::post_json("/api/v1/events", vec![b' '; 17]))
-        .await;
-    assert_too_large(&sent, 16);
-    assert_too_large(&service.send(&post_events(spaces(18, 6))).await, 16);
+    refuses_one_byte_over(&service, 16).await;
     // 16 bytes are read, and then judged as JSON.
     let sent = service
         .send(&Req::post_json("/api/v1/events", r#"{"name":"abcd" }"#))

@@ -24,14 +24,7 @@ async fn logged(framework: Framework, request: Req) -> (Response, Logs) {
 pub async fn a_server_error_logs_its_cause_chain_with_the_request_id_once(framework: Framework) {
     let (sent, captured) = logged(framework, Req::get("/internal")).await;
     sent.assert_error(ErrorCode::ServerError);
-    let errors = captured.containing(" ERROR ");
-    assert_eq!(
-        errors.len(),
-        1,
-        "exactly one error line: {:#?}",
-        captured.lines()
-    );
-    let line = &errors[0];
+    let line = captured.only_line(" ERROR ");
     let span = format!("request{{request_id={REQUEST_ID}");
     assert!(line.contains(&span), "the span's request id: {line}");
     let chain = "cause=loading the report failed: disk quota exceeded: secret-path=/var/private";
@@ -49,10 +42,9 @@ pub async fn a_domain_errors_source_chain_is_logged(framework: Framework) {
     let uri = "/api/v1/sites/site_offline/stats?start=2024-01-01&end=2024-01-02";
     let (sent, captured) = logged(framework, Req::get(uri).key()).await;
     sent.assert_error(ErrorCode::ServerError);
-    let errors = captured.containing(" ERROR ");
-    assert_eq!(errors.len(), 1, "{errors:#?}");
+    let line = captured.only_line(" ERROR ");
     let chain = "cause=store unavailable: connection refused: db-password=hunter2";
-    assert!(errors[0].contains(chain), "{}", errors[0]);
+    assert!(line.contains(chain), "{line}");
     assert!(!sent.to_string().contains("hunter2"), "{sent}");
 }
 
@@ -60,13 +52,11 @@ pub async fn a_domain_errors_source_chain_is_logged(framework: Framework) {
 pub async fn a_panic_logs_its_message_once_inside_the_span(framework: Framework) {
     let (sent, captured) = logged(framework, Req::get("/panic")).await;
     sent.assert_error(ErrorCode::ServerError);
-    let errors = captured.containing(" ERROR ");
-    assert_eq!(errors.len(), 1, "{:#?}", captured.lines());
+    let line = captured.only_line(" ERROR ");
     assert!(
-        errors[0].contains("handler panicked: the handler fell over")
-            && errors[0].contains(&format!("request_id={REQUEST_ID}")),
-        "{}",
-        errors[0]
+        line.contains("handler panicked: the handler fell over")
+            && line.contains(&format!("request_id={REQUEST_ID}")),
+        "{line}"
     );
 }
 
@@ -80,15 +70,8 @@ pub async fn a_client_error_is_one_debug_line_with_the_request_id(framework: Fra
     ] {
         let (sent, captured) = logged(framework, request).await;
         let code = sent.assert_error(sent_code(&sent)).code;
-        let rejected = captured.containing("request rejected");
-        assert_eq!(
-            rejected.len(),
-            1,
-            "one line for {sent}: {:#?}",
-            captured.lines()
-        );
-        let line = &rejected[0];
-        assert!(line.contains(" DEBUG "), "{line}");
+        let line = captured.only_line("request rejected");
+        assert!(line.contains(" DEBUG "), "{sent}: {line}");
         assert!(line.contains(&format!("request_id={REQUEST_ID}")), "{line}");
         assert!(
             line.contains(&format!("code=\"{}\"", code.as_str())),
@@ -108,12 +91,8 @@ fn sent_code(sent: &Response) -> ErrorCode {
 pub async fn a_generated_request_id_is_the_one_logged(framework: Framework) {
     let (sent, captured) = logged(framework, Req::bare("GET", "/internal")).await;
     let id = sent.header_str("x-request-id").expect("a generated id");
-    let errors = captured.containing(" ERROR ");
-    assert!(
-        errors[0].contains(&format!("request_id={id}")),
-        "{id} in {}",
-        errors[0]
-    );
+    let line = captured.only_line(" ERROR ");
+    assert!(line.contains(&format!("request_id={id}")), "{id} in {line}");
 }
 
 /// The request span is at error level, so a filter keeping only errors keeps it too.
@@ -143,17 +122,15 @@ pub async fn a_success_logs_no_error(framework: Framework) {
 pub async fn a_client_errors_cause_is_logged_at_debug_level_with_its_chain(framework: Framework) {
     let (sent, captured) = logged(framework, Req::get("/cause")).await;
     sent.assert_error_message(ErrorCode::SiteNotFound);
-    let rejected = captured.containing("request rejected");
-    assert_eq!(rejected.len(), 1, "{:#?}", captured.lines());
-    assert!(rejected[0].contains(" DEBUG "), "{}", rejected[0]);
+    let line = captured.only_line("request rejected");
+    assert!(line.contains(" DEBUG "), "{line}");
     let expected = format!(
         "request rejected code=\"SITE_NOT_FOUND\" status=403 public_message={:?} cause=site lookup failed: connection reset",
         ErrorCode::SiteNotFound.message()
     );
     assert!(
-        rejected[0].ends_with(&expected),
-        "{}\nshould end with\n{expected}",
-        rejected[0]
+        line.ends_with(&expected),
+        "{line}\nshould end with\n{expected}"
     );
 }
 
@@ -169,9 +146,8 @@ pub async fn another_layers_answer_sent_as_server_error_is_a_warning_with_its_st
         errors.is_empty(),
         "not an error of this service: {lines:#?}"
     );
-    let warnings = captured.containing(" WARN ");
-    assert_eq!(warnings.len(), 1, "{lines:#?}");
+    let warning = captured.only_line(" WARN ");
     let status = "code=\"SERVER_ERROR\" original_status=418";
-    assert!(warnings[0].contains(status), "{}", warnings[0]);
+    assert!(warning.contains(status), "{warning}");
     assert!(!sent.to_string().contains(crate::service::TEAPOT), "{sent}");
 }

@@ -2,7 +2,7 @@
 
 use attractos_errors::ErrorCode;
 
-use crate::{Framework, Req};
+use crate::{Framework, Req, assert_case_error};
 
 /// A query that deserializes.
 pub async fn a_query_that_deserializes_reaches_the_handler(framework: Framework) {
@@ -13,30 +13,33 @@ pub async fn a_query_that_deserializes_reaches_the_handler(framework: Framework)
     assert_eq!(&sent.body[..], b"day x5");
 }
 
-/// A required field absent.
-pub async fn a_missing_field_is_invalid_date_range(framework: Framework) {
-    let sent = framework.send(Req::get("/api/v1/timeseries?limit=5")).await;
-    let body = sent.assert_error(ErrorCode::InvalidDateRange);
-    assert!(
-        body.error.starts_with("Invalid query string: ") && body.error.contains("granularity"),
-        "{sent}"
-    );
-}
+/// Queries that do not deserialize into the timeseries route's, each with its case and what
+/// its message says after `Invalid query string: ` (serde's words: a missing field is named, a
+/// bad number is not).
+const REFUSED: &[(&str, &str, &str)] = &[
+    (
+        "a required field absent",
+        "?limit=5",
+        "missing field `granularity`",
+    ),
+    ("no query string at all", "", "missing field `granularity`"),
+    (
+        "a value of the wrong type",
+        "?granularity=day&limit=-1",
+        "invalid digit found in string",
+    ),
+];
 
-/// No query string at all.
-pub async fn no_query_at_all_is_a_missing_field(framework: Framework) {
-    let sent = framework.send(Req::get("/api/v1/timeseries")).await;
-    let body = sent.assert_error(ErrorCode::InvalidDateRange);
-    assert!(body.error.contains("granularity"), "{sent}");
-}
-
-/// A value of the wrong type.
-pub async fn a_wrong_type_is_invalid_date_range(framework: Framework) {
-    let sent = framework
-        .send(Req::get("/api/v1/timeseries?granularity=day&limit=-1"))
-        .await;
-    let body = sent.assert_error(ErrorCode::InvalidDateRange);
-    assert!(body.error.starts_with("Invalid query string: "), "{sent}");
+/// `INVALID_DATE_RANGE`, its message saying what is wrong.
+pub async fn a_query_that_does_not_deserialize_is_invalid_date_range(framework: Framework) {
+    for &(case, query, says) in REFUSED {
+        let sent = framework
+            .send(Req::get(format!("/api/v1/timeseries{query}")))
+            .await;
+        let body = assert_case_error(case, &sent, ErrorCode::InvalidDateRange);
+        let message = format!("Invalid query string: {says}");
+        assert_eq!(body.error, message, "{case}: {sent}");
+    }
 }
 
 /// The handler's own refusal of a valid query.

@@ -4,7 +4,7 @@
 use attractos_errors::ErrorCode;
 
 use crate::service::Stats;
-use crate::{Framework, Req, Response};
+use crate::{Framework, Req, Response, assert_case_error};
 
 async fn stats_of(framework: Framework, site: &str) -> Response {
     let uri = format!("/api/v1/sites/{site}/stats?start=2024-01-01&end=2024-01-02");
@@ -19,21 +19,32 @@ pub async fn a_site_id_reaches_the_handler_decoded_and_trimmed(framework: Framew
     assert_eq!(stats.site, "site_demo");
 }
 
-/// Spaces or a tab only.
-pub async fn a_blank_site_id_is_missing_site_id(framework: Framework) {
-    for blank in ["%20", "%20%20%20", "%09"] {
-        stats_of(framework, blank)
-            .await
-            .assert_error(ErrorCode::MissingSiteId);
-    }
-}
+/// Site ids refused on the stats route, each with its case and the code it gets.
+const REFUSED: &[(&str, &str, ErrorCode)] = &[
+    ("one space", "%20", ErrorCode::MissingSiteId),
+    ("spaces only", "%20%20%20", ErrorCode::MissingSiteId),
+    ("a tab only", "%09", ErrorCode::MissingSiteId),
+    // Matched on actix-web thanks to the route's `{siteId:[^/]*}`.
+    ("an empty segment", "", ErrorCode::MissingSiteId),
+    (
+        "%FF, which decodes to no text",
+        "site%FF",
+        ErrorCode::NotFound,
+    ),
+    (
+        "a site the handler does not know",
+        "site_other",
+        ErrorCode::SiteNotFound,
+    ),
+];
 
-/// `/api/v1/sites//stats` matches with an empty `siteId` (on actix-web, thanks to the
-/// route's `{siteId:[^/]*}`).
-pub async fn an_empty_segment_is_missing_site_id(framework: Framework) {
-    stats_of(framework, "")
-        .await
-        .assert_error(ErrorCode::MissingSiteId);
+/// Blank or empty is `MISSING_SITE_ID`, not UTF-8 is `NOT_FOUND`, and a site the handler does
+/// not know is its own `SITE_NOT_FOUND`.
+pub async fn a_refused_site_id_gets_its_code(framework: Framework) {
+    for &(case, site, code) in REFUSED {
+        let sent = stats_of(framework, site).await;
+        assert_case_error(case, &sent, code);
+    }
 }
 
 /// `SiteId` on a route that has no such parameter.
@@ -42,18 +53,4 @@ pub async fn a_route_without_the_parameter_is_missing_site_id(framework: Framewo
         .send(Req::get("/api/v1/no-site"))
         .await
         .assert_error(ErrorCode::MissingSiteId);
-}
-
-/// `%FF` decodes to no text.
-pub async fn a_site_id_that_is_not_utf8_is_not_found(framework: Framework) {
-    stats_of(framework, "site%FF")
-        .await
-        .assert_error(ErrorCode::NotFound);
-}
-
-/// The handler's own answer for a site it does not know.
-pub async fn an_unknown_site_is_the_handlers_site_not_found(framework: Framework) {
-    stats_of(framework, "site_other")
-        .await
-        .assert_error(ErrorCode::SiteNotFound);
 }
