@@ -1,6 +1,6 @@
 //! Invariants of the wire body, for any message and any retry_after.
 
-use attractos_errors::{ApiError, Code, ErrorBody, ErrorCode, RetryAfter, docs};
+use attractos_errors::{ApiError, Code, ErrorBody, ErrorCode, docs};
 use proptest::prelude::*;
 
 /// Any code, with a retry_after for the 429s and a message that may be the catalogue's.

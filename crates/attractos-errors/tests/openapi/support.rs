@@ -1,7 +1,7 @@
 //! Shared helpers: the schemas as JSON, compiled with `jsonschema` (draft 2020-12).
 
 use attractos_errors::openapi::ErrorResponses;
-use attractos_errors::{ApiError, ErrorBody, ErrorCode, RetryAfter};
+use attractos_errors::{ApiError, ErrorBody};
 use jsonschema::Validator;
 use serde_json::Value;
 use utoipa::PartialSchema;
