@@ -57,6 +57,8 @@ fn get_with_key(target: &str) -> Request {
 }
 
 const JSON: (&str, &[u8]) = ("content-type", b"application/json");
+/// A well-formed event for the demo site.
+const EVENT: &[u8] = br#"{"site_id":"site_demo","name":"x","url":"u"}"#;
 
 fn nested(depth: usize, open: &str, close: &str) -> Vec<u8> {
     format!("{}{}", open.repeat(depth), close.repeat(depth)).into_bytes()
@@ -89,10 +91,7 @@ fn fixed_corpus() -> Vec<Hostile> {
         ),
         case(
             "body claiming 2 bytes, sending a whole event",
-            event_post(
-                &[JSON, ("content-length", b"2")],
-                br#"{"site_id":"site_demo","name":"x","url":"u"}"#.to_vec(),
-            ),
+            event_post(&[JSON, ("content-length", b"2")], EVENT.to_vec()),
             Expect::Any,
         ),
         case(
@@ -130,10 +129,7 @@ fn fixed_corpus() -> Vec<Hostile> {
         ),
         case(
             "JSON body sent as text/plain",
-            event_post(
-                &[("content-type", b"text/plain")],
-                br#"{"site_id":"site_demo","name":"x","url":"u"}"#.to_vec(),
-            ),
+            event_post(&[("content-type", b"text/plain")], EVENT.to_vec()),
             err(InvalidJson),
         ),
         case(
@@ -151,10 +147,7 @@ fn fixed_corpus() -> Vec<Hostile> {
         ),
         case(
             "two Content-Type headers",
-            event_post(
-                &[JSON, ("content-type", b"text/html")],
-                br#"{"site_id":"site_demo","name":"x","url":"u"}"#.to_vec(),
-            ),
+            event_post(&[JSON, ("content-type", b"text/html")], EVENT.to_vec()),
             Expect::Any,
         ),
         case(

@@ -13,7 +13,7 @@ use std::net::{SocketAddr, TcpListener};
 use std::time::Duration;
 
 use attractos_contract::judge::{self, JudgeOptions, Response};
-use attractos_reference::{Framework, Server, serve};
+use attractos_reference::{Framework, serve};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -24,7 +24,7 @@ const SITES: &str = r#"{"sites":[{"id":"site_demo","domain":"demo.example"}]}"#;
 /// write side open (hyper drops a connection whose client half-closes), then reads until the
 /// server closes or `wait` passes.
 async fn exchange_within(addr: SocketAddr, bytes: &[u8], wait: Duration) -> Vec<u8> {
-    let mut stream = TcpStream::connect(addr).await.expect("connects");
+    let mut stream = connect(addr).await;
     let _ = stream.write_all(bytes).await;
     let mut out = Vec::new();
     let _ = tokio::time::timeout(wait, stream.read_to_end(&mut out)).await;
@@ -41,58 +41,24 @@ async fn read_all(stream: &mut TcpStream) -> Vec<u8> {
     out
 }
 
-/// Status, headers and body of the first response in `raw` (chunked bodies decoded).
-fn parse(raw: &[u8]) -> Option<Response> {
-    let end = raw.windows(4).position(|w| w == b"\r\n\r\n")?;
-    let head = std::str::from_utf8(&raw[..end]).ok()?;
-    let mut lines = head.split("\r\n");
-    let status = lines.next()?.split(' ').nth(1)?.parse().ok()?;
-    let headers: Vec<(String, Vec<u8>)> = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().as_bytes().to_vec()))
-        .collect();
-    let rest = &raw[end + 4..];
-    let chunked = headers
-        .iter()
-        .any(|(n, v)| n == "transfer-encoding" && v.eq_ignore_ascii_case(b"chunked"));
-    let body = if chunked {
-        let mut body = Vec::new();
-        let mut rest = rest;
-        loop {
-            let line_end = rest.windows(2).position(|w| w == b"\r\n")?;
-            let size =
-                usize::from_str_radix(std::str::from_utf8(&rest[..line_end]).ok()?.trim(), 16)
-                    .ok()?;
-            if size == 0 {
-                break;
-            }
-            body.extend_from_slice(rest.get(line_end + 2..line_end + 2 + size)?);
-            rest = &rest[line_end + 4 + size..];
-        }
-        body
-    } else {
-        let len = headers
-            .iter()
-            .find(|(n, _)| n == "content-length")
-            .and_then(|(_, v)| std::str::from_utf8(v).ok()?.parse().ok())
-            .unwrap_or(rest.len());
-        rest.get(..len)?.to_vec()
-    };
-    Some(Response {
-        status,
-        headers,
-        body: body.into(),
-    })
+/// Runs `check` against a reference server of each framework on its own loopback port, then
+/// stops that server.
+async fn on_each_server(check: impl AsyncFn(Framework, SocketAddr)) {
+    for framework in Framework::ALL {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("a loopback port");
+        let server = serve(framework, listener, support::options()).expect("the server starts");
+        check(framework, server.addr()).await;
+        server.stop().expect("a clean stop");
+    }
 }
 
-fn start(framework: Framework) -> Server {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("a loopback port");
-    serve(framework, listener, support::options()).expect("the server starts")
+async fn connect(addr: SocketAddr) -> TcpStream {
+    TcpStream::connect(addr).await.expect("connects")
 }
 
 async fn assert_serves(addr: SocketAddr, framework: Framework, after: &str) {
     let raw = exchange(addr, GOOD).await;
-    let response = parse(&raw).unwrap_or_else(|| {
+    let response = Response::parse(&raw).unwrap_or_else(|| {
         panic!(
             "{framework} after {after}: no response: {:?}",
             String::from_utf8_lossy(&raw)
@@ -108,7 +74,7 @@ async fn assert_serves(addr: SocketAddr, framework: Framework, after: &str) {
 
 /// One line for the record: `400 Bad Request, body ""` or `connection closed, no response`.
 fn describe(raw: &[u8]) -> String {
-    match parse(raw) {
+    match Response::parse(raw) {
         Some(r) => format!(
             "{} content-type {:?}, body {:?}",
             r.status,
@@ -147,14 +113,12 @@ const MALFORMED: [(&str, &[u8]); 9] = [
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn malformed_framing_is_refused_and_the_server_serves_on() {
-    for framework in Framework::ALL {
-        let server = start(framework);
-        let addr = server.addr();
+    on_each_server(async |framework, addr| {
         for (name, bytes) in MALFORMED {
             // A server still waiting for the rest of a message it cannot frame is a refusal too.
             let raw = exchange_within(addr, bytes, Duration::from_secs(2)).await;
             println!("{framework} | {name} | {}", describe(&raw));
-            if let Some(response) = parse(&raw) {
+            if let Some(response) = Response::parse(&raw) {
                 assert!(
                     response.status >= 400,
                     "{framework} {name}: refused, not served: {}",
@@ -179,15 +143,14 @@ async fn malformed_framing_is_refused_and_the_server_serves_on() {
             }
             assert_serves(addr, framework, name).await;
         }
-        server.stop().expect("a clean stop");
-    }
+    })
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_slow_client_sending_byte_by_byte_is_served() {
-    for framework in Framework::ALL {
-        let server = start(framework);
-        let mut stream = TcpStream::connect(server.addr()).await.expect("connects");
+    on_each_server(async |framework, addr| {
+        let mut stream = connect(addr).await;
         for byte in GOOD {
             stream
                 .write_all(&[*byte])
@@ -196,35 +159,33 @@ async fn a_slow_client_sending_byte_by_byte_is_served() {
             tokio::time::sleep(Duration::from_millis(2)).await;
         }
         let raw = read_all(&mut stream).await;
-        let response = parse(&raw).expect("a response");
+        let response = Response::parse(&raw).expect("a response");
         assert_eq!(response.status, 200, "{framework}: {}", describe(&raw));
         assert_eq!(&response.body[..], SITES.as_bytes(), "{framework}");
-        server.stop().expect("a clean stop");
-    }
+    })
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn clients_vanishing_mid_body_do_not_disturb_the_next_request() {
-    for framework in Framework::ALL {
-        let server = start(framework);
+    on_each_server(async |framework, addr| {
         for i in 0..20 {
-            let mut stream = TcpStream::connect(server.addr()).await.expect("connects");
+            let mut stream = connect(addr).await;
             let head = "POST /api/v1/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ak_demo_pro\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"site_id\":\"site_pro\",";
             stream.write_all(head.as_bytes()).await.expect("writes");
             drop(stream);
             if i % 5 == 4 {
-                assert_serves(server.addr(), framework, "a client vanished mid-body").await;
+                assert_serves(addr, framework, "a client vanished mid-body").await;
             }
         }
-        server.stop().expect("a clean stop");
-    }
+    })
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_10_mib_chunked_body_gets_the_contract_413() {
-    for framework in Framework::ALL {
-        let server = start(framework);
-        let mut stream = TcpStream::connect(server.addr()).await.expect("connects");
+    on_each_server(async |framework, addr| {
+        let mut stream = connect(addr).await;
         let head = "POST /api/v1/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ak_demo_pro\r\nContent-Type: application/json\r\nx-request-id: test-request-id\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n";
         let _ = stream.write_all(head.as_bytes()).await;
         let chunk = [b' '; 64 * 1024];
@@ -237,7 +198,8 @@ async fn a_10_mib_chunked_body_gets_the_contract_413() {
         }
         let _ = stream.write_all(b"0\r\n\r\n").await;
         let raw = read_all(&mut stream).await;
-        let response = parse(&raw).unwrap_or_else(|| panic!("{framework}: {}", describe(&raw)));
+        let response =
+            Response::parse(&raw).unwrap_or_else(|| panic!("{framework}: {}", describe(&raw)));
         let request = support::request("POST", "/api/v1/events", &[], Vec::new());
         let verdict = judge::judge(
             &attractos_contract::case::Expect::Error(attractos_errors::ErrorCode::PayloadTooLarge),
@@ -246,7 +208,7 @@ async fn a_10_mib_chunked_body_gets_the_contract_413() {
             &JudgeOptions::default(),
         );
         assert!(verdict.is_pass(), "{framework}: {verdict}");
-        assert_serves(server.addr(), framework, "a 10 MiB chunked body").await;
-        server.stop().expect("a clean stop");
-    }
+        assert_serves(addr, framework, "a 10 MiB chunked body").await;
+    })
+    .await;
 }

@@ -4,7 +4,7 @@
 use std::num::NonZeroU32;
 
 use attractos_contract::case::DEFAULT_BURST;
-use attractos_contract::fixtures::{Fixtures, KeyRef, SiteRef};
+use attractos_contract::fixtures::{Fixture, Fixtures, KeyRef, SiteRef};
 use attractos_contract::report;
 use attractos_contract::rule::Level;
 use attractos_contract::run::{self, Report, Suite};
@@ -133,29 +133,24 @@ struct FixtureArgs {
 
 impl FixtureArgs {
     fn apply(&self, mut fixtures: Fixtures) -> Fixtures {
-        let keys = [
-            (KeyRef::Free, &self.key_free),
-            (KeyRef::Pro, &self.key_pro),
-            (KeyRef::Revoked, &self.key_revoked),
-            (KeyRef::Orphan, &self.key_orphan),
-            (KeyRef::Quota, &self.key_quota),
+        let given = [
+            (Fixture::Key(KeyRef::Free), &self.key_free),
+            (Fixture::Key(KeyRef::Pro), &self.key_pro),
+            (Fixture::Key(KeyRef::Revoked), &self.key_revoked),
+            (Fixture::Key(KeyRef::Orphan), &self.key_orphan),
+            (Fixture::Key(KeyRef::Quota), &self.key_quota),
+            (Fixture::Site(SiteRef::Free), &self.site_free),
+            (Fixture::Site(SiteRef::Pro), &self.site_pro),
+            (Fixture::Site(SiteRef::Broken), &self.site_broken),
+            (Fixture::Site(SiteRef::Quota), &self.site_quota),
+            (Fixture::Site(SiteRef::Foreign), &self.site_foreign),
         ];
-        for (key, value) in keys {
-            if let Some(value) = value {
-                fixtures = fixtures.with_key(key, value.clone());
-            }
-        }
-        let sites = [
-            (SiteRef::Free, &self.site_free),
-            (SiteRef::Pro, &self.site_pro),
-            (SiteRef::Broken, &self.site_broken),
-            (SiteRef::Quota, &self.site_quota),
-            (SiteRef::Foreign, &self.site_foreign),
-        ];
-        for (site, value) in sites {
-            if let Some(value) = value {
-                fixtures = fixtures.with_site(site, value.clone());
-            }
+        for (fixture, value) in given {
+            let Some(value) = value.clone() else { continue };
+            fixtures = match fixture {
+                Fixture::Key(key) => fixtures.with_key(key, value),
+                Fixture::Site(site) => fixtures.with_site(site, value),
+            };
         }
         fixtures
     }

@@ -35,6 +35,13 @@ fn stdout(output: &Output) -> String {
     String::from_utf8(output.stdout.clone()).expect("UTF-8 output")
 }
 
+/// The first line of `text` that starts with `prefix`.
+fn line_starting<'a>(text: &'a str, prefix: &str) -> &'a str {
+    text.lines()
+        .find(|l| l.starts_with(prefix))
+        .unwrap_or_else(|| panic!("no line starting {prefix:?} in:\n{text}"))
+}
+
 /// A server for `app` on an ephemeral loopback port: its URL, and a guard that stops it.
 struct Running {
     url: String,
@@ -145,10 +152,7 @@ fn a_service_that_breaks_the_contract_fails_and_exits_non_zero() {
     let output = contract(&["check", "--url", &server.url], &[]);
     let text = stdout(&output);
     assert_eq!(output.status.code(), Some(1), "{text}");
-    let row = text
-        .lines()
-        .find(|l| l.starts_with("not-found "))
-        .unwrap_or_else(|| panic!("no not-found row: {text}"));
+    let row = line_starting(&text, "not-found ");
     let cells: Vec<&str> = row
         .split("  ")
         .map(str::trim)
@@ -164,10 +168,7 @@ fn a_service_that_breaks_the_contract_fails_and_exits_non_zero() {
             "expected-answer, json-content-type, cache-control-no-store, nosniff, request-id"
         ]
     );
-    let group = text
-        .lines()
-        .find(|l| l.starts_with("FAIL  contract     json-content-type"))
-        .unwrap_or_else(|| panic!("no json-content-type line: {text}"));
+    let group = line_starting(&text, "FAIL  contract     json-content-type");
     assert!(group.contains("expected application/json"), "{group}");
     assert!(
         text.contains(

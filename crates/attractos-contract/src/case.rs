@@ -332,53 +332,51 @@ pub fn fixed() -> Vec<Case> {
 pub fn fixed_with_burst(burst: u32) -> Vec<Case> {
     use ErrorCode as C;
     use Expect::{Error, Status};
-    let stats = |range: &str| format!("/api/v1/sites/{{site}}/stats?{range}");
-    let timeseries = |query: &str| format!("/api/v1/sites/{{site}}/timeseries?{RANGE}&{query}");
-    vec![
+    let sites = || RequestSpec::get("/api/v1/sites");
+    let events = || RequestSpec::new(Method::POST, "/api/v1/events");
+    let stats = |range: &str| RequestSpec::get(format!("/api/v1/sites/{{site}}/stats?{range}"));
+    let timeseries = |query: &str| {
+        RequestSpec::get(format!("/api/v1/sites/{{site}}/timeseries?{RANGE}&{query}"))
+    };
+    // A key on a site of its own user, of either plan.
+    let free_owner = |request: RequestSpec| request.key(KeyRef::Free).site(SiteRef::Free);
+    let pro_owner = |request: RequestSpec| request.key(KeyRef::Pro).site(SiteRef::Pro);
+    let mut cases = vec![
         // Successes, so a server that always fails cannot pass.
         Case::new(
             "sites-ok",
             "GET /api/v1/sites lists the caller's sites",
-            RequestSpec::get("/api/v1/sites").key(KeyRef::Free),
+            sites().key(KeyRef::Free),
             Status(200),
         ),
         Case::new(
             "stats-ok",
             "stats for an owned site and a valid range",
-            RequestSpec::get(stats(RANGE))
-                .key(KeyRef::Free)
-                .site(SiteRef::Free),
+            free_owner(stats(RANGE)),
             Status(200),
         ),
         Case::new(
             "timeseries-daily-ok",
             "a daily timeseries on the Free plan",
-            RequestSpec::get(timeseries("granularity=daily"))
-                .key(KeyRef::Free)
-                .site(SiteRef::Free),
+            free_owner(timeseries("granularity=daily")),
             Status(200),
         ),
         Case::new(
             "timeseries-hourly-pro-ok",
             "an hourly timeseries on the Pro plan",
-            RequestSpec::get(timeseries("granularity=hourly"))
-                .key(KeyRef::Pro)
-                .site(SiteRef::Pro),
+            pro_owner(timeseries("granularity=hourly")),
             Status(200),
         ),
         Case::new(
             "event-ok",
             "POST /api/v1/events records an event",
-            RequestSpec::new(Method::POST, "/api/v1/events")
-                .key(KeyRef::Free)
-                .site(SiteRef::Free)
-                .json(EVENT),
+            free_owner(events()).json(EVENT),
             Status(202),
         ),
         Case::new(
             "request-id-echo",
             "a success echoes the client's X-Request-Id",
-            RequestSpec::get("/api/v1/sites")
+            sites()
                 .key(KeyRef::Free)
                 .header("x-request-id", "contract-echo-1"),
             Status(200),
@@ -387,205 +385,180 @@ pub fn fixed_with_burst(burst: u32) -> Vec<Case> {
         Case::new(
             "missing-key",
             "no Authorization header",
-            RequestSpec::get("/api/v1/sites"),
+            sites(),
             Error(C::MissingKey),
         ),
         Case::new(
             "missing-key-request-id-echo",
             "an error echoes the client's X-Request-Id too",
-            RequestSpec::get("/api/v1/sites").header("x-request-id", "contract-echo-2"),
+            sites().header("x-request-id", "contract-echo-2"),
             Error(C::MissingKey),
         ),
-        Case::new(
+    ];
+    let invalid_keys = [
+        (
             "invalid-key-unknown",
             "a key the service never issued",
-            RequestSpec::get("/api/v1/sites").raw_auth(["Bearer ak_contract_never_issued"]),
-            Error(C::InvalidKey),
+            "Bearer ak_contract_never_issued",
         ),
-        Case::new(
+        (
             "invalid-key-scheme",
             "credentials in another scheme than Bearer",
-            RequestSpec::get("/api/v1/sites").raw_auth(["Basic dXNlcjpwYXNz"]),
-            Error(C::InvalidKey),
+            "Basic dXNlcjpwYXNz",
         ),
-        Case::new(
+        (
             "invalid-key-empty",
             "the Bearer scheme without a key",
-            RequestSpec::get("/api/v1/sites").raw_auth(["Bearer "]),
-            Error(C::InvalidKey),
+            "Bearer ",
         ),
+    ];
+    for (name, about, authorization) in invalid_keys {
+        let request = sites().raw_auth([authorization]);
+        cases.push(Case::new(name, about, request, Error(C::InvalidKey)));
+    }
+    cases.extend([
         Case::new(
             "invalid-key-revoked",
             "a revoked key",
-            RequestSpec::get("/api/v1/sites").key(KeyRef::Revoked),
+            sites().key(KeyRef::Revoked),
             Error(C::InvalidKey),
         ),
         Case::new(
             "user-not-found",
             "a key whose user was deleted",
-            RequestSpec::get("/api/v1/sites").key(KeyRef::Orphan),
+            sites().key(KeyRef::Orphan),
             Error(C::UserNotFound),
         ),
-        // Authorization (403).
-        // The same caller cannot tell a site that exists but is not theirs from one that does
-        // not exist, on any route that takes a site id.
-        Case::new(
+    ]);
+    // Authorization (403).
+    // The same caller cannot tell a site that exists but is not theirs from one that does
+    // not exist, on any route that takes a site id.
+    // Per route: the two cases' names, what the request asks for, and the request.
+    let routes_with_a_site = [
+        (
             "site-not-found-unknown",
-            "a site id that does not exist",
-            RequestSpec::get(stats(RANGE))
-                .key(KeyRef::Free)
-                .site(SiteRef::Unknown),
-            Error(C::SiteNotFound),
-        ),
-        Case::new(
             "site-not-found-foreign",
-            "someone else's site answers exactly like an unknown one",
-            RequestSpec::get(stats(RANGE))
-                .key(KeyRef::Free)
-                .site(SiteRef::Foreign),
-            Error(C::SiteNotFound),
-        )
-        .same_answer_as("site-not-found-unknown"),
-        Case::new(
+            "",
+            stats(RANGE),
+        ),
+        (
             "site-not-found-unknown-timeseries",
-            "a timeseries of a site id that does not exist",
-            RequestSpec::get(timeseries("granularity=daily"))
-                .key(KeyRef::Free)
-                .site(SiteRef::Unknown),
-            Error(C::SiteNotFound),
-        ),
-        Case::new(
             "site-not-found-foreign-timeseries",
-            "a timeseries of someone else's site answers exactly like an unknown one",
-            RequestSpec::get(timeseries("granularity=daily"))
-                .key(KeyRef::Free)
-                .site(SiteRef::Foreign),
-            Error(C::SiteNotFound),
-        )
-        .same_answer_as("site-not-found-unknown-timeseries"),
-        Case::new(
+            "a timeseries of ",
+            timeseries("granularity=daily"),
+        ),
+        (
             "site-not-found-unknown-event",
-            "an event for a site id that does not exist",
-            RequestSpec::new(Method::POST, "/api/v1/events")
-                .key(KeyRef::Free)
-                .site(SiteRef::Unknown)
-                .json(EVENT),
-            Error(C::SiteNotFound),
-        ),
-        Case::new(
             "site-not-found-foreign-event",
-            "an event for someone else's site answers exactly like an unknown one",
-            RequestSpec::new(Method::POST, "/api/v1/events")
-                .key(KeyRef::Free)
-                .site(SiteRef::Foreign)
-                .json(EVENT),
+            "an event for ",
+            events().json(EVENT),
+        ),
+    ];
+    for (unknown, foreign, what, request) in routes_with_a_site {
+        let request = request.key(KeyRef::Free);
+        cases.push(Case::new(
+            unknown,
+            &format!("{what}a site id that does not exist"),
+            request.clone().site(SiteRef::Unknown),
             Error(C::SiteNotFound),
-        )
-        .same_answer_as("site-not-found-unknown-event"),
-        Case::new(
-            "plan-required",
-            "hourly granularity on the Free plan",
-            RequestSpec::get(timeseries("granularity=hourly"))
-                .key(KeyRef::Free)
-                .site(SiteRef::Free),
-            Error(C::PlanRequired),
-        ),
-        // Request (400).
-        Case::new(
-            "missing-site-id-empty",
-            "an empty siteId path segment",
-            RequestSpec::get(format!("/api/v1/sites//stats?{RANGE}")).key(KeyRef::Free),
-            Error(C::MissingSiteId),
-        ),
-        Case::new(
+        ));
+        let foreign = Case::new(
+            foreign,
+            &format!("{what}someone else's site answers exactly like an unknown one"),
+            request.site(SiteRef::Foreign),
+            Error(C::SiteNotFound),
+        );
+        cases.push(foreign.same_answer_as(unknown));
+    }
+    cases.push(Case::new(
+        "plan-required",
+        "hourly granularity on the Free plan",
+        free_owner(timeseries("granularity=hourly")),
+        Error(C::PlanRequired),
+    ));
+    // Request (400).
+    let no_site_ids = [
+        ("missing-site-id-empty", "an empty siteId path segment", ""),
+        (
             "missing-site-id-blank",
             "a blank siteId path segment",
-            RequestSpec::get(format!("/api/v1/sites/%20/stats?{RANGE}")).key(KeyRef::Free),
-            Error(C::MissingSiteId),
+            "%20",
         ),
-        Case::new(
+    ];
+    for (name, about, segment) in no_site_ids {
+        let request = RequestSpec::get(format!("/api/v1/sites/{segment}/stats?{RANGE}"));
+        let request = request.key(KeyRef::Free);
+        cases.push(Case::new(name, about, request, Error(C::MissingSiteId)));
+    }
+    // Asked by the Pro plan, so only the range itself can be wrong.
+    let invalid_ranges = [
+        (
             "invalid-date-format",
             "a date that is not YYYY-MM-DD",
-            RequestSpec::get(stats("start=2024-1-5&end=2024-01-31"))
-                .key(KeyRef::Pro)
-                .site(SiteRef::Pro),
-            Error(C::InvalidDateRange),
+            stats("start=2024-1-5&end=2024-01-31"),
         ),
-        Case::new(
+        (
             "invalid-date-calendar",
             "a date that is not a calendar day",
-            RequestSpec::get(stats("start=2024-02-30&end=2024-03-31"))
-                .key(KeyRef::Pro)
-                .site(SiteRef::Pro),
-            Error(C::InvalidDateRange),
+            stats("start=2024-02-30&end=2024-03-31"),
         ),
-        Case::new(
+        (
             "invalid-date-reversed",
             "start after end",
-            RequestSpec::get(stats("start=2024-03-01&end=2024-02-01"))
-                .key(KeyRef::Pro)
-                .site(SiteRef::Pro),
-            Error(C::InvalidDateRange),
+            stats("start=2024-03-01&end=2024-02-01"),
         ),
-        Case::new(
+        (
             "invalid-date-missing",
             "no end date",
-            RequestSpec::get(stats("start=2024-01-01"))
-                .key(KeyRef::Pro)
-                .site(SiteRef::Pro),
-            Error(C::InvalidDateRange),
+            stats("start=2024-01-01"),
         ),
-        Case::new(
+        (
             "invalid-granularity",
             "a granularity other than daily or hourly",
-            RequestSpec::get(timeseries("granularity=weekly"))
-                .key(KeyRef::Pro)
-                .site(SiteRef::Pro),
-            Error(C::InvalidDateRange),
+            timeseries("granularity=weekly"),
         ),
-        Case::new(
+    ];
+    for (name, about, request) in invalid_ranges {
+        let request = pro_owner(request);
+        cases.push(Case::new(name, about, request, Error(C::InvalidDateRange)));
+    }
+    let invalid_json = [
+        (
             "invalid-json-syntax",
             "a body that is not JSON",
-            RequestSpec::new(Method::POST, "/api/v1/events")
-                .key(KeyRef::Pro)
-                .json(r#"{"site_id": "#),
-            Error(C::InvalidJson),
+            events().json(r#"{"site_id": "#),
         ),
-        Case::new(
+        (
             "invalid-json-shape",
             "JSON of the wrong shape",
-            RequestSpec::new(Method::POST, "/api/v1/events")
-                .key(KeyRef::Pro)
-                .json(r#"{"site_id": 5, "name": "pageview"}"#),
-            Error(C::InvalidJson),
+            events().json(r#"{"site_id": 5, "name": "pageview"}"#),
         ),
-        Case::new(
+        (
             "invalid-json-content-type",
             "a JSON body sent as text/plain",
-            RequestSpec::new(Method::POST, "/api/v1/events")
-                .key(KeyRef::Pro)
+            events()
                 .site(SiteRef::Pro)
                 .header("content-type", "text/plain")
                 .body(Body::Text(EVENT.to_owned())),
-            Error(C::InvalidJson),
         ),
+    ];
+    for (name, about, request) in invalid_json {
+        let request = request.key(KeyRef::Pro);
+        cases.push(Case::new(name, about, request, Error(C::InvalidJson)));
+    }
+    cases.extend([
         // Rate limits (429), except the burst, which runs last.
         Case::new(
             "limit-exceeded",
             "an event once the monthly quota is spent",
-            RequestSpec::new(Method::POST, "/api/v1/events")
-                .key(KeyRef::Quota)
-                .site(SiteRef::Quota)
-                .json(EVENT),
+            events().key(KeyRef::Quota).site(SiteRef::Quota).json(EVENT),
             Error(C::LimitExceeded),
         ),
         // Server (500).
         Case::new(
             "server-error",
             "a failure inside the service is a SERVER_ERROR that leaks nothing",
-            RequestSpec::get(stats(RANGE))
-                .key(KeyRef::Pro)
-                .site(SiteRef::Broken),
+            stats(RANGE).key(KeyRef::Pro).site(SiteRef::Broken),
             Error(C::ServerError),
         ),
         // Protocol (404, 405, 413).
@@ -604,9 +577,7 @@ pub fn fixed_with_burst(burst: u32) -> Vec<Case> {
         Case::new(
             "payload-too-large",
             "an event body one byte over the limit",
-            RequestSpec::new(Method::POST, "/api/v1/events")
-                .key(KeyRef::Free)
-                .site(SiteRef::Free)
+            free_owner(events())
                 .header("content-type", "application/json")
                 .body(Body::OverLimit),
             Error(C::PayloadTooLarge),
@@ -614,10 +585,9 @@ pub fn fixed_with_burst(burst: u32) -> Vec<Case> {
         Case::new(
             "rate-limited",
             "a burst over the per-key rate limit",
-            RequestSpec::get("/api/v1/sites")
-                .key(KeyRef::Free)
-                .burst(burst),
+            sites().key(KeyRef::Free).burst(burst),
             Error(C::RateLimited),
         ),
-    ]
+    ]);
+    cases
 }

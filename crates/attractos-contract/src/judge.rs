@@ -53,6 +53,49 @@ pub struct Response {
 }
 
 impl Response {
+    /// The first HTTP/1.1 response in bytes read off a socket: a body with a `Content-Length`
+    /// is cut to it (or to what came), a chunked one is decoded; `None` when nothing, or
+    /// nothing that parses (an incomplete chunked body included), came.
+    ///
+    /// ```
+    /// use attractos_contract::judge::Response;
+    ///
+    /// let raw = b"HTTP/1.1 404 Not Found\r\nContent-Length: 2\r\n\r\n{}extra";
+    /// let response = Response::parse(raw).unwrap();
+    /// assert_eq!((response.status, &response.body[..]), (404, &b"{}"[..]));
+    /// assert_eq!(Response::parse(b"HTTP/1.1 200 OK\r\n"), None);
+    /// ```
+    pub fn parse(raw: &[u8]) -> Option<Response> {
+        let end = raw.windows(4).position(|w| w == b"\r\n\r\n")?;
+        let head = std::str::from_utf8(&raw[..end]).ok()?;
+        let mut lines = head.split("\r\n");
+        let status = lines.next()?.split(' ').nth(1)?.parse().ok()?;
+        let headers: Vec<(String, Vec<u8>)> = lines
+            .filter_map(|line| line.split_once(':'))
+            .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().as_bytes().to_vec()))
+            .collect();
+        let mut response = Response {
+            status,
+            headers,
+            body: Bytes::new(),
+        };
+        let rest = &raw[end + 4..];
+        let chunked = response
+            .header("transfer-encoding")
+            .is_some_and(|v| v.eq_ignore_ascii_case(b"chunked"));
+        response.body = if chunked {
+            Bytes::from(dechunk(rest)?)
+        } else {
+            let len = response
+                .header("content-length")
+                .and_then(|v| std::str::from_utf8(v).ok()?.parse().ok())
+                .unwrap_or(rest.len())
+                .min(rest.len());
+            Bytes::copy_from_slice(&rest[..len])
+        };
+        Some(response)
+    }
+
     /// Every value of header `name` (lowercase).
     pub fn header_all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a [u8]> + 'a {
         self.headers
@@ -85,6 +128,23 @@ impl Response {
             Some(code) => format!("{} {}", self.status, shorten(&code, 40)),
             None => format!("{} (not a JSON error)", self.status),
         }
+    }
+}
+
+/// A chunked body decoded, up to its last (empty) chunk; `None` when it is cut short or
+/// malformed.
+fn dechunk(mut rest: &[u8]) -> Option<Vec<u8>> {
+    let mut body = Vec::new();
+    loop {
+        let line_end = rest.windows(2).position(|w| w == b"\r\n")?;
+        let size = std::str::from_utf8(&rest[..line_end]).ok()?.trim();
+        let size = usize::from_str_radix(size, 16).ok()?;
+        if size == 0 {
+            return Some(body);
+        }
+        let data = line_end + 2;
+        body.extend_from_slice(rest.get(data..data.checked_add(size)?)?);
+        rest = rest.get(data + size + 2..)?;
     }
 }
 

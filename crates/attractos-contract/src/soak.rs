@@ -521,7 +521,7 @@ async fn slow_client(
             ));
             continue;
         }
-        match parse_raw(&received) {
+        match judge::Response::parse(&received) {
             None => tally.slow.closed += 1,
             Some(response) if response.status == 408 && response.body.is_empty() => {
                 tally.slow.framework_timeout += 1;
@@ -544,31 +544,6 @@ async fn slow_client(
             }
         }
     }
-}
-
-/// The first response in bytes read off a socket (bodies with a `Content-Length`, as error
-/// answers have); `None` when nothing, or nothing that parses, came.
-fn parse_raw(raw: &[u8]) -> Option<judge::Response> {
-    let end = raw.windows(4).position(|w| w == b"\r\n\r\n")?;
-    let head = std::str::from_utf8(&raw[..end]).ok()?;
-    let mut lines = head.split("\r\n");
-    let status = lines.next()?.split(' ').nth(1)?.parse().ok()?;
-    let headers: Vec<(String, Vec<u8>)> = lines
-        .filter_map(|line| line.split_once(':'))
-        .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().as_bytes().to_vec()))
-        .collect();
-    let rest = &raw[end + 4..];
-    let len = headers
-        .iter()
-        .find(|(n, _)| n == "content-length")
-        .and_then(|(_, v)| std::str::from_utf8(v).ok()?.parse().ok())
-        .unwrap_or(rest.len())
-        .min(rest.len());
-    Some(judge::Response {
-        status,
-        headers,
-        body: bytes::Bytes::copy_from_slice(&rest[..len]),
-    })
 }
 
 /// ` (N-byte body)` for a request with a body, else nothing: whether a request carried a body

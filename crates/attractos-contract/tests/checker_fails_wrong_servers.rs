@@ -56,15 +56,23 @@ async fn plain_axum_fails_every_fixed_case() {
     assert_eq!(report.failed, report.outcomes.len());
 }
 
-async fn leaky_500() -> impl IntoResponse {
+/// An answer with every contract header right, so only its status and body can be wrong.
+fn json_error(status: StatusCode, body: &'static str) -> impl IntoResponse {
     (
-        StatusCode::INTERNAL_SERVER_ERROR,
+        status,
         [
             (header::CONTENT_TYPE, "application/json"),
             (header::CACHE_CONTROL, "no-store"),
             (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
             (header::HeaderName::from_static("x-request-id"), "r-1"),
         ],
+        body,
+    )
+}
+
+async fn leaky_500() -> impl IntoResponse {
+    json_error(
+        StatusCode::INTERNAL_SERVER_ERROR,
         r#"{"error":"connect failed: db-password=hunter2","code":"SERVER_ERROR"}"#,
     )
 }
@@ -100,14 +108,8 @@ async fn a_forbidden_string_fails_wherever_it_appears() {
 }
 
 async fn limited_without_header() -> impl IntoResponse {
-    (
+    json_error(
         StatusCode::TOO_MANY_REQUESTS,
-        [
-            (header::CONTENT_TYPE, "application/json"),
-            (header::CACHE_CONTROL, "no-store"),
-            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
-            (header::HeaderName::from_static("x-request-id"), "r-1"),
-        ],
         r#"{"error":"slow down","code":"RATE_LIMITED","retry_after":3}"#,
     )
 }

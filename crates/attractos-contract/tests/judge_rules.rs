@@ -53,6 +53,21 @@ fn set_header(response: &mut Response, name: &str, value: Option<&str>) {
     }
 }
 
+/// The judge's reasons for the answer to `err` with header `name` set to `value` (`None`:
+/// removed).
+fn with_header(err: ApiError, name: &str, value: Option<&str>) -> String {
+    let mut response = rendered(&err);
+    set_header(&mut response, name, value);
+    failure(Expect::Any, &response)
+}
+
+/// The judge's reasons for the answer to `err` with `body` instead of its own.
+fn with_body(err: ApiError, body: &str) -> String {
+    let mut response = rendered(&err);
+    response.body = body.to_owned().into();
+    failure(Expect::Any, &response)
+}
+
 fn limited() -> ApiError {
     ApiError::rate_limited(RetryAfter::from_secs(7))
 }
@@ -99,13 +114,8 @@ fn the_status_must_be_the_codes() {
 
 #[test]
 fn content_type_must_be_json() {
-    let mut response = rendered(&ApiError::not_found());
-    set_header(
-        &mut response,
-        "content-type",
-        Some("text/plain; charset=utf-8"),
-    );
-    let why = failure(Expect::Any, &response);
+    let text = Some("text/plain; charset=utf-8");
+    let why = with_header(ApiError::not_found(), "content-type", text);
     assert_eq!(
         why,
         "content-type is \"text/plain; charset=utf-8\", expected application/json"
@@ -114,12 +124,9 @@ fn content_type_must_be_json() {
 
 #[test]
 fn cache_control_must_forbid_storing() {
+    let why = with_header(ApiError::not_found(), "cache-control", Some("max-age=60"));
+    assert_eq!(why, "cache-control is \"max-age=60\", expected no-store");
     let mut response = rendered(&ApiError::not_found());
-    set_header(&mut response, "cache-control", Some("max-age=60"));
-    assert_eq!(
-        failure(Expect::Any, &response),
-        "cache-control is \"max-age=60\", expected no-store"
-    );
     set_header(&mut response, "cache-control", Some("private, no-store"));
     assert!(
         verdict(Expect::Any, &response).is_pass(),
@@ -129,47 +136,34 @@ fn cache_control_must_forbid_storing() {
 
 #[test]
 fn nosniff_is_required() {
-    let mut response = rendered(&ApiError::not_found());
-    set_header(&mut response, "x-content-type-options", None);
-    assert_eq!(
-        failure(Expect::Any, &response),
-        "no x-content-type-options header, expected nosniff"
-    );
+    let why = with_header(ApiError::not_found(), "x-content-type-options", None);
+    assert_eq!(why, "no x-content-type-options header, expected nosniff");
 }
 
 #[test]
 fn a_401_needs_a_bearer_challenge() {
-    let mut response = rendered(&ApiError::user_not_found());
-    set_header(&mut response, "www-authenticate", None);
+    let why = with_header(ApiError::user_not_found(), "www-authenticate", None);
     assert_eq!(
-        failure(Expect::Any, &response),
+        why,
         "no www-authenticate header, expected a Bearer challenge"
     );
 }
 
 #[test]
 fn a_429_needs_retry_after_in_body_and_header_and_they_must_agree() {
-    let mut response = rendered(&limited());
+    let response = rendered(&limited());
     assert!(verdict(Expect::Error(ErrorCode::RateLimited), &response).is_pass());
-    set_header(&mut response, "retry-after", Some("8"));
-    assert_eq!(
-        failure(Expect::Any, &response),
-        "Retry-After is \"8\", but the body's retry_after is 7"
-    );
-    response.body = br#"{"error":"x","code":"RATE_LIMITED"}"#.to_vec().into();
-    assert_eq!(
-        failure(Expect::Any, &response),
-        "a 429 body needs \"retry_after\""
-    );
+    let why = with_header(limited(), "retry-after", Some("8"));
+    assert_eq!(why, "Retry-After is \"8\", but the body's retry_after is 7");
+    let why = with_body(limited(), r#"{"error":"x","code":"RATE_LIMITED"}"#);
+    assert_eq!(why, "a 429 body needs \"retry_after\"");
 }
 
 #[test]
 fn retry_after_must_be_a_whole_number_of_at_least_one() {
-    let mut response = rendered(&limited());
     for bad in ["0", "1.5", "\"7\"", "-1"] {
-        response.body =
-            format!(r#"{{"error":"x","code":"RATE_LIMITED","retry_after":{bad}}}"#).into();
-        let why = failure(Expect::Any, &response);
+        let body = format!(r#"{{"error":"x","code":"RATE_LIMITED","retry_after":{bad}}}"#);
+        let why = with_body(limited(), &body);
         assert!(
             why.contains("not a whole number of seconds >= 1"),
             "{bad}: {why}"
@@ -179,70 +173,58 @@ fn retry_after_must_be_a_whole_number_of_at_least_one() {
 
 #[test]
 fn retry_after_belongs_to_429s_only() {
-    let mut response = rendered(&ApiError::invalid_json());
-    response.body = br#"{"error":"x","code":"INVALID_JSON","retry_after":5}"#
-        .to_vec()
-        .into();
+    let body = r#"{"error":"x","code":"INVALID_JSON","retry_after":5}"#;
+    let why = with_body(ApiError::invalid_json(), body);
     assert_eq!(
-        failure(Expect::Any, &response),
+        why,
         "\"retry_after\" appears on a 400; it belongs to 429s only"
     );
 }
 
 #[test]
 fn the_body_has_exactly_the_contract_keys() {
-    let mut response = rendered(&ApiError::invalid_json());
-    response.body = br#"{"error":"x","code":"INVALID_JSON","details":[],"trace":"at line 3"}"#
-        .to_vec()
-        .into();
+    let body = r#"{"error":"x","code":"INVALID_JSON","details":[],"trace":"at line 3"}"#;
+    let why = with_body(ApiError::invalid_json(), body);
     assert_eq!(
-        failure(Expect::Any, &response),
+        why,
         "the body has keys beyond error/code/retry_after: details, trace"
     );
 }
 
 #[test]
 fn the_fields_have_their_types() {
-    let mut response = rendered(&ApiError::invalid_json());
-    response.body = br#"{"error":42,"code":null}"#.to_vec().into();
-    let why = failure(Expect::Any, &response);
+    let why = with_body(ApiError::invalid_json(), r#"{"error":42,"code":null}"#);
     assert!(why.contains("\"error\" is a number, not a string"), "{why}");
     assert!(why.contains("\"code\" is null, not a string"), "{why}");
-    response.body = br#"{"error":"  ","code":"INVALID_JSON"}"#.to_vec().into();
-    assert_eq!(
-        failure(Expect::Any, &response),
-        "\"error\" is an empty string"
+    let why = with_body(
+        ApiError::invalid_json(),
+        r#"{"error":"  ","code":"INVALID_JSON"}"#,
     );
+    assert_eq!(why, "\"error\" is an empty string");
 }
 
 #[test]
 fn the_code_must_be_in_the_catalogue() {
-    let mut response = rendered(&ApiError::invalid_json());
-    response.body = br#"{"error":"x","code":"BAD_THING"}"#.to_vec().into();
-    assert_eq!(
-        failure(Expect::Any, &response),
-        "code \"BAD_THING\" is not in the catalogue"
+    let why = with_body(
+        ApiError::invalid_json(),
+        r#"{"error":"x","code":"BAD_THING"}"#,
     );
+    assert_eq!(why, "code \"BAD_THING\" is not in the catalogue");
 }
 
 #[test]
 fn the_body_must_be_a_json_object() {
-    let mut response = rendered(&ApiError::invalid_json());
-    response.body = b"[1,2]".to_vec().into();
-    assert_eq!(
-        failure(Expect::Any, &response),
-        "the body is not a JSON object: \"[1,2]\""
-    );
+    let why = with_body(ApiError::invalid_json(), "[1,2]");
+    assert_eq!(why, "the body is not a JSON object: \"[1,2]\"");
 }
 
 #[test]
 fn a_500_says_only_the_catalogue_message() {
-    let mut response = rendered(&ApiError::internal(std::io::Error::other("boom")));
+    let internal = || ApiError::internal(std::io::Error::other("boom"));
+    let response = rendered(&internal());
     assert!(verdict(Expect::Error(ErrorCode::ServerError), &response).is_pass());
-    response.body = br#"{"error":"NullPointerException at Db.java:42","code":"SERVER_ERROR"}"#
-        .to_vec()
-        .into();
-    let why = failure(Expect::Any, &response);
+    let body = r#"{"error":"NullPointerException at Db.java:42","code":"SERVER_ERROR"}"#;
+    let why = with_body(internal(), body);
     assert!(
         why.starts_with("a SERVER_ERROR must say only the catalogue's message"),
         "{why}"
@@ -251,9 +233,8 @@ fn a_500_says_only_the_catalogue_message() {
 
 #[test]
 fn every_response_needs_a_request_id_and_echoes_the_clients() {
-    let mut response = rendered(&ApiError::not_found());
-    set_header(&mut response, "x-request-id", None);
-    assert_eq!(failure(Expect::Any, &response), "no x-request-id header");
+    let why = with_header(ApiError::not_found(), "x-request-id", None);
+    assert_eq!(why, "no x-request-id header");
 
     let mut request = request();
     request.headers.push((

@@ -69,12 +69,20 @@ fn says_close(answer: &Response) -> bool {
         .is_some_and(|v| v.split(',').any(|t| t.trim().eq_ignore_ascii_case("close")))
 }
 
-/// Reads exactly one response (its body framed by `Content-Length`); `None` when the server
-/// closed the connection first.
+/// Reads exactly one response (its body framed by `Content-Length`) and drops it from
+/// `buffer`; `None` when the server closed the connection first.
 async fn read_answer(stream: &mut TcpStream, buffer: &mut Vec<u8>) -> Option<Response> {
-    let head_end = loop {
-        if let Some(end) = buffer.windows(4).position(|w| w == b"\r\n\r\n") {
-            break end;
+    loop {
+        if let Some(answer) = Response::parse(buffer) {
+            let length: usize = answer
+                .header_str("content-length")
+                .map(|v| v.parse().expect("a numeric length"))
+                .expect("every answer here has a Content-Length");
+            if answer.body.len() == length {
+                let head = buffer.windows(4).position(|w| w == b"\r\n\r\n");
+                buffer.drain(..head.expect("a parsed head") + 4 + length);
+                return Some(answer);
+            }
         }
         let mut chunk = [0u8; 4096];
         let n = tokio::time::timeout(HANG_GUARD, stream.read(&mut chunk))
@@ -82,43 +90,12 @@ async fn read_answer(stream: &mut TcpStream, buffer: &mut Vec<u8>) -> Option<Res
             .expect("the server answers or closes")
             .unwrap_or(0);
         if n == 0 {
+            let started = Response::parse(buffer).is_some();
+            assert!(!started, "the connection closed inside a response body");
             return None;
         }
         buffer.extend_from_slice(&chunk[..n]);
-    };
-    let head = String::from_utf8(buffer[..head_end].to_vec()).expect("an ASCII head");
-    let mut lines = head.split("\r\n");
-    let status = lines
-        .next()
-        .and_then(|l| l.split(' ').nth(1))
-        .and_then(|s| s.parse().ok())
-        .expect("a status line");
-    let headers = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().as_bytes().to_vec()))
-        .collect();
-    let mut answer = Response {
-        status,
-        headers,
-        body: Default::default(),
-    };
-    let length: usize = answer
-        .header_str("content-length")
-        .map(|v| v.parse().expect("a numeric length"))
-        .expect("every answer here has a Content-Length");
-    let total = head_end + 4 + length;
-    while buffer.len() < total {
-        let mut chunk = [0u8; 4096];
-        let n = tokio::time::timeout(HANG_GUARD, stream.read(&mut chunk))
-            .await
-            .expect("the body arrives")
-            .expect("the body reads");
-        assert!(n > 0, "the connection closed inside a response body");
-        buffer.extend_from_slice(&chunk[..n]);
     }
-    answer.body = buffer[head_end + 4..total].to_vec().into();
-    buffer.drain(..total);
-    Some(answer)
 }
 
 /// Whether the server closes the connection (reads to the end; bytes after the response would

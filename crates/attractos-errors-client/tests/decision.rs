@@ -56,6 +56,16 @@ fn contract(code: &str, retry_after: Option<u64>) -> String {
     }
 }
 
+/// A contract `RATE_LIMITED` answer whose body asks to wait `retry_after` seconds.
+fn rate_limited(retry_after: u64) -> Case {
+    answer(429, &contract("RATE_LIMITED", Some(retry_after)))
+}
+
+/// A contract `SERVER_ERROR` answer.
+fn server_error() -> Case {
+    answer(500, &contract("SERVER_ERROR", None))
+}
+
 impl Case {
     fn method(mut self, method: Method) -> Self {
         self.method = method;
@@ -140,51 +150,37 @@ fn never_retry_codes_stop_for_every_method_even_with_an_idempotency_key() {
 
 #[test]
 fn rate_limited_waits_the_larger_of_the_body_and_the_header() {
-    let body = contract("RATE_LIMITED", Some(3));
-    let header_larger = answer(429, &body).header("retry-after", "5");
+    let header_larger = rate_limited(3).header("retry-after", "5");
     assert_eq!(header_larger.decide(), retry(secs(5), Reason::RateLimited));
-    let body = contract("RATE_LIMITED", Some(7));
-    let body_larger = answer(429, &body).header("retry-after", "2");
+    let body_larger = rate_limited(7).header("retry-after", "2");
     assert_eq!(body_larger.decide(), retry(secs(7), Reason::RateLimited));
-    let body_only = answer(429, &contract("RATE_LIMITED", Some(1)));
+    let body_only = rate_limited(1);
     assert_eq!(body_only.decide(), retry(secs(1), Reason::RateLimited));
 }
 
 #[test]
 fn rate_limited_adds_up_to_the_configured_jitter() {
-    let body = contract("RATE_LIMITED", Some(2));
-    assert_eq!(
-        answer(429, &body).roll(1.0).decide(),
-        retry(secs(3), Reason::RateLimited)
-    );
-    assert_eq!(
-        answer(429, &body).roll(0.25).decide(),
-        retry(ms(2250), Reason::RateLimited)
-    );
+    let waited = |roll, policy| rate_limited(2).roll(roll).policy(policy).decide();
+    let default = Policy::default();
+    assert_eq!(waited(1.0, default), retry(secs(3), Reason::RateLimited));
+    assert_eq!(waited(0.25, default), retry(ms(2250), Reason::RateLimited));
     let policy = Policy::default().rate_limit_jitter(ms(100));
-    assert_eq!(
-        answer(429, &body).roll(0.5).policy(policy).decide(),
-        retry(ms(2050), Reason::RateLimited)
-    );
+    assert_eq!(waited(0.5, policy), retry(ms(2050), Reason::RateLimited));
 }
 
 #[test]
 fn a_rate_limit_wait_is_capped_and_past_the_cap_it_gives_up() {
-    let at_cap = contract("RATE_LIMITED", Some(60));
     assert_eq!(
-        answer(429, &at_cap).roll(1.0).decide(),
+        rate_limited(60).roll(1.0).decide(),
         retry(secs(60), Reason::RateLimited),
         "the jitter never takes the wait past the longest wait"
     );
-    let over = contract("RATE_LIMITED", Some(61));
     assert_eq!(
-        answer(429, &over).decide(),
+        rate_limited(61).decide(),
         Decision::Stop(Stop::WaitTooLong { asked: secs(61) })
     );
     let policy = Policy::default().max_wait(secs(5));
-    let header_over = answer(429, &contract("RATE_LIMITED", Some(1)))
-        .header("retry-after", "6")
-        .policy(policy);
+    let header_over = rate_limited(1).header("retry-after", "6").policy(policy);
     assert_eq!(
         header_over.decide(),
         Decision::Stop(Stop::WaitTooLong { asked: secs(6) })
@@ -193,35 +189,22 @@ fn a_rate_limit_wait_is_capped_and_past_the_cap_it_gives_up() {
 
 #[test]
 fn a_rate_limited_post_is_retried_because_it_was_refused_not_run() {
-    let body = contract("RATE_LIMITED", Some(1));
     assert_eq!(
-        answer(429, &body).method(Method::POST).decide(),
+        rate_limited(1).method(Method::POST).decide(),
         retry(secs(1), Reason::RateLimited)
     );
 }
 
 #[test]
 fn attempts_are_limited_for_every_kind_of_retry() {
-    let limited = contract("RATE_LIMITED", Some(1));
-    assert_eq!(
-        answer(429, &limited).attempt(2).decide(),
-        retry(secs(1), Reason::RateLimited)
-    );
-    assert_eq!(
-        answer(429, &limited).attempt(3).decide(),
-        Decision::Stop(Stop::AttemptsExhausted)
-    );
-    let broken = contract("SERVER_ERROR", None);
-    assert_eq!(
-        answer(500, &broken).attempt(3).decide(),
-        Decision::Stop(Stop::AttemptsExhausted)
-    );
+    let exhausted = Decision::Stop(Stop::AttemptsExhausted);
+    let second = rate_limited(1).attempt(2).decide();
+    assert_eq!(second, retry(secs(1), Reason::RateLimited));
+    assert_eq!(rate_limited(1).attempt(3).decide(), exhausted);
+    assert_eq!(server_error().attempt(3).decide(), exhausted);
     let once = Policy::default().max_attempts(0);
     assert_eq!(once.attempts(), 1, "at least the first send");
-    assert_eq!(
-        answer(500, &broken).policy(once).decide(),
-        Decision::Stop(Stop::AttemptsExhausted)
-    );
+    assert_eq!(server_error().policy(once).decide(), exhausted);
 }
 
 #[test]
@@ -249,9 +232,8 @@ fn limit_exceeded_never_waits_and_says_when_the_quota_resets() {
 
 #[test]
 fn server_error_backs_off_exponentially_between_half_and_all_of_the_backoff() {
-    let body = contract("SERVER_ERROR", None);
     let policy = Policy::default().max_attempts(10);
-    let wait = |attempt, roll| match answer(500, &body)
+    let wait = |attempt, roll| match server_error()
         .policy(policy)
         .attempt(attempt)
         .roll(roll)
@@ -277,22 +259,21 @@ fn server_error_backs_off_exponentially_between_half_and_all_of_the_backoff() {
 
 #[test]
 fn server_error_is_retried_only_for_idempotent_requests() {
-    let body = contract("SERVER_ERROR", None);
     for method in [Method::GET, Method::HEAD, Method::PUT, Method::DELETE] {
         assert_eq!(
-            answer(500, &body).method(method.clone()).decide(),
+            server_error().method(method.clone()).decide(),
             retry(ms(100), Reason::ServerError),
             "{method}"
         );
     }
     for method in [Method::POST, Method::PATCH] {
         assert_eq!(
-            answer(500, &body).method(method.clone()).decide(),
+            server_error().method(method.clone()).decide(),
             Decision::Stop(Stop::NotIdempotent),
             "{method}"
         );
         assert_eq!(
-            answer(500, &body)
+            server_error()
                 .method(method.clone())
                 .idempotency_key()
                 .decide(),
@@ -301,7 +282,7 @@ fn server_error_is_retried_only_for_idempotent_requests() {
         );
     }
     assert_eq!(
-        answer(500, &body).method(Method::POST).attempt(3).decide(),
+        server_error().method(Method::POST).attempt(3).decide(),
         Decision::Stop(Stop::NotIdempotent),
         "the reason that matters most is given first"
     );
@@ -309,16 +290,12 @@ fn server_error_is_retried_only_for_idempotent_requests() {
 
 #[test]
 fn a_retry_after_on_a_server_error_is_a_floor_for_the_backoff() {
-    let body = contract("SERVER_ERROR", None);
     assert_eq!(
-        answer(500, &body)
-            .header("retry-after", "5")
-            .roll(1.0)
-            .decide(),
+        server_error().header("retry-after", "5").roll(1.0).decide(),
         retry(secs(5), Reason::ServerError)
     );
     assert_eq!(
-        answer(500, &body).header("retry-after", "61").decide(),
+        server_error().header("retry-after", "61").decide(),
         Decision::Stop(Stop::WaitTooLong { asked: secs(61) })
     );
 }
@@ -461,9 +438,8 @@ fn retry_after_is_read_as_seconds_or_as_an_http_date() {
 
 #[test]
 fn absurd_waits_give_up_instead_of_panicking() {
-    let body = contract("RATE_LIMITED", Some(u64::MAX));
     assert_eq!(
-        answer(429, &body).roll(1.0).decide(),
+        rate_limited(u64::MAX).roll(1.0).decide(),
         Decision::Stop(Stop::WaitTooLong {
             asked: secs(u64::MAX)
         })
@@ -473,10 +449,9 @@ fn absurd_waits_give_up_instead_of_panicking() {
         .rate_limit_jitter(Duration::MAX)
         .backoff(Duration::MAX, Duration::MAX)
         .max_attempts(u32::MAX);
-    let decision = answer(429, &body).roll(1.0).policy(huge).decide();
+    let decision = rate_limited(u64::MAX).roll(1.0).policy(huge).decide();
     assert_eq!(decision, retry(Duration::MAX, Reason::RateLimited));
-    let broken = contract("SERVER_ERROR", None);
-    let decision = answer(500, &broken)
+    let decision = server_error()
         .policy(huge)
         .attempt(u32::MAX - 1)
         .roll(f64::NAN)
@@ -486,10 +461,9 @@ fn absurd_waits_give_up_instead_of_panicking() {
 
 #[test]
 fn a_configured_backoff_replaces_both_the_base_and_the_cap() {
-    let body = contract("SERVER_ERROR", None);
     let policy = Policy::default().backoff(ms(10), ms(50)).max_attempts(10);
     let wait = |attempt| {
-        answer(500, &body)
+        server_error()
             .policy(policy)
             .attempt(attempt)
             .roll(1.0)

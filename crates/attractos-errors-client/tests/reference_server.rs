@@ -111,6 +111,15 @@ fn quick(attempts: u32) -> Policy {
         .backoff(Duration::from_millis(20), Duration::from_secs(1))
 }
 
+/// The stats of the site whose every request fails with a `SERVER_ERROR`.
+fn broken_stats(server: &Server) -> String {
+    format!(
+        "{}/api/v1/sites/{}/stats?{RANGE}",
+        server.url(),
+        sites::BROKEN
+    )
+}
+
 async fn outcome(response: reqwest_middleware::Result<reqwest::Response>) -> Result<String, Error> {
     let response = check(response.expect("an answer")).await?;
     Ok(response.text().await.expect("a body"))
@@ -225,11 +234,7 @@ async fn a_broken_site_is_retried_with_growing_waits_then_surfaced_with_its_requ
     let (log, notes) = (Log::default(), Notes::default());
     let client = client(notes.hooked(Retrier::new(quick(4))), &log);
     let response = client
-        .get(format!(
-            "{}/api/v1/sites/{}/stats?{RANGE}",
-            server.url(),
-            sites::BROKEN
-        ))
+        .get(broken_stats(&server))
         .bearer_auth(keys::PRO)
         .send()
         .await;
@@ -344,11 +349,7 @@ async fn an_invalid_key_is_never_retried_and_its_answer_is_handed_back_unchanged
 #[tokio::test]
 async fn a_spent_budget_stops_retries_against_a_service_that_always_fails() {
     let server = reference(Options::default());
-    let url = format!(
-        "{}/api/v1/sites/{}/stats?{RANGE}",
-        server.url(),
-        sites::BROKEN
-    );
+    let url = broken_stats(&server);
     let log = Log::default();
     let budget = RetryBudget::with_costs(10, 5, 10, 1);
     let client = client(Retrier::new(quick(3)).budget(budget.clone()), &log);
@@ -382,11 +383,7 @@ async fn a_spent_budget_stops_retries_against_a_service_that_always_fails() {
 #[tokio::test]
 async fn the_plain_function_retries_with_any_client() {
     let server = reference(Options::default());
-    let url = format!(
-        "{}/api/v1/sites/{}/stats?{RANGE}",
-        server.url(),
-        sites::BROKEN
-    );
+    let url = broken_stats(&server);
     let http = reqwest::Client::new();
     let sends = Mutex::new(0);
     let headers = http::HeaderMap::new();

@@ -1,32 +1,16 @@
 //! Invariants of the wire body, for any message and any retry_after.
 
-use attractos_errors::{ApiError, Code, ErrorBody, ErrorCode, RetryAfter, docs};
+use attractos_errors::{ApiError, Code, ErrorBody, ErrorCode, docs};
 use proptest::prelude::*;
 
 /// Any code, with a retry_after for the 429s and a message that may be the catalogue's.
 fn api_error() -> impl Strategy<Value = ApiError> {
-    let message = prop_oneof![
+    crate::common::api_error(prop_oneof![
         1 => Just(None),
         4 => proptest::collection::vec(any::<char>(), 0..10_000)
             .prop_map(|chars| Some(chars.into_iter().collect::<String>())),
         2 => "[\"\\\\\\x00-\\x1f🦀é ]{0,64}".prop_map(Some),
-    ];
-    (
-        proptest::sample::select(ErrorCode::ALL),
-        any::<u32>(),
-        message,
-    )
-        .prop_map(|(code, secs, message)| {
-            let err = match code {
-                ErrorCode::RateLimited => ApiError::rate_limited(RetryAfter::from_secs(secs)),
-                ErrorCode::LimitExceeded => ApiError::limit_exceeded(RetryAfter::from_secs(secs)),
-                other => ApiError::try_from(other).expect("not a 429"),
-            };
-            match message {
-                Some(message) => err.with_message(message),
-                None => err,
-            }
-        })
+    ])
 }
 
 proptest! {

@@ -4,6 +4,7 @@
 mod api_error;
 mod catalogue_table;
 mod client_parsing;
+mod common;
 mod contract_settings;
 mod debug_output;
 mod docs_link;

@@ -10,7 +10,7 @@ use jsonschema::Validator;
 use proptest::prelude::*;
 use serde_json::{Value, json};
 
-use super::support::{body_validator, error, response_schema, responses_json, validator};
+use super::support::{body_validator, response_schema, responses_json, validator};
 
 static BODY: LazyLock<Validator> = LazyLock::new(body_validator);
 
@@ -29,23 +29,11 @@ static ALL: LazyLock<Vec<(u16, Validator)>> = LazyLock::new(|| {
 });
 
 fn api_error() -> impl Strategy<Value = ApiError> {
-    let message = prop_oneof![
+    crate::common::api_error(prop_oneof![
         1 => Just(None),
         3 => any::<String>().prop_map(Some),
         2 => "[\"\\\\\\x00-\\x1f🦀é ]{0,32}".prop_map(Some),
-    ];
-    (
-        proptest::sample::select(ErrorCode::ALL),
-        any::<u32>(),
-        message,
-    )
-        .prop_map(|(code, secs, message)| {
-            let err = error(code, secs);
-            match message {
-                Some(message) => err.with_message(message),
-                None => err,
-            }
-        })
+    ])
 }
 
 proptest! {

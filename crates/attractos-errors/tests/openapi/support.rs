@@ -1,7 +1,7 @@
 //! Shared helpers: the schemas as JSON, compiled with `jsonschema` (draft 2020-12).
 
 use attractos_errors::openapi::ErrorResponses;
-use attractos_errors::{ApiError, ErrorBody, ErrorCode, RetryAfter};
+use attractos_errors::{ApiError, ErrorBody};
 use jsonschema::Validator;
 use serde_json::Value;
 use utoipa::PartialSchema;
@@ -21,14 +21,7 @@ pub fn body_validator() -> Validator {
     validator(&body_schema())
 }
 
-/// The error a server would send for `code`, with `secs` as retry_after on the 429s.
-pub fn error(code: ErrorCode, secs: u32) -> ApiError {
-    match code {
-        ErrorCode::RateLimited => ApiError::rate_limited(RetryAfter::from_secs(secs)),
-        ErrorCode::LimitExceeded => ApiError::limit_exceeded(RetryAfter::from_secs(secs)),
-        other => ApiError::try_from(other).expect("only the 429 codes need retry_after"),
-    }
-}
+pub use crate::common::error;
 
 /// The wire body of `err`, parsed.
 pub fn wire(err: &ApiError) -> Value {
