@@ -219,3 +219,97 @@ impl Store for MemoryStore {
         std::future::ready(Ok(self.auth_failure_now(query)))
     }
 }
+
+/// The sweep: memory stays bounded by the live state, the live state survives it, and it runs
+/// only when a map has doubled (its cost is amortized over the inserts).
+#[cfg(test)]
+mod sweep {
+    use super::*;
+    use crate::store::ManualClock;
+
+    const HOUR_US: i64 = 3_600_000_000;
+
+    fn store() -> (MemoryStore, ManualClock) {
+        let clock = ManualClock::at_unix_secs(1_700_000_000);
+        (MemoryStore::new(Clock::Manual(clock.clone())), clock)
+    }
+
+    /// A request of `key` at one per `emission_us`, with a burst of one.
+    fn request(store: &MemoryStore, key: &str, emission_us: i64) -> bool {
+        let query = RequestQuery {
+            address: "ip:192.0.2.1",
+            key,
+            account: "account",
+            emission_us,
+            burst: 1,
+            auth_limit: 10,
+            quota: 10,
+            quota_floor: 0,
+        };
+        match store.request_now(query) {
+            RequestOutcome::Decided { rate, .. } => rate.admitted,
+            RequestOutcome::AddressBlocked(_) => panic!("no failed keys were sent"),
+        }
+    }
+
+    fn fail(store: &MemoryStore, address: &str, window_us: i64) -> u64 {
+        store
+            .auth_failure_now(AuthFailureQuery { address, window_us })
+            .failures
+    }
+
+    #[test]
+    fn a_spent_key_stays_spent_and_keys_whose_state_ended_this_instant_are_dropped() {
+        let (store, clock) = store();
+        assert!(request(&store, "spent", HOUR_US), "the first request is admitted");
+        // Keys whose next request is admitted again exactly at the sweep: the same as no entry.
+        for n in 0..1022 {
+            assert!(request(&store, &format!("done-{n}"), 1_000), "key {n} admitted");
+        }
+        clock.advance_us(1_000);
+        assert!(request(&store, "last", HOUR_US), "the 1024th entry, which sweeps");
+        let rates = store.state().rates.entries.len();
+        assert_eq!(rates, 2, "only the live keys are left: `spent` and `last`");
+        assert!(!request(&store, "spent", HOUR_US), "the spent key is still refused");
+    }
+
+    #[test]
+    fn an_address_keeps_its_failures_and_addresses_whose_window_ended_this_instant_are_dropped()
+    {
+        let (store, clock) = store();
+        assert_eq!(fail(&store, "ip:guesser", HOUR_US), 1);
+        for n in 0..1022 {
+            fail(&store, &format!("ip:done-{n}"), 1_000);
+        }
+        clock.advance_us(1_000);
+        fail(&store, "ip:last", HOUR_US);
+        let addresses = store.state().auth.entries.len();
+        assert_eq!(addresses, 2, "only the live windows are left");
+        assert_eq!(fail(&store, "ip:guesser", HOUR_US), 2, "its count survived");
+    }
+
+    #[test]
+    fn the_map_is_swept_only_once_it_has_doubled_since_the_last_sweep() {
+        let (store, clock) = store();
+        let len = |store: &MemoryStore| store.state().rates.entries.len();
+        // 600 live keys, then dead ones up to the first sweep at 1024 entries.
+        for n in 0..600 {
+            request(&store, &format!("live-{n}"), HOUR_US);
+        }
+        for n in 0..423 {
+            request(&store, &format!("dead-{n}"), 1);
+        }
+        assert_eq!(len(&store), 1023, "no sweep below 1024 entries");
+        clock.advance_us(1);
+        request(&store, "live-600", HOUR_US);
+        assert_eq!(len(&store), 601, "the sweep at 1024 left the live keys");
+        // The next sweep waits for twice the 601 live entries, however many have ended since.
+        for n in 0..600 {
+            request(&store, &format!("late-{n}"), 1);
+            clock.advance_us(1);
+        }
+        assert_eq!(len(&store), 1201, "no sweep before the map doubles");
+        request(&store, "live-601", HOUR_US);
+        assert_eq!(len(&store), 602, "swept at 1202 entries");
+    }
+}
