@@ -222,13 +222,7 @@ fn lock(queue: &Mutex<Queue>) -> MutexGuard<'_, Queue> {
 impl Batches {
     /// Adds a decision to the batch being filled (a new one when there is none or it is
     /// full). True when no sender is out and the caller must start one.
-    fn queue(
-        &self,
-        op: &'static str,
-        keys: &[Key<'_>],
-        args: &[i64],
-        waiter: Waiter,
-    ) -> bool {
+    fn queue(&self, op: &'static str, keys: &[Key<'_>], args: &[i64], waiter: Waiter) -> bool {
         let mut queue = lock(&self.queue);
         let queue = &mut *queue;
         let open = match queue.waiting.back() {
@@ -304,6 +298,9 @@ impl Batches {
         };
         match tokio::time::timeout_at(batch.deadline.into(), answers).await {
             Ok(Ok(answers)) => Ok(answers),
+            // The connection's own response timeout (the same length, started when the
+            // command was written) may fire in the same timer tick, before the deadline's.
+            Ok(Err(err)) if err.is_timeout() => Err(StoreError::Timeout(self.timeout)),
             Ok(Err(err)) => Err(StoreError::Failed(describe(&err))),
             Err(_elapsed) => Err(StoreError::Timeout(self.timeout)),
         }
@@ -406,8 +403,6 @@ fn answer_each(waiters: &mut Vec<Waiter>, answers: Result<Vec<Vec<i64>>, StoreEr
 fn describe(err: &redis::RedisError) -> String {
     if err.is_io_error() || err.is_connection_dropped() || err.is_connection_refusal() {
         format!("connection: {:?}", err.kind())
-    } else if err.is_timeout() {
-        "no answer in time".to_owned()
     } else {
         format!("{:?}: {}", err.kind(), err.detail().unwrap_or(""))
     }

@@ -6,8 +6,7 @@ use std::time::{Duration, Instant};
 
 use attractos_limits::testing::{RedisServer, unique};
 use attractos_limits::{
-    Clock, DEFAULT_TIMEOUT, EventQuery, RedisStore, RequestOutcome, RequestQuery, Store,
-    StoreError,
+    Clock, DEFAULT_TIMEOUT, EventQuery, RedisStore, RequestOutcome, RequestQuery, Store, StoreError,
 };
 
 /// Runs `command` on the test's own server, on a connection of the test's own.
@@ -65,8 +64,7 @@ async fn warmed_up(server: &RedisServer, timeout: Duration) -> Arc<RedisStore> {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn two_hundred_concurrent_events_on_a_quota_of_100_take_fewer_evalshas_and_accept_exactly_100()
- {
+async fn concurrent_events_share_evalshas_and_a_quota_of_half_accepts_exactly_half() {
     let server = RedisServer::start();
     // A long timeout: this test is about batching and exactness, not latency.
     let store = warmed_up(&server, Duration::from_secs(5)).await;
@@ -84,18 +82,18 @@ async fn two_hundred_concurrent_events_on_a_quota_of_100_take_fewer_evalshas_and
             })
         })
         .collect();
-    let mut accepted_counts = Vec::new();
+    let mut used_when_accepted = Vec::new();
     for task in tasks {
         let outcome = task.await.expect("the task ends");
         if outcome.accepted {
-            accepted_counts.push(outcome.used);
+            used_when_accepted.push(outcome.used);
         } else {
             assert_eq!(outcome.used, 100, "a refused event sees the quota spent");
         }
     }
-    accepted_counts.sort_unstable();
+    used_when_accepted.sort_unstable();
     assert_eq!(
-        accepted_counts,
+        used_when_accepted,
         (1..=100).collect::<Vec<u64>>(),
         "exactly 100 accepted, each counted once, as one at a time would be"
     );
@@ -207,13 +205,27 @@ async fn decisions_whose_batches_time_out_get_the_store_timeout_then_the_store_a
         );
     }
 
+    // Once Redis is back, the store answers again (the connection may first have to be made
+    // again), without a new store.
     tokio::time::sleep(paused).await;
+    let deadline = Instant::now() + Duration::from_secs(5);
     let account = unique("acct");
     let event = EventQuery {
         account: &account,
         quota: 10,
         quota_floor: 0,
     };
-    let outcome = store.event(event).await.expect("the store answers again");
-    assert!(outcome.accepted, "a new account's first event is accepted");
+    loop {
+        match store.event(event).await {
+            Ok(outcome) => {
+                assert!(outcome.accepted, "a new account's first event is accepted");
+                break;
+            }
+            Err(err) => assert!(
+                Instant::now() < deadline,
+                "the store did not answer again within 5 s of Redis: {err}"
+            ),
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
