@@ -36,7 +36,8 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_millis(50);
 const MAX_BATCH: usize = 64;
 
 /// The most batches on the connection at once. One: while it is out, the decisions that come
-/// in wait for it and then go together, which is what makes the batches.
+/// in wait for it and then go together, which is what makes the batches. With two, batches
+/// were smaller and the server no faster (docs/limits.md).
 const MAX_IN_FLIGHT: usize = 1;
 
 /// Limit state in Redis, shared by every replica that connects to the same server.
