@@ -99,9 +99,11 @@ lines += ["", "| target | measured | wanted | |", "| --- | --- | --- | --- |",
           target("(b) / (a)", rps["memory"] / rps["none"], 0.95),
           target("(b) / (c)", rps["memory"] / rps["governor"], 1.0),
           target("(d) / (b)", rps["redis"] / rps["memory"], 0.5),
-          # wrk counts answered requests; the last in flight of each run reach Redis unanswered.
-          f"| Redis `evalsha` calls per request of (d) | {int(evalsha) / requests['redis']:.3f} | 1 |"
-          f" {'met' if abs(int(evalsha) / requests['redis'] - 1) < 0.01 else 'MISSED'} |",
+          # Concurrent decisions share one `evalsha` (a batch), so there are fewer than requests;
+          # wrk counts answered requests, and the last in flight of each run reach Redis
+          # unanswered, hence the 1% allowance.
+          f"| Redis `evalsha` calls per request of (d) | {int(evalsha) / requests['redis']:.3f} | <= 1 |"
+          f" {'met' if int(evalsha) / requests['redis'] <= 1.01 else 'MISSED'} |",
           "", "Other Redis command counts in the rounds (`INFO commandstats` also counts the commands the",
           "script runs inside each `evalsha`; those are not round trips):",
           ", ".join(f"`{c.split(':')[0][8:]}` {c.split('calls=')[1].split(',')[0]}" for c in other.split()) + "."]

@@ -1,7 +1,7 @@
 //! Limits that hold across replicas: a request rate per API key and a monthly event quota
 //! per account, both by plan, and a failed-authentication allowance per client address,
-//! kept in memory (one process) or in Redis (shared by every replica, one Lua script and one
-//! round trip per decision, Redis's clock). Decisions answer with the contract's errors
+//! kept in memory (one process) or in Redis (shared by every replica, one round trip per
+//! decision, concurrent decisions batched into one Lua script, Redis's clock). Decisions answer with the contract's errors
 //! (`RATE_LIMITED`, `LIMIT_EXCEEDED`, with honest `retry_after`) and the IETF `RateLimit-Policy`
 //! and `RateLimit` fields ([`fields`] documents the choices the draft leaves open). A store
 //! failure is a decided behaviour per policy ([`FailMode`]), bounded by a timeout.

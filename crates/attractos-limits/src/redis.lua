@@ -1,14 +1,19 @@
--- The limit decisions of attractos-limits, one atomic script per decision. The arithmetic is
--- src/algorithm.rs's, line for line; a property test holds the two to the same answers.
+-- The limit decisions of attractos-limits: a batch of decisions, applied in order in one atomic
+-- script (one EVALSHA) that answers each. The arithmetic is src/algorithm.rs's, line for line;
+-- a property test holds the two to the same answers.
 --
--- ARGV[1]: the decision: "request", "event" or "auth_failure".
--- ARGV[2]: "now" in microseconds since the epoch, or "" for the server's own clock (TIME).
---          Only tests pass a time, to compare with the in-memory store on the same clock.
+-- ARGV[1]: "now" in microseconds since the epoch, or "" for the server's own clock (TIME), read
+--          once: every decision of the batch is taken at that time. Only tests pass a time, to
+--          compare with the in-memory store on the same clock.
+-- Then each decision, one after another: its name and arguments in ARGV, its keys in KEYS:
+--   request       KEYS: address, rate, quota.  ARGV: emission_us, burst, auth_limit, quota, floor.
+--   event         KEYS: quota.                 ARGV: quota, floor.
+--   auth_failure  KEYS: address.               ARGV: window_us.
+-- The answer: one array of integers per decision, in the decisions' order.
 -- Times are whole microseconds; Lua's doubles hold them exactly (below 2^53).
-local op = ARGV[1]
 local now
-if ARGV[2] ~= '' then
-  now = tonumber(ARGV[2])
+if ARGV[1] ~= '' then
+  now = tonumber(ARGV[1])
 else
   local t = redis.call('TIME')
   now = tonumber(t[1]) * 1000000 + tonumber(t[2])
@@ -52,11 +57,16 @@ local function civil_from_days(z)
 end
 
 -- The billing cycle (calendar month, UTC) holding `now`: start and end in microseconds.
+-- Worked out once per batch (every decision has the same `now`), when a decision first needs it.
+local cycle_start, cycle_stop
 local function cycle()
-  local y, m = civil_from_days(floor(now / 86400000000))
-  local start = days_from_civil(y, m, 1) * 86400000000
-  if m == 12 then y, m = y + 1, 1 else m = m + 1 end
-  return start, days_from_civil(y, m, 1) * 86400000000
+  if not cycle_start then
+    local y, m = civil_from_days(floor(now / 86400000000))
+    cycle_start = days_from_civil(y, m, 1) * 86400000000
+    if m == 12 then y, m = y + 1, 1 else m = m + 1 end
+    cycle_stop = days_from_civil(y, m, 1) * 86400000000
+  end
+  return cycle_start, cycle_stop
 end
 
 -- The failures of an address: {failures, window end}, a window that has ended counting as
@@ -95,35 +105,48 @@ local function quota(key, limit, qfloor, consume)
   return {accepted, used, stop - now, stop - start, start}
 end
 
-if op == 'request' then
-  -- KEYS: address, rate, quota. ARGV[3..]: emission_us, burst, auth_limit, quota, floor.
-  local emission, burst = tonumber(ARGV[3]), tonumber(ARGV[4])
-  local n, left = auth(KEYS[1], 0, false)
-  if n > tonumber(ARGV[5]) then
+-- A request of a key: the address's failures, then GCRA, then a look at the quota.
+local function request(address, rate, account, emission, burst, auth_limit, limit, qfloor)
+  local n, left = auth(address, 0, false)
+  if n > auth_limit then
     return {0, n, left}
   end
-  local tat = tonumber(redis.call('GET', KEYS[2]) or now)
+  local tat = tonumber(redis.call('GET', rate) or now)
   if tat < now then tat = now end
   local new_tat = tat + emission
   local admitted = 0
   if now >= new_tat - burst * emission then
     admitted = 1
     tat = new_tat
-    -- One command: the value and its expiry (a hash, below, needs HSET then PEXPIRE).
-    redis.call('SET', KEYS[2], tat, 'PX', ttl_ms(tat - now))
+    -- One command: the value and its expiry (a hash, above, needs HSET then PEXPIRE).
+    redis.call('SET', rate, tat, 'PX', ttl_ms(tat - now))
   end
   local credit = now - tat + burst * emission
   local remaining = math.min(math.max(floor(credit / emission), 0), burst)
   local next_unit = 0
   if remaining < burst then next_unit = (remaining + 1) * emission - credit end
-  local q = quota(KEYS[3], tonumber(ARGV[6]), tonumber(ARGV[7]), false)
+  local q = quota(account, limit, qfloor, false)
   return {1, admitted, remaining, next_unit, q[1], q[2], q[3], q[4], q[5]}
-elseif op == 'event' then
-  -- KEYS: quota. ARGV[3..]: quota, floor.
-  return quota(KEYS[1], tonumber(ARGV[3]), tonumber(ARGV[4]), true)
-elseif op == 'auth_failure' then
-  -- KEYS: address. ARGV[3]: window_us.
-  local n, left = auth(KEYS[1], tonumber(ARGV[3]), true)
-  return {n, left}
 end
-return redis.error_reply('attractos-limits: unknown decision ' .. tostring(op))
+
+local answers = {}
+-- The next decision's first key and its name in ARGV.
+local k, a = 1, 2
+while a <= #ARGV do
+  local op = ARGV[a]
+  if op == 'request' then
+    answers[#answers + 1] = request(KEYS[k], KEYS[k + 1], KEYS[k + 2], tonumber(ARGV[a + 1]),
+      tonumber(ARGV[a + 2]), tonumber(ARGV[a + 3]), tonumber(ARGV[a + 4]), tonumber(ARGV[a + 5]))
+    k, a = k + 3, a + 6
+  elseif op == 'event' then
+    answers[#answers + 1] = quota(KEYS[k], tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2]), true)
+    k, a = k + 1, a + 3
+  elseif op == 'auth_failure' then
+    local n, left = auth(KEYS[k], tonumber(ARGV[a + 1]), true)
+    answers[#answers + 1] = {n, left}
+    k, a = k + 1, a + 2
+  else
+    return redis.error_reply('attractos-limits: unknown decision ' .. tostring(op))
+  end
+end
+return answers

@@ -1,12 +1,15 @@
-//! The Redis store: limit state shared by every replica, one Lua script per decision.
+//! The Redis store: limit state shared by every replica, one Lua script per batch of
+//! decisions.
 
+use std::collections::VecDeque;
 use std::fmt;
-use std::time::Duration;
-
 use std::io::Write;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
 
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
-use redis::{ErrorKind, RedisWrite, ServerErrorKind, ToRedisArgs};
+use redis::{Arg, ErrorKind, RedisWrite, ServerErrorKind, ToRedisArgs};
+use tokio::sync::oneshot;
 
 use crate::limiter::key_partition_hex;
 use crate::store::{
@@ -14,7 +17,8 @@ use crate::store::{
     RequestQuery, Store, StoreError,
 };
 
-/// The script every decision runs: GCRA, the quota counter and the failed-key window.
+/// The script every batch runs: GCRA, the quota counter and the failed-key window, for each
+/// decision in turn.
 const SCRIPT: &str = include_str!("redis.lua");
 
 /// The prefix of every key the store writes.
@@ -27,27 +31,35 @@ const PREFIX: &str = "attractos:limits:";
 /// below anything a client would notice as an outage.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_millis(50);
 
+/// The most decisions one `EVALSHA` carries. The script holds Redis (every client of it) for
+/// its whole run; 64 decisions are some 0.4 ms of Redis's time.
+const MAX_BATCH: usize = 64;
+
+/// The most batches on the connection at once. One: while it is out, the decisions that come
+/// in wait for it and then go together, which is what makes the batches. With two, batches
+/// were smaller and the server no faster (docs/limits.md).
+const MAX_IN_FLIGHT: usize = 1;
+
 /// Limit state in Redis, shared by every replica that connects to the same server.
 ///
 /// One multiplexed connection (redis-rs's `ConnectionManager`, which reconnects by itself
 /// after the server comes back) is driven by a small runtime of the store's own, so the store
 /// works the same from axum's multi-threaded runtime and from actix-web's per-thread ones.
-/// Each decision is one `EVALSHA` (a `SCRIPT LOAD` and the `EVALSHA` again the first time
-/// after a server restart), bounded by the timeout. Neither `Debug` nor any error shows the
+/// Decisions are batched: while a batch is out, the decisions that come in queue, and go
+/// together as the next batch, one `EVALSHA` that applies them in order, atomically, and
+/// answers each (a lone decision is a batch of one, sent at once). So each decision is still
+/// one round trip (its batch's; a `SCRIPT LOAD` and the `EVALSHA` again the first time after a
+/// server restart), and none waits past the timeout. Neither `Debug` nor any error shows the
 /// URL, which may hold a password.
 #[derive(Debug)]
 pub struct RedisStore {
     connection: Connection,
-    /// The script's SHA-1, which `EVALSHA` names it by.
-    script_sha1: String,
-    timeout: Duration,
-    clock: Clock,
 }
 
-/// redis-rs's connection and the runtime that drives it. Its `Debug` shows neither:
-/// redis-rs's shows the client, URL and password included.
+/// The batches and the runtime that sends them. Its `Debug` shows neither: redis-rs's
+/// connection's shows the client, URL and password included.
 struct Connection {
-    manager: ConnectionManager,
+    batches: Arc<Batches>,
     runtime: Option<tokio::runtime::Runtime>,
 }
 
@@ -104,74 +116,285 @@ impl RedisStore {
         };
         Ok(RedisStore {
             connection: Connection {
-                manager,
+                batches: Arc::new(Batches {
+                    manager,
+                    script_sha1: redis::Script::new(SCRIPT).get_hash().to_owned(),
+                    timeout,
+                    clock,
+                    queue: Mutex::new(Queue::default()),
+                }),
                 runtime: Some(runtime),
             },
-            script_sha1: redis::Script::new(SCRIPT).get_hash().to_owned(),
-            timeout,
-            clock,
         })
     }
 
-    /// Runs the script with `keys` and `args` (after the decision and the time) on the store's
-    /// runtime, within the timeout, and reads its `answer`. The command is written in one buffer here (the keys too,
-    /// see [`Key`]), so a decision allocates it, the task and the answer, no more. Not an
-    /// `async fn`: all but the wait for the task is done at once, so the future holds only the
-    /// task's handle (the limiter's future, which holds it, stays small).
-    fn run<const KEYS: usize, T>(
+    /// Queues the decision `op` on `keys` with `args` (its part of the script's ARGV) and
+    /// reads its `answer` when its batch returns. The keys and arguments are written straight
+    /// into the batch's buffers (see [`Key`]), so a decision allocates its answer's channel
+    /// and its answer, no more. Not an `async fn`: the decision is queued (and a sender
+    /// started if none is out) at once, so the future holds only the channel's receiver.
+    fn decide<T>(
         &self,
         op: &'static str,
-        keys: [Key<'_>; KEYS],
+        keys: &[Key<'_>],
         args: &[i64],
         answer: fn(&[i64]) -> Result<T, StoreError>,
-    ) -> impl Future<Output = Result<T, StoreError>> + use<KEYS, T> {
+    ) -> impl Future<Output = Result<T, StoreError>> + use<T> {
+        let (waiter, answered) = oneshot::channel();
+        if self.connection.batches.queue(op, keys, args, waiter) {
+            let runtime = self
+                .connection
+                .runtime
+                .as_ref()
+                .expect("the runtime lives as long as the store");
+            runtime.spawn(Arc::clone(&self.connection.batches).send_all());
+        }
+        async move {
+            match answered.await {
+                Ok(Ok(values)) => answer(&values),
+                Ok(Err(err)) => Err(err),
+                Err(_closed) => Err(StoreError::Failed(
+                    "the store stopped before answering".to_owned(),
+                )),
+            }
+        }
+    }
+}
+
+/// Where a decision's answer (its script's integers) or its batch's error goes.
+type Waiter = oneshot::Sender<Result<Vec<i64>, StoreError>>;
+
+/// What the decisions and the batches' sender share: the connection and the queue.
+struct Batches {
+    manager: ConnectionManager,
+    /// The script's SHA-1, which `EVALSHA` names it by.
+    script_sha1: String,
+    timeout: Duration,
+    clock: Clock,
+    queue: Mutex<Queue>,
+}
+
+/// The decisions waiting to be sent.
+#[derive(Default)]
+struct Queue {
+    /// Oldest first; only the last takes new decisions, until it holds [`MAX_BATCH`].
+    waiting: VecDeque<Batch>,
+    /// Senders running ([`Batches::send_all`]), at most [`MAX_IN_FLIGHT`].
+    senders: usize,
+    /// Sent batches, emptied, so their buffers are used again.
+    spare: Vec<Batch>,
+}
+
+/// Decisions that go as one `EVALSHA`.
+struct Batch {
+    /// Every decision's keys, in order.
+    keys: redis::Cmd,
+    /// Every decision's name and arguments, in order.
+    args: redis::Cmd,
+    /// Where each decision's answer goes, in order.
+    waiters: Vec<Waiter>,
+    /// The first decision's timeout ends here; no decision of the batch waits past it.
+    deadline: Instant,
+}
+
+impl Batch {
+    fn new() -> Self {
+        Batch {
+            keys: redis::Cmd::with_capacity(3 * MAX_BATCH, 64 * 3 * MAX_BATCH),
+            args: redis::Cmd::with_capacity(6 * MAX_BATCH, 16 * 6 * MAX_BATCH),
+            waiters: Vec::with_capacity(MAX_BATCH),
+            deadline: Instant::now(),
+        }
+    }
+
+    fn clear(&mut self) {
+        self.keys.clear();
+        self.args.clear();
+        self.waiters.clear();
+    }
+}
+
+/// The queue's lock. Nothing panics while holding it, so a poisoned lock still holds a
+/// consistent queue.
+fn lock(queue: &Mutex<Queue>) -> MutexGuard<'_, Queue> {
+    queue.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl Batches {
+    /// Adds a decision to the batch being filled (a new one when there is none or it is
+    /// full). True when no sender is out and the caller must start one.
+    fn queue(&self, op: &'static str, keys: &[Key<'_>], args: &[i64], waiter: Waiter) -> bool {
+        let mut queue = lock(&self.queue);
+        let queue = &mut *queue;
+        let open = match queue.waiting.back() {
+            Some(last) => last.waiters.len() < MAX_BATCH,
+            None => false,
+        };
+        if !open {
+            let mut batch = queue.spare.pop().unwrap_or_else(Batch::new);
+            batch.deadline = deadline_after(self.timeout);
+            queue.waiting.push_back(batch);
+        }
+        let batch = queue.waiting.back_mut().expect("a batch was just made");
+        batch.keys.arg(keys);
+        batch.args.arg(op).arg(args);
+        batch.waiters.push(waiter);
+        let start_sender = queue.senders < MAX_IN_FLIGHT;
+        if start_sender {
+            queue.senders += 1;
+        }
+        start_sender
+    }
+
+    /// A sender: sends the waiting batches one after another until none is left.
+    async fn send_all(self: Arc<Self>) {
+        let mut place = SenderPlace {
+            batches: &self,
+            done: false,
+        };
+        let mut sent: Option<Batch> = None;
+        loop {
+            let mut batch = {
+                let mut queue = lock(&self.queue);
+                if let Some(mut batch) = sent.take() {
+                    batch.clear();
+                    if queue.spare.len() <= MAX_IN_FLIGHT {
+                        queue.spare.push(batch);
+                    }
+                }
+                match queue.waiting.pop_front() {
+                    Some(batch) => batch,
+                    None => {
+                        // Under the lock: a decision queued after this starts a sender.
+                        queue.senders -= 1;
+                        place.done = true;
+                        return;
+                    }
+                }
+            };
+            let answers = self.answers(&batch).await;
+            answer_each(&mut batch.waiters, answers);
+            sent = Some(batch);
+        }
+    }
+
+    /// Runs the script on `batch` and reads one answer per decision, within the batch's
+    /// deadline.
+    async fn answers(&self, batch: &Batch) -> Result<Vec<Vec<i64>>, StoreError> {
+        if batch.deadline <= Instant::now() {
+            // Queued behind a batch that took the whole timeout.
+            return Err(StoreError::Timeout(self.timeout));
+        }
+        let command = self.command(batch);
+        let mut manager = self.manager.clone();
+        let answers = async {
+            match command.query_async::<Vec<Vec<i64>>>(&mut manager).await {
+                // The server has not seen the script since it started: load it once.
+                Err(err) if err.kind() == ErrorKind::Server(ServerErrorKind::NoScript) => {
+                    redis::Script::new(SCRIPT).load_async(&mut manager).await?;
+                    command.query_async(&mut manager).await
+                }
+                answers => answers,
+            }
+        };
+        match tokio::time::timeout_at(batch.deadline.into(), answers).await {
+            Ok(Ok(answers)) => Ok(answers),
+            // The connection's own response timeout (the same length, started when the
+            // command was written) may fire in the same timer tick, before the deadline's.
+            Ok(Err(err)) if err.is_timeout() => Err(StoreError::Timeout(self.timeout)),
+            Ok(Err(err)) => Err(StoreError::Failed(describe(&err))),
+            Err(_elapsed) => Err(StoreError::Timeout(self.timeout)),
+        }
+    }
+
+    /// `EVALSHA`, the SHA-1, the key count, the keys, then ARGV: the time and the decisions.
+    fn command(&self, batch: &Batch) -> redis::Cmd {
         let now = match &self.clock {
             Clock::Store => None,
             Clock::Manual(clock) => Some(clock.now_us()),
             Clock::Custom(now) => Some(now()),
         };
-        // EVALSHA, the SHA-1, the key count, the keys, then ARGV: the decision, the time and
-        // `args`. 256 bytes hold every decision's command but one with a long account id.
-        let mut command = redis::Cmd::with_capacity(5 + KEYS + args.len(), 256);
+        let keys = batch.keys.args_iter();
+        let args = batch.args.args_iter();
+        let mut command = redis::Cmd::with_capacity(
+            4 + keys.len() + args.len(),
+            64 + 64 * keys.len() + 16 * args.len(),
+        );
         command
             .arg("EVALSHA")
             .arg(self.script_sha1.as_str())
-            .arg(KEYS)
-            .arg(&keys[..])
-            .arg(op);
+            .arg(keys.len());
+        for key in keys {
+            if let Arg::Simple(key) = key {
+                command.arg(key);
+            }
+        }
         match now {
             None => command.arg(""),
             Some(now) => command.arg(now),
         };
-        command.arg(args);
-        let mut manager = self.connection.manager.clone();
-        let timeout = self.timeout;
-        let runtime = self
-            .connection
-            .runtime
-            .as_ref()
-            .expect("the runtime lives as long as the store");
-        let task = runtime.spawn(async move {
-            tokio::time::timeout(timeout, async {
-                match command.query_async::<Vec<i64>>(&mut manager).await {
-                    // The server has not seen the script since it started: load it once.
-                    Err(err) if err.kind() == ErrorKind::Server(ServerErrorKind::NoScript) => {
-                        redis::Script::new(SCRIPT).load_async(&mut manager).await?;
-                        command.query_async(&mut manager).await
-                    }
-                    answer => answer,
-                }
-            })
-            .await
-        });
-        async move {
-            match task.await {
-                Ok(Ok(Ok(values))) => answer(&values),
-                Ok(Ok(Err(err))) => Err(StoreError::Failed(describe(&err))),
-                Ok(Err(_elapsed)) => Err(StoreError::Timeout(timeout)),
-                Err(join) => Err(StoreError::Failed(format!(
-                    "the decision task ended: {join}"
-                ))),
+        for arg in args {
+            if let Arg::Simple(arg) = arg {
+                command.arg(arg);
+            }
+        }
+        command
+    }
+}
+
+/// When a wait of `timeout` from now ends. One too long for the clock to add ends in 30 years
+/// (as tokio's own "far future" does), which no decision sees.
+fn deadline_after(timeout: Duration) -> Instant {
+    let now = Instant::now();
+    now.checked_add(timeout)
+        .unwrap_or_else(|| now + Duration::from_secs(30 * 365 * 86_400))
+}
+
+/// A running sender's place among the [`MAX_IN_FLIGHT`]. A sender that ends without having
+/// emptied the queue (it panicked, or the runtime is stopping) gives its place back, and
+/// when no other sender is left, the decisions still queued get an error at once instead of
+/// waiting for a sender that no one starts.
+struct SenderPlace<'a> {
+    batches: &'a Batches,
+    done: bool,
+}
+
+impl Drop for SenderPlace<'_> {
+    fn drop(&mut self) {
+        if !self.done {
+            let mut queue = lock(&self.batches.queue);
+            queue.senders -= 1;
+            if queue.senders == 0 {
+                // Dropping their channels answers them: "the store stopped before answering".
+                queue.waiting.clear();
+            }
+        }
+    }
+}
+
+/// Sends each waiter its decision's answer, or the batch's error. A waiter that is gone (its
+/// request was dropped) needs no answer.
+fn answer_each(waiters: &mut Vec<Waiter>, answers: Result<Vec<Vec<i64>>, StoreError>) {
+    let answers = answers.and_then(|answers| {
+        if answers.len() == waiters.len() {
+            Ok(answers)
+        } else {
+            Err(StoreError::Failed(format!(
+                "{} answers to {} decisions",
+                answers.len(),
+                waiters.len()
+            )))
+        }
+    });
+    match answers {
+        Ok(answers) => {
+            for (waiter, values) in waiters.drain(..).zip(answers) {
+                let _ = waiter.send(Ok(values));
+            }
+        }
+        Err(err) => {
+            for waiter in waiters.drain(..) {
+                let _ = waiter.send(Err(err.clone()));
             }
         }
     }
@@ -181,35 +404,30 @@ impl RedisStore {
 fn describe(err: &redis::RedisError) -> String {
     if err.is_io_error() || err.is_connection_dropped() || err.is_connection_refusal() {
         format!("connection: {:?}", err.kind())
-    } else if err.is_timeout() {
-        "no answer in time".to_owned()
     } else {
         format!("{:?}: {}", err.kind(), err.detail().unwrap_or(""))
     }
 }
 
 /// A key of the store, `attractos:limits:<kind>:<partition>`, written straight into the
-/// command's buffer.
+/// batch's buffer.
 #[derive(Debug, Clone, Copy)]
 enum Key<'a> {
     /// `auth:` and a client address's partition.
     Auth(&'a str),
-    /// `rate:` and an API key's partition (its SHA-1, [`crate::key_partition`]).
-    Rate(&'a str),
+    /// `rate:` and an API key's partition (its SHA-1 in hex, [`crate::key_partition`]),
+    /// worked out before the queue is locked.
+    Rate([u8; 40]),
     /// `quota:` and an account's partition.
     Quota(&'a str),
 }
 
 impl ToRedisArgs for Key<'_> {
     fn write_redis_args<W: ?Sized + RedisWrite>(&self, out: &mut W) {
-        let hex;
-        let (kind, partition): (&[u8], &[u8]) = match *self {
+        let (kind, partition): (&[u8], &[u8]) = match self {
             Key::Auth(address) => (b"auth:", address.as_bytes()),
             Key::Quota(account) => (b"quota:", account.as_bytes()),
-            Key::Rate(api_key) => {
-                hex = key_partition_hex(api_key);
-                (b"rate:", &hex)
-            }
+            Key::Rate(hex) => (b"rate:", hex),
         };
         let mut arg = out.writer_for_next_arg();
         for part in [PREFIX.as_bytes(), kind, partition] {
@@ -273,7 +491,7 @@ fn auth_outcome(values: &[i64]) -> Result<AuthOutcome, StoreError> {
     }
 }
 
-// Not `async fn`s: the command is written and sent at once, so the futures hold only the wait.
+// Not `async fn`s: the decision is queued at once, so the futures hold only the wait.
 impl Store for RedisStore {
     fn request(
         &self,
@@ -281,7 +499,7 @@ impl Store for RedisStore {
     ) -> impl Future<Output = Result<RequestOutcome, StoreError>> + Send {
         let keys = [
             Key::Auth(query.address),
-            Key::Rate(query.key),
+            Key::Rate(key_partition_hex(query.key)),
             Key::Quota(query.account),
         ];
         let args = [
@@ -291,7 +509,7 @@ impl Store for RedisStore {
             query.quota as i64,
             query.quota_floor as i64,
         ];
-        self.run("request", keys, &args, request_outcome)
+        self.decide("request", &keys, &args, request_outcome)
     }
 
     fn event(
@@ -299,7 +517,7 @@ impl Store for RedisStore {
         query: EventQuery<'_>,
     ) -> impl Future<Output = Result<QuotaOutcome, StoreError>> + Send {
         let args = [query.quota as i64, query.quota_floor as i64];
-        self.run("event", [Key::Quota(query.account)], &args, event_outcome)
+        self.decide("event", &[Key::Quota(query.account)], &args, event_outcome)
     }
 
     fn auth_failure(
@@ -307,9 +525,9 @@ impl Store for RedisStore {
         query: AuthFailureQuery<'_>,
     ) -> impl Future<Output = Result<AuthOutcome, StoreError>> + Send {
         let args = [query.window_us];
-        self.run(
+        self.decide(
             "auth_failure",
-            [Key::Auth(query.address)],
+            &[Key::Auth(query.address)],
             &args,
             auth_outcome,
         )
