@@ -261,21 +261,32 @@ mod sweep {
     #[test]
     fn a_spent_key_stays_spent_and_keys_whose_state_ended_this_instant_are_dropped() {
         let (store, clock) = store();
-        assert!(request(&store, "spent", HOUR_US), "the first request is admitted");
+        assert!(
+            request(&store, "spent", HOUR_US),
+            "the first request is admitted"
+        );
         // Keys whose next request is admitted again exactly at the sweep: the same as no entry.
         for n in 0..1022 {
-            assert!(request(&store, &format!("done-{n}"), 1_000), "key {n} admitted");
+            assert!(
+                request(&store, &format!("done-{n}"), 1_000),
+                "key {n} admitted"
+            );
         }
         clock.advance_us(1_000);
-        assert!(request(&store, "last", HOUR_US), "the 1024th entry, which sweeps");
+        assert!(
+            request(&store, "last", HOUR_US),
+            "the 1024th entry, which sweeps"
+        );
         let rates = store.state().rates.entries.len();
         assert_eq!(rates, 2, "only the live keys are left: `spent` and `last`");
-        assert!(!request(&store, "spent", HOUR_US), "the spent key is still refused");
+        assert!(
+            !request(&store, "spent", HOUR_US),
+            "the spent key is still refused"
+        );
     }
 
     #[test]
-    fn an_address_keeps_its_failures_and_addresses_whose_window_ended_this_instant_are_dropped()
-    {
+    fn an_address_keeps_its_failures_and_addresses_whose_window_ended_this_instant_are_dropped() {
         let (store, clock) = store();
         assert_eq!(fail(&store, "ip:guesser", HOUR_US), 1);
         for n in 0..1022 {
