@@ -102,7 +102,7 @@ impl StateItem {
 /// writes each once and every response shares it: a clone is a reference count, and the
 /// adapters hand the same bytes to their header maps without copying them.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct PolicyField(Bytes);
+pub struct PolicyField(pub(crate) Bytes);
 
 impl PolicyField {
     /// Serializes `policies` (empty: no field is sent).
@@ -280,6 +280,15 @@ mod tests {
             let current = by_sfv(states.iter().map(StateItem::member));
             prop_assert_eq!(fields.policy(), policy.as_deref(), "RateLimit-Policy differs from sfv's");
             prop_assert_eq!(fields.current(), current.as_deref(), "RateLimit differs from sfv's");
+            let expected: Vec<(&str, String)> = [("ratelimit-policy", policy), ("ratelimit", current)]
+                .into_iter()
+                .filter_map(|(name, value)| Some((name, value?)))
+                .collect();
+            let sent: Vec<(&str, String)> = fields
+                .into_headers()
+                .map(|(field, value)| (field.name(), String::from_utf8(value.to_vec()).expect("ASCII")))
+                .collect();
+            prop_assert_eq!(sent, expected, "the fields sent: the draft's names, each with a value");
         }
     }
 }

@@ -555,6 +555,38 @@ mod tests {
     }
 
     #[test]
+    fn a_key_partition_is_the_keys_sha1_in_hex() {
+        // FIPS 180's test vector for "abc".
+        assert_eq!(
+            key_partition("abc"),
+            "a9993e364706816aba3e25717850c26c9cd0d89d"
+        );
+    }
+
+    #[test]
+    fn every_calendar_month_shares_the_policy_field_written_at_construction() {
+        const DAY_US: i64 = 86_400_000_000;
+        let policies = Policies::default();
+        let announced = Announced::new(&policies);
+        for (index, plan) in [Plan::Free, Plan::Pro].into_iter().enumerate() {
+            for days in 28..=31 {
+                let field = announced.account(&policies, plan, days * DAY_US);
+                let written = &announced.accounts[index][days as usize - 28];
+                assert_eq!(&field, written, "{plan:?}, {days} days");
+                assert_eq!(
+                    field.0.as_ptr(),
+                    written.0.as_ptr(),
+                    "{plan:?}, {days} days: the bytes are shared, not written again"
+                );
+            }
+        }
+        // A cycle no month has (the end of the calendar) is written for it.
+        let odd = announced.account(&policies, Plan::Free, 27 * DAY_US);
+        let written = account_policies(&policies, Plan::Free, 27 * 86_400);
+        assert_eq!(odd, PolicyField::new(&written), "27 days");
+    }
+
+    #[test]
     fn the_longest_addresses_fit() {
         for client in [
             "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff",

@@ -229,3 +229,34 @@ async fn decisions_whose_batches_time_out_get_the_store_timeout_then_the_store_a
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_carries_at_most_64_decisions() {
+    let server = RedisServer::start();
+    let store = warmed_up(&server, Duration::from_secs(5)).await;
+    let event = |store: Arc<RedisStore>| async move {
+        let account = unique("acct");
+        let event = EventQuery {
+            account: &account,
+            quota: 10,
+            quota_floor: 0,
+        };
+        store.event(event).await.expect("the store answers")
+    };
+    // One decision out and held by Redis; 65 queue behind it, so they go as 64 and 1.
+    pause(&server, Duration::from_millis(800)).await;
+    let first = tokio::spawn(event(Arc::clone(&store)));
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let queued: Vec<_> = (0..65)
+        .map(|_| tokio::spawn(event(Arc::clone(&store))))
+        .collect();
+    first.await.expect("the task ends");
+    for task in queued {
+        task.await.expect("the task ends");
+    }
+    let calls = evalsha_calls(&server).await;
+    assert_eq!(
+        calls, 3,
+        "1 + 65 decisions went in {calls} EVALSHAs, not 1 + 64 + 1"
+    );
+}
