@@ -78,31 +78,43 @@ impl<V: Copy> Swept<V> {
         self.entries.get(key).copied()
     }
 
-    /// Decides with `key`'s stored value in one lookup: `decide` returns the value to store
-    /// (`None`: leave it as it is) and its outcome.
+    /// [`update`], then a sweep of the entries that are no longer `live` when an insert has
+    /// doubled the map.
     fn update<T>(
         &mut self,
         key: &str,
         decide: impl FnOnce(Option<V>) -> (Option<V>, T),
         live: impl Fn(&V) -> bool,
     ) -> T {
-        if let Some(slot) = self.entries.get_mut(key) {
-            let (value, outcome) = decide(Some(*slot));
-            if let Some(value) = value {
-                *slot = value;
-            }
-            return outcome;
-        }
-        let (value, outcome) = decide(None);
-        if let Some(value) = value {
-            self.entries.insert(key.to_owned(), value);
-            if self.entries.len() >= self.sweep_at {
-                self.entries.retain(|_, value| live(value));
-                self.sweep_at = (self.entries.len() * 2).max(1024);
-            }
+        let (outcome, inserted) = update(&mut self.entries, key, decide);
+        if inserted && self.entries.len() >= self.sweep_at {
+            self.entries.retain(|_, value| live(value));
+            self.sweep_at = (self.entries.len() * 2).max(1024);
         }
         outcome
     }
+}
+
+/// Decides with `key`'s stored value in one lookup: `decide` returns the value to store
+/// (`None`: leave it as it is) and its outcome. Also says whether a new entry was inserted.
+fn update<V: Copy, T>(
+    map: &mut Map<V>,
+    key: &str,
+    decide: impl FnOnce(Option<V>) -> (Option<V>, T),
+) -> (T, bool) {
+    if let Some(slot) = map.get_mut(key) {
+        let (value, outcome) = decide(Some(*slot));
+        if let Some(value) = value {
+            *slot = value;
+        }
+        return (outcome, false);
+    }
+    let (value, outcome) = decide(None);
+    let inserted = value.is_some();
+    if let Some(value) = value {
+        map.insert(key.to_owned(), value);
+    }
+    (outcome, inserted)
 }
 
 impl MemoryStore {
@@ -164,20 +176,12 @@ impl MemoryStore {
         let now = self.now_us();
         let mut state = self.state();
         let cycle = state.cycle_at(now);
-        let decide =
-            |stored| algorithm::quota(stored, now, cycle, query.quota, query.quota_floor, true);
         // One entry per account, replaced each cycle: no sweep needed.
-        if let Some(counter) = state.quotas.get_mut(query.account) {
-            let (stored, outcome) = decide(Some(*counter));
-            if outcome.accepted {
-                *counter = stored;
-            }
-            return outcome;
-        }
-        let (counter, outcome) = decide(None);
-        if outcome.accepted {
-            state.quotas.insert(query.account.to_owned(), counter);
-        }
+        let (outcome, _) = update(&mut state.quotas, query.account, |stored| {
+            let (counter, outcome) =
+                algorithm::quota(stored, now, cycle, query.quota, query.quota_floor, true);
+            (outcome.accepted.then_some(counter), outcome)
+        });
         outcome
     }
 
