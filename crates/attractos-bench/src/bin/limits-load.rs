@@ -1,13 +1,16 @@
 //! The server `scripts/limits-load.sh` loads with wrk: one authenticated 200 route served in
-//! one of four modes, so the cost of deciding a limit is measured against the same route
-//! without one.
+//! one of six modes, so the cost of deciding a limit is measured against the same route
+//! without one, and against `tower_governor`.
 //!
-//!     limits-load --mode none|memory|governor|redis --addr 127.0.0.1:PORT [--redis URL] [--rate N]
+//!     limits-load --mode MODE --addr 127.0.0.1:PORT [--redis URL] [--rate N]
 //!
 //! `memory` and `redis` decide with `attractos_limits::Limiter` and write the RateLimit fields
 //! through the axum glue; `governor` puts `tower_governor` keyed by the bearer key in front of
-//! the route; every mode checks the key. `--rate` (requests per second and burst, default one
-//! million) is high so that the load is admitted: the point is the cost of deciding.
+//! the route, `governor-headers` the same with its `x-ratelimit-*` headers on. Two controls:
+//! `none` (no limiter) and `fields` (no limiter, but the fields a first `memory` request gets,
+//! sent as they are: the bytes of the fields without the deciding). Every mode checks the key.
+//! `--rate` (requests per second and burst, default one million) is high so that the load is
+//! admitted: the point is the cost of deciding.
 
 use std::net::SocketAddr;
 use std::num::NonZeroU32;
@@ -20,12 +23,12 @@ use attractos_limits::{
     RedisStore,
 };
 use axum::extract::{Extension, State};
-use axum::http::Request;
+use axum::http::{HeaderName, HeaderValue, Request};
 use axum::routing::get;
 use axum::{Json, Router};
-use tower_governor::GovernorError;
 use tower_governor::governor::GovernorConfigBuilder;
 use tower_governor::key_extractor::KeyExtractor;
+use tower_governor::{GovernorError, GovernorLayer};
 
 const KEY: &str = "ak_demo_free";
 
@@ -82,7 +85,37 @@ async fn limited(
     Ok(sites())
 }
 
-fn app(mode: &str, rate: NonZeroU32, redis: Option<&str>) -> Router {
+/// The fields an in-memory limiter's first answer carries, as static headers.
+type StaticFields = Vec<(HeaderName, HeaderValue)>;
+
+async fn first_fields(policies: Policies) -> StaticFields {
+    let limiter = Limiter::in_memory(policies);
+    let account = Account {
+        key: KEY,
+        id: "user:1",
+        plan: Plan::Free,
+        event_floor: 0,
+    };
+    let verdict = limiter.admit(LimitContext::UNKNOWN_CLIENT, account).await;
+    verdict
+        .fields
+        .into_headers()
+        .map(|(field, value)| {
+            let value = HeaderValue::from_maybe_shared(value).expect("fields are ASCII");
+            (HeaderName::from_static(field.name()), value)
+        })
+        .collect()
+}
+
+async fn with_fields(
+    State(fields): State<Arc<StaticFields>>,
+    BearerKey(key): BearerKey,
+) -> Result<([(HeaderName, HeaderValue); 2], Sites), ApiError> {
+    check(&key)?;
+    Ok(([fields[0].clone(), fields[1].clone()], sites()))
+}
+
+async fn app(mode: &str, rate: NonZeroU32, redis: Option<&str>) -> Router {
     let route = "/api/v1/sites";
     let policies = Policies::default().with_free_rate(rate);
     let limited_by = |limiter: Limiter| {
@@ -93,25 +126,29 @@ fn app(mode: &str, rate: NonZeroU32, redis: Option<&str>) -> Router {
     };
     match mode {
         "none" => Router::new().route(route, get(unlimited)),
+        "fields" => Router::new()
+            .route(route, get(with_fields))
+            .with_state(Arc::new(first_fields(policies).await)),
         "memory" => limited_by(Limiter::in_memory(policies)),
         "redis" => {
             let url = redis.expect("--redis URL is required with --mode redis");
             let store = RedisStore::connect(url, DEFAULT_TIMEOUT, Clock::Store).expect("redis URL");
             limited_by(Limiter::new(AnyStore::Redis(store), policies))
         }
-        "governor" => {
+        "governor" | "governor-headers" => {
             let period = Duration::from_nanos(1_000_000_000 / u64::from(rate.get()));
-            let config = GovernorConfigBuilder::default()
-                .key_extractor(AuthorizationKey)
-                .period(period)
-                .burst_size(rate.get())
-                .finish()
-                .expect("a non-zero period and burst");
-            Router::new()
-                .route(route, get(unlimited))
-                .layer(tower_governor::GovernorLayer::new(config))
+            let mut config = GovernorConfigBuilder::default().key_extractor(AuthorizationKey);
+            config.period(period).burst_size(rate.get());
+            let router = Router::new().route(route, get(unlimited));
+            let invalid = "a non-zero period and burst";
+            if mode == "governor" {
+                router.layer(GovernorLayer::new(config.finish().expect(invalid)))
+            } else {
+                let config = config.use_headers().finish().expect(invalid);
+                router.layer(GovernorLayer::new(config))
+            }
         }
-        other => panic!("unknown --mode {other}: none, memory, governor or redis"),
+        other => panic!("unknown --mode {other}: see the crate docs for the modes"),
     }
 }
 
@@ -130,11 +167,8 @@ async fn main() {
         .parse()
         .expect("--addr");
     let rate = flag("--rate").map_or(NonZeroU32::new(1_000_000), |n| n.parse().ok());
-    let app = app(
-        mode,
-        rate.expect("--rate: a positive integer"),
-        flag("--redis"),
-    );
+    let rate = rate.expect("--rate: a positive integer");
+    let app = app(mode, rate, flag("--redis")).await;
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .expect("bind --addr");
