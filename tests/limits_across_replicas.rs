@@ -7,6 +7,7 @@ use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use attractos_limits::ProxyTrust;
 use attractos_limits::testing::RedisServer;
 use attractos_reference::store::{keys, sites};
 use attractos_reference::{Framework, Options, Server, serve};
@@ -128,6 +129,12 @@ async fn send(request: reqwest::RequestBuilder) -> Answer {
 
 async fn get_sites(client: &reqwest::Client, base: &str, key: &str) -> Answer {
     send(client.get(format!("{base}/api/v1/sites")).bearer_auth(key)).await
+}
+
+/// [`get_sites`] with an `X-Forwarded-For` value, as a proxy (or a client posing as one) sends.
+async fn get_sites_via(client: &reqwest::Client, base: &str, key: &str, forwarded: &str) -> Answer {
+    let request = client.get(format!("{base}/api/v1/sites")).bearer_auth(key);
+    send(request.header("x-forwarded-for", forwarded)).await
 }
 
 async fn post_event(client: &reqwest::Client, base: &str, key: &str, site: &str) -> Answer {
@@ -263,7 +270,15 @@ async fn key_guessing_is_throttled_across_replicas_but_not_other_addresses() {
     let replicas = Replicas::start(|options| options.auth_failure_limit(per_second(ALLOWANCE)));
     let guesser = client_from("127.0.0.1");
     for guess in 0..2 * ALLOWANCE as usize {
-        let answer = get_sites(&guesser, &replicas.url(guess), &format!("ak_guess_{guess}")).await;
+        // A fresh X-Forwarded-For each time: not believed, as no proxy is trusted.
+        let forwarded = format!("198.51.100.{guess}");
+        let answer = get_sites_via(
+            &guesser,
+            &replicas.url(guess),
+            &format!("ak_guess_{guess}"),
+            &forwarded,
+        )
+        .await;
         if guess < ALLOWANCE as usize {
             assert_eq!(
                 answer.code(),
@@ -296,6 +311,44 @@ async fn key_guessing_is_throttled_across_replicas_but_not_other_addresses() {
         assert_eq!(
             answer.status, 200,
             "another address is unaffected: {answer:?}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn behind_a_trusted_proxy_the_last_forwarded_address_is_the_client() {
+    const ALLOWANCE: u32 = 5;
+    let replicas = Replicas::start(|options| {
+        options
+            .auth_failure_limit(per_second(ALLOWANCE))
+            .proxy_trust(ProxyTrust::LastXForwardedFor)
+    });
+    // Every request comes from the proxy's address; the first entries are the client's own
+    // say, which it may forge, the last is what the proxy saw.
+    let proxy = client_from("127.0.0.1");
+    for guess in 0..=ALLOWANCE as usize {
+        let forwarded = format!("10.0.0.{guess}, 203.0.113.9");
+        let key = format!("ak_guess_{guess}");
+        let answer = get_sites_via(&proxy, &replicas.url(guess), &key, &forwarded).await;
+        let expected = if guess < ALLOWANCE as usize {
+            "INVALID_KEY"
+        } else {
+            "RATE_LIMITED"
+        };
+        assert_eq!(answer.code(), Some(expected), "guess {guess}: {answer:?}");
+    }
+    for replica in 0..2 {
+        let url = replicas.url(replica);
+        let guesser = get_sites_via(&proxy, &url, keys::FREE, "203.0.113.9").await;
+        assert_eq!(
+            guesser.code(),
+            Some("RATE_LIMITED"),
+            "whatever key it sends: {guesser:?}"
+        );
+        let other = get_sites_via(&proxy, &url, keys::PRO, "10.0.0.1, 203.0.113.10").await;
+        assert_eq!(
+            other.status, 200,
+            "another client behind the proxy: {other:?}"
         );
     }
 }

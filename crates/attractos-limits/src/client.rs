@@ -17,19 +17,24 @@ pub enum ProxyTrust {
 }
 
 /// The client's address: the peer, or with [`ProxyTrust::LastXForwardedFor`] the last
-/// well-formed entry of `x_forwarded_for` (the peer when there is none).
+/// well-formed entry of the `X-Forwarded-For` value that `x_forwarded_for` reads (the peer
+/// when there is none). The header is read only when it is believed.
 ///
 /// ```
 /// use attractos_limits::{ProxyTrust, client_address};
 /// let peer = "10.0.0.2".parse().unwrap();
-/// let header = Some("198.51.100.1, 203.0.113.9");
-/// assert_eq!(client_address(peer, header, ProxyTrust::PeerOnly), peer);
-/// assert_eq!(client_address(peer, header, ProxyTrust::LastXForwardedFor).to_string(), "203.0.113.9");
+/// let header = || Some("198.51.100.1, 203.0.113.9");
+/// assert_eq!(client_address(peer, ProxyTrust::PeerOnly, || unreachable!("not read")), peer);
+/// assert_eq!(client_address(peer, ProxyTrust::LastXForwardedFor, header).to_string(), "203.0.113.9");
 /// ```
-pub fn client_address(peer: IpAddr, x_forwarded_for: Option<&str>, trust: ProxyTrust) -> IpAddr {
+pub fn client_address<'h>(
+    peer: IpAddr,
+    trust: ProxyTrust,
+    x_forwarded_for: impl FnOnce() -> Option<&'h str>,
+) -> IpAddr {
     match trust {
         ProxyTrust::PeerOnly => peer,
-        ProxyTrust::LastXForwardedFor => x_forwarded_for
+        ProxyTrust::LastXForwardedFor => x_forwarded_for()
             .and_then(|header| header.rsplit(',').next())
             .and_then(|last| last.trim().parse().ok())
             .unwrap_or(peer),

@@ -40,15 +40,16 @@ impl LimitContext {
         }))
     }
 
-    /// A context for a request from `peer` (`None`: unknown, as in-process) with the
-    /// `X-Forwarded-For` value it carried, believed as [`crate::client_address`] says.
-    pub fn for_request(
+    /// A context for a request from `peer` (`None`: unknown, as in-process) whose
+    /// `X-Forwarded-For` value `x_forwarded_for` reads, believed as [`crate::client_address`]
+    /// says.
+    pub fn for_request<'h>(
         peer: Option<IpAddr>,
-        x_forwarded_for: Option<&str>,
         trust: ProxyTrust,
+        x_forwarded_for: impl FnOnce() -> Option<&'h str>,
     ) -> Self {
         let peer = peer.unwrap_or(Self::UNKNOWN_CLIENT);
-        Self::new(crate::client_address(peer, x_forwarded_for, trust))
+        Self::new(crate::client_address(peer, trust, x_forwarded_for))
     }
 
     /// The client address.
@@ -82,18 +83,15 @@ impl LimitContext {
 macro_rules! __limit_glue {
     ($($header:ident)::+) => {
         /// The request's context: its client is the peer, or the `X-Forwarded-For` entry that
-        /// `trust` says to believe (the header is not looked up when none is believed).
+        /// `trust` says to believe.
         fn context_for(
             peer: ::core::option::Option<::std::net::IpAddr>,
             headers: &$($header)::+::HeaderMap,
             trust: $crate::ProxyTrust,
         ) -> $crate::LimitContext {
-            let forwarded = if trust == $crate::ProxyTrust::PeerOnly {
-                None
-            } else {
+            $crate::LimitContext::for_request(peer, trust, || {
                 headers.get("x-forwarded-for").and_then(|value| value.to_str().ok())
-            };
-            $crate::LimitContext::for_request(peer, forwarded, trust)
+            })
         }
 
         /// Writes the RateLimit fields the handler's decisions left in `context`: the shared

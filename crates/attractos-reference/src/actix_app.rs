@@ -62,6 +62,7 @@ pub fn configure(state: AppState) -> impl FnOnce(&mut ServiceConfig) {
     move |config| {
         let debug_routes = state.options().debug_routes_enabled();
         config
+            .app_data(state.options().proxy_trust_mode())
             .app_data(web::Data::new(state))
             .service(
                 web::resource(routes::SITES)

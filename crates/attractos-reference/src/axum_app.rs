@@ -5,7 +5,7 @@ use attractos_errors_axum::{
     ApiError, BearerKey, Contract, ContractExt, ContractRouter, DateRange, Json, LimitContextLayer,
     Query, SiteId,
 };
-use attractos_limits::{LimitContext, ProxyTrust};
+use attractos_limits::LimitContext;
 use axum::Router;
 use axum::extract::{FromRequestParts, State};
 use axum::http::header::CONTENT_TYPE;
@@ -37,6 +37,7 @@ use crate::{AppState, Options, routes};
 /// ```
 pub fn router(state: AppState) -> ContractRouter {
     let contract = contract(state.options());
+    let trust = state.options().proxy_trust_mode();
     let mut router = Router::new();
     if state.options().debug_routes_enabled() {
         router = router
@@ -52,7 +53,7 @@ pub fn router(state: AppState) -> ContractRouter {
         .route(routes::EVENTS, post(events))
         .route(routes::OPENAPI, get(openapi_json))
         .with_state(state)
-        .layer(LimitContextLayer::new(ProxyTrust::default()))
+        .layer(LimitContextLayer::new(trust))
         .with_contract(contract)
 }
 

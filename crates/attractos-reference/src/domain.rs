@@ -26,7 +26,7 @@ use attractos_errors::ApiError;
 use attractos_errors::rules::{self, DateRange};
 use attractos_limits::{
     Account, AnyStore, AuthFailurePolicy, Clock, LimitContext, Limiter, MemoryStore, Policies,
-    QuotaPolicy, RatePolicy, RedisStore,
+    ProxyTrust, QuotaPolicy, RatePolicy, RedisStore,
 };
 use serde::{Deserialize, Deserializer, Serialize};
 use time::{Date, Month, OffsetDateTime, Time, UtcOffset};
@@ -65,6 +65,7 @@ pub struct Options {
     body_timeout: Duration,
     now: Option<NowFn>,
     debug_routes: bool,
+    proxy_trust: ProxyTrust,
 }
 
 impl Options {
@@ -156,6 +157,18 @@ impl Options {
         self
     }
 
+    /// Whose address the failed-key allowance counts: the peer's (default), or behind one
+    /// proxy, the last `X-Forwarded-For` entry ([`ProxyTrust::LastXForwardedFor`]).
+    pub fn proxy_trust(mut self, trust: ProxyTrust) -> Self {
+        self.proxy_trust = trust;
+        self
+    }
+
+    /// The configured [`ProxyTrust`].
+    pub fn proxy_trust_mode(&self) -> ProxyTrust {
+        self.proxy_trust
+    }
+
     /// Whether the fault-injection routes are served.
     pub fn debug_routes_enabled(&self) -> bool {
         self.debug_routes
@@ -232,6 +245,7 @@ impl Default for Options {
             body_timeout: rules::DEFAULT_BODY_TIMEOUT,
             now: None,
             debug_routes: false,
+            proxy_trust: ProxyTrust::PeerOnly,
         }
     }
 }
@@ -247,6 +261,7 @@ impl fmt::Debug for Options {
             .field("head_timeout", &self.head_timeout)
             .field("body_timeout", &self.body_timeout)
             .field("debug_routes", &self.debug_routes)
+            .field("proxy_trust", &self.proxy_trust)
             .finish_non_exhaustive()
     }
 }

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use attractos_errors::{rules, serving};
 
+use attractos_limits::ProxyTrust;
 use attractos_reference::{Framework, Options, bind};
 use clap::{Parser, ValueEnum};
 use tracing_subscriber::EnvFilter;
@@ -56,6 +57,11 @@ struct Cli {
     /// RATE_LIMITED, whatever key it sends, until the minute has passed.
     #[arg(long, default_value_t = Options::DEFAULT_AUTH_FAILURE_LIMIT)]
     auth_failure_limit: NonZeroU32,
+    /// The server sits behind exactly one proxy that appends the address it saw to
+    /// X-Forwarded-For: the failed-key allowance counts that last entry, not the peer
+    /// (never believed by default: any client can write the header).
+    #[arg(long)]
+    trust_x_forwarded_for: bool,
     /// The largest request body in bytes; larger ones answer PAYLOAD_TOO_LARGE.
     #[arg(long, default_value_t = rules::DEFAULT_BODY_LIMIT)]
     body_limit: usize,
@@ -119,6 +125,9 @@ fn run(cli: &Cli) -> std::io::Result<()> {
         .head_timeout(Duration::from_secs(cli.head_timeout))
         .body_timeout(Duration::from_secs(cli.body_timeout))
         .debug_routes(cli.debug_routes);
+    if cli.trust_x_forwarded_for {
+        options = options.proxy_trust(ProxyTrust::LastXForwardedFor);
+    }
     if let Some(pro) = cli.rate_limit_pro {
         options = options.rate_limit_pro(pro);
     }
