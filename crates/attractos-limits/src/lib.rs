@@ -1,10 +1,11 @@
 //! Limits that hold across replicas: a request rate per API key and a monthly event quota
-//! per account, both by plan, and a failed-authentication allowance per client address,
-//! kept in memory (one process) or in Redis (shared by every replica, one round trip per
-//! decision, concurrent decisions batched into one Lua script, Redis's clock). Decisions answer with the contract's errors
-//! (`RATE_LIMITED`, `LIMIT_EXCEEDED`, with honest `retry_after`) and the IETF `RateLimit-Policy`
-//! and `RateLimit` fields ([`fields`] documents the choices the draft leaves open). A store
-//! failure is a decided behaviour per policy ([`FailMode`]), bounded by a timeout.
+//! per account, both by plan, and a failed-authentication allowance per client address, kept
+//! in memory (one process) or in Redis (shared by every replica: one round trip per decision,
+//! concurrent decisions batched into one Lua script, Redis's clock). Decisions answer with the
+//! contract's errors (`RATE_LIMITED`, `LIMIT_EXCEEDED`, with honest `retry_after`) and the IETF
+//! `RateLimit-Policy` and `RateLimit` fields ([`fields`] documents the choices the draft leaves
+//! open). A store failure is a decided behaviour per policy ([`FailMode`]), bounded by a
+//! timeout.
 //!
 //! ```
 //! use attractos_limits::{Account, Limiter, Plan, Policies};
@@ -18,8 +19,15 @@
 //! # });
 //! ```
 //!
-//! With Redis: `Limiter::new(AnyStore::Redis(RedisStore::connect(url, DEFAULT_TIMEOUT,
-//! Clock::Store)?), policies)`.
+//! With Redis (the store connects lazily, and reconnects by itself):
+//!
+//! ```
+//! use attractos_limits::{AnyStore, Clock, DEFAULT_TIMEOUT, Limiter, Policies, RedisStore};
+//!
+//! let store = RedisStore::connect("redis://127.0.0.1:6379/", DEFAULT_TIMEOUT, Clock::Store)?;
+//! let limiter = Limiter::new(AnyStore::Redis(store), Policies::default());
+//! # Ok::<(), attractos_limits::InvalidRedisUrl>(())
+//! ```
 
 mod algorithm;
 mod client;
