@@ -1,7 +1,7 @@
 //! [`Limiter`]: the policies applied through a store, answering with the contract's errors
 //! and the RateLimit fields, and deciding what a store failure means.
 
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv6Addr};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -415,34 +415,45 @@ pub(crate) fn key_partition_hex(key: &str) -> [u8; 40] {
     })
 }
 
-/// The partition of a client address.
+/// The partition of a client address, which the failed-key allowance counts: `ip:` and an
+/// IPv4 address, or an IPv6 address's /64 prefix (`ip:2001:db8:1:2::/64`). A single host or
+/// home is usually given a whole /64, so counting each IPv6 address apart would let a guesser
+/// take a fresh address, and a fresh allowance, for every guess. An IPv4 address seen as
+/// IPv6 (`::ffff:192.0.2.1`, from a dual-stack socket) counts as the IPv4 address.
+///
+/// ```
+/// use attractos_limits::address_partition;
+/// assert_eq!(address_partition("192.0.2.1".parse().unwrap()), "ip:192.0.2.1");
+/// assert_eq!(address_partition("::ffff:192.0.2.1".parse().unwrap()), "ip:192.0.2.1");
+/// assert_eq!(address_partition("2001:db8:1:2:3:4:5:6".parse().unwrap()), "ip:2001:db8:1:2::/64");
+/// ```
 pub fn address_partition(client: IpAddr) -> String {
     AddressPartition::new(client).as_str().to_owned()
 }
 
 /// [`address_partition`] written on the stack, so a decision does not allocate it.
 struct AddressPartition {
-    /// `ip:` and the longest IPv6 text (45 bytes, e.g. `ffff:…:255.255.255.255`).
-    bytes: [u8; 48],
+    /// `ip:` and the longest text of an address or a prefix (24 bytes, `ffff:ffff:ffff:ffff::/64`).
+    bytes: [u8; 32],
     len: usize,
 }
 
 impl AddressPartition {
     fn new(client: IpAddr) -> Self {
         let mut partition = AddressPartition {
-            bytes: [0; 48],
+            bytes: [0; 32],
             len: 0,
         };
         partition
             .write_address(client)
-            .expect("an address fits in 48 bytes");
+            .expect("a partition fits in 32 bytes");
         partition
     }
 
     fn write_address(&mut self, client: IpAddr) -> std::fmt::Result {
         use std::fmt::Write;
         self.write_str("ip:")?;
-        match client {
+        match client.to_canonical() {
             // The common case, without the formatting machinery: the dotted quad.
             IpAddr::V4(v4) => {
                 let mut digits = itoa::Buffer::new();
@@ -454,7 +465,10 @@ impl AddressPartition {
                 }
                 Ok(())
             }
-            IpAddr::V6(v6) => write!(self, "{v6}"),
+            IpAddr::V6(v6) => {
+                let prefix = Ipv6Addr::from_bits(v6.to_bits() & !(u128::from(u64::MAX)));
+                write!(self, "{prefix}/64")
+            }
         }
     }
 
@@ -540,17 +554,35 @@ impl Health {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+    use std::net::Ipv4Addr;
 
     proptest! {
-        /// The partition written on the stack is the one every replica version writes.
+        /// An IPv4 address is its own partition, whichever way it is seen.
         #[test]
-        fn an_address_partition_is_ip_and_the_address(client in any::<IpAddr>()) {
-            let partition = AddressPartition::new(client);
-            prop_assert_eq!(
-                partition.as_str(),
-                format!("ip:{client}"),
-                "the partition differs from `ip:` and the address's text"
-            );
+        fn an_ipv4_partition_is_ip_and_the_address(client in any::<Ipv4Addr>()) {
+            let expected = format!("ip:{client}");
+            let partition = AddressPartition::new(IpAddr::V4(client));
+            prop_assert_eq!(partition.as_str(), &expected);
+            let mapped = AddressPartition::new(IpAddr::V6(client.to_ipv6_mapped()));
+            prop_assert_eq!(mapped.as_str(), &expected, "seen as IPv6");
+        }
+
+        /// Two IPv6 addresses share a partition exactly when they share their first 64 bits.
+        #[test]
+        fn ipv6_addresses_share_a_partition_by_their_64_bit_prefix(
+            first in any::<u128>(),
+            second in any::<u128>(),
+            same_prefix in any::<bool>(),
+        ) {
+            const HOST: u128 = u64::MAX as u128;
+            let second = if same_prefix { (first & !HOST) | (second & HOST) } else { second };
+            let mapped = |bits: u128| Ipv6Addr::from_bits(bits).to_ipv4_mapped().is_some();
+            prop_assume!(!mapped(first) && !mapped(second));
+            let partition = |bits| AddressPartition::new(IpAddr::V6(Ipv6Addr::from_bits(bits)));
+            let (a, b) = (partition(first), partition(second));
+            prop_assert_eq!(a.as_str() == b.as_str(), first >> 64 == second >> 64);
+            let prefix = Ipv6Addr::from_bits(first & !HOST);
+            prop_assert_eq!(a.as_str(), format!("ip:{prefix}/64"));
         }
     }
 
@@ -587,16 +619,17 @@ mod tests {
     }
 
     #[test]
-    fn the_longest_addresses_fit() {
-        for client in [
-            "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff",
-            "::ffff:255.255.255.255",
+    fn the_longest_partitions_fit() {
+        for (client, partition) in [
+            ("255.255.255.255", "ip:255.255.255.255"),
+            (
+                "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff",
+                "ip:ffff:ffff:ffff:ffff::/64",
+            ),
+            ("::ffff:255.255.255.255", "ip:255.255.255.255"),
         ] {
             let client: IpAddr = client.parse().expect("an address");
-            assert_eq!(
-                AddressPartition::new(client).as_str(),
-                format!("ip:{client}")
-            );
+            assert_eq!(AddressPartition::new(client).as_str(), partition);
         }
     }
 }

@@ -1,6 +1,8 @@
 //! The limit stores: one behaviour suite over the in-memory and the Redis store, the same
-//! decisions from both, configured policies, Redis failures and batched Redis decisions.
+//! decisions from both, configured policies, whose failed keys count together, Redis failures
+//! and batched Redis decisions.
 
+mod client_addresses;
 mod configured_policies;
 mod redis_batches;
 mod redis_failures;

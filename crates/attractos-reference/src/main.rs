@@ -53,8 +53,9 @@ struct Cli {
     /// Events a Pro-plan account may record per calendar month (UTC).
     #[arg(long, default_value_t = attractos_limits::Policies::DEFAULT_PRO_EVENTS)]
     event_quota_pro: u64,
-    /// Failed API keys one client address may send per minute; past that it is answered
-    /// RATE_LIMITED, whatever key it sends, until the minute has passed.
+    /// Failed API keys one client address (an IPv6 /64 counts as one) may send per minute;
+    /// past that it is answered RATE_LIMITED, whatever key it sends, until the minute has
+    /// passed.
     #[arg(long, default_value_t = Options::DEFAULT_AUTH_FAILURE_LIMIT)]
     auth_failure_limit: NonZeroU32,
     /// The server sits behind exactly one proxy that appends the address it saw to
