@@ -350,6 +350,19 @@ async fn behind_a_trusted_proxy_the_last_forwarded_address_is_the_client() {
             other.status, 200,
             "another client behind the proxy: {other:?}"
         );
+        // A proxy that adds its own line after the client's (as HAProxy's `forwardfor`).
+        let request = proxy
+            .get(format!("{url}/api/v1/sites"))
+            .bearer_auth(keys::FREE);
+        let two_lines = request
+            .header("x-forwarded-for", "203.0.113.50")
+            .header("x-forwarded-for", "203.0.113.9");
+        let guesser = send(two_lines).await;
+        assert_eq!(
+            guesser.code(),
+            Some("RATE_LIMITED"),
+            "the last line is the proxy's: {guesser:?}"
+        );
     }
 }
 

@@ -16,9 +16,11 @@ pub enum ProxyTrust {
     LastXForwardedFor,
 }
 
-/// The client's address: the peer, or with [`ProxyTrust::LastXForwardedFor`] the last
-/// well-formed entry of the `X-Forwarded-For` value that `x_forwarded_for` reads (the peer
-/// when there is none). The header is read only when it is believed.
+/// The client's address: the peer, or with [`ProxyTrust::LastXForwardedFor`] the last entry
+/// of the `X-Forwarded-For` value that `x_forwarded_for` reads (the last header line, where
+/// there are several), which the proxy wrote. The peer when that entry is missing or not an
+/// address: the entries before it are the client's own say. The header is read only when it
+/// is believed.
 ///
 /// ```
 /// use attractos_limits::{ProxyTrust, client_address};

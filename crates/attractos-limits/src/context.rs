@@ -83,14 +83,16 @@ impl LimitContext {
 macro_rules! __limit_glue {
     ($($header:ident)::+) => {
         /// The request's context: its client is the peer, or the `X-Forwarded-For` entry that
-        /// `trust` says to believe.
+        /// `trust` says to believe. Of several header lines the last is the proxy's: some
+        /// proxies add a line of their own after the client's instead of extending it.
         fn context_for(
             peer: ::core::option::Option<::std::net::IpAddr>,
             headers: &$($header)::+::HeaderMap,
             trust: $crate::ProxyTrust,
         ) -> $crate::LimitContext {
             $crate::LimitContext::for_request(peer, trust, || {
-                headers.get("x-forwarded-for").and_then(|value| value.to_str().ok())
+                let last = headers.get_all("x-forwarded-for").into_iter().last()?;
+                last.to_str().ok()
             })
         }
 
