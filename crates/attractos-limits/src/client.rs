@@ -55,6 +55,11 @@ fn address(entry: &str) -> Option<IpAddr> {
     entry
         .parse()
         .ok()
-        .or_else(|| entry.parse::<SocketAddr>().ok().map(|with_port| with_port.ip()))
+        .or_else(|| {
+            entry
+                .parse::<SocketAddr>()
+                .ok()
+                .map(|with_port| with_port.ip())
+        })
         .or_else(|| entry.strip_prefix('[')?.strip_suffix(']')?.parse().ok())
 }

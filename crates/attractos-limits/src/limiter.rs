@@ -433,7 +433,8 @@ pub fn address_partition(client: IpAddr) -> String {
 
 /// [`address_partition`] written on the stack, so a decision does not allocate it.
 struct AddressPartition {
-    /// `ip:` and the longest text of an address or a prefix (24 bytes, `ffff:ffff:ffff:ffff::/64`).
+    /// `ip:` and the longest text of an address or a prefix (24 bytes,
+    /// `ffff:ffff:ffff:ffff::/64`).
     bytes: [u8; 32],
     len: usize,
 }
@@ -466,7 +467,7 @@ impl AddressPartition {
                 Ok(())
             }
             IpAddr::V6(v6) => {
-                let prefix = Ipv6Addr::from_bits(v6.to_bits() & !(u128::from(u64::MAX)));
+                let prefix = Ipv6Addr::from_bits(v6.to_bits() & (u128::MAX << 64));
                 write!(self, "{prefix}/64")
             }
         }

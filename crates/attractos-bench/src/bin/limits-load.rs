@@ -148,7 +148,9 @@ async fn app(mode: &str, rate: NonZeroU32, redis: Option<&str>) -> Router {
                 router.layer(GovernorLayer::new(config))
             }
         }
-        other => panic!("unknown --mode {other}: see the crate docs for the modes"),
+        other => panic!(
+            "unknown --mode {other}: none, fields, memory, governor, governor-headers, redis"
+        ),
     }
 }
 
