@@ -22,5 +22,5 @@ pub use error::{ApiError, Result};
 pub use extract::{BearerKey, DateRange, Json, Query, SiteId};
 #[cfg(feature = "limits")]
 pub use limits::{LimitContextFuture, LimitContextLayer, LimitContextService};
-pub use router::ContractRouter;
+pub use router::{ConnectionRouter, ContractRouter};
 pub use serve::{Serve, serve};

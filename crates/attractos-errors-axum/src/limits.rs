@@ -15,7 +15,8 @@ use tower::{Layer, Service};
 
 /// The layer, for `Router::layer(LimitContextLayer::new(trust))` (a hand-written service, not
 /// `middleware::from_fn`: it is on every request of a limited route). The client is the peer
-/// (`ConnectInfo<SocketAddr>`, which [`serve`](crate::serve) and
+/// (`ConnectInfo<SocketAddr>`, which `axum::serve(listener, app)` on a
+/// [`ContractRouter`](crate::ContractRouter), [`serve`](crate::serve) and
 /// `into_make_service_with_connect_info` provide), or the proxy's `X-Forwarded-For` entry only
 /// when `trust` says so.
 #[derive(Debug, Clone, Copy, Default)]

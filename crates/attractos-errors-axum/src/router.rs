@@ -1,14 +1,17 @@
 //! [`ContractRouter`]: what [`with_contract`](crate::ContractExt::with_contract) returns, a
 //! [`Router`] that can take no more routes.
 
+use std::any::Any;
 use std::convert::Infallible;
+use std::net::SocketAddr;
 use std::task::{Context, Poll};
 
 use axum::Router;
-use axum::extract::Request;
 use axum::extract::connect_info::IntoMakeServiceWithConnectInfo;
+use axum::extract::{ConnectInfo, Request};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{IntoMakeService, Route, future::RouteFuture};
+use axum::serve::{IncomingStream, Listener};
 use bytes::Bytes;
 use tower::{Layer, Service};
 
@@ -19,7 +22,8 @@ use tower::{Layer, Service};
 /// What is left is what comes after the contract: [`layer`](Self::layer) for the layers that
 /// must see every answer (CORS, compression), [`with_state`](Self::with_state), and serving: it
 /// is a tower [`Service`] (so `oneshot` works in tests), `axum::serve` and [`serve`](crate::serve)
-/// take it as they take a [`Router`].
+/// take it as they take a [`Router`], and give each request the peer's address
+/// ([`ConnectionRouter`]).
 ///
 /// To mount it inside a larger router, [`into_router`](Self::into_router) (or `Router::from`)
 /// gives the plain [`Router`] back; routes added to that one answer outside the contract.
@@ -69,7 +73,9 @@ where
 }
 
 impl ContractRouter {
-    /// For `axum::serve` and hyper: see [`Router::into_make_service`].
+    /// For `axum::serve` and hyper: see [`Router::into_make_service`]. Without the peer's
+    /// address, which `axum::serve(listener, app)` gives: the limits' glue then counts every
+    /// client as one.
     pub fn into_make_service(self) -> IntoMakeService<Router> {
         self.0.into_make_service()
     }
@@ -88,18 +94,66 @@ impl<S> From<ContractRouter<S>> for Router<S> {
     }
 }
 
-/// For `axum::serve(listener, app)`, like [`Router`].
-impl<L: axum::serve::Listener> Service<axum::serve::IncomingStream<'_, L>> for ContractRouter {
-    type Response = Router;
+/// For `axum::serve(listener, app)`, like [`Router`], and with the peer's address: each
+/// connection is served by a [`ConnectionRouter`].
+impl<L> Service<IncomingStream<'_, L>> for ContractRouter
+where
+    L: Listener,
+    L::Addr: 'static,
+{
+    type Response = ConnectionRouter;
     type Error = Infallible;
-    type Future = std::future::Ready<Result<Router, Infallible>>;
+    type Future = std::future::Ready<Result<ConnectionRouter, Infallible>>;
 
     fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         Poll::Ready(Ok(()))
     }
 
-    fn call(&mut self, _stream: axum::serve::IncomingStream<'_, L>) -> Self::Future {
-        std::future::ready(Ok(self.0.clone()))
+    fn call(&mut self, stream: IncomingStream<'_, L>) -> Self::Future {
+        // A TCP listener's address type is `SocketAddr`; others (Unix sockets) have no IP.
+        let peer = (stream.remote_addr() as &dyn Any).downcast_ref::<SocketAddr>();
+        std::future::ready(Ok(ConnectionRouter::new(self.0.clone(), peer.copied())))
+    }
+}
+
+/// A [`ContractRouter`] serving one connection: it puts the peer's address, when it is an IP
+/// socket address, in each request's extensions as `ConnectInfo<SocketAddr>`, as
+/// `into_make_service_with_connect_info` would. So `axum::serve(listener, app)` and
+/// [`serve`](crate::serve) count clients by address in the limits' glue
+/// ([`LimitContextLayer`](crate::LimitContextLayer); without the address every client would
+/// be one, and one guesser would spend every client's failed-key allowance) and serve
+/// `ConnectInfo` extractors, with no more setup.
+#[derive(Debug, Clone)]
+pub struct ConnectionRouter {
+    router: Router,
+    peer: Option<SocketAddr>,
+}
+
+impl ConnectionRouter {
+    /// `router` is a [`ContractRouter`]'s.
+    pub(crate) fn new(router: Router, peer: Option<SocketAddr>) -> Self {
+        ConnectionRouter { router, peer }
+    }
+}
+
+impl<B> Service<http::Request<B>> for ConnectionRouter
+where
+    B: http_body::Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<axum::BoxError>,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = RouteFuture<Infallible>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        Service::<http::Request<B>>::poll_ready(&mut self.router, cx)
+    }
+
+    fn call(&mut self, mut request: http::Request<B>) -> Self::Future {
+        if let Some(peer) = self.peer {
+            request.extensions_mut().insert(ConnectInfo(peer));
+        }
+        self.router.call(request)
     }
 }
 

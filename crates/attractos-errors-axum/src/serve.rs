@@ -15,7 +15,7 @@ use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 
-use crate::{Contract, ContractRouter};
+use crate::{ConnectionRouter, Contract, ContractRouter};
 
 /// Serves `app` on `listener` with `contract`'s head timeout and connection cap. Await it to
 /// serve until an I/O error; add [`Serve::with_graceful_shutdown`] to stop on a signal.
@@ -131,17 +131,7 @@ async fn run(serve: Serve) -> io::Result<()> {
         };
         // Small responses go out at once instead of waiting for more to send.
         let _ = stream.set_nodelay(true);
-        // The peer address as `axum::serve` gives it (`ConnectInfo<SocketAddr>`), e.g. for
-        // limits per client address.
-        let service = TowerToHyperService::new(tower::ServiceExt::map_request(
-            app.clone(),
-            move |mut request: axum::extract::Request<hyper::body::Incoming>| {
-                request
-                    .extensions_mut()
-                    .insert(axum::extract::ConnectInfo(peer));
-                request
-            },
-        ));
+        let service = TowerToHyperService::new(ConnectionRouter::new(app.clone(), Some(peer)));
         let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
         tokio::spawn(async move {
             // A failed connection (a head timeout, a reset) concerns that client only.

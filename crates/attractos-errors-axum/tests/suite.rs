@@ -9,6 +9,7 @@ mod domain_errors;
 mod example;
 mod framework_errors;
 mod payload_too_large;
+mod peer_address;
 mod routing;
 mod surface;
 mod unread_body;
