@@ -19,6 +19,54 @@ use tower::{Layer, Service};
 /// [`ContractRouter`](crate::ContractRouter), [`serve`](crate::serve) and
 /// `into_make_service_with_connect_info` provide), or the proxy's `X-Forwarded-For` entry only
 /// when `trust` says so.
+///
+/// A handler asks the [`Limiter`](attractos_limits::Limiter) with the context's client and
+/// leaves the decision's fields in the context; the layer writes them on the answer, whether
+/// the handler answers or fails:
+///
+/// ```
+/// use std::sync::Arc;
+/// use attractos_errors_axum::{ApiError, BearerKey, Contract, ContractExt, LimitContextLayer};
+/// use attractos_limits::{Account, LimitContext, Limiter, Plan, Policies, ProxyTrust};
+/// use axum::{Extension, Router, body::Body, extract::State, http::Request, routing::get};
+/// use tower::ServiceExt;
+///
+/// async fn sites(
+///     State(limiter): State<Arc<Limiter>>,
+///     Extension(context): Extension<LimitContext>,
+///     BearerKey(key): BearerKey,
+/// ) -> Result<&'static str, ApiError> {
+///     if key != "ak_demo_free" {
+///         // Counted against the client's allowance of failed keys: past it, RATE_LIMITED.
+///         let refusal = attractos_errors::ApiError::invalid_key();
+///         let (answer, fields) = limiter.key_refused(context.client(), refusal).await;
+///         context.set_fields(fields);
+///         return Err(answer.into());
+///     }
+///     let account = Account { key: &key, id: "user:1", plan: Plan::Free, event_floor: 0 };
+///     let verdict = limiter.admit(context.client(), account).await;
+///     context.set_fields(verdict.fields);
+///     verdict.outcome?; // RATE_LIMITED, with retry_after and Retry-After
+///     Ok("[]")
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let app = Router::new()
+///     .route("/api/v1/sites", get(sites))
+///     .with_state(Arc::new(Limiter::in_memory(Policies::default())))
+///     .layer(LimitContextLayer::new(ProxyTrust::PeerOnly))
+///     .with_contract(Contract::default());
+/// // Served with `axum::serve(listener, app)`, each request has its peer's address.
+/// let request = Request::get("/api/v1/sites")
+///     .header("authorization", "Bearer ak_demo_free")
+///     .body(Body::empty())
+///     .unwrap();
+/// let response = app.oneshot(request).await.unwrap();
+/// assert_eq!(response.status(), 200);
+/// assert!(response.headers()["ratelimit"].to_str().unwrap().starts_with(r#""requests";r=19"#));
+/// # }
+/// ```
 #[derive(Debug, Clone, Copy, Default)]
 pub struct LimitContextLayer {
     trust: ProxyTrust,
