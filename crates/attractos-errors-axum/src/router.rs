@@ -136,20 +136,16 @@ impl ConnectionRouter {
     }
 }
 
-impl<B> Service<http::Request<B>> for ConnectionRouter
-where
-    B: http_body::Body<Data = Bytes> + Send + 'static,
-    B::Error: Into<axum::BoxError>,
-{
+impl Service<Request> for ConnectionRouter {
     type Response = Response;
     type Error = Infallible;
     type Future = RouteFuture<Infallible>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        Service::<http::Request<B>>::poll_ready(&mut self.router, cx)
+        Service::<Request>::poll_ready(&mut self.router, cx)
     }
 
-    fn call(&mut self, mut request: http::Request<B>) -> Self::Future {
+    fn call(&mut self, mut request: Request) -> Self::Future {
         if let Some(peer) = self.peer {
             request.extensions_mut().insert(ConnectInfo(peer));
         }

@@ -9,11 +9,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
+use axum::body::Body;
+use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
+use tower::ServiceExt;
 
 use crate::{ConnectionRouter, Contract, ContractRouter};
 
@@ -131,7 +134,9 @@ async fn run(serve: Serve) -> io::Result<()> {
         };
         // Small responses go out at once instead of waiting for more to send.
         let _ = stream.set_nodelay(true);
-        let service = TowerToHyperService::new(ConnectionRouter::new(app.clone(), Some(peer)));
+        let service = ConnectionRouter::new(app.clone(), Some(peer))
+            .map_request(|request: http::Request<Incoming>| request.map(Body::new));
+        let service = TowerToHyperService::new(service);
         let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
         tokio::spawn(async move {
             // A failed connection (a head timeout, a reset) concerns that client only.
