@@ -1,5 +1,6 @@
 //! Redis as a real component: exact under concurrency across replicas, a decided answer in
-//! bounded time when it dies, nothing leaked, and shared limits again once it is back.
+//! bounded time when it dies, one warning per outage, nothing leaked, and shared limits again
+//! once it is back.
 
 use std::net::IpAddr;
 use std::num::NonZeroU32;
@@ -138,6 +139,55 @@ async fn a_dead_store_gets_the_fail_modes_in_bounded_time_then_shared_limits_com
     }
 }
 
+/// The outage is logged when it starts and when it ends, not once per request: a second of
+/// decisions against a dead store makes one warning, and a second outage a second one.
+#[tokio::test]
+async fn an_outage_is_logged_once_when_it_starts_and_once_when_it_ends() {
+    let (messages, _guard) = Messages::capture();
+    let failed = "the limit store failed";
+    let back = "the limit store answers again";
+    let mut server = RedisServer::start();
+    let limiter = limiter(&server);
+    let decide = || async {
+        limiter.admit(client(), account(&unique("key"))).await;
+        limiter.count_event(account(&unique("key"))).await;
+    };
+    decide().await;
+    assert_eq!(messages.count(failed), 0, "{messages:?}");
+
+    server.kill();
+    // A second of decisions: the dead store is asked again every 250 ms (the rest fail fast).
+    for _ in 0..10 {
+        decide().await;
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(messages.count(failed), 1, "one warning: {messages:?}");
+
+    server.restart();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while messages.count(back) == 0 {
+        assert!(
+            Instant::now() < deadline,
+            "no recovery within 5 s: {messages:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        decide().await;
+    }
+    for _ in 0..20 {
+        decide().await;
+    }
+    assert_eq!(messages.count(back), 1, "{messages:?}");
+    assert_eq!(messages.count(failed), 1, "{messages:?}");
+
+    server.kill();
+    decide().await;
+    assert_eq!(
+        messages.count(failed),
+        2,
+        "a new outage, a new warning: {messages:?}"
+    );
+}
+
 #[test]
 fn the_password_never_shows() {
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -166,4 +216,39 @@ fn the_password_never_shows() {
 #[should_panic(expected = "apt-get install -y redis-server")]
 fn a_missing_redis_server_fails_with_the_install_command() {
     let _server = RedisServer::start_binary("/nonexistent/redis-server");
+}
+
+/// The messages of the events logged on this thread while the guard lives.
+#[derive(Debug, Clone, Default)]
+struct Messages(Arc<std::sync::Mutex<Vec<String>>>);
+
+impl Messages {
+    fn capture() -> (Messages, tracing::subscriber::DefaultGuard) {
+        use tracing_subscriber::layer::SubscriberExt;
+        let messages = Messages::default();
+        let subscriber = tracing_subscriber::registry().with(messages.clone());
+        (messages, tracing::subscriber::set_default(subscriber))
+    }
+
+    /// How many messages start with `text`.
+    fn count(&self, text: &str) -> usize {
+        let messages = self.0.lock().expect("not poisoned");
+        messages.iter().filter(|m| m.starts_with(text)).count()
+    }
+}
+
+impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Messages {
+    fn on_event(&self, event: &tracing::Event<'_>, _: tracing_subscriber::layer::Context<'_, S>) {
+        struct Message(String);
+        impl tracing::field::Visit for Message {
+            fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+                if field.name() == "message" {
+                    self.0 = format!("{value:?}");
+                }
+            }
+        }
+        let mut message = Message(String::new());
+        event.record(&mut message);
+        self.0.lock().expect("not poisoned").push(message.0);
+    }
 }
