@@ -16,7 +16,7 @@ fn n(value: u32) -> NonZeroU32 {
 }
 
 fn limiter(policies: Policies) -> (Limiter<MemoryStore>, ManualClock) {
-    let clock = ManualClock::at_unix_secs(1_709_236_800); // 2024-03-01T00:00:00Z
+    let clock = ManualClock::at_unix_secs(1_709_236_800); // 2024-02-29T20:00:00Z
     let store = MemoryStore::new(Clock::Manual(clock.clone()));
     (Limiter::new(store, policies), clock)
 }

@@ -2,8 +2,8 @@
 
 use attractos_limits::testing::{RedisServer, run_all};
 use attractos_limits::{
-    Clock, DEFAULT_TIMEOUT, ManualClock, MemoryStore, RedisStore, RequestOutcome, RequestQuery,
-    Store,
+    AuthFailureQuery, Clock, DEFAULT_TIMEOUT, EventQuery, ManualClock, MemoryStore, RedisStore,
+    RequestOutcome, RequestQuery, Store,
 };
 
 #[tokio::test]
@@ -65,4 +65,77 @@ async fn the_redis_store_keeps_a_rate_under_the_sha1_of_the_key() {
         ["attractos:limits:rate:4d0e5f56967545152221d724fd704d417ba1176f"],
         "the only key written is the rate's, under the key's SHA-1"
     );
+}
+
+/// Every key the Redis store writes expires by itself, once its state no longer matters (plus
+/// a margin of 10 s): a key's rate when its burst has refilled, an address's failed keys when
+/// their window ends, an account's event count when its billing cycle ends.
+#[tokio::test]
+async fn every_key_the_redis_store_writes_expires_by_itself() {
+    const MARGIN_MS: i64 = 10_000;
+    let server = RedisServer::start();
+    // 2024-02-29T20:00:00Z: the billing cycle (February, UTC) ends in 4 hours.
+    let clock = ManualClock::at_unix_secs(1_709_236_800);
+    let store = RedisStore::connect(&server.url(), DEFAULT_TIMEOUT * 10, Clock::Manual(clock))
+        .expect("a valid URL");
+    let query = RequestQuery {
+        address: "ip:192.0.2.1",
+        key: "ak_demo_free",
+        account: "user:1",
+        emission_us: 1_000_000,
+        burst: 2,
+        auth_limit: 3,
+        quota: 10,
+        quota_floor: 0,
+    };
+    store.request(query).await.expect("redis answers");
+    let event = EventQuery {
+        account: "user:1",
+        quota: 10,
+        quota_floor: 0,
+    };
+    let quota = store.event(event).await.expect("redis answers");
+    assert_eq!(
+        quota.reset_us,
+        4 * 3_600_000_000,
+        "the cycle ends at midnight"
+    );
+    let failure = AuthFailureQuery {
+        address: "ip:192.0.2.1",
+        window_us: 60_000_000,
+    };
+    store.auth_failure(failure).await.expect("redis answers");
+
+    let client = redis::Client::open(server.url()).expect("a valid URL");
+    let mut connection = client
+        .get_multiplexed_async_connection()
+        .await
+        .expect("redis answers");
+    let mut keys: Vec<String> = redis::cmd("KEYS")
+        .arg("*")
+        .query_async(&mut connection)
+        .await
+        .expect("redis answers");
+    keys.sort();
+    let expected = [
+        ("attractos:limits:auth:ip:192.0.2.1", 60_000 + MARGIN_MS),
+        ("attractos:limits:quota:user:1", 4 * 3_600_000 + MARGIN_MS),
+        // Burst 2, one used: full again one emission after now.
+        (
+            "attractos:limits:rate:4d0e5f56967545152221d724fd704d417ba1176f",
+            1_000 + MARGIN_MS,
+        ),
+    ];
+    assert_eq!(keys, expected.map(|(key, _)| key), "the keys written");
+    for (key, lifetime_ms) in expected {
+        let left_ms: i64 = redis::cmd("PTTL")
+            .arg(key)
+            .query_async(&mut connection)
+            .await
+            .expect("redis answers");
+        assert!(
+            (lifetime_ms - 5_000..=lifetime_ms).contains(&left_ms),
+            "{key} expires in {left_ms} ms, not about {lifetime_ms} ms"
+        );
+    }
 }
