@@ -262,6 +262,12 @@ async fn the_quota_is_exact_across_replicas() {
         accepted, 500,
         "exactly the quota is accepted across both replicas"
     );
+    // The fixture whose quota starts spent is spent on this fresh Redis too.
+    for replica in 0..2 {
+        let answer = post_event(&client, &replicas.url(replica), keys::QUOTA, sites::QUOTA).await;
+        assert_eq!(answer.code(), Some("LIMIT_EXCEEDED"), "{answer:?}");
+        assert_eq!(answer.retry_after, Some(RESET), "{answer:?}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
