@@ -6,6 +6,34 @@ use attractos_limits::{
     RequestOutcome, RequestQuery, Store,
 };
 
+/// A request decision the Redis-only tests below send.
+const QUERY: RequestQuery<'static> = RequestQuery {
+    address: "ip:192.0.2.1",
+    key: "ak_demo_free",
+    account: "user:1",
+    emission_us: 1_000_000,
+    burst: 2,
+    auth_limit: 3,
+    quota: 10,
+    quota_floor: 0,
+};
+
+/// The keys in `server`, sorted, and a connection to ask it more.
+async fn keys_written(server: &RedisServer) -> (Vec<String>, redis::aio::MultiplexedConnection) {
+    let client = redis::Client::open(server.url()).expect("a valid URL");
+    let mut connection = client
+        .get_multiplexed_async_connection()
+        .await
+        .expect("redis answers");
+    let mut keys: Vec<String> = redis::cmd("KEYS")
+        .arg("*")
+        .query_async(&mut connection)
+        .await
+        .expect("redis answers");
+    keys.sort();
+    (keys, connection)
+}
+
 #[tokio::test]
 async fn the_in_memory_store_passes_the_suite() {
     let clock = ManualClock::default();
@@ -33,32 +61,13 @@ async fn the_redis_store_keeps_a_rate_under_the_sha1_of_the_key() {
     let server = RedisServer::start();
     let store = RedisStore::connect(&server.url(), DEFAULT_TIMEOUT * 10, Clock::Store)
         .expect("a valid URL");
-    let query = RequestQuery {
-        address: "ip:192.0.2.1",
-        key: "ak_demo_free",
-        account: "user:1",
-        emission_us: 1_000_000,
-        burst: 2,
-        auth_limit: 3,
-        quota: 10,
-        quota_floor: 0,
-    };
-    let outcome = store.request(query).await.expect("redis answers");
+    let outcome = store.request(QUERY).await.expect("redis answers");
     assert!(
         matches!(outcome, RequestOutcome::Decided { rate, .. } if rate.admitted),
         "the first request is admitted: {outcome:?}"
     );
 
-    let client = redis::Client::open(server.url()).expect("a valid URL");
-    let mut connection = client
-        .get_multiplexed_async_connection()
-        .await
-        .expect("redis answers");
-    let keys: Vec<String> = redis::cmd("KEYS")
-        .arg("*")
-        .query_async(&mut connection)
-        .await
-        .expect("redis answers");
+    let (keys, _) = keys_written(&server).await;
     // `printf ak_demo_free | sha1sum`
     assert_eq!(
         keys,
@@ -78,17 +87,7 @@ async fn every_key_the_redis_store_writes_expires_by_itself() {
     let clock = ManualClock::at_unix_secs(1_709_236_800);
     let store = RedisStore::connect(&server.url(), DEFAULT_TIMEOUT * 10, Clock::Manual(clock))
         .expect("a valid URL");
-    let query = RequestQuery {
-        address: "ip:192.0.2.1",
-        key: "ak_demo_free",
-        account: "user:1",
-        emission_us: 1_000_000,
-        burst: 2,
-        auth_limit: 3,
-        quota: 10,
-        quota_floor: 0,
-    };
-    store.request(query).await.expect("redis answers");
+    store.request(QUERY).await.expect("redis answers");
     let event = EventQuery {
         account: "user:1",
         quota: 10,
@@ -106,17 +105,7 @@ async fn every_key_the_redis_store_writes_expires_by_itself() {
     };
     store.auth_failure(failure).await.expect("redis answers");
 
-    let client = redis::Client::open(server.url()).expect("a valid URL");
-    let mut connection = client
-        .get_multiplexed_async_connection()
-        .await
-        .expect("redis answers");
-    let mut keys: Vec<String> = redis::cmd("KEYS")
-        .arg("*")
-        .query_async(&mut connection)
-        .await
-        .expect("redis answers");
-    keys.sort();
+    let (keys, mut connection) = keys_written(&server).await;
     let expected = [
         ("attractos:limits:auth:ip:192.0.2.1", 60_000 + MARGIN_MS),
         ("attractos:limits:quota:user:1", 4 * 3_600_000 + MARGIN_MS),
