@@ -1,12 +1,14 @@
-//! The IETF RateLimit header fields (draft-ietf-httpapi-ratelimit-headers-10), checked
+//! The IETF RateLimit header fields (draft-ietf-httpapi-ratelimit-headers-11), checked
 //! whenever a response carries them.
 //!
 //! `RateLimit-Policy: "burst";q=20;w=1` names each quota policy; `RateLimit: "burst";r=0;t=1`
-//! says what remains of it (`r`) and in how many seconds it resets (`t`). Both are
+//! says how much of it is available (`r`) and its effective window in seconds (`t`, the time
+//! within which the client can use no more than `r`). Both are
 //! structured-field Lists (RFC 9651), parsed with `sfv`: every member a String item, with an
 //! integer `q` >= 0 (required) and `w` >= 1 on a policy, an integer `r` >= 0 (required) and
-//! `t` >= 0 on a limit. On a 429, `Retry-After` must not be earlier than the reset of any
-//! limit that is spent (`r=0`): a client that waits less is refused again.
+//! `t` >= 0 on a limit. On a 429, `Retry-After` must not be earlier than the end of the
+//! effective window of any limit that is spent (`r=0`, draft §6): a client that waits less is
+//! refused again.
 //!
 //! Both rules are at the `recommended` level: the draft is not an RFC yet, and the `http`
 //! level cites RFCs only. A response without the fields is not judged by them.

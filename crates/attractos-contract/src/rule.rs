@@ -152,9 +152,10 @@ rules! {
     DocsLink = "docs-link", Recommended, None;
     /// `RateLimit-Policy` and `RateLimit`, when sent, are well-formed structured-field lists
     /// with `q`, `r` and `t` >= 0.
-    RateLimitFields = "ratelimit-fields", Recommended, Some("draft-ietf-httpapi-ratelimit-headers-10");
-    /// On a 429, `Retry-After` is not earlier than the reset `t` of any exhausted limit.
-    RateLimitRetryAfter = "ratelimit-retry-after", Recommended, Some("draft-ietf-httpapi-ratelimit-headers-10");
+    RateLimitFields = "ratelimit-fields", Recommended, Some("draft-ietf-httpapi-ratelimit-headers-11 §3, §4");
+    /// On a 429, `Retry-After` is not earlier than the effective window `t` of any exhausted
+    /// limit.
+    RateLimitRetryAfter = "ratelimit-retry-after", Recommended, Some("draft-ietf-httpapi-ratelimit-headers-11 §6");
 }
 
 impl fmt::Display for Rule {

@@ -1,7 +1,10 @@
 //! The `RateLimit-Policy` and `RateLimit` header fields of draft-ietf-httpapi-ratelimit-headers
-//! (draft 10), serialized as RFC 9651 structured fields (written directly, checked against `sfv`).
+//! (draft 11; on the wire the same as draft 10), serialized as RFC 9651 structured fields
+//! (written directly, checked against `sfv`).
 //!
-//! Both are Lists of Items: a String naming the policy, with Integer parameters.
+//! Both are Lists of Items: a String naming the policy, with Integer parameters: `q` (quota) and
+//! `w` (window) on a policy, `r` (available quota) and `t` (effective window: the seconds within
+//! which the client can use no more than `r`) on its state.
 //! `RateLimit-Policy: "requests";q=20;w=1, "events";q=10000;w=2678400` and
 //! `RateLimit: "requests";r=19;t=1, "events";r=9990;t=1234567`.
 //!
@@ -82,7 +85,7 @@ pub struct StateItem {
     pub id: PolicyId,
     /// Units left (`r`).
     pub remaining: u64,
-    /// Seconds until the quota resets (`t`).
+    /// The effective window in seconds (`t`): within it, no more than `remaining` is usable.
     pub reset_secs: u64,
 }
 
