@@ -15,13 +15,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # What is mutated: "package" for all of a package's source, or "package:file file ..." for
-# its framework-free decision modules only (the rest talks to a network or Redis, and is
-# tested by the behaviour suites rather than mutated here). A package whose directory does not
-# exist yet is skipped.
+# the files listed: the limits crate without its test support (`testing.rs`: the suite and the
+# redis-server it starts), the client without its reqwest middleware (its HTTP tests are the
+# behaviour suites'). A package whose directory does not exist yet is skipped.
 TARGETS=(
   "attractos-errors"
-  "attractos-limits:src/algorithm.rs src/policy.rs"
-  "attractos-errors-client:src/decision.rs src/budget.rs"
+  "attractos-limits:src/algorithm.rs src/client.rs src/context.rs src/fields.rs src/lib.rs src/limiter.rs src/memory.rs src/policy.rs src/redis_store.rs src/store.rs"
+  "attractos-errors-client:src/budget.rs src/decision.rs src/error.rs src/retrier.rs"
 )
 
 # Extra cargo-mutants options of a package.

@@ -387,7 +387,6 @@ impl Policy {
 /// A catalogue code's plan: its `Retry` column, with `LIMIT_EXCEEDED` set apart.
 fn by_code(code: ErrorCode, asked: Option<Duration>) -> Result<(Timing, Reason), Stop> {
     match code.retry() {
-        Retry::Never => Err(Stop::NotRetryable),
         // Both 429 codes carry retry_after; only the code tells seconds from a billing cycle.
         Retry::AfterRetryAfter if code == ErrorCode::LimitExceeded => {
             Err(Stop::QuotaExhausted { resets_in: asked })
@@ -401,7 +400,7 @@ fn by_code(code: ErrorCode, asked: Option<Duration>) -> Result<(Timing, Reason),
             },
             Reason::ServerError,
         )),
-        // A retry plan newer than this client: sending again on a guess could hammer.
+        // `Never`, or a retry plan newer than this client (sending again on a guess could hammer).
         _ => Err(Stop::NotRetryable),
     }
 }

@@ -187,6 +187,8 @@ fn quota_and_never_retry_answers_end_the_loop_at_once() {
     let err = outcome.expect_err("quota");
     assert_eq!((sends, slept.len()), (1, 0));
     assert!(err.is_quota_exhausted());
+    assert_eq!(err.message(), "m");
+    assert_eq!(err.retry_after(), Some(Duration::from_secs(3600)));
     assert_eq!(
         err.stop(),
         Some(Stop::QuotaExhausted {
@@ -202,4 +204,39 @@ fn quota_and_never_retry_answers_end_the_loop_at_once() {
     assert_eq!(err.stop(), Some(Stop::NotRetryable));
     assert!(!err.is_quota_exhausted());
     assert_eq!(err.quota_resets_at(), None);
+}
+
+#[test]
+fn the_default_jitter_spreads_rate_limit_waits_over_the_second_after_the_asked_one() {
+    let (asked, jitter) = (Duration::from_secs(1), Duration::from_millis(500));
+    let policy = Policy::default().max_attempts(4).rate_limit_jitter(jitter);
+    let limited = || (0..3).map(|_| answer(429, LIMITED)).collect();
+    let waits: Vec<Duration> = (0..4)
+        .flat_map(|_| run(Retrier::new(policy), Method::GET, limited()).2)
+        .collect();
+    assert_eq!(waits.len(), 12, "three retries a run");
+    assert!(
+        waits.iter().all(|wait| (asked..=asked + jitter).contains(wait)),
+        "each wait is the asked second plus up to the jitter: {waits:?}"
+    );
+    let mut distinct = waits.clone();
+    distinct.sort();
+    distinct.dedup();
+    assert_eq!(distinct.len(), waits.len(), "random rolls: {waits:?}");
+}
+
+#[test]
+fn a_retrier_keeps_its_policy_and_shares_its_budget() {
+    let policy = Policy::default().max_attempts(2);
+    let budget = RetryBudget::new(10);
+    let retrier = Retrier::new(policy).budget(budget.clone());
+    assert_eq!(retrier.policy(), &policy);
+    let _spent = budget.try_spend_retry(false).expect("a full budget");
+    assert_eq!(retrier.retry_budget().available(), budget.available());
+    assert!(budget.available() < 10);
+    let shown = format!("{retrier:?}");
+    assert!(
+        shown.starts_with("Retrier {") && shown.contains("max_attempts: 2"),
+        "{shown}"
+    );
 }

@@ -131,7 +131,7 @@ impl<S: Store> Limiter<S> {
                 } else {
                     Err(ApiError::rate_limited(retry_after(rate.next_unit_us)))
                 };
-                self.account_verdict(account, outcome, Some(rate), Some(quota))
+                self.account_verdict(account, outcome, Some(rate), quota)
             }
         };
         let mode = self.policies.rate_fail_mode;
@@ -155,7 +155,7 @@ impl<S: Store> Limiter<S> {
             } else {
                 Err(ApiError::limit_exceeded(retry_after(quota.reset_us)))
             };
-            self.account_verdict(account, outcome, None, Some(quota))
+            self.account_verdict(account, outcome, None, quota)
         };
         let mode = self.policies.quota_fail_mode;
         self.for_account(account, mode, decision, fallback, verdict)
@@ -249,55 +249,49 @@ impl<S: Store> Limiter<S> {
         }
     }
 
-    /// The fields of an account's answer. On a 429 only the refusing policy's state is
-    /// listed (see [`crate::fields`]).
+    /// The fields of an account's answer: the rate's state (a request's answer only) and the
+    /// quota's. On a 429 only the refusing policy's state is listed (see [`crate::fields`]).
     fn account_verdict(
         &self,
         account: Account<'_>,
         outcome: Result<(), ApiError>,
         rate: Option<RateOutcome>,
-        quota: Option<QuotaOutcome>,
+        quota: QuotaOutcome,
     ) -> Verdict {
-        let cycle_us = quota.map_or_else(local_cycle_us, |quota| quota.cycle_us);
-        let limit = self.policies.quota(account.plan).events;
-        let rate_item = rate.map(|rate| StateItem {
-            id: PolicyId::Requests,
-            remaining: rate.remaining,
-            reset_secs: ceil_secs(rate.next_unit_us),
-        });
-        let quota_item = quota.map(|quota| StateItem {
+        let quota_item = StateItem {
             id: PolicyId::Events,
-            remaining: limit.saturating_sub(quota.used),
+            remaining: self
+                .policies
+                .quota(account.plan)
+                .events
+                .saturating_sub(quota.used),
             reset_secs: ceil_secs(quota.reset_us),
-        });
-        let (rate_item, quota_item) = match &outcome {
-            Err(err) if err.code() == attractos_errors::ErrorCode::RateLimited => (rate_item, None),
-            Err(err) if err.code() == attractos_errors::ErrorCode::LimitExceeded => {
-                (None, quota_item)
-            }
-            _ => (rate_item, quota_item),
         };
-        // The listed states, without a Vec.
-        let listed;
-        let states: &[StateItem] = match (rate_item, quota_item) {
-            (Some(rate), Some(quota)) => {
-                listed = [rate, quota];
-                &listed
+        let rate_limited =
+            matches!(&outcome, Err(err) if err.code() == attractos_errors::ErrorCode::RateLimited);
+        let (listed, count) = match rate {
+            Some(rate) => {
+                let rate_item = StateItem {
+                    id: PolicyId::Requests,
+                    remaining: rate.remaining,
+                    reset_secs: ceil_secs(rate.next_unit_us),
+                };
+                if rate_limited {
+                    ([rate_item, rate_item], 1)
+                } else {
+                    ([rate_item, quota_item], 2)
+                }
             }
-            (Some(only), None) | (None, Some(only)) => {
-                listed = [only, only];
-                &listed[..1]
-            }
-            (None, None) => &[],
+            None => ([quota_item, quota_item], 1),
         };
         Verdict {
             outcome,
             fields: RateLimitFields::with_policy(
                 self.announced
-                    .account(&self.policies, account.plan, cycle_us),
-                states,
+                    .account(&self.policies, account.plan, quota.cycle_us),
+                &listed[..count],
             ),
-            quota,
+            quota: Some(quota),
         }
     }
 

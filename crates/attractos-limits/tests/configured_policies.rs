@@ -1,5 +1,6 @@
 //! A limiter decides and announces the policies it is given, not the defaults: a rate with a
-//! window of several seconds, and a failed-key allowance with its own window length.
+//! window of several seconds, an event quota of two, and a failed-key allowance with its own
+//! window length. Each refusal's `RateLimit` lists the refusing policy alone.
 
 use std::net::IpAddr;
 use std::num::NonZeroU32;
@@ -8,7 +9,7 @@ use std::time::Duration;
 use attractos_errors::{ApiError, ErrorCode};
 use attractos_limits::{
     Account, AuthFailurePolicy, Clock, Limiter, ManualClock, MemoryStore, Plan, Policies,
-    RatePolicy,
+    QuotaPolicy, RatePolicy,
 };
 
 fn n(value: u32) -> NonZeroU32 {
@@ -59,6 +60,45 @@ async fn a_rate_of_3_per_10_seconds_is_announced_as_w_10_and_a_spent_burst_waits
         Some(4),
         "10 s / 3 requests: the next one is admitted 3.34 s later, rounded up"
     );
+    assert_eq!(
+        refused.fields.current(),
+        Some(r#""requests";r=0;t=4"#),
+        "a RATE_LIMITED answer states the rate alone, its t the Retry-After"
+    );
+}
+
+#[tokio::test]
+async fn an_event_quota_of_2_refuses_the_third_event_until_the_month_ends() {
+    let policies = Policies {
+        free_quota: QuotaPolicy { events: 2 },
+        ..Policies::default()
+    };
+    let (limiter, _clock) = limiter(policies.clone());
+    assert_eq!(limiter.policies(), &policies);
+    // 2024-02-29T20:00Z: the cycle is February 2024 (29 days), 4 hours of it left.
+    let announced = r#""requests";q=20;w=1, "events";q=2;w=2505600"#;
+    let admitted = limiter.admit(client(), free_account("ak_events")).await;
+    assert_eq!(admitted.fields.policy(), Some(announced));
+    assert_eq!(
+        admitted.fields.current(),
+        Some(r#""requests";r=19;t=1, "events";r=2;t=14400"#),
+        "a request states the rate and the quota, which requests do not spend"
+    );
+    for left in [1, 0] {
+        let counted = limiter.count_event(free_account("ak_events")).await;
+        assert!(counted.outcome.is_ok(), "the event leaving {left} is accepted");
+        assert_eq!(
+            counted.fields.current().map(str::to_owned),
+            Some(format!(r#""events";r={left};t=14400"#)),
+            "an event's answer states the quota alone"
+        );
+    }
+    let refused = limiter.count_event(free_account("ak_events")).await;
+    let err = refused.outcome.expect_err("the third event exceeds the quota");
+    assert_eq!(err.code(), ErrorCode::LimitExceeded);
+    assert_eq!(err.retry_after().map(|wait| wait.as_secs()), Some(14_400));
+    assert_eq!(refused.fields.policy(), Some(announced));
+    assert_eq!(refused.fields.current(), Some(r#""events";r=0;t=14400"#));
 }
 
 #[tokio::test]

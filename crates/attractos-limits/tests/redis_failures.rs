@@ -115,6 +115,15 @@ async fn a_dead_store_gets_the_fail_modes_in_bounded_time_then_shared_limits_com
         );
         let err = event.outcome.unwrap_err();
         assert_eq!(err.code(), ErrorCode::ServerError, "the quota fails closed");
+        assert_eq!(event.fields.current(), None, "the quota's state is unknown");
+        let policy = event.fields.policy().expect("the policies are still known");
+        let month = policy
+            .strip_prefix(r#""requests";q=1;w=60, "events";q=10000;w="#)
+            .and_then(|window| window.parse::<u64>().ok());
+        assert!(
+            month.is_some_and(|secs| secs % 86_400 == 0 && (28..=31).contains(&(secs / 86_400))),
+            "the event window is this calendar month's length: {policy}"
+        );
         let cause = format!("{:?}", err.cause());
         assert!(
             !cause.contains(&server.port().to_string()),
