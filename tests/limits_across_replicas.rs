@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use attractos_limits::ProxyTrust;
-use attractos_limits::testing::RedisServer;
+use attractos_limits::testing::{RedisServer, TEST_CA_PEM};
 use attractos_reference::store::{keys, sites};
 use attractos_reference::{Framework, Options, Server, serve};
 use serde_json::Value;
@@ -75,7 +75,10 @@ const UNHURRIED: Duration = Duration::from_secs(2);
 
 impl Replicas {
     fn start(options: impl Fn(Options) -> Options) -> Self {
-        let redis = RedisServer::start();
+        Self::start_on(RedisServer::start(), options)
+    }
+
+    fn start_on(redis: RedisServer, options: impl Fn(Options) -> Options) -> Self {
         let options = options(
             Options::default()
                 .redis(redis.url())
@@ -219,6 +222,23 @@ async fn a_client_that_waits_its_retry_after_is_admitted_by_the_other_replica() 
         admitted.status, 200,
         "admitted after waiting {wait} s: {admitted:?}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replicas_share_limits_through_a_redis_that_speaks_tls_only() {
+    let replicas = Replicas::start_on(RedisServer::start_tls(), |options| {
+        options.rate_limit(per_second(1)).redis_ca(TEST_CA_PEM)
+    });
+    let client = client_from("127.0.0.1");
+    let first = get_sites(&client, &replicas.url(0), keys::FREE).await;
+    assert_eq!(first.status, 200, "{first:?}");
+    let refused = get_sites(&client, &replicas.url(1), keys::FREE).await;
+    assert_eq!(
+        refused.code(),
+        Some("RATE_LIMITED"),
+        "the other replica knows, through rediss://: {refused:?}"
+    );
+    refused.assert_honest_429();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -216,7 +216,9 @@ fn the_default_jitter_spreads_rate_limit_waits_over_the_second_after_the_asked_o
         .collect();
     assert_eq!(waits.len(), 12, "three retries a run");
     assert!(
-        waits.iter().all(|wait| (asked..=asked + jitter).contains(wait)),
+        waits
+            .iter()
+            .all(|wait| (asked..=asked + jitter).contains(wait)),
         "each wait is the asked second plus up to the jitter: {waits:?}"
     );
     let mut distinct = waits.clone();

@@ -19,7 +19,8 @@
 //! # });
 //! ```
 //!
-//! With Redis (the store connects lazily, and reconnects by itself):
+//! With Redis (the store connects lazily, and reconnects by itself; `rediss://` for TLS with the
+//! default `tls` feature, [`RedisStore::connect_with_ca`] for a private CA):
 //!
 //! ```
 //! use attractos_limits::{AnyStore, Clock, DEFAULT_TIMEOUT, Limiter, Policies, RedisStore};

@@ -80,20 +80,67 @@ impl Drop for Connection {
 
 /// The Redis URL could not be used. The text names the problem, never the URL.
 #[derive(Debug, thiserror::Error)]
-#[error("the Redis URL is not usable ({kind}); expected redis://[:PASSWORD@]HOST[:PORT][/DB]")]
+#[error(
+    "the Redis URL is not usable ({kind}); expected redis[s]://[[USER]:PASSWORD@]HOST[:PORT][/DB]"
+)]
 pub struct InvalidRedisUrl {
     kind: String,
 }
 
+fn invalid(err: redis::RedisError) -> InvalidRedisUrl {
+    InvalidRedisUrl {
+        kind: format!("{:?}", err.kind()),
+    }
+}
+
 impl RedisStore {
-    /// A store on the Redis server at `url` (`redis://host:port`), connecting lazily: the
-    /// server need not be up yet, decisions fail (and the limiter's fail mode applies) until
-    /// it is.
+    /// A store on the Redis server at `url` (`redis://host:port`; `rediss://` for TLS, with
+    /// the `tls` feature, the server's certificate checked against the system's roots),
+    /// connecting lazily: the server need not be up yet, decisions fail (and the limiter's
+    /// fail mode applies) until it is.
     pub fn connect(url: &str, timeout: Duration, clock: Clock) -> Result<Self, InvalidRedisUrl> {
-        let invalid = |err: redis::RedisError| InvalidRedisUrl {
-            kind: format!("{:?}", err.kind()),
+        if cfg!(not(feature = "tls")) && url.starts_with("rediss:") {
+            return Err(InvalidRedisUrl {
+                kind: "rediss:// needs the `tls` feature of attractos-limits".to_owned(),
+            });
+        }
+        Self::open(redis::Client::open(url).map_err(invalid)?, timeout, clock)
+    }
+
+    /// [`RedisStore::connect`] to a `rediss://` URL whose server's certificate chains to one of
+    /// the certificates in `ca_pem` (PEM) instead of a root the system trusts: a private CA,
+    /// as self-hosted Redis often has.
+    #[cfg(feature = "tls")]
+    pub fn connect_with_ca(
+        url: &str,
+        ca_pem: &[u8],
+        timeout: Duration,
+        clock: Clock,
+    ) -> Result<Self, InvalidRedisUrl> {
+        let certificates = redis::TlsCertificates {
+            client_tls: None,
+            root_cert: Some(ca_pem.to_vec()),
         };
-        let client = redis::Client::open(url).map_err(invalid)?;
+        let client = redis::Client::build_with_tls(url, certificates).map_err(invalid)?;
+        Self::open(client, timeout, clock)
+    }
+
+    fn open(
+        client: redis::Client,
+        timeout: Duration,
+        clock: Clock,
+    ) -> Result<Self, InvalidRedisUrl> {
+        #[cfg(feature = "tls")]
+        if matches!(
+            client.get_connection_info().addr(),
+            redis::ConnectionAddr::TcpTls { .. }
+        ) && rustls::crypto::CryptoProvider::get_default().is_none()
+        {
+            // redis-rs builds its TLS settings with the process's rustls provider, and with
+            // none installed and more than one built in, rustls cannot choose: ring's, unless
+            // the program installed one first.
+            let _ = rustls::crypto::ring::default_provider().install_default();
+        }
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
             .thread_name("attractos-limits-redis")
@@ -400,10 +447,16 @@ fn answer_each(waiters: &mut Vec<Waiter>, answers: Result<Vec<Vec<i64>>, StoreEr
     }
 }
 
-/// The error's kind and category, without its detail (which may repeat the address given).
+/// The error's kind, or a failed connection's I/O error; never redis-rs's detail, which may
+/// repeat the address given.
 fn describe(err: &redis::RedisError) -> String {
     if err.is_io_error() || err.is_connection_dropped() || err.is_connection_refusal() {
-        format!("connection: {:?}", err.kind())
+        // The I/O error's own text says what failed (refused, reset, a certificate not
+        // trusted) and names neither the address nor the password, unlike the URL's parts.
+        match std::error::Error::source(err) {
+            Some(io) => format!("connection: {io}"),
+            None => format!("connection: {:?}", err.kind()),
+        }
     } else {
         format!("{:?}: {}", err.kind(), err.detail().unwrap_or(""))
     }

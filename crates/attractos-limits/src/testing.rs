@@ -16,8 +16,25 @@ use crate::store::{
 pub struct RedisServer {
     binary: String,
     port: u16,
+    tls: bool,
     child: Option<Child>,
 }
+
+/// The certificate authority that signed [`RedisServer::start_tls`]'s certificate (PEM; for
+/// 127.0.0.1 and localhost, valid until 2126), for [`crate::RedisStore::connect_with_ca`].
+pub const TEST_CA_PEM: &[u8] = include_bytes!("../tests/tls/ca.pem");
+
+/// The server's certificate and key, test fixtures only (no secret: committed for the tests).
+const TLS_FILES: [(&str, &str); 2] = [
+    (
+        "--tls-cert-file",
+        concat!(env!("CARGO_MANIFEST_DIR"), "/tests/tls/server.pem"),
+    ),
+    (
+        "--tls-key-file",
+        concat!(env!("CARGO_MANIFEST_DIR"), "/tests/tls/server-key.pem"),
+    ),
+];
 
 /// How to get `redis-server` when it is missing.
 pub const INSTALL_HINT: &str = "redis-server is not installed; these tests start a real one. \
@@ -34,8 +51,18 @@ impl RedisServer {
         Self::start_binary("redis-server")
     }
 
+    /// [`RedisServer::start`] speaking TLS only (`rediss://`), with a certificate signed by
+    /// [`TEST_CA_PEM`]; clients need no certificate of their own.
+    pub fn start_tls() -> Self {
+        Self::start_with("redis-server", true)
+    }
+
     /// [`RedisServer::start`] with the server binary at `binary`.
     pub fn start_binary(binary: &str) -> Self {
+        Self::start_with(binary, false)
+    }
+
+    fn start_with(binary: &str, tls: bool) -> Self {
         let port = TcpListener::bind("127.0.0.1:0")
             .and_then(|listener| listener.local_addr())
             .expect("a free loopback port")
@@ -43,6 +70,7 @@ impl RedisServer {
         let mut server = RedisServer {
             binary: binary.to_owned(),
             port,
+            tls,
             child: None,
         };
         server.spawn();
@@ -50,8 +78,18 @@ impl RedisServer {
     }
 
     fn spawn(&mut self) {
-        let child = Command::new(&self.binary)
-            .args(["--port", &self.port.to_string()])
+        let mut command = Command::new(&self.binary);
+        let port = self.port.to_string();
+        if self.tls {
+            command.args(["--port", "0", "--tls-port", &port]);
+            command.args(["--tls-auth-clients", "no"]);
+            for (option, file) in TLS_FILES {
+                command.args([option, file]);
+            }
+        } else {
+            command.args(["--port", &port]);
+        }
+        let child = command
             .args(["--bind", "127.0.0.1"])
             .args(["--save", "", "--appendonly", "no"])
             .args(["--protected-mode", "yes"])
@@ -80,6 +118,9 @@ impl RedisServer {
         let Ok(mut stream) = TcpStream::connect(("127.0.0.1", self.port)) else {
             return false;
         };
+        if self.tls {
+            return true; // listening is enough: a PING would need a TLS client
+        }
         let _ = stream.set_read_timeout(Some(Duration::from_millis(500)));
         let mut reply = [0u8; 7];
         stream.write_all(b"PING\r\n").is_ok()
@@ -92,9 +133,10 @@ impl RedisServer {
         self.port
     }
 
-    /// `redis://127.0.0.1:PORT`.
+    /// `redis://127.0.0.1:PORT` (`rediss://` when it speaks TLS).
     pub fn url(&self) -> String {
-        format!("redis://127.0.0.1:{}", self.port)
+        let scheme = if self.tls { "rediss" } else { "redis" };
+        format!("{scheme}://127.0.0.1:{}", self.port)
     }
 
     /// Kills the server (SIGKILL: no goodbye to clients) and waits for it to exit.

@@ -86,7 +86,10 @@ async fn an_event_quota_of_2_refuses_the_third_event_until_the_month_ends() {
     );
     for left in [1, 0] {
         let counted = limiter.count_event(free_account("ak_events")).await;
-        assert!(counted.outcome.is_ok(), "the event leaving {left} is accepted");
+        assert!(
+            counted.outcome.is_ok(),
+            "the event leaving {left} is accepted"
+        );
         assert_eq!(
             counted.fields.current().map(str::to_owned),
             Some(format!(r#""events";r={left};t=14400"#)),
@@ -94,7 +97,9 @@ async fn an_event_quota_of_2_refuses_the_third_event_until_the_month_ends() {
         );
     }
     let refused = limiter.count_event(free_account("ak_events")).await;
-    let err = refused.outcome.expect_err("the third event exceeds the quota");
+    let err = refused
+        .outcome
+        .expect_err("the third event exceeds the quota");
     assert_eq!(err.code(), ErrorCode::LimitExceeded);
     assert_eq!(err.retry_after().map(|wait| wait.as_secs()), Some(14_400));
     assert_eq!(refused.fields.policy(), Some(announced));

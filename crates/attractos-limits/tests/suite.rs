@@ -1,6 +1,6 @@
 //! The limit stores: one behaviour suite over the in-memory and the Redis store, the same
-//! decisions from both, configured policies, whose failed keys count together, Redis failures
-//! and batched Redis decisions.
+//! decisions from both, configured policies, whose failed keys count together, Redis failures,
+//! batched Redis decisions and Redis over TLS.
 
 mod client_addresses;
 mod configured_policies;
@@ -8,3 +8,4 @@ mod redis_batches;
 mod redis_failures;
 mod same_decisions;
 mod stores;
+mod tls;

@@ -59,6 +59,7 @@ pub struct Options {
     event_quota_pro: u64,
     auth_failure_limit: NonZeroU32,
     redis: Option<String>,
+    redis_ca: Option<Arc<[u8]>>,
     redis_timeout: Duration,
     body_limit: usize,
     head_timeout: Duration,
@@ -111,6 +112,13 @@ impl Options {
     /// instead of this process's memory.
     pub fn redis(mut self, url: impl Into<String>) -> Self {
         self.redis = Some(url.into());
+        self
+    }
+
+    /// Trusts the certificate authority in `pem` (PEM) for a `rediss://` Redis, instead of the
+    /// system's roots: a private CA's.
+    pub fn redis_ca(mut self, pem: impl Into<Arc<[u8]>>) -> Self {
+        self.redis_ca = Some(pem.into());
         self
     }
 
@@ -239,6 +247,7 @@ impl Default for Options {
             event_quota_pro: Policies::DEFAULT_PRO_EVENTS,
             auth_failure_limit: Self::DEFAULT_AUTH_FAILURE_LIMIT,
             redis: None,
+            redis_ca: None,
             redis_timeout: attractos_limits::DEFAULT_TIMEOUT,
             body_limit: rules::DEFAULT_BODY_LIMIT,
             head_timeout: attractos_errors::serving::DEFAULT_HEAD_TIMEOUT,
@@ -256,6 +265,7 @@ impl fmt::Debug for Options {
         f.debug_struct("Options")
             .field("policies", &self.policies())
             .field("redis", &self.redis.is_some())
+            .field("redis_ca", &self.redis_ca.is_some())
             .field("redis_timeout", &self.redis_timeout)
             .field("body_limit", &self.body_limit)
             .field("head_timeout", &self.head_timeout)
@@ -455,9 +465,13 @@ impl AppState {
     /// A state with the built-in fixtures and `options`, or why the Redis URL is unusable.
     pub fn try_new(options: Options) -> Result<Self, InvalidRedisUrl> {
         let clock = options.limit_clock();
-        let store = match &options.redis {
-            Some(url) => AnyStore::Redis(RedisStore::connect(url, options.redis_timeout, clock)?),
-            None => AnyStore::Memory(MemoryStore::new(clock)),
+        let timeout = options.redis_timeout;
+        let store = match (&options.redis, &options.redis_ca) {
+            (Some(url), None) => AnyStore::Redis(RedisStore::connect(url, timeout, clock)?),
+            (Some(url), Some(ca)) => {
+                AnyStore::Redis(RedisStore::connect_with_ca(url, ca, timeout, clock)?)
+            }
+            (None, _) => AnyStore::Memory(MemoryStore::new(clock)),
         };
         let limiter = Limiter::new(store, options.policies());
         Ok(AppState(Arc::new(Inner {

@@ -26,8 +26,8 @@ struct Cli {
     /// The address to listen on.
     #[arg(long, default_value = "127.0.0.1:8080")]
     addr: SocketAddr,
-    /// Keep the limits in this Redis server (redis://[:PASSWORD@]HOST[:PORT][/DB]), shared by
-    /// every replica using it. Default: this process's memory.
+    /// Keep the limits in this Redis server (redis://[[USER]:PASSWORD@]HOST[:PORT][/DB], or
+    /// rediss:// for TLS), shared by every replica using it. Default: this process's memory.
     #[arg(
         long,
         value_name = "URL",
@@ -35,6 +35,10 @@ struct Cli {
         hide_env_values = true
     )]
     redis: Option<String>,
+    /// For a rediss:// Redis whose certificate a private CA signed: that CA (a PEM file),
+    /// trusted instead of the system's roots.
+    #[arg(long, value_name = "FILE", requires = "redis")]
+    redis_ca: Option<std::path::PathBuf>,
     /// Milliseconds one limit decision may wait for Redis; past that the policy's failure
     /// mode answers (rate limits fall back to this process's memory, the event quota answers
     /// SERVER_ERROR).
@@ -134,6 +138,12 @@ fn run(cli: &Cli) -> std::io::Result<()> {
     }
     if let Some(url) = &cli.redis {
         options = options.redis(url.clone());
+    }
+    if let Some(file) = &cli.redis_ca {
+        let pem = std::fs::read(file).map_err(|err| {
+            std::io::Error::new(err.kind(), format!("--redis-ca {}: {err}", file.display()))
+        })?;
+        options = options.redis_ca(pem);
     }
     let server = bind(framework, cli.addr, options)?;
     tracing::info!(
