@@ -450,7 +450,7 @@ fn answer_each(waiters: &mut Vec<Waiter>, answers: Result<Vec<Vec<i64>>, StoreEr
 /// The error's kind, or a failed connection's I/O error; never redis-rs's detail, which may
 /// repeat the address given.
 fn describe(err: &redis::RedisError) -> String {
-    if err.is_io_error() || err.is_connection_dropped() || err.is_connection_refusal() {
+    if err.is_io_error() {
         // The I/O error's own text says what failed (refused, reset, a certificate not
         // trusted) and names neither the address nor the password, unlike the URL's parts.
         match std::error::Error::source(err) {

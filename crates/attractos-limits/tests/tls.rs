@@ -69,6 +69,15 @@ async fn a_server_the_store_does_not_trust_or_a_plain_connection_is_a_store_fail
         "the cause says the certificate was not trusted: {cause}"
     );
 
+    let system_roots = RedisStore::connect(&server.url(), timeout, Clock::Store)
+        .expect("a rediss:// URL is usable with the tls feature");
+    let err = answer_through(system_roots).await;
+    assert_eq!(
+        err.code(),
+        ErrorCode::ServerError,
+        "the test CA is none of the system's roots"
+    );
+
     let plain_url = server.url().replacen("rediss://", "redis://", 1);
     let plain = RedisStore::connect(&plain_url, timeout, Clock::Store).expect("a valid URL");
     let err = answer_through(plain).await;
