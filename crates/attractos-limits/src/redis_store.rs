@@ -586,3 +586,25 @@ impl Store for RedisStore {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The batching: the first decision starts the one sender; a decision queued while it is
+    /// out joins the next batch and starts none (else batches would not form, or, with no
+    /// sender ever started, every decision would wait forever).
+    #[test]
+    fn a_decision_starts_a_sender_only_when_none_is_out() {
+        let store = RedisStore::connect("redis://127.0.0.1:1/", DEFAULT_TIMEOUT, Clock::Store)
+            .expect("a valid URL");
+        let batches = &store.connection.batches;
+        let queue = |n| {
+            let (waiter, _answered) = oneshot::channel();
+            batches.queue("event", &[Key::Quota("acct")], &[n, 0], waiter)
+        };
+        assert!(queue(1), "no sender is out: the first decision starts one");
+        assert!(!queue(2), "one is out: the next decision waits for it");
+        assert_eq!(lock(&batches.queue).waiting.len(), 1, "both in one batch");
+    }
+}
