@@ -607,4 +607,29 @@ mod tests {
         assert!(!queue(2), "one is out: the next decision waits for it");
         assert_eq!(lock(&batches.queue).waiting.len(), 1, "both in one batch");
     }
+
+    /// With nothing listening, a decision is answered (an error, within its timeout), and its
+    /// batch's buffers are kept for the next one.
+    #[tokio::test]
+    async fn a_decision_is_answered_without_a_server_and_its_batch_is_kept() {
+        let store = RedisStore::connect("redis://127.0.0.1:1/", DEFAULT_TIMEOUT, Clock::Store)
+            .expect("a valid URL");
+        let event = EventQuery {
+            account: "acct",
+            quota: 1,
+            quota_floor: 0,
+        };
+        let answer = tokio::time::timeout(Duration::from_secs(2), store.event(event))
+            .await
+            .expect("answered, not left waiting");
+        assert!(answer.is_err(), "no server, no decision: {answer:?}");
+        let deadline = Instant::now() + Duration::from_secs(2);
+        while lock(&store.connection.batches.queue).spare.len() != 1 {
+            assert!(
+                Instant::now() < deadline,
+                "the sent batch is kept as a spare"
+            );
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    }
 }
