@@ -608,8 +608,9 @@ mod tests {
         assert_eq!(lock(&batches.queue).waiting.len(), 1, "both in one batch");
     }
 
-    /// With nothing listening, a decision is answered (an error, within its timeout), and its
-    /// batch's buffers are kept for the next one.
+    /// With nothing listening, a decision is answered (an error, within its timeout), its
+    /// batch's buffers are kept for the next one, and the next decision, once the sender has
+    /// ended, starts another and is answered too.
     #[tokio::test]
     async fn a_decision_is_answered_without_a_server_and_its_batch_is_kept() {
         let store = RedisStore::connect("redis://127.0.0.1:1/", DEFAULT_TIMEOUT, Clock::Store)
@@ -619,10 +620,13 @@ mod tests {
             quota: 1,
             quota_floor: 0,
         };
-        let answer = tokio::time::timeout(Duration::from_secs(2), store.event(event))
-            .await
-            .expect("answered, not left waiting");
-        assert!(answer.is_err(), "no server, no decision: {answer:?}");
+        let answered = || async {
+            let answer = tokio::time::timeout(Duration::from_secs(2), store.event(event))
+                .await
+                .expect("answered, not left waiting");
+            assert!(answer.is_err(), "no server, no decision: {answer:?}");
+        };
+        answered().await;
         let deadline = Instant::now() + Duration::from_secs(2);
         while lock(&store.connection.batches.queue).spare.len() != 1 {
             assert!(
@@ -631,5 +635,6 @@ mod tests {
             );
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
+        answered().await;
     }
 }
