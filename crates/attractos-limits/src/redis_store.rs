@@ -608,6 +608,21 @@ mod tests {
         assert_eq!(lock(&batches.queue).waiting.len(), 1, "both in one batch");
     }
 
+    #[test]
+    fn a_timeout_too_long_for_the_clock_ends_decades_away() {
+        let decades = Duration::from_secs(29 * 365 * 86_400);
+        assert!(deadline_after(Duration::MAX) > Instant::now() + decades);
+        let soon = deadline_after(Duration::from_millis(50));
+        assert!(soon <= Instant::now() + Duration::from_millis(50));
+    }
+
+    #[test]
+    fn an_answer_of_the_wrong_length_is_an_error_not_a_panic() {
+        assert!(request_outcome(&[1, 1, 3, 0, 1, 2, 3, 4, 5]).is_ok());
+        assert!(request_outcome(&[1, 1, 3, 0, 1, 2]).is_err());
+        assert!(event_outcome(&[1, 2, 3]).is_err());
+    }
+
     /// With nothing listening, a decision is answered (an error, within its timeout), its
     /// batch's buffers are kept for the next one, and the next decision, once the sender has
     /// ended, starts another and is answered too.

@@ -157,3 +157,16 @@ pub trait Store: Send + Sync + 'static {
         query: AuthFailureQuery<'_>,
     ) -> impl Future<Output = Result<AuthOutcome, StoreError>> + Send;
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_clock_shows_which_it_is() {
+        assert_eq!(format!("{:?}", Clock::Store), "Store");
+        assert_eq!(format!("{:?}", Clock::Custom(Arc::new(|| 0))), "Custom");
+        let manual = format!("{:?}", Clock::Manual(ManualClock::at_unix_secs(1)));
+        assert!(manual.starts_with("Manual("), "{manual}");
+    }
+}

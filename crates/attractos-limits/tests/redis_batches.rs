@@ -260,3 +260,35 @@ async fn a_batch_carries_at_most_64_decisions() {
         "1 + 65 decisions went in {calls} EVALSHAs, not 1 + 64 + 1"
     );
 }
+
+/// A decision the script fails (here: the quota's key holds a string, not the hash it keeps)
+/// is a store failure that says so, not a timeout, and costs no `SCRIPT LOAD`: only a server
+/// that has not seen the script gets it again.
+#[tokio::test]
+async fn a_script_error_is_a_failure_not_a_timeout_and_loads_no_script() {
+    let server = RedisServer::start();
+    let store = warmed_up(&server, Duration::from_secs(5)).await;
+    let account = unique("acct");
+    let () = run(
+        &server,
+        redis::cmd("SET")
+            .arg(format!("attractos:limits:quota:{account}"))
+            .arg("not a hash"),
+    )
+    .await;
+    let event = EventQuery {
+        account: &account,
+        quota: 10,
+        quota_floor: 0,
+    };
+    let err = store.event(event).await.expect_err("the script fails");
+    assert!(
+        matches!(&err, StoreError::Failed(cause) if cause.contains("wrong kind of value")),
+        "{err:?}"
+    );
+    let stats: String = run(&server, redis::cmd("INFO").arg("commandstats")).await;
+    assert!(
+        !stats.contains("cmdstat_script|load"),
+        "no SCRIPT LOAD after a script error: {stats}"
+    );
+}
