@@ -30,7 +30,7 @@ async fn the_redis_store_passes_the_suite_over_tls() {
     run_all(&store, &clock).await;
 }
 
-/// The answer to one request through a store on `url` that fails closed.
+/// The refusal of one request through `store`, the rate failing closed.
 async fn answer_through(store: RedisStore) -> attractos_errors::ApiError {
     let limiter = Limiter::new(
         AnyStore::Redis(store),
