@@ -117,6 +117,11 @@ impl RedisStore {
         timeout: Duration,
         clock: Clock,
     ) -> Result<Self, InvalidRedisUrl> {
+        if !url.starts_with("rediss:") {
+            return Err(InvalidRedisUrl {
+                kind: "a CA to trust is for a rediss:// URL".to_owned(),
+            });
+        }
         let certificates = redis::TlsCertificates {
             client_tls: None,
             root_cert: Some(ca_pem.to_vec()),

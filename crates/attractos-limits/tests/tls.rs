@@ -79,6 +79,9 @@ async fn a_server_the_store_does_not_trust_or_a_plain_connection_is_a_store_fail
     );
 
     let plain_url = server.url().replacen("rediss://", "redis://", 1);
+    let refused = RedisStore::connect_with_ca(&plain_url, TEST_CA_PEM, timeout, Clock::Store)
+        .expect_err("a CA is for TLS");
+    assert!(refused.to_string().contains("rediss://"), "{refused}");
     let plain = RedisStore::connect(&plain_url, timeout, Clock::Store).expect("a valid URL");
     let err = answer_through(plain).await;
     assert_eq!(err.code(), ErrorCode::ServerError, "no plain-text answer");
