@@ -87,6 +87,11 @@ pub struct InvalidRedisUrl {
     kind: String,
 }
 
+/// Whether `url` asks for TLS: a `rediss://` URL, its scheme in any case, as redis-rs reads it.
+fn is_tls_url(url: &str) -> bool {
+    redis::parse_redis_url(url).is_some_and(|url| url.scheme() == "rediss")
+}
+
 fn invalid(err: redis::RedisError) -> InvalidRedisUrl {
     InvalidRedisUrl {
         kind: format!("{:?}", err.kind()),
@@ -99,7 +104,7 @@ impl RedisStore {
     /// connecting lazily: the server need not be up yet, decisions fail (and the limiter's
     /// fail mode applies) until it is.
     pub fn connect(url: &str, timeout: Duration, clock: Clock) -> Result<Self, InvalidRedisUrl> {
-        if cfg!(not(feature = "tls")) && url.starts_with("rediss:") {
+        if cfg!(not(feature = "tls")) && is_tls_url(url) {
             return Err(InvalidRedisUrl {
                 kind: "rediss:// needs the `tls` feature of attractos-limits".to_owned(),
             });
@@ -117,7 +122,7 @@ impl RedisStore {
         timeout: Duration,
         clock: Clock,
     ) -> Result<Self, InvalidRedisUrl> {
-        if !url.starts_with("rediss:") {
+        if !is_tls_url(url) {
             return Err(InvalidRedisUrl {
                 kind: "a CA to trust is for a rediss:// URL".to_owned(),
             });
@@ -611,6 +616,14 @@ mod tests {
         assert!(queue(1), "no sender is out: the first decision starts one");
         assert!(!queue(2), "one is out: the next decision waits for it");
         assert_eq!(lock(&batches.queue).waiting.len(), 1, "both in one batch");
+    }
+
+    #[test]
+    fn a_tls_url_is_known_by_its_scheme_in_any_case() {
+        assert!(is_tls_url("rediss://127.0.0.1:6380"));
+        assert!(is_tls_url("REDISS://127.0.0.1:6380"));
+        assert!(!is_tls_url("redis://127.0.0.1:6379"));
+        assert!(!is_tls_url("not a url"));
     }
 
     #[test]
