@@ -2,6 +2,7 @@
 //! running service, reported as a table, JSON or JUnit XML.
 
 use std::num::NonZeroU32;
+use std::time::Duration;
 
 use attractos_contract::case::DEFAULT_BURST;
 use attractos_contract::fixtures::{Fixture, Fixtures, KeyRef, SiteRef};
@@ -46,6 +47,13 @@ pub(crate) struct CheckArgs {
     /// The service's request body limit in bytes (sizes the over-limit body).
     #[arg(long, default_value_t = attractos_errors::rules::DEFAULT_BODY_LIMIT)]
     body_limit: usize,
+    /// Seconds one request may take, from connecting to its body's last byte, before it
+    /// counts as no response. When the first 3 cases sent all get no response (connection
+    /// refused, nothing within the timeout, not HTTP), the run stops and says once that the
+    /// service is unreachable or not answering.
+    #[arg(long, value_name = "SECONDS", default_value_t = HttpTarget::TIMEOUT.as_secs(),
+          value_parser = clap::value_parser!(u64).range(1..))]
+    timeout: u64,
     /// Runs only the cases whose name contains this text.
     #[arg(long, value_name = "TEXT")]
     only: Option<String>,
@@ -200,6 +208,11 @@ pub(crate) fn check(args: &CheckArgs) -> Result<bool, String> {
             args.suite(Fixtures::reference()).forbid(REFERENCE_SECRET)
         }
     };
+    let timeout = Duration::from_secs(args.timeout);
+    let targets: Vec<HttpTarget> = targets
+        .into_iter()
+        .map(|target| target.with_timeout(timeout))
+        .collect();
     let runtime = runtime()?;
     let mut reports = Vec::new();
     for target in &targets {

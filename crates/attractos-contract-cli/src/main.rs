@@ -37,6 +37,13 @@ enum Command {
     /// skipped, and the report says which. Findings are grouped by rule, each rule at a level
     /// (contract, http, recommended); --level chooses which fail the run. Exits 0 when nothing
     /// at or below the level failed, 1 otherwise, 2 when the check could not run.
+    ///
+    /// A broken or hostile service cannot hang or exhaust the checker: each request must end
+    /// within --timeout, body included, and at most 1 MiB of a body is read. A request past
+    /// either, or answered with something that is not HTTP (garbage, a connection closed
+    /// mid-answer, a head over hyper's ~400 KiB or 100 headers), fails its case as no
+    /// response, saying what the service did. When the first 3 cases sent all get no response,
+    /// the run stops there, saying the service is unreachable or not answering (exit 1).
     Check(Box<check::CheckArgs>),
     /// Floods the embedded reference server (per framework, on 127.0.0.1) with a bounded mix of
     /// good and bad requests and injected panics and failures, judging every answer; then checks

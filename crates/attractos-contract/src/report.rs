@@ -29,11 +29,11 @@ use std::fmt::Write as _;
 
 use crate::judge::Verdict;
 use crate::rule::{Finding, Level, Rule};
-use crate::run::{Report, RuleGroup};
+use crate::run::{Report, RuleGroup, Stopped};
 
 /// The table of one report: one row per case (case, expected, got, verdict with the rules
 /// that failed it), under a skipped row why; then the findings grouped by rule, one line
-/// each; then `TARGET: N passed, M failed`.
+/// each; then why the run stopped, when it stopped early; then `TARGET: N passed, M failed`.
 pub fn table(report: &Report) -> String {
     let rows: Vec<[String; 4]> = report
         .outcomes
@@ -71,8 +71,24 @@ pub fn table(report: &Report) -> String {
             push_row(&mut out, &row, &widths);
         }
     }
+    if let Some(stopped) = &report.stopped {
+        let _ = writeln!(out, "\n{}", stopped_line(stopped));
+    }
     let _ = writeln!(out, "{}: {}", report.target, report.summary());
     out
+}
+
+/// `the run stopped: REASON; N cases were not run`.
+fn stopped_line(stopped: &Stopped) -> String {
+    let plural = if stopped.not_run == 1 {
+        " was"
+    } else {
+        "s were"
+    };
+    format!(
+        "the run stopped: {}; {} case{plural} not run",
+        stopped.reason, stopped.not_run
+    )
 }
 
 fn group_cells(group: &RuleGroup) -> [String; 4] {
@@ -139,7 +155,8 @@ pub fn json(reports: &[Report], level: Level) -> String {
 
 /// Every report as JUnit XML: a `<testsuite>` per target, a `<testcase>` per case (classname
 /// the target), a `<failure>` per failed case listing its findings, `<skipped>` for skipped
-/// cases, and the warnings of a case in its `<system-out>`.
+/// cases, the warnings of a case in its `<system-out>`, and why a run stopped early in its
+/// testsuite's `<system-err>`.
 pub fn junit(reports: &[Report], level: Level) -> String {
     let sum = |f: fn(&Report) -> usize| reports.iter().map(f).sum::<usize>();
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
@@ -197,6 +214,13 @@ pub fn junit(reports: &[Report], level: Level) -> String {
                 );
             }
             out.push_str("    </testcase>\n");
+        }
+        if let Some(stopped) = &report.stopped {
+            let _ = writeln!(
+                out,
+                "    <system-err>{}</system-err>",
+                escape_text(&stopped_line(stopped))
+            );
         }
         out.push_str("  </testsuite>\n");
     }

@@ -5,6 +5,12 @@
 //! `retry_after` it was given (at most [`Suite::max_wait`]), as a well-behaved client would,
 //! so a service's rate limit does not fail unrelated cases.
 //!
+//! A service that answers nothing stops the run: when the first [`GIVE_UP_AFTER`] cases sent
+//! all get no response (connection refused, nothing within the timeout, not HTTP), the rest
+//! are not sent, and the report says so once ([`Report::stopped`]). Once the service has
+//! answered, every case runs: a case without an answer is then that case's finding (one route
+//! may hang while the others answer), and it costs at most the target's timeout.
+//!
 //! Once every case has run, each case with [`Case::same_answer_as`] is compared with its twin
 //! (the `site-not-found-indistinguishable` rule), and the findings join its verdict.
 
@@ -19,6 +25,12 @@ use crate::fuzz;
 use crate::judge::{self, JudgeOptions, Response, Verdict, show};
 use crate::rule::{Finding, Level, Rule};
 use crate::target::Target;
+
+/// When this many cases sent first all get no response, a run stops. The service is then
+/// unreachable or not answering, and each further case would only repeat that finding, after
+/// as long as a timeout when requests hang. More than one, so that a first case that happens
+/// to hang does not hide the others' answers.
+pub const GIVE_UP_AFTER: usize = 3;
 
 /// The cases of a run and everything they need.
 #[derive(Debug, Clone)]
@@ -135,6 +147,19 @@ pub struct Report {
     pub findings_by_rule: Vec<RuleGroup>,
     /// Every outcome, in run order.
     pub outcomes: Vec<Outcome>,
+    /// Why the run stopped before its last case, when it did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stopped: Option<Stopped>,
+}
+
+/// A run that stopped early: the service answered nothing ([`GIVE_UP_AFTER`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Stopped {
+    /// Why, e.g. `the first 3 cases sent got no response: the service is unreachable or not
+    /// answering`.
+    pub reason: String,
+    /// How many cases were not run.
+    pub not_run: usize,
 }
 
 /// One rule's findings across a report's cases.
@@ -205,20 +230,25 @@ impl Report {
             warned: count(Verdict::is_warned),
             findings_by_rule: RuleGroup::of(&outcomes),
             outcomes,
+            stopped: None,
         }
     }
 
-    /// Whether no case failed.
+    /// Whether no case failed and the run did not stop early.
     pub fn ok(&self) -> bool {
-        self.failed == 0
+        self.failed == 0 && self.stopped.is_none()
     }
 
-    /// `N passed, M failed` (and `, K skipped` when some were, and `; W passed with warnings`
-    /// when some passed with findings below the run's level).
+    /// `N passed, M failed` (and `, K skipped` when some were, `, S not run` when the run
+    /// stopped early, and `; W passed with warnings` when some passed with findings below the
+    /// run's level).
     pub fn summary(&self) -> String {
         let mut line = format!("{} passed, {} failed", self.passed, self.failed);
         if self.skipped > 0 {
             line.push_str(&format!(", {} skipped", self.skipped));
+        }
+        if let Some(stopped) = &self.stopped {
+            line.push_str(&format!(", {} not run", stopped.not_run));
         }
         if self.warned > 0 {
             line.push_str(&format!("; {} passed with warnings", self.warned));
@@ -232,26 +262,50 @@ impl Report {
     }
 }
 
-/// Runs every case of `suite` against `target`, one at a time, calling `observe` after each.
+/// Runs every case of `suite` against `target`, one at a time, calling `observe` after each;
+/// stops when the first [`GIVE_UP_AFTER`] cases sent all get no response.
 pub async fn run<T: Target>(
     target: &T,
     suite: &Suite,
     mut observe: impl FnMut(&Outcome),
 ) -> Report {
     let mut outcomes = Vec::with_capacity(suite.cases.len());
+    let mut answered = false;
+    let mut unanswered = 0;
     for case in &suite.cases {
         let outcome = run_case(target, suite, case).await;
         observe(&outcome);
+        // A skipped case sent nothing: it counts neither way.
+        if outcome.response.is_some() {
+            answered = true;
+        } else if outcome.verdict.is_fail() {
+            unanswered += 1;
+        }
         outcomes.push(outcome);
+        if !answered && unanswered == GIVE_UP_AFTER {
+            break;
+        }
     }
+    let not_run = suite.cases.len() - outcomes.len();
     compare_twins(&suite.cases, &mut outcomes, suite.judge.level);
-    Report::new(target.name(), outcomes)
+    let mut report = Report::new(target.name(), outcomes);
+    if not_run > 0 {
+        report.stopped = Some(Stopped {
+            reason: format!(
+                "the first {GIVE_UP_AFTER} cases sent got no response: the service is \
+                 unreachable or not answering"
+            ),
+            not_run,
+        });
+    }
+    report
 }
 
 /// Judges every case that must answer like another ([`Case::same_answer_as`]) against it:
 /// same status, same body bytes, same [`CONTRACT_HEADERS`].
 fn compare_twins(cases: &[Case], outcomes: &mut [Outcome], level: Level) {
-    for (index, case) in cases.iter().enumerate() {
+    // A run that stopped early has fewer outcomes than cases.
+    for (index, case) in cases.iter().enumerate().take(outcomes.len()) {
         let Some(twin_name) = &case.same_answer_as else {
             continue;
         };

@@ -1,12 +1,15 @@
 //! The checker judged: its cases against the reference server on both frameworks and over HTTP,
-//! against servers that break the contract, against a service nobody here wrote, its fixtures,
-//! its fuzzing, its rate-limit fields and its soak.
+//! against servers that break the contract, against services that misbehave at the HTTP level,
+//! against a service nobody here wrote, its fixtures, its fuzzing, its rate-limit fields and
+//! its soak.
 
 #[cfg(all(feature = "axum", feature = "http"))]
 mod checker_fails_wrong_servers;
 #[cfg(feature = "axum")]
 mod fixtures_and_skips;
 mod fuzz;
+#[cfg(feature = "http")]
+mod hostile_service;
 #[cfg(feature = "axum")]
 mod independent_service;
 mod judge_rules;

@@ -1,6 +1,17 @@
 //! [`HttpTarget`]: a running service, over HTTP(S) with reqwest and rustls.
+//!
+//! The service may be broken or hostile, so every exchange is bounded. The whole of it, from
+//! connecting to the body's last byte, must end within the target's timeout
+//! ([`HttpTarget::TIMEOUT`], or [`HttpTarget::with_timeout`]); at most
+//! [`HttpTarget::MAX_BODY_BYTES`] of a body are read. Past either, the request counts as
+//! unanswered, with a message saying what the service did, and its connection is dropped.
+//! hyper refuses by itself a response head over about 400 KiB or with more than 100 headers,
+//! and anything that is not HTTP/1.x; no `Content-Encoding` is decoded (reqwest is built
+//! without gzip or brotli), so a compressed body cannot expand past the cap.
 
 use std::time::Duration;
+
+use bytes::BytesMut;
 
 use crate::case::Request;
 use crate::judge::Response;
@@ -15,11 +26,21 @@ pub struct HttpTarget {
     name: String,
     base: String,
     client: reqwest::Client,
+    timeout: Duration,
 }
 
 impl HttpTarget {
-    /// How long one request may take before it counts as no response.
-    pub const TIMEOUT: Duration = Duration::from_secs(30);
+    /// How long one request may take by default, from connecting to its body's last byte,
+    /// before it counts as no response. A contract answer is a small JSON body that a service
+    /// sends in milliseconds; 10 s leaves room for a slow network and a loaded service, and
+    /// bounds what a service that never answers costs (see [`crate::run::GIVE_UP_AFTER`]).
+    pub const TIMEOUT: Duration = Duration::from_secs(10);
+
+    /// The most of a response body the checker reads: 1 MiB. A contract error is well under
+    /// 1 KiB and the successes the cases ask for are small; a body longer than this (an
+    /// endless stream, a huge page) is not read further, and the request counts as no
+    /// response, so a service cannot make the checker buffer gigabytes.
+    pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
     /// A target named after its URL.
     pub fn new(base_url: &str) -> Result<Self, TargetError> {
@@ -42,9 +63,9 @@ impl HttpTarget {
                 .trim_end_matches(']')
                 .parse::<std::net::IpAddr>()
                 .is_ok_and(|ip| ip.is_loopback());
-        let mut builder = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(Self::TIMEOUT);
+        // No reqwest timeout: `send` bounds the whole exchange itself, so that its message
+        // can say how far the service got.
+        let mut builder = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none());
         if loopback {
             builder = builder.no_proxy();
         }
@@ -55,7 +76,15 @@ impl HttpTarget {
             name: name.into(),
             base: base_url.trim_end_matches('/').to_owned(),
             client,
+            timeout: Self::TIMEOUT,
         })
+    }
+
+    /// The same target with another limit on each request ([`HttpTarget::TIMEOUT`] by
+    /// default), from connecting to the body's last byte.
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
     }
 
     /// The base URL, without a trailing slash.
@@ -70,6 +99,43 @@ impl Target for HttpTarget {
     }
 
     async fn send(&self, request: &Request) -> Result<Response, TargetError> {
+        let mut progress = Progress::default();
+        match tokio::time::timeout(self.timeout, self.exchange(request, &mut progress)).await {
+            Ok(answer) => answer.map_err(TargetError),
+            Err(_) => Err(TargetError(progress.timed_out(self.timeout))),
+        }
+    }
+}
+
+/// How far an exchange got, for the message when it times out.
+#[derive(Debug, Default)]
+struct Progress {
+    /// The status, once the head came.
+    status: Option<u16>,
+    /// The body's bytes read so far.
+    body_bytes: usize,
+}
+
+impl Progress {
+    fn timed_out(&self, timeout: Duration) -> String {
+        match self.status {
+            None => format!("nothing came within {timeout:?}"),
+            Some(status) => format!(
+                "a {status} whose body did not end within {timeout:?} ({} bytes came)",
+                self.body_bytes
+            ),
+        }
+    }
+}
+
+impl HttpTarget {
+    /// Sends `request` and reads the answer, at most [`HttpTarget::MAX_BODY_BYTES`] of its
+    /// body, recording in `progress` how far it got.
+    async fn exchange(
+        &self,
+        request: &Request,
+        progress: &mut Progress,
+    ) -> Result<Response, String> {
         let url = format!("{}{}", self.base, request.target);
         let mut builder = self.client.request(request.method.clone(), &url);
         for (name, value) in &request.headers {
@@ -78,24 +144,46 @@ impl Target for HttpTarget {
         if !request.body.is_empty() {
             builder = builder.body(request.body.clone());
         }
-        let response = builder
-            .send()
-            .await
-            .map_err(|err| TargetError(error_chain(&err)))?;
+        let mut response = builder.send().await.map_err(|err| error_chain(&err))?;
         let status = response.status().as_u16();
+        progress.status = Some(status);
+        let cap = Self::MAX_BODY_BYTES;
+        let over_cap = format!(
+            "the most the checker reads (HttpTarget::MAX_BODY_BYTES, {} MiB)",
+            cap >> 20
+        );
+        if let Some(length) = response.content_length().filter(|l| *l > cap as u64) {
+            return Err(format!(
+                "a {status} whose Content-Length, {length} bytes, is over {over_cap}; not read"
+            ));
+        }
         let headers = response
             .headers()
             .iter()
             .map(|(name, value)| (name.as_str().to_owned(), value.as_bytes().to_vec()))
             .collect();
-        let body = response
-            .bytes()
-            .await
-            .map_err(|err| TargetError(error_chain(&err)))?;
+        let mut body = BytesMut::new();
+        loop {
+            let chunk = response.chunk().await.map_err(|err| {
+                format!(
+                    "a {status} whose body broke off after {} bytes: {}",
+                    body.len(),
+                    error_chain(&err)
+                )
+            })?;
+            let Some(chunk) = chunk else { break };
+            if body.len() + chunk.len() > cap {
+                return Err(format!(
+                    "a {status} whose body ran past {over_cap}; it stopped reading there"
+                ));
+            }
+            body.extend_from_slice(&chunk);
+            progress.body_bytes = body.len();
+        }
         Ok(Response {
             status,
             headers,
-            body,
+            body: body.freeze(),
         })
     }
 }
