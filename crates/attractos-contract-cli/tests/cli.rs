@@ -1,5 +1,6 @@
 //! The `attractos-contract` binary: `check` against the embedded servers or a URL, table,
-//! JSON and JUnit output, `--level`, skipping without fixtures, exit status, and `cases`.
+//! JSON and JUnit output, `--level`, skipping without fixtures, `--timeout` and a service that
+//! answers nothing, exit status, and `cases`.
 
 use std::net::TcpListener;
 use std::process::{Command, Output};
@@ -233,6 +234,8 @@ fn help_documents_the_subcommands_and_fixture_variables() {
     assert!(text.contains("--level <LEVEL>"), "{text}");
     assert!(text.contains("junit"), "{text}");
     assert!(text.contains("ATTRACTOS_KEY_FREE"), "{text}");
+    assert!(text.contains("--timeout <SECONDS>"), "{text}");
+    assert!(text.contains("at most 1 MiB of a body is read"), "{text}");
     let top = stdout(&contract(&["--help"], &[]));
     assert!(top.contains("check") && top.contains("cases"), "{top}");
 }
@@ -327,5 +330,52 @@ fn a_check_that_cannot_run_exits_2() {
     let output = contract(&["check", "--url", "ftp://example.invalid"], &[]);
     assert_eq!(output.status.code(), Some(2));
     let output = contract(&["check", "--level", "strict"], &[]);
+    assert_eq!(output.status.code(), Some(2), "clap's usage error");
+}
+
+#[test]
+fn a_service_that_answers_nothing_is_said_once_and_exits_1() {
+    // Bound but never accepted: the kernel completes the handshakes, and no answer ever comes.
+    let silent = TcpListener::bind("127.0.0.1:0").expect("an ephemeral port");
+    let url = format!("http://{}", silent.local_addr().expect("an address"));
+    let output = contract(
+        &[
+            "check",
+            "--url",
+            &url,
+            "--reference-fixtures",
+            "--timeout",
+            "1",
+        ],
+        &[],
+    );
+    let text = stdout(&output);
+    assert_eq!(output.status.code(), Some(1), "{text}");
+    let rows = text
+        .lines()
+        .filter(|l| l.contains("no response  FAIL"))
+        .count();
+    assert_eq!(rows, 3, "{text}");
+    let not_run = attractos_contract::case::fixed().len() - 3;
+    assert_eq!(
+        text.matches("the service is unreachable or gives no answer")
+            .count(),
+        1,
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!(
+            "FAIL  contract  answered  3 cases  GET /api/v1/sites: no response: nothing came \
+             within 1s\n\nthe run stopped: the first 3 cases sent got no response: the service \
+             is unreachable or gives no answer the checker can read; {not_run} cases were not run\n"
+        )),
+        "{text}"
+    );
+    drop(silent);
+}
+
+#[test]
+fn a_timeout_of_zero_is_a_usage_error() {
+    let output = contract(&["check", "--timeout", "0"], &[]);
     assert_eq!(output.status.code(), Some(2), "clap's usage error");
 }

@@ -155,8 +155,8 @@ pub struct Report {
 /// A run that stopped early: the service answered nothing ([`GIVE_UP_AFTER`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Stopped {
-    /// Why, e.g. `the first 3 cases sent got no response: the service is unreachable or not
-    /// answering`.
+    /// Why, e.g. `the first 3 cases sent got no response: the service is unreachable or gives
+    /// no answer the checker can read`.
     pub reason: String,
     /// How many cases were not run.
     pub not_run: usize,
@@ -293,7 +293,7 @@ pub async fn run<T: Target>(
         report.stopped = Some(Stopped {
             reason: format!(
                 "the first {GIVE_UP_AFTER} cases sent got no response: the service is \
-                 unreachable or not answering"
+                 unreachable or gives no answer the checker can read"
             ),
             not_run,
         });

@@ -149,7 +149,8 @@ async fn a_service_that_accepts_and_never_answers_stops_the_run_after_its_first_
     assert_eq!(stopped.not_run, case::fixed().len() - GIVE_UP_AFTER);
     assert_eq!(
         stopped.reason,
-        "the first 3 cases sent got no response: the service is unreachable or not answering"
+        "the first 3 cases sent got no response: the service is unreachable or gives no answer \
+         the checker can read"
     );
     assert!(!report.ok());
     let [group] = report.findings_by_rule.as_slice() else {
@@ -171,7 +172,7 @@ async fn a_refused_connection_is_said_once_in_the_table() {
     let not_run = case::fixed().len() - GIVE_UP_AFTER;
     let stop = format!(
         "the run stopped: the first 3 cases sent got no response: the service is unreachable \
-         or not answering; {not_run} cases were not run"
+         or gives no answer the checker can read; {not_run} cases were not run"
     );
     assert_eq!(table.matches(&stop).count(), 1, "{table}");
     assert_eq!(table.matches("Connection refused").count(), 1, "{table}");
