@@ -134,8 +134,9 @@ fn push_row(out: &mut String, cells: &[String], widths: &[usize; 4]) {
 }
 
 /// Every report as one JSON document: `{"ok": bool, "level": "...", "targets": [report, …]}`,
-/// each report with its counts, its findings grouped by rule (`findings_by_rule`), and one
-/// object per case (case, expected, got, verdict, findings or reason, warnings, request).
+/// each report with its counts, its findings grouped by rule (`findings_by_rule`), one
+/// object per case (case, expected, got, verdict, findings or reason, warnings, request), and
+/// `stopped` (why, how many cases were not run) when the run stopped early.
 pub fn json(reports: &[Report], level: Level) -> String {
     #[derive(serde::Serialize)]
     struct Document<'a> {

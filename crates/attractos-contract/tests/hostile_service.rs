@@ -10,6 +10,7 @@ use std::time::Duration;
 use attractos_contract::case;
 use attractos_contract::fixtures::Fixtures;
 use attractos_contract::report;
+use attractos_contract::rule::Level;
 use attractos_contract::run::{self, GIVE_UP_AFTER, Report, Suite};
 use attractos_contract::target::HttpTarget;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -180,6 +181,20 @@ async fn a_refused_connection_is_said_once_in_the_table() {
         table.ends_with(&format!("{url}: 0 passed, 3 failed, {not_run} not run\n")),
         "{table}"
     );
+    let json: serde_json::Value = serde_json::from_str(&report::json(
+        std::slice::from_ref(&report),
+        Level::default(),
+    ))
+    .expect("one JSON document");
+    assert_eq!(json["ok"], false);
+    assert_eq!(json["targets"][0]["stopped"]["not_run"], not_run);
+    let junit = report::junit(std::slice::from_ref(&report), Level::default());
+    assert!(
+        junit.contains(&format!(
+            "    <system-err>{stop}</system-err>\n  </testsuite>"
+        )),
+        "{junit}"
+    );
 }
 
 #[tokio::test]
@@ -192,10 +207,9 @@ async fn once_a_service_has_answered_every_case_runs_even_if_it_then_goes_silent
         }
     })
     .await;
-    // invalid-key-unknown, -scheme, -empty, -revoked: the first answered, then three silences.
-    let report = check(&url, "invalid-key").await;
-    assert_eq!(report.outcomes.len(), 4, "{}", report::table(&report));
-    assert_eq!(report.stopped, None);
+    // missing-key answered, then five silences: more than GIVE_UP_AFTER in a row.
+    let report = check(&url, "key").await;
+    assert_eq!(report.stopped, None, "{}", report::table(&report));
     let silent: Vec<&str> = report
         .outcomes
         .iter()
@@ -205,6 +219,8 @@ async fn once_a_service_has_answered_every_case_runs_even_if_it_then_goes_silent
     assert_eq!(
         silent,
         [
+            "missing-key-request-id-echo",
+            "invalid-key-unknown",
             "invalid-key-scheme",
             "invalid-key-empty",
             "invalid-key-revoked"

@@ -148,13 +148,10 @@ impl HttpTarget {
         let status = response.status().as_u16();
         progress.status = Some(status);
         let cap = Self::MAX_BODY_BYTES;
-        let over_cap = format!(
-            "the most the checker reads (HttpTarget::MAX_BODY_BYTES, {} MiB)",
-            cap >> 20
-        );
         if let Some(length) = response.content_length().filter(|l| *l > cap as u64) {
             return Err(format!(
-                "a {status} whose Content-Length, {length} bytes, is over {over_cap}; not read"
+                "a {status} whose Content-Length, {length} bytes, is over {}; not read",
+                the_cap()
             ));
         }
         let headers = response
@@ -174,7 +171,8 @@ impl HttpTarget {
             let Some(chunk) = chunk else { break };
             if body.len() + chunk.len() > cap {
                 return Err(format!(
-                    "a {status} whose body ran past {over_cap}; it stopped reading there"
+                    "a {status} whose body ran past {}; it stopped reading there",
+                    the_cap()
                 ));
             }
             body.extend_from_slice(&chunk);
@@ -186,6 +184,14 @@ impl HttpTarget {
             body: body.freeze(),
         })
     }
+}
+
+/// The body cap, as messages name it.
+fn the_cap() -> String {
+    format!(
+        "the most the checker reads (HttpTarget::MAX_BODY_BYTES, {} MiB)",
+        HttpTarget::MAX_BODY_BYTES >> 20
+    )
 }
 
 fn error_chain(err: &dyn std::error::Error) -> String {
