@@ -34,6 +34,7 @@ mod algorithm;
 mod client;
 mod context;
 pub mod fields;
+mod keys;
 mod limiter;
 mod memory;
 mod policy;
@@ -44,6 +45,7 @@ pub mod testing;
 
 pub use client::{ProxyTrust, client_address};
 pub use context::LimitContext;
+pub use keys::{ApiKeys, authenticate, count_event};
 pub use limiter::{Account, Limiter, Verdict, address_partition, key_partition};
 pub use memory::MemoryStore;
 pub use policy::{AuthFailurePolicy, FailMode, Plan, Policies, QuotaPolicy, RatePolicy};
