@@ -44,7 +44,7 @@ mod store;
 pub mod testing;
 
 pub use client::{ProxyTrust, client_address};
-pub use context::LimitContext;
+pub use context::{LimitContext, MissingLimitContext};
 pub use keys::{ApiKeys, authenticate, count_event};
 pub use limiter::{Account, Limiter, Verdict, address_partition, key_partition};
 pub use memory::MemoryStore;
