@@ -19,6 +19,10 @@
 //! # });
 //! ```
 //!
+//! In a service, [`ApiKeys`] says how its keys resolve and [`authenticate`] takes each keyed
+//! request through the limits; the adapters' `Authenticated<K>` extractor does that on axum
+//! and actix-web.
+//!
 //! With Redis (the store connects lazily, and reconnects by itself; `rediss://` for TLS with the
 //! default `tls` feature, [`RedisStore::connect_with_ca`] for a private CA):
 //!
