@@ -18,6 +18,6 @@ pub use contract::{AppFactory, contract_app};
 pub use error::{ApiError, Result};
 pub use extract::{BearerKey, DateRange, Json, Query, SiteId};
 #[cfg(feature = "limits")]
-pub use limits::limit_context;
+pub use limits::{Authenticated, limit_context};
 pub use resource::resource;
 pub use server::server;

@@ -21,6 +21,6 @@ pub use contract::ContractExt;
 pub use error::{ApiError, Result};
 pub use extract::{BearerKey, DateRange, Json, Query, SiteId};
 #[cfg(feature = "limits")]
-pub use limits::{LimitContextFuture, LimitContextLayer, LimitContextService};
+pub use limits::{Authenticated, LimitContextFuture, LimitContextLayer, LimitContextService};
 pub use router::{ConnectionRouter, ContractRouter};
 pub use serve::{Serve, serve};

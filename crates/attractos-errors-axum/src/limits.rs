@@ -1,60 +1,70 @@
 //! The glue of `attractos-limits` (feature `limits`): a layer that gives each request a
-//! [`LimitContext`](attractos_limits::LimitContext) with the client's address and writes the
-//! RateLimit fields the handler's decisions left in it on the response, success or error.
+//! [`LimitContext`] with the client's address and writes the RateLimit fields of the limits'
+//! decisions on the response, success or error; and [`Authenticated`], the extractor that
+//! takes a request's bearer key through the limits.
 
+use std::fmt;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::pin::Pin;
 use std::task::{Context, Poll, ready};
 
-use attractos_limits::{LimitContext, ProxyTrust};
-use axum::extract::{ConnectInfo, Request};
+use attractos_errors::rules;
+use attractos_limits::{ApiKeys, LimitContext, MissingLimitContext, ProxyTrust};
+use axum::extract::{ConnectInfo, FromRef, FromRequestParts, Request};
+use axum::http::HeaderValue;
+use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
 use axum::response::Response;
 use pin_project_lite::pin_project;
 use tower::{Layer, Service};
+
+use crate::ApiError;
 
 /// The layer, for `Router::layer(LimitContextLayer::new(trust))` (a hand-written service, not
 /// `middleware::from_fn`: it is on every request of a limited route). The client is the peer
 /// (`ConnectInfo<SocketAddr>`, which `axum::serve(listener, app)` on a
 /// [`ContractRouter`](crate::ContractRouter), [`serve`](crate::serve) and
 /// `into_make_service_with_connect_info` provide), or the proxy's `X-Forwarded-For` entry only
-/// when `trust` says so.
-///
-/// A handler asks the [`Limiter`](attractos_limits::Limiter) with the context's client and
-/// leaves the decision's fields in the context; the layer writes them on the answer, whether
-/// the handler answers or fails:
+/// when `trust` says so. Handlers take [`Authenticated`]; the layer writes the fields its
+/// decisions left in the context on the answer, whether the handler answers or fails:
 ///
 /// ```
+/// use attractos_errors::ApiError as Refusal;
+/// use attractos_errors_axum::{Authenticated, Contract, ContractExt, LimitContextLayer};
+/// use attractos_limits::{Account, ApiKeys, Limiter, Plan, Policies, ProxyTrust};
+/// use axum::{Router, body::Body, http::Request, routing::get};
 /// use std::sync::Arc;
-/// use attractos_errors_axum::{ApiError, BearerKey, Contract, ContractExt, LimitContextLayer};
-/// use attractos_limits::{Account, LimitContext, Limiter, Plan, Policies, ProxyTrust};
-/// use axum::{Extension, Router, body::Body, extract::State, http::Request, routing::get};
 /// use tower::ServiceExt;
 ///
-/// async fn sites(
-///     State(limiter): State<Arc<Limiter>>,
-///     Extension(context): Extension<LimitContext>,
-///     BearerKey(key): BearerKey,
-/// ) -> Result<&'static str, ApiError> {
-///     if key != "ak_demo_free" {
-///         // Counted against the client's allowance of failed keys: past it, RATE_LIMITED.
-///         let refusal = attractos_errors::ApiError::invalid_key();
-///         let (answer, fields) = limiter.key_refused(context.client(), refusal).await;
-///         context.set_fields(fields);
-///         return Err(answer.into());
+/// /// The service's keys (here one), on its state.
+/// #[derive(Clone)]
+/// struct Keys(Arc<Limiter>);
+///
+/// impl ApiKeys for Keys {
+///     type Caller = String;
+///     fn limiter(&self) -> &Limiter {
+///         &self.0
 ///     }
-///     let account = Account { key: &key, id: "user:1", plan: Plan::Free, event_floor: 0 };
-///     let verdict = limiter.admit(context.client(), account).await;
-///     context.set_fields(verdict.fields);
-///     verdict.outcome?; // RATE_LIMITED, with retry_after and Retry-After
-///     Ok("[]")
+///     async fn resolve(&self, key: &str) -> Result<String, Refusal> {
+///         // A refused key counts against the client's allowance: past it, RATE_LIMITED.
+///         (key == "ak_demo_free").then(|| key.to_owned()).ok_or_else(Refusal::invalid_key)
+///     }
+///     fn account<'a>(&'a self, key: &'a String) -> Account<'a> {
+///         Account { key, id: "user:1", plan: Plan::Free, event_floor: 0 }
+///     }
+/// }
+///
+/// // Past the key's rate: RATE_LIMITED, with retry_after and Retry-After.
+/// async fn sites(Authenticated(_caller): Authenticated<Keys>) -> &'static str {
+///     "[]"
 /// }
 ///
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() {
 /// let app = Router::new()
 ///     .route("/api/v1/sites", get(sites))
-///     .with_state(Arc::new(Limiter::in_memory(Policies::default())))
+///     .with_state(Keys(Arc::new(Limiter::in_memory(Policies::default()))))
 ///     .layer(LimitContextLayer::new(ProxyTrust::PeerOnly))
 ///     .with_contract(Contract::default());
 /// // Served with `axum::serve(listener, app)`, each request has its peer's address.
@@ -143,6 +153,45 @@ where
         let mut response = ready!(this.inner.poll(cx))?;
         write_fields(this.context, response.headers_mut());
         Poll::Ready(Ok(response))
+    }
+}
+
+/// The caller of a request, authenticated by its `Authorization: Bearer` key and admitted by
+/// the limits ([`attractos_limits::authenticate`]) with the app's [`ApiKeys`] (the state, or
+/// a part of it through `FromRef`). A refused key is the refusal (`MISSING_KEY`,
+/// `INVALID_KEY`, `USER_NOT_FOUND`) counted against the client's address, past its allowance
+/// `RATE_LIMITED`; a caller past its rate is `RATE_LIMITED`. The route must be inside a
+/// [`LimitContextLayer`] (without it: `SERVER_ERROR`, [`MissingLimitContext`] logged). Put it
+/// first among a handler's extractors, so that authentication precedes validation. For the
+/// event routes: [`attractos_limits::count_event`] with the request's
+/// `Extension<LimitContext>`.
+pub struct Authenticated<K: ApiKeys>(pub K::Caller);
+
+impl<K: ApiKeys> fmt::Debug for Authenticated<K>
+where
+    K::Caller: fmt::Debug,
+{
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Authenticated").field(&self.0).finish()
+    }
+}
+
+impl<S, K> FromRequestParts<S> for Authenticated<K>
+where
+    S: Send + Sync,
+    K: ApiKeys + FromRef<S>,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let Some(context) = parts.extensions.get::<LimitContext>() else {
+            return Err(attractos_errors::ApiError::internal(MissingLimitContext).into());
+        };
+        let values = parts.headers.get_all(AUTHORIZATION).iter();
+        let key = rules::bearer_key(values.map(HeaderValue::as_bytes));
+        let keys = K::from_ref(state);
+        let caller = attractos_limits::authenticate(&keys, key, context).await?;
+        Ok(Authenticated(caller))
     }
 }
 

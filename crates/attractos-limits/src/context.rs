@@ -75,6 +75,17 @@ impl LimitContext {
     }
 }
 
+/// A request reached code that asks the limits without a [`LimitContext`]: the adapter's glue
+/// (axum's `LimitContextLayer`, actix-web's `limit_context` middleware) is not around its
+/// route. Answered `SERVER_ERROR`, this cause logged: without the glue the client's address is
+/// unknown and the RateLimit fields would be lost.
+#[derive(Debug, Clone, Copy, thiserror::Error)]
+#[error(
+    "no LimitContext on this request: wrap the route in the adapter's limit glue (axum: \
+     LimitContextLayer, actix-web: the limit_context middleware)"
+)]
+pub struct MissingLimitContext;
+
 /// The adapters' glue around a [`LimitContext`], expanded once per framework because axum
 /// (`http` 1) and actix-web (`http` 0.2) have different header types; the logic is this one.
 /// The argument is the path of the framework's `http::header` module. Not a public API.

@@ -19,6 +19,10 @@
 //! # });
 //! ```
 //!
+//! In a service, [`ApiKeys`] says how its keys resolve and [`authenticate`] takes each keyed
+//! request through the limits; the adapters' `Authenticated<K>` extractor does that on axum
+//! and actix-web.
+//!
 //! With Redis (the store connects lazily, and reconnects by itself; `rediss://` for TLS with the
 //! default `tls` feature, [`RedisStore::connect_with_ca`] for a private CA):
 //!
@@ -34,6 +38,7 @@ mod algorithm;
 mod client;
 mod context;
 pub mod fields;
+mod keys;
 mod limiter;
 mod memory;
 mod policy;
@@ -43,7 +48,8 @@ mod store;
 pub mod testing;
 
 pub use client::{ProxyTrust, client_address};
-pub use context::LimitContext;
+pub use context::{LimitContext, MissingLimitContext};
+pub use keys::{ApiKeys, authenticate, count_event};
 pub use limiter::{Account, Limiter, Verdict, address_partition, key_partition};
 pub use memory::MemoryStore;
 pub use policy::{AuthFailurePolicy, FailMode, Plan, Policies, QuotaPolicy, RatePolicy};

@@ -1,7 +1,8 @@
-//! The limit stores: one behaviour suite over the in-memory and the Redis store, the same
+//! The steps of a keyed request (authenticate, count_event), and the limit stores: one behaviour suite over the in-memory and the Redis store, the same
 //! decisions from both, configured policies, whose failed keys count together, Redis failures,
 //! batched Redis decisions and Redis over TLS.
 
+mod authenticate;
 mod client_addresses;
 mod configured_policies;
 mod redis_batches;

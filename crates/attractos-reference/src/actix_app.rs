@@ -1,20 +1,16 @@
 //! The API on actix-web: routing glue only. Every rule lives in [`crate::domain`]; the
 //! extractors and the contract middleware come from `attractos-errors-actix`.
 
-use std::future::Future;
-use std::pin::Pin;
-
-use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
 use actix_web::web::{self, ServiceConfig};
-use actix_web::{App, FromRequest, HttpMessage, HttpRequest, HttpResponse, Responder};
+use actix_web::{App, HttpResponse, Responder};
 use attractos_errors_actix::{
-    ApiError, AppFactory, BearerKey, Contract, DateRange, Json, Query, SiteId, contract_app,
+    ApiError, AppFactory, Authenticated, Contract, DateRange, Json, Query, SiteId, contract_app,
     limit_context,
 };
 use attractos_limits::LimitContext;
 
-use crate::domain::{self, NewEvent, TimeseriesQuery};
+use crate::domain::{NewEvent, TimeseriesQuery};
 use crate::{AppState, Options, routes};
 
 /// The whole API as an actix-web [`App`]: the contract app of `attractos-errors-actix` (404,
@@ -106,47 +102,16 @@ fn site_path(route: &'static str) -> &'static str {
         .expect("per-site routes are under the sites path")
 }
 
-/// The authenticated caller: the `Authorization` header's key, resolved and limited by the
-/// domain, with the request's limit context. It comes first in every handler, so
-/// authentication precedes validation.
-struct Caller(domain::Caller, LimitContext);
-
-impl FromRequest for Caller {
-    type Error = ApiError;
-    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
-
-    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let key = BearerKey::from_request(req, payload).into_inner();
-        let state = req.app_data::<web::Data<AppState>>().cloned();
-        let context = req
-            .extensions()
-            .get::<LimitContext>()
-            .cloned()
-            .unwrap_or_else(|| LimitContext::new(LimitContext::UNKNOWN_CLIENT));
-        Box::pin(async move {
-            let state = state.ok_or_else(|| {
-                ApiError::from(attractos_errors::ApiError::internal(MissingState))
-            })?;
-            match key {
-                Ok(BearerKey(key)) => Ok(Caller(state.admit(&key, &context).await?, context)),
-                Err(refusal) => Err(state.refuse(refusal.into_inner(), &context).await.into()),
-            }
-        })
-    }
-}
-
-/// The app was built without [`configure`]'s state.
-#[derive(Debug, thiserror::Error)]
-#[error("AppState is not registered on the actix-web app; use actix_app::configure")]
-struct MissingState;
-
-async fn sites(state: web::Data<AppState>, Caller(caller, _): Caller) -> impl Responder {
+async fn sites(
+    state: web::Data<AppState>,
+    Authenticated(caller): Authenticated<AppState>,
+) -> impl Responder {
     Json(state.sites(&caller))
 }
 
 async fn stats(
     state: web::Data<AppState>,
-    Caller(caller, _): Caller,
+    Authenticated(caller): Authenticated<AppState>,
     SiteId(site): SiteId,
     DateRange(range): DateRange,
 ) -> Result<impl Responder, ApiError> {
@@ -155,7 +120,7 @@ async fn stats(
 
 async fn timeseries(
     state: web::Data<AppState>,
-    Caller(caller, _): Caller,
+    Authenticated(caller): Authenticated<AppState>,
     SiteId(site): SiteId,
     Query(query): Query<TimeseriesQuery>,
     DateRange(range): DateRange,
@@ -165,7 +130,8 @@ async fn timeseries(
 
 async fn events(
     state: web::Data<AppState>,
-    Caller(caller, context): Caller,
+    Authenticated(caller): Authenticated<AppState>,
+    context: web::ReqData<LimitContext>,
     Json(event): Json<NewEvent>,
 ) -> Result<impl Responder, ApiError> {
     let receipt = state.record_event(&caller, event, &context).await?;

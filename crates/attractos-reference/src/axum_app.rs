@@ -2,18 +2,17 @@
 //! the contract layers come from `attractos-errors-axum`.
 
 use attractos_errors_axum::{
-    ApiError, BearerKey, Contract, ContractExt, ContractRouter, DateRange, Json, LimitContextLayer,
-    Query, SiteId,
+    ApiError, Authenticated, Contract, ContractExt, ContractRouter, DateRange, Json,
+    LimitContextLayer, Query, SiteId,
 };
 use attractos_limits::LimitContext;
 use axum::Router;
-use axum::extract::{FromRequestParts, State};
+use axum::extract::{Extension, State};
 use axum::http::header::CONTENT_TYPE;
-use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode};
 use axum::routing::{get, post};
 
-use crate::domain::{self, EventReceipt, NewEvent, SiteList, Stats, Timeseries, TimeseriesQuery};
+use crate::domain::{EventReceipt, NewEvent, SiteList, Stats, Timeseries, TimeseriesQuery};
 use crate::{AppState, Options, routes};
 
 /// The whole API as an axum [`ContractRouter`], state provided and the contract applied (404, 405,
@@ -65,34 +64,16 @@ pub fn contract(options: &Options) -> Contract {
         .with_head_timeout(options.head_timeout_duration())
 }
 
-/// The authenticated caller: the `Authorization` header's key, resolved and limited by the
-/// domain, with the request's limit context. It comes first in every handler, so
-/// authentication precedes validation.
-struct Caller(domain::Caller, LimitContext);
-
-impl FromRequestParts<AppState> for Caller {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let context = parts
-            .extensions
-            .get::<LimitContext>()
-            .cloned()
-            .unwrap_or_else(|| LimitContext::new(LimitContext::UNKNOWN_CLIENT));
-        match BearerKey::from_request_parts(parts, state).await {
-            Ok(BearerKey(key)) => Ok(Caller(state.admit(&key, &context).await?, context)),
-            Err(refusal) => Err(state.refuse(refusal.into_inner(), &context).await.into()),
-        }
-    }
-}
-
-async fn sites(State(state): State<AppState>, Caller(caller, _): Caller) -> Json<SiteList> {
+async fn sites(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated<AppState>,
+) -> Json<SiteList> {
     Json(state.sites(&caller))
 }
 
 async fn stats(
     State(state): State<AppState>,
-    Caller(caller, _): Caller,
+    Authenticated(caller): Authenticated<AppState>,
     SiteId(site): SiteId,
     DateRange(range): DateRange,
 ) -> Result<Json<Stats>, ApiError> {
@@ -101,7 +82,7 @@ async fn stats(
 
 async fn timeseries(
     State(state): State<AppState>,
-    Caller(caller, _): Caller,
+    Authenticated(caller): Authenticated<AppState>,
     SiteId(site): SiteId,
     Query(query): Query<TimeseriesQuery>,
     DateRange(range): DateRange,
@@ -111,7 +92,8 @@ async fn timeseries(
 
 async fn events(
     State(state): State<AppState>,
-    Caller(caller, context): Caller,
+    Authenticated(caller): Authenticated<AppState>,
+    Extension(context): Extension<LimitContext>,
     Json(event): Json<NewEvent>,
 ) -> Result<(StatusCode, Json<EventReceipt>), ApiError> {
     Ok((

@@ -25,8 +25,8 @@ use std::time::Duration;
 use attractos_errors::ApiError;
 use attractos_errors::rules::{self, DateRange};
 use attractos_limits::{
-    Account, AnyStore, AuthFailurePolicy, Clock, LimitContext, Limiter, MemoryStore, Policies,
-    ProxyTrust, QuotaPolicy, RatePolicy, RedisStore,
+    Account, AnyStore, ApiKeys, AuthFailurePolicy, Clock, LimitContext, Limiter, MemoryStore,
+    Policies, ProxyTrust, QuotaPolicy, RatePolicy, RedisStore,
 };
 use serde::{Deserialize, Deserializer, Serialize};
 use time::{Date, Month, OffsetDateTime, Time, UtcOffset};
@@ -302,6 +302,8 @@ impl fmt::Debug for AppState {
 pub struct Caller {
     /// The API key, the rate limit's partition.
     pub key: String,
+    /// The event quota's partition: the user, `user:<id>`.
+    pub account: String,
     /// The key's user.
     pub user: User,
 }
@@ -492,62 +494,21 @@ impl AppState {
         &self.0.store
     }
 
-    /// The limiter.
-    pub fn limiter(&self) -> &Limiter {
-        &self.0.limiter
-    }
-
     /// Resolves an API key (already taken from a well-formed `Authorization: Bearer` header)
-    /// to its caller, without counting anything ([`AppState::admit`] does).
+    /// to its caller, without counting anything (the adapters' `Authenticated` extractor
+    /// counts, through [`ApiKeys`]).
     ///
     /// Unknown or revoked -> `INVALID_KEY`; user deleted -> `USER_NOT_FOUND`.
     pub fn authenticate(&self, key: &str) -> Result<Caller, ApiError> {
         match self.0.store.lookup_key(key) {
             KeyLookup::Active(user) => Ok(Caller {
                 key: key.to_owned(),
+                account: format!("user:{}", user.id.0),
                 user,
             }),
             KeyLookup::Unknown | KeyLookup::Revoked => Err(ApiError::invalid_key()),
             KeyLookup::UserDeleted => Err(ApiError::user_not_found()),
         }
-    }
-
-    fn account<'a>(&self, caller: &'a Caller, id: &'a str) -> Account<'a> {
-        Account {
-            key: &caller.key,
-            id,
-            plan: caller.user.plan.limits(),
-            event_floor: self.0.store.event_floor(&caller.user),
-        }
-    }
-
-    /// Authenticates a request from the client of `context` and applies the limits: a
-    /// failed key counts against the client's address (past the allowance, `RATE_LIMITED`
-    /// whatever the key), a live key against its plan's rate. The RateLimit fields of the
-    /// decision are left in `context` for the response.
-    pub async fn admit(&self, key: &str, context: &LimitContext) -> Result<Caller, ApiError> {
-        let caller = match self.authenticate(key) {
-            Ok(caller) => caller,
-            Err(refusal) => return Err(self.refuse(refusal, context).await),
-        };
-        let id = account_id(&caller);
-        let verdict = self
-            .0
-            .limiter
-            .admit(context.client(), self.account(&caller, &id))
-            .await;
-        context.set_fields(verdict.fields);
-        verdict.outcome.map(|()| caller)
-    }
-
-    /// Answers a request whose `Authorization` header was refused (`MISSING_KEY`,
-    /// `INVALID_KEY`, `USER_NOT_FOUND`): every refusal counts against the client's address,
-    /// and past the allowance the answer is `RATE_LIMITED` until the window ends. The
-    /// allowance's RateLimit fields are left in `context`.
-    pub async fn refuse(&self, refusal: ApiError, context: &LimitContext) -> ApiError {
-        let (answer, fields) = self.0.limiter.key_refused(context.client(), refusal).await;
-        context.set_fields(fields);
-        answer
     }
 
     /// `GET /api/v1/sites`: the caller's sites.
@@ -667,10 +628,7 @@ impl AppState {
         }
         self.owned_site(caller, site_id)?;
         let data = self.0.store.site_data(site_id)?;
-        let id = account_id(caller);
-        let verdict = self.0.limiter.count_event(self.account(caller, &id)).await;
-        context.set_fields(verdict.fields);
-        let quota = verdict.outcome.map(|()| verdict.quota)?;
+        let quota = attractos_limits::count_event(self, caller, context).await?;
         let quota = quota.ok_or_else(|| {
             // The store failed and the quota fails open: the event is accepted uncounted.
             self.0.options.now()
@@ -697,9 +655,27 @@ impl AppState {
     }
 }
 
-/// The quota partition of a caller: its user.
-fn account_id(caller: &Caller) -> String {
-    format!("user:{}", caller.user.id.0)
+/// The reference's keys as the limits see them: the adapters' `Authenticated` extractor
+/// resolves a request's key with [`AppState::authenticate`] and limits it by the key's user.
+impl ApiKeys for AppState {
+    type Caller = Caller;
+
+    fn limiter(&self) -> &Limiter {
+        &self.0.limiter
+    }
+
+    async fn resolve(&self, key: &str) -> Result<Caller, ApiError> {
+        self.authenticate(key)
+    }
+
+    fn account<'a>(&'a self, caller: &'a Caller) -> Account<'a> {
+        Account {
+            key: &caller.key,
+            id: &caller.account,
+            plan: caller.user.plan.limits(),
+            event_floor: self.0.store.event_floor(&caller.user),
+        }
+    }
 }
 
 /// The secret carried by the injected faults ([`AppState::panic_on_purpose`],

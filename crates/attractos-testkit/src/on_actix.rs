@@ -2,12 +2,15 @@
 //! empty segments as on axum), the way the adapter's docs register them.
 
 use actix_web::body::BoxBody;
+use actix_web::middleware::from_fn;
 use actix_web::{App, HttpResponse, Resource, Responder, web};
 use attractos_errors_actix::{
-    ApiError, AppFactory, BearerKey, Contract, DateRange, Json, Query, SiteId, contract_app,
-    resource,
+    ApiError, AppFactory, Authenticated, BearerKey, Contract, DateRange, Json, Query, SiteId,
+    contract_app, limit_context, resource,
 };
+use attractos_limits::LimitContext;
 
+use crate::service::limited::{self, Keys};
 use crate::service::other_layers::{OWN_JSON, PLAIN, TEXT, THROTTLED};
 use crate::service::{self, handlers_on_the_adapter};
 
@@ -55,6 +58,19 @@ where
     resource(path).route(web::get().to(handler))
 }
 
+async fn limited_sites(Authenticated(user): Authenticated<Keys>) -> String {
+    format!("the sites of {user}")
+}
+
+async fn limited_event(
+    keys: web::Data<Keys>,
+    Authenticated(user): Authenticated<Keys>,
+    context: web::ReqData<LimitContext>,
+) -> Result<String, ApiError> {
+    let quota = attractos_limits::count_event(keys.get_ref(), &user, &context).await?;
+    Ok(limited::counted(quota))
+}
+
 /// The service's routes.
 pub fn routes(config: &mut web::ServiceConfig) {
     config
@@ -73,7 +89,16 @@ pub fn routes(config: &mut web::ServiceConfig) {
         .service(get("/plain", plain))
         .service(get("/panic", boom))
         .service(get("/panic/formatted", boom_formatted))
-        .service(get("/panic/any", boom_any));
+        .service(get("/panic/any", boom_any))
+        // The limited routes, and the one outside the glue ([`service::limited`]).
+        .app_data(web::Data::new(Keys::new()))
+        .service(get("/unwrapped/sites", limited_sites))
+        .service(
+            web::scope("/limited")
+                .wrap(from_fn(limit_context))
+                .service(get("/sites", limited_sites))
+                .service(resource("/events").route(web::post().to(limited_event))),
+        );
 }
 
 /// The test service on actix-web under `contract`.

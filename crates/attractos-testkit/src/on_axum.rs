@@ -1,14 +1,17 @@
 //! The test service on axum.
 
 use attractos_errors_axum::{
-    ApiError, BearerKey, Contract, ContractExt, ContractRouter, DateRange, Json, Query, SiteId,
+    ApiError, Authenticated, BearerKey, Contract, ContractExt, ContractRouter, DateRange, Json,
+    LimitContextLayer, Query, SiteId,
 };
+use attractos_limits::LimitContext;
 use axum::Router;
-use axum::extract::Path;
+use axum::extract::{Extension, Path, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 
+use crate::service::limited::{self, Keys};
 use crate::service::other_layers::{OWN_JSON, PLAIN, TEXT, THROTTLED};
 use crate::service::{self, handlers_on_the_adapter};
 
@@ -41,6 +44,31 @@ async fn plain() -> impl IntoResponse {
     (StatusCode::CREATED, [("content-type", TEXT)], PLAIN)
 }
 
+async fn limited_sites(Authenticated(user): Authenticated<Keys>) -> String {
+    format!("the sites of {user}")
+}
+
+async fn limited_event(
+    State(keys): State<Keys>,
+    Authenticated(user): Authenticated<Keys>,
+    Extension(context): Extension<LimitContext>,
+) -> Result<String, ApiError> {
+    let quota = attractos_limits::count_event(&keys, &user, &context).await?;
+    Ok(limited::counted(quota))
+}
+
+/// The limited routes, and the one outside the glue ([`service::limited`]).
+fn limited() -> Router {
+    let wrapped = Router::new()
+        .route("/limited/sites", get(limited_sites))
+        .route("/limited/events", post(limited_event))
+        .layer(LimitContextLayer::default());
+    Router::new()
+        .route("/unwrapped/sites", get(limited_sites))
+        .merge(wrapped)
+        .with_state(Keys::new())
+}
+
 /// The service's routes, not yet in the contract.
 pub fn routes() -> Router {
     Router::new()
@@ -60,6 +88,7 @@ pub fn routes() -> Router {
         .route("/panic", get(boom))
         .route("/panic/formatted", get(boom_formatted))
         .route("/panic/any", get(boom_any))
+        .merge(limited())
 }
 
 /// The test service on axum under `contract`.

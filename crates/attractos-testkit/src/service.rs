@@ -190,6 +190,97 @@ pub mod other_layers {
     pub const TEXT: &str = "text/plain; charset=utf-8";
 }
 
+/// The routes behind the limits (`attractos-limits` in memory, through each adapter's glue):
+/// `GET /limited/sites` takes its caller with `Authenticated<Keys>`, `POST /limited/events`
+/// counts an event against the caller's quota, and `GET /unwrapped/sites` is the first
+/// route outside the glue (a misconfiguration, answered `SERVER_ERROR`).
+pub mod limited {
+    use std::num::NonZeroU32;
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use attractos_errors::ApiError;
+    use attractos_limits::{
+        Account, ApiKeys, AuthFailurePolicy, Limiter, Plan, Policies, QuotaPolicy, RatePolicy,
+    };
+
+    /// The key whose lookup fails: the key store is down.
+    pub const STORE_DOWN_KEY: &str = "ak_store_down";
+    /// What the key store's failure carries, which must reach the log and never a client.
+    pub const STORE_SECRET: &str = "keystore=10.0.0.9:7000";
+    /// A key's burst and the seconds it takes to refill.
+    pub const RATE: (u32, u32) = (2, 60);
+    /// Events per month: fewer than [`RATE`]'s burst, so the quota refuses before the rate.
+    pub const QUOTA: u64 = 1;
+    /// Failed keys an address may send per minute.
+    pub const AUTH_FAILURES: u32 = 3;
+
+    /// The service's keys: [`crate::KEY`] is `user:1`'s, [`STORE_DOWN_KEY`] fails its lookup,
+    /// any other is unknown. A fresh limiter per service.
+    #[derive(Debug, Clone)]
+    pub struct Keys(Arc<Limiter>);
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("key store unreachable: {STORE_SECRET}")]
+    struct KeyStoreDown;
+
+    fn n(value: u32) -> NonZeroU32 {
+        NonZeroU32::new(value).expect("not zero")
+    }
+
+    impl Keys {
+        /// Keys limited by [`RATE`], [`QUOTA`] and [`AUTH_FAILURES`], in memory.
+        pub fn new() -> Self {
+            let policies = Policies {
+                free_rate: RatePolicy::new(n(RATE.0), n(RATE.1)),
+                free_quota: QuotaPolicy { events: QUOTA },
+                auth_failures: AuthFailurePolicy {
+                    limit: n(AUTH_FAILURES),
+                    window: Duration::from_secs(60),
+                },
+                ..Policies::default()
+            };
+            Keys(Arc::new(Limiter::in_memory(policies)))
+        }
+    }
+
+    impl Default for Keys {
+        fn default() -> Self {
+            Self::new()
+        }
+    }
+
+    impl ApiKeys for Keys {
+        type Caller = &'static str;
+
+        fn limiter(&self) -> &Limiter {
+            &self.0
+        }
+
+        async fn resolve(&self, key: &str) -> Result<&'static str, ApiError> {
+            match key {
+                crate::KEY => Ok("user:1"),
+                STORE_DOWN_KEY => Err(ApiError::internal(KeyStoreDown)),
+                _ => Err(ApiError::invalid_key()),
+            }
+        }
+
+        fn account<'a>(&'a self, user: &'a &'static str) -> Account<'a> {
+            Account {
+                key: crate::KEY,
+                id: user,
+                plan: Plan::Free,
+                event_floor: 0,
+            }
+        }
+    }
+
+    /// `POST /limited/events`' answer: the events counted this month.
+    pub fn counted(quota: Option<attractos_limits::QuotaOutcome>) -> String {
+        quota.map_or(0, |quota| quota.used).to_string()
+    }
+}
+
 /// `GET /panic`: a `&str` payload.
 pub fn boom() -> &'static str {
     panic!("the handler fell over")

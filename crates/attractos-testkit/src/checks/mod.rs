@@ -9,6 +9,7 @@ pub mod docs_link;
 pub mod domain_errors;
 pub mod example;
 pub mod json_body;
+pub mod limits;
 pub mod logging;
 pub mod other_layers;
 pub mod panics;
@@ -46,6 +47,12 @@ macro_rules! conformance_suite {
                 a_missing_or_other_content_type_is_invalid_json,
                 a_body_that_is_not_utf8_is_invalid_json, an_empty_body_is_invalid_json,
                 a_body_cut_short_is_invalid_json_with_the_cause_kept_out;
+            limits: a_valid_key_is_admitted_with_the_ratelimit_fields,
+                past_its_rate_a_key_is_rate_limited_with_the_rate_alone,
+                refused_keys_count_until_the_address_is_rate_limited_whatever_key,
+                a_key_store_failure_is_server_error_and_counts_against_nobody,
+                past_the_quota_events_are_limit_exceeded_until_the_cycle_ends,
+                a_route_outside_the_limit_glue_is_server_error_with_the_cause_logged;
             logging: a_server_error_logs_its_cause_chain_with_the_request_id_once,
                 a_domain_errors_source_chain_is_logged,
                 a_panic_logs_its_message_once_inside_the_span,

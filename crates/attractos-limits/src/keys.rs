@@ -1,0 +1,109 @@
+//! [`ApiKeys`]: what a service knows of its API keys, and the two steps every keyed request
+//! takes through the limits, written once for both adapters' `Authenticated` extractor:
+//! [`authenticate`] and, on the routes that record events, [`count_event`].
+
+use std::future::Future;
+
+use attractos_errors::{ApiError, Category};
+
+use crate::{Account, LimitContext, Limiter, QuotaOutcome};
+
+/// A service's API keys as the limits see them: what a key resolves to, the account its
+/// requests count against, and the limiter they go through. The adapters' `Authenticated<K>`
+/// extractor takes one from the app's state; a service implements it once, on its state.
+///
+/// ```
+/// use attractos_errors::{ApiError, ErrorCode};
+/// use attractos_limits::{Account, ApiKeys, LimitContext, Limiter, Plan, Policies};
+///
+/// struct Keys(Limiter);
+///
+/// impl ApiKeys for Keys {
+///     type Caller = &'static str;
+///
+///     fn limiter(&self) -> &Limiter {
+///         &self.0
+///     }
+///
+///     async fn resolve(&self, key: &str) -> Result<&'static str, ApiError> {
+///         match key {
+///             "ak_demo_free" => Ok("ak_demo_free"),
+///             _ => Err(ApiError::invalid_key()),
+///         }
+///     }
+///
+///     fn account<'a>(&'a self, key: &'a &'static str) -> Account<'a> {
+///         Account { key, id: "user:1", plan: Plan::Free, event_floor: 0 }
+///     }
+/// }
+///
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// let keys = Keys(Limiter::in_memory(Policies::default()));
+/// let context = LimitContext::new("192.0.2.7".parse().unwrap());
+/// let caller = attractos_limits::authenticate(&keys, Ok("ak_demo_free"), &context).await;
+/// assert_eq!(caller.unwrap(), "ak_demo_free");
+/// let refused = attractos_limits::authenticate(&keys, Ok("ak_guess"), &context).await;
+/// assert_eq!(refused.unwrap_err().code(), ErrorCode::InvalidKey); // and counted
+/// assert!(context.take_fields().unwrap().policy().unwrap().starts_with(r#""auth-failures""#));
+/// # });
+/// ```
+pub trait ApiKeys: Send + Sync {
+    /// Who a valid key belongs to, as the service's handlers want it.
+    type Caller: Send;
+
+    /// The limiter the keys' requests go through.
+    fn limiter(&self) -> &Limiter;
+
+    /// Looks `key` up: its caller, or why it is refused. A refusal of the catalogue's
+    /// authentication category (`INVALID_KEY`, `USER_NOT_FOUND`) counts against the client's
+    /// allowance of failed keys; any other error (`SERVER_ERROR`: the key store is down) is
+    /// answered as it is and counts against nobody.
+    fn resolve(&self, key: &str) -> impl Future<Output = Result<Self::Caller, ApiError>> + Send;
+
+    /// The account `caller`'s requests count against: its key's rate, its plan, its quota.
+    fn account<'a>(&'a self, caller: &'a Self::Caller) -> Account<'a>;
+}
+
+/// Authenticates a request from the client of `context` that carried `key` (or whose
+/// `Authorization` header was refused already: `Err(MISSING_KEY | INVALID_KEY)`) and applies
+/// the limits: a refused key counts against the client's address, past its allowance
+/// `RATE_LIMITED` whatever the key; a caller's key is admitted or refused by its plan's rate.
+/// The decision's RateLimit fields are left in `context` for the response.
+pub async fn authenticate<K: ApiKeys>(
+    keys: &K,
+    key: Result<&str, ApiError>,
+    context: &LimitContext,
+) -> Result<K::Caller, ApiError> {
+    let refusal = match key {
+        Err(refusal) => refusal,
+        Ok(key) => match keys.resolve(key).await {
+            Ok(caller) => {
+                let verdict = keys
+                    .limiter()
+                    .admit(context.client(), keys.account(&caller))
+                    .await;
+                context.set_fields(verdict.fields);
+                return verdict.outcome.map(|()| caller);
+            }
+            Err(refusal) if refusal.code().category() == Category::Authentication => refusal,
+            Err(other) => return Err(other),
+        },
+    };
+    let (answer, fields) = keys.limiter().key_refused(context.client(), refusal).await;
+    context.set_fields(fields);
+    Err(answer)
+}
+
+/// Counts one event of `caller` against its account's monthly quota: `LIMIT_EXCEEDED` when
+/// it is spent, with the seconds until the cycle resets. The quota's RateLimit fields are left
+/// in `context`. `Ok` carries the quota after the event, `None` when the store failed and the
+/// quota fails open (the event is then accepted uncounted).
+pub async fn count_event<K: ApiKeys>(
+    keys: &K,
+    caller: &K::Caller,
+    context: &LimitContext,
+) -> Result<Option<QuotaOutcome>, ApiError> {
+    let verdict = keys.limiter().count_event(keys.account(caller)).await;
+    context.set_fields(verdict.fields);
+    verdict.outcome.map(|()| verdict.quota)
+}
