@@ -94,16 +94,8 @@ pub async fn limit_context(
 /// whose documentation has a whole service. Put it first among a handler's extractors, so that
 /// authentication precedes validation. For the event routes: [`attractos_limits::count_event`]
 /// with the request's `web::ReqData<LimitContext>`.
+#[derive(Debug)]
 pub struct Authenticated<K: ApiKeys>(pub K::Caller);
-
-impl<K: ApiKeys> fmt::Debug for Authenticated<K>
-where
-    K::Caller: fmt::Debug,
-{
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("Authenticated").field(&self.0).finish()
-    }
-}
 
 /// An [`Authenticated`] route on an app without the `web::Data` of its keys.
 #[derive(Debug)]

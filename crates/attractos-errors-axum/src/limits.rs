@@ -3,7 +3,6 @@
 //! decisions on the response, success or error; and [`Authenticated`], the extractor that
 //! takes a request's bearer key through the limits.
 
-use std::fmt;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::pin::Pin;
@@ -165,16 +164,8 @@ where
 /// documentation has a whole service. Put it first among a handler's extractors, so that
 /// authentication precedes validation. For the event routes: [`attractos_limits::count_event`]
 /// with the request's `Extension<LimitContext>`.
+#[derive(Debug)]
 pub struct Authenticated<K: ApiKeys>(pub K::Caller);
-
-impl<K: ApiKeys> fmt::Debug for Authenticated<K>
-where
-    K::Caller: fmt::Debug,
-{
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("Authenticated").field(&self.0).finish()
-    }
-}
 
 impl<S, K> FromRequestParts<S> for Authenticated<K>
 where
