@@ -90,20 +90,12 @@ pub async fn limit_context(
 /// `web::Data<K>`. A refused key is the refusal (`MISSING_KEY`, `INVALID_KEY`,
 /// `USER_NOT_FOUND`) counted against the client's address, past its allowance
 /// `RATE_LIMITED`; a caller past its rate is `RATE_LIMITED`. The route must be inside the
-/// [`limit_context`] middleware (without it: `SERVER_ERROR`, [`MissingLimitContext`] logged).
-/// Put it first among a handler's extractors, so that authentication precedes validation. For
-/// the event routes: [`attractos_limits::count_event`] with the request's
-/// `web::ReqData<LimitContext>`.
+/// [`limit_context`] middleware (without it: `SERVER_ERROR`, [`MissingLimitContext`] logged),
+/// whose documentation has a whole service. Put it first among a handler's extractors, so that
+/// authentication precedes validation. For the event routes: [`attractos_limits::count_event`]
+/// with the request's `web::ReqData<LimitContext>`.
+#[derive(Debug)]
 pub struct Authenticated<K: ApiKeys>(pub K::Caller);
-
-impl<K: ApiKeys> fmt::Debug for Authenticated<K>
-where
-    K::Caller: fmt::Debug,
-{
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("Authenticated").field(&self.0).finish()
-    }
-}
 
 /// An [`Authenticated`] route on an app without the `web::Data` of its keys.
 #[derive(Debug)]

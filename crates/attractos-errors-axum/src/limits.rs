@@ -3,7 +3,6 @@
 //! decisions on the response, success or error; and [`Authenticated`], the extractor that
 //! takes a request's bearer key through the limits.
 
-use std::fmt;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::pin::Pin;
@@ -161,20 +160,12 @@ where
 /// a part of it through `FromRef`). A refused key is the refusal (`MISSING_KEY`,
 /// `INVALID_KEY`, `USER_NOT_FOUND`) counted against the client's address, past its allowance
 /// `RATE_LIMITED`; a caller past its rate is `RATE_LIMITED`. The route must be inside a
-/// [`LimitContextLayer`] (without it: `SERVER_ERROR`, [`MissingLimitContext`] logged). Put it
-/// first among a handler's extractors, so that authentication precedes validation. For the
-/// event routes: [`attractos_limits::count_event`] with the request's
-/// `Extension<LimitContext>`.
+/// [`LimitContextLayer`] (without it: `SERVER_ERROR`, [`MissingLimitContext`] logged), whose
+/// documentation has a whole service. Put it first among a handler's extractors, so that
+/// authentication precedes validation. For the event routes: [`attractos_limits::count_event`]
+/// with the request's `Extension<LimitContext>`.
+#[derive(Debug)]
 pub struct Authenticated<K: ApiKeys>(pub K::Caller);
-
-impl<K: ApiKeys> fmt::Debug for Authenticated<K>
-where
-    K::Caller: fmt::Debug,
-{
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("Authenticated").field(&self.0).finish()
-    }
-}
 
 impl<S, K> FromRequestParts<S> for Authenticated<K>
 where

@@ -4,8 +4,8 @@
 //!
 //!     limits-load --mode MODE --addr 127.0.0.1:PORT [--redis URL] [--rate N]
 //!
-//! `memory` and `redis` decide with `attractos_limits::Limiter` and write the RateLimit fields
-//! through the axum glue; `governor` puts `tower_governor` keyed by the bearer key in front of
+//! `memory` and `redis` decide with `attractos_limits::Limiter` through the axum glue
+//! (`Authenticated` and `LimitContextLayer`), as a service does; `governor` puts `tower_governor` keyed by the bearer key in front of
 //! the route, `governor-headers` the same with its `x-ratelimit-*` headers on. Two controls:
 //! `none` (no limiter) and `fields` (no limiter, but the fields a first `memory` request gets,
 //! sent as they are: the bytes of the fields without the deciding). Every mode checks the key.
@@ -17,12 +17,12 @@ use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::time::Duration;
 
-use attractos_errors_axum::{ApiError, BearerKey, LimitContextLayer};
+use attractos_errors_axum::{ApiError, Authenticated, BearerKey, LimitContextLayer};
 use attractos_limits::{
-    Account, AnyStore, Clock, DEFAULT_TIMEOUT, LimitContext, Limiter, Plan, Policies, ProxyTrust,
-    RedisStore,
+    Account, AnyStore, ApiKeys, Clock, DEFAULT_TIMEOUT, LimitContext, Limiter, Plan, Policies,
+    ProxyTrust, RedisStore,
 };
-use axum::extract::{Extension, State};
+use axum::extract::State;
 use axum::http::{HeaderName, HeaderValue, Request};
 use axum::routing::get;
 use axum::{Json, Router};
@@ -67,22 +67,35 @@ async fn unlimited(BearerKey(key): BearerKey) -> Result<Sites, ApiError> {
     check(&key).map(|()| sites())
 }
 
-async fn limited(
-    State(limiter): State<Arc<Limiter>>,
-    Extension(context): Extension<LimitContext>,
-    BearerKey(key): BearerKey,
-) -> Result<Sites, ApiError> {
-    check(&key)?;
-    let account = Account {
-        key: &key,
-        id: "user:1",
-        plan: Plan::Free,
-        event_floor: 0,
-    };
-    let verdict = limiter.admit(context.client(), account).await;
-    context.set_fields(verdict.fields);
-    verdict.outcome?;
-    Ok(sites())
+/// The bench's one key, as a service implements [`ApiKeys`] for `Authenticated`.
+#[derive(Clone)]
+struct Keys(Arc<Limiter>);
+
+impl ApiKeys for Keys {
+    type Caller = ();
+
+    fn limiter(&self) -> &Limiter {
+        &self.0
+    }
+
+    async fn resolve(&self, key: &str) -> Result<(), attractos_errors::ApiError> {
+        check(key).map_err(ApiError::into_inner)
+    }
+
+    fn account<'a>(&'a self, _caller: &'a ()) -> Account<'a> {
+        ACCOUNT
+    }
+}
+
+const ACCOUNT: Account<'static> = Account {
+    key: KEY,
+    id: "user:1",
+    plan: Plan::Free,
+    event_floor: 0,
+};
+
+async fn limited(Authenticated(()): Authenticated<Keys>) -> Sites {
+    sites()
 }
 
 /// The fields an in-memory limiter's first answer carries, as static headers.
@@ -90,13 +103,7 @@ type StaticFields = Vec<(HeaderName, HeaderValue)>;
 
 async fn first_fields(policies: Policies) -> StaticFields {
     let limiter = Limiter::in_memory(policies);
-    let account = Account {
-        key: KEY,
-        id: "user:1",
-        plan: Plan::Free,
-        event_floor: 0,
-    };
-    let verdict = limiter.admit(LimitContext::UNKNOWN_CLIENT, account).await;
+    let verdict = limiter.admit(LimitContext::UNKNOWN_CLIENT, ACCOUNT).await;
     verdict
         .fields
         .into_headers()
@@ -121,7 +128,7 @@ async fn app(mode: &str, rate: NonZeroU32, redis: Option<&str>) -> Router {
     let limited_by = |limiter: Limiter| {
         Router::new()
             .route(route, get(limited))
-            .with_state(Arc::new(limiter))
+            .with_state(Keys(Arc::new(limiter)))
             .layer(LimitContextLayer::new(ProxyTrust::default()))
     };
     match mode {
