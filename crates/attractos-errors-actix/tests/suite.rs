@@ -5,6 +5,7 @@ mod conformance {
     attractos_testkit::conformance_suite!(Actix);
 }
 
+mod authenticated;
 mod bearer_key;
 mod body_limit;
 mod example;
