@@ -27,6 +27,12 @@ impl<'a> RequestInfo<'a> {
     pub fn is_idempotent(&self) -> bool {
         self.method.is_idempotent() || self.headers.contains_key(IDEMPOTENCY_KEY)
     }
+
+    /// Its `Authorization` value: which key a limit counts it against.
+    pub(crate) fn authorization(&self) -> Option<&'a [u8]> {
+        let value = self.headers.get(http::header::AUTHORIZATION)?;
+        Some(value.as_bytes())
+    }
 }
 
 /// An HTTP answer: status, headers and (a bounded prefix of) the body.

@@ -5,6 +5,7 @@ mod decision;
 mod error;
 #[cfg(feature = "reqwest")]
 mod middleware;
+mod pacing;
 mod retrier;
 
 pub use budget::{RetryBudget, Spent};
@@ -15,4 +16,5 @@ pub use decision::{
 pub use error::Error;
 #[cfg(feature = "reqwest")]
 pub use middleware::{DEFAULT_BODY_LIMIT, RetryHistory, RetryMiddleware, check};
+pub use pacing::{Pacer, REQUESTS_POLICY};
 pub use retrier::{Retrier, RetryNote};

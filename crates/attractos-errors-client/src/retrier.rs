@@ -7,7 +7,7 @@ use std::fmt;
 use std::future::Future;
 use std::hash::BuildHasher;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use attractos_errors::Code;
 use http::StatusCode;
@@ -15,6 +15,7 @@ use http::StatusCode;
 use crate::budget::{RetryBudget, Spent};
 use crate::decision::{Answer, Attempt, Decision, Policy, Reason, Reply, RequestInfo, Stop};
 use crate::error::Error;
+use crate::pacing::Pacer;
 
 /// One retry the loop made: what came back, why it retried, and how long it waited.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -81,6 +82,7 @@ pub struct Retrier {
     budget: RetryBudget,
     roll: Roll,
     hook: Option<Hook>,
+    pacer: Option<Pacer>,
 }
 
 impl fmt::Debug for Retrier {
@@ -88,6 +90,7 @@ impl fmt::Debug for Retrier {
         f.debug_struct("Retrier")
             .field("policy", &self.policy)
             .field("budget", &self.budget)
+            .field("pacer", &self.pacer)
             .finish_non_exhaustive()
     }
 }
@@ -106,6 +109,7 @@ impl Retrier {
             budget: RetryBudget::default(),
             roll: Arc::new(random_roll),
             hook: None,
+            pacer: None,
         }
     }
 
@@ -127,6 +131,15 @@ impl Retrier {
     pub fn on_retry(self, hook: impl Fn(&RetryNote) + Send + Sync + 'static) -> Self {
         Retrier {
             hook: Some(Arc::new(hook)),
+            ..self
+        }
+    }
+
+    /// Waits before sending a request whose key the answers' `RateLimit` field said has
+    /// nothing left ([`Pacer`]; share one pacer between retriers that use the same keys).
+    pub fn pace(self, pacer: Pacer) -> Self {
+        Retrier {
+            pacer: Some(pacer),
             ..self
         }
     }
@@ -190,10 +203,20 @@ impl Retrier {
         let mut retries = Vec::new();
         let mut spent: Option<Spent> = None;
         let mut number = 0u32;
+        let authorization = request.authorization();
         loop {
             number = number.saturating_add(1);
+            if let Some(pacer) = &self.pacer {
+                let wait = pacer.wait(authorization, Instant::now());
+                if !wait.is_zero() {
+                    sleep(wait.min(self.policy.longest_wait())).await;
+                }
+            }
             let last = send().await;
             let received_at = SystemTime::now();
+            if let (Some(pacer), Ok(received)) = (&self.pacer, &last) {
+                pacer.learn(authorization, received.answer().headers, Instant::now());
+            }
             let attempt = Attempt::new(number, received_at).with_roll((self.roll)());
             let (decision, status, code) = match &last {
                 Ok(received) => {

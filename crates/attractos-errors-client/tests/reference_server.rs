@@ -9,7 +9,8 @@ use std::time::{Duration, Instant};
 
 use attractos_errors::{ErrorCode, header_names};
 use attractos_errors_client::{
-    Error, Policy, RequestInfo, Retrier, RetryBudget, RetryMiddleware, RetryNote, Stop, check,
+    Error, Pacer, Policy, RequestInfo, Retrier, RetryBudget, RetryMiddleware, RetryNote, Stop,
+    check,
 };
 use attractos_reference::store::{keys, sites};
 use attractos_reference::{Framework, Options, Server, serve};
@@ -180,6 +181,32 @@ async fn concurrent_requests_on_a_throttled_key_all_succeed_none_sent_early() {
             "at 1/s a wait is the 1 s asked plus at most the jitter: {note}"
         );
     }
+}
+
+#[tokio::test]
+async fn a_paced_client_sends_nothing_the_rate_would_refuse_and_an_unpaced_one_does() {
+    let server = reference(Options::default().rate_limit(NonZeroU32::new(1).expect("1")));
+    let url = &format!("{}/api/v1/sites", server.url());
+    let refused = |retrier: Retrier, requests: usize| async move {
+        let log = Log::default();
+        let client = client(retrier.jitter(|| 0.0), &log);
+        for _ in 0..requests {
+            let response = client.get(url).bearer_auth(keys::FREE).send().await;
+            let body = outcome(response).await.expect("a success in the end");
+            assert!(body.contains("site_demo"), "{body}");
+        }
+        log.all().iter().filter(|sent| sent.status == 429).count()
+    };
+    // A burst of 1 a second: each 200 says `"requests";r=0;t=1`.
+    assert_eq!(
+        refused(Retrier::default().pace(Pacer::default()), 3).await,
+        0,
+        "a paced client waits out t before the key's next request"
+    );
+    assert!(
+        refused(Retrier::default(), 2).await >= 1,
+        "without pacing the second request in the same second is refused"
+    );
 }
 
 #[tokio::test]

@@ -4,6 +4,7 @@
 mod budget;
 mod decision;
 mod docs_table;
+mod pacing;
 mod properties;
 #[cfg(feature = "reqwest")]
 mod reference_server;

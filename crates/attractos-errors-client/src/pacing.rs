@@ -1,0 +1,118 @@
+//! [`Pacer`]: not sending a request the server has already said it would refuse.
+
+use std::collections::HashMap;
+use std::collections::hash_map::RandomState;
+use std::hash::BuildHasher;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use http::HeaderMap;
+use sfv::{BareItem, List, ListEntry, Parser};
+
+/// The id AttractOS gives its per-key request rate in the RateLimit fields
+/// (`docs/limits.md`): the one policy every request of a key spends.
+pub const REQUESTS_POLICY: &str = "requests";
+
+/// How many keys a pacer remembers before it forgets those whose wait is over.
+const REMEMBERED_KEYS: usize = 1024;
+
+/// What the answers' `RateLimit` field said of each API key's request rate. After
+/// `RateLimit: "requests";r=0;t=2`, the key has nothing left for two seconds: its next request
+/// would only be refused (`RATE_LIMITED`), so a [`Retrier`](crate::Retrier) with a pacer waits
+/// those seconds before sending it (never longer than its policy's longest wait). Keys are
+/// told apart by the request's `Authorization` value, as the server counts them; only the
+/// `requests` policy paces (the event quota and the failed-key allowance concern some
+/// requests only). Clones share what they learnt.
+///
+/// ```
+/// use attractos_errors_client::Pacer;
+/// use http::{HeaderMap, HeaderValue};
+/// use std::time::{Duration, Instant};
+///
+/// let pacer = Pacer::default();
+/// let mut answer = HeaderMap::new();
+/// answer.insert("ratelimit", HeaderValue::from_static(r#""requests";r=0;t=2, "events";r=9;t=86400"#));
+/// let now = Instant::now();
+/// pacer.learn(Some(b"Bearer ak_demo_free"), &answer, now);
+/// assert_eq!(pacer.wait(Some(b"Bearer ak_demo_free"), now), Duration::from_secs(2));
+/// assert_eq!(pacer.wait(Some(b"Bearer ak_other"), now), Duration::ZERO);
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct Pacer(Arc<Mutex<Keys>>);
+
+#[derive(Debug, Default)]
+struct Keys {
+    /// The keys are hashed, so the pacer keeps no secret.
+    hasher: RandomState,
+    not_before: HashMap<u64, Instant>,
+}
+
+impl Pacer {
+    /// How long a request with `authorization` should wait at `now` before it is sent.
+    pub fn wait(&self, authorization: Option<&[u8]>, now: Instant) -> Duration {
+        let keys = self.lock();
+        let key = keys.hasher.hash_one(authorization);
+        keys.not_before
+            .get(&key)
+            .map_or(Duration::ZERO, |until| until.saturating_duration_since(now))
+    }
+
+    /// Learns from the headers of an answer, received at `now`, to a request with
+    /// `authorization`: a `requests` policy with `r=0` and `t` seconds makes the key wait
+    /// until then; any other state of it, that the key may send again.
+    pub fn learn(&self, authorization: Option<&[u8]>, headers: &HeaderMap, now: Instant) {
+        let Some(available) = requests_state(headers) else {
+            return;
+        };
+        let mut keys = self.lock();
+        let key = keys.hasher.hash_one(authorization);
+        match available {
+            (0, reset) if reset > 0 => {
+                if keys.not_before.len() >= REMEMBERED_KEYS {
+                    keys.not_before.retain(|_, until| *until > now);
+                }
+                let until = now + Duration::from_secs(reset);
+                keys.not_before.insert(key, until);
+            }
+            _ => {
+                keys.not_before.remove(&key);
+            }
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Keys> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// The `requests` member of the `RateLimit` field (its lines joined, RFC 9110 §5.3): its `r`
+/// and `t` (0 when absent). `None` when the field is absent, does not parse as a structured
+/// List (RFC 9651), or has no such member.
+fn requests_state(headers: &HeaderMap) -> Option<(u64, u64)> {
+    let lines: Vec<&[u8]> = headers
+        .get_all("ratelimit")
+        .iter()
+        .map(|value| value.as_bytes())
+        .collect();
+    if lines.is_empty() {
+        return None;
+    }
+    let joined = lines.join(&b", "[..]);
+    let list: List = Parser::new(&joined).parse().ok()?;
+    list.iter().find_map(|entry| {
+        let ListEntry::Item(item) = entry else {
+            return None;
+        };
+        let BareItem::String(id) = &item.bare_item else {
+            return None;
+        };
+        if id.as_str() != REQUESTS_POLICY {
+            return None;
+        }
+        let integer = |name: &str| {
+            let value = item.params.get(name)?.as_integer()?;
+            u64::try_from(i64::from(value)).ok()
+        };
+        Some((integer("r")?, integer("t").unwrap_or(0)))
+    })
+}
