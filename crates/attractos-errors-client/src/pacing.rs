@@ -67,7 +67,7 @@ impl Pacer {
         let mut keys = self.lock();
         let key = keys.hasher.hash_one(authorization);
         match available {
-            (0, reset) if reset > 0 => {
+            (0, reset) => {
                 if keys.not_before.len() >= REMEMBERED_KEYS {
                     keys.not_before.retain(|_, until| *until > now);
                 }
@@ -115,4 +115,62 @@ fn requests_state(headers: &HeaderMap) -> Option<(u64, u64)> {
         };
         Some((integer("r")?, integer("t").unwrap_or(0)))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spent(reset: &'static str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert("ratelimit", http::HeaderValue::from_static(reset));
+        headers
+    }
+
+    /// Learns `count` keys (`ak_0`, `ak_1`, ...) spent for one second at `now`.
+    fn spend(pacer: &Pacer, count: usize, now: Instant) {
+        for n in 0..count {
+            let key = format!("Bearer ak_{n}");
+            pacer.learn(Some(key.as_bytes()), &spent(r#""requests";r=0;t=1"#), now);
+        }
+    }
+
+    #[test]
+    fn past_its_keys_a_pacer_forgets_those_whose_wait_is_over_and_only_those() {
+        let (pacer, start) = (Pacer::default(), Instant::now());
+        spend(&pacer, REMEMBERED_KEYS, start);
+        let waiting = start + Duration::from_millis(500);
+        pacer.learn(
+            Some(b"Bearer other"),
+            &spent(r#""requests";r=0;t=1"#),
+            waiting,
+        );
+        assert_eq!(
+            pacer.lock().not_before.len(),
+            REMEMBERED_KEYS + 1,
+            "all still wait"
+        );
+        assert_eq!(
+            pacer.wait(Some(b"Bearer ak_0"), waiting),
+            Duration::from_millis(500)
+        );
+
+        // One second after `start` the first keys' waits end exactly: forgotten.
+        let over = start + Duration::from_secs(1);
+        pacer.learn(Some(b"Bearer late"), &spent(r#""requests";r=0;t=1"#), over);
+        assert_eq!(
+            pacer.lock().not_before.len(),
+            2,
+            "`other` and `late` still wait"
+        );
+    }
+
+    #[test]
+    fn below_its_keys_a_pacer_forgets_nothing() {
+        let (pacer, start) = (Pacer::default(), Instant::now());
+        spend(&pacer, REMEMBERED_KEYS - 1, start);
+        let later = start + Duration::from_secs(5);
+        pacer.learn(Some(b"Bearer late"), &spent(r#""requests";r=0;t=1"#), later);
+        assert_eq!(pacer.lock().not_before.len(), REMEMBERED_KEYS);
+    }
 }

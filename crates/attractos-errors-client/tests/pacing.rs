@@ -73,18 +73,23 @@ fn a_field_over_several_lines_is_read_whole() {
     assert_eq!(pacer.wait(Some(KEY), now), Duration::from_secs(3));
 }
 
-/// Two requests through `retrier`, each answered 200 with `ratelimit`; the waits slept.
+/// Two requests of one key through `retrier`, each answered 200 with `ratelimit`; the
+/// waits slept.
 fn two_requests(retrier: &Retrier, ratelimit: &'static str) -> Vec<Duration> {
+    requests_with(retrier, ratelimit, &[KEY, KEY])
+}
+
+/// A request with each of `keys` through `retrier`, each answered 200 with `ratelimit`; the
+/// waits slept.
+fn requests_with(retrier: &Retrier, ratelimit: &'static str, keys: &[&[u8]]) -> Vec<Duration> {
     let slept = Mutex::new(Vec::new());
-    let mut headers = HeaderMap::new();
-    headers.insert(
-        "authorization",
-        HeaderValue::from_static("Bearer ak_demo_free"),
-    );
     let runtime = tokio::runtime::Builder::new_current_thread()
         .build()
         .expect("a runtime");
-    for _ in 0..2 {
+    for key in keys {
+        let mut headers = HeaderMap::new();
+        let authorization = HeaderValue::from_bytes(key).expect("a header value");
+        headers.insert("authorization", authorization);
         let sent = runtime.block_on(retrier.send(
             RequestInfo::new(&Method::GET, &headers),
             || async {
@@ -119,6 +124,13 @@ fn a_paced_retrier_sleeps_the_wait_before_sending_the_keys_next_request() {
     );
     let unpaced = two_requests(&Retrier::default(), r#""requests";r=0;t=1"#);
     assert!(unpaced.is_empty(), "without a pacer: {unpaced:?}");
+}
+
+#[test]
+fn a_paced_retrier_does_not_hold_one_keys_wait_against_another() {
+    let paced = Retrier::default().pace(Pacer::default());
+    let slept = requests_with(&paced, r#""requests";r=0;t=1"#, &[KEY, OTHER]);
+    assert!(slept.is_empty(), "{slept:?}");
 }
 
 #[test]
