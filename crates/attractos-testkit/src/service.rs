@@ -5,7 +5,8 @@
 //! `GET /api/v1/no-site` (`SiteId` on a route without the parameter), `GET
 //! /api/v1/timeseries` (a typed query), `POST /api/v1/events` (a key and a JSON body), `GET
 //! /codes/{code}` (every catalogue code with its default message), `GET /custom` (a specific
-//! message), `GET /internal` (a cause with a source chain), `GET /panic`.
+//! message), `GET /internal` (a cause with a source chain), `GET /panic`, and the routes
+//! behind the limits ([`limited`]).
 
 use attractos_errors::rules::DateRange;
 use attractos_errors::{ApiError, ErrorCode, docs};
@@ -192,8 +193,8 @@ pub mod other_layers {
 
 /// The routes behind the limits (`attractos-limits` in memory, through each adapter's glue):
 /// `GET /limited/sites` takes its caller with `Authenticated<Keys>`, `POST /limited/events`
-/// counts an event against the caller's quota, and `GET /unwrapped/sites` is the first
-/// route outside the glue (a misconfiguration, answered `SERVER_ERROR`).
+/// counts an event against the caller's quota, and `GET /unwrapped/sites` is the same
+/// handler outside the glue (a misconfiguration, answered `SERVER_ERROR`).
 pub mod limited {
     use std::num::NonZeroU32;
     use std::sync::Arc;
