@@ -235,7 +235,17 @@ fn help_documents_the_subcommands_and_fixture_variables() {
     assert!(text.contains("junit"), "{text}");
     assert!(text.contains("ATTRACTOS_KEY_FREE"), "{text}");
     assert!(text.contains("--timeout <SECONDS>"), "{text}");
-    assert!(text.contains("at most 1 MiB of a body is read"), "{text}");
+    // The help states the checker's bounds as the code sets them.
+    let cap = attractos_contract::target::HttpTarget::MAX_BODY_BYTES >> 20;
+    assert!(
+        text.contains(&format!("at most {cap} MiB of a body is read")),
+        "{text}"
+    );
+    let give_up = attractos_contract::run::GIVE_UP_AFTER;
+    assert!(
+        text.contains(&format!("When the first {give_up} cases sent")),
+        "{text}"
+    );
     let top = stdout(&contract(&["--help"], &[]));
     assert!(top.contains("check") && top.contains("cases"), "{top}");
 }
