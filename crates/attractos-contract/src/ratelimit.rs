@@ -13,53 +13,48 @@
 //! Both rules are at the `recommended` level: the draft is not an RFC yet, and the `http`
 //! level cites RFCs only. A response without the fields is not judged by them.
 
-use sfv::{BareItem, List, ListEntry, Parser};
+use attractos_errors::header_names;
+use attractos_errors::ratelimit::{self, Member};
 
 use crate::judge::{Response, retry_after_seconds, show};
 use crate::rule::{Finding, Rule};
 
-/// One member of either field: its policy id and its integer parameters.
-struct Member {
-    id: String,
-    params: Vec<(String, Option<i64>)>,
-}
-
-impl Member {
-    /// `Some(value)` when the parameter is present, `value` being `None` unless an integer.
-    fn param(&self, name: &str) -> Option<Option<i64>> {
-        self.params
-            .iter()
-            .find(|(key, _)| key == name)
-            .map(|(_, value)| *value)
-    }
-
-    /// Adds a finding unless parameter `name` is an integer >= `min` (or absent, when it is
-    /// not `required`).
-    fn expect(&self, field: &str, name: &str, min: i64, required: bool, found: &mut Vec<Finding>) {
-        let message = match self.param(name) {
-            Some(Some(value)) if value >= min => return,
-            None if !required => return,
-            None => format!("{field} {:?} has no {name}", self.id),
-            Some(_) => format!("{field} {:?}: {name} is not an integer >= {min}", self.id),
-        };
-        found.push(Finding::new(Rule::RateLimitFields, message));
-    }
+/// Adds a finding unless parameter `name` of `member` of `field` is an integer >= `min` (or
+/// absent, when it is not `required`).
+fn expect(
+    member: &Member,
+    field: &str,
+    name: &str,
+    min: i64,
+    required: bool,
+    found: &mut Vec<Finding>,
+) {
+    let message = match member.param(name) {
+        Some(Some(value)) if value >= min => return,
+        None if !required => return,
+        None => format!("{field} {:?} has no {name}", member.policy),
+        Some(_) => format!(
+            "{field} {:?}: {name} is not an integer >= {min}",
+            member.policy
+        ),
+    };
+    found.push(Finding::new(Rule::RateLimitFields, message));
 }
 
 /// Adds a finding per broken rule of the RateLimit fields `response` carries.
 pub(crate) fn check(response: &Response, found: &mut Vec<Finding>) {
-    if let Some(policies) = field(response, "ratelimit-policy", found) {
+    if let Some(policies) = field(response, header_names::RATELIMIT_POLICY, found) {
         for policy in &policies {
-            policy.expect("RateLimit-Policy", "q", 0, true, found);
-            policy.expect("RateLimit-Policy", "w", 1, false, found);
+            expect(policy, "RateLimit-Policy", "q", 0, true, found);
+            expect(policy, "RateLimit-Policy", "w", 1, false, found);
         }
     }
-    let Some(limits) = field(response, "ratelimit", found) else {
+    let Some(limits) = field(response, header_names::RATELIMIT, found) else {
         return;
     };
     for limit in &limits {
-        limit.expect("RateLimit", "r", 0, true, found);
-        limit.expect("RateLimit", "t", 0, false, found);
+        expect(limit, "RateLimit", "r", 0, true, found);
+        expect(limit, "RateLimit", "t", 0, false, found);
     }
     if response.status != 429 {
         return;
@@ -67,66 +62,36 @@ pub(crate) fn check(response: &Response, found: &mut Vec<Finding>) {
     let Some(retry_after) = response.header("retry-after").and_then(retry_after_seconds) else {
         return; // the retry-after-header rule reports it
     };
-    for limit in limits.iter().filter(|l| l.param("r") == Some(Some(0))) {
-        if let Some(Some(t)) = limit.param("t")
+    for limit in limits.iter().filter(|l| l.integer("r") == Some(0)) {
+        if let Some(t) = limit.integer("t")
             && u64::try_from(t).is_ok_and(|t| t > retry_after)
         {
             found.push(Finding::new(
                 Rule::RateLimitRetryAfter,
                 format!(
                     "Retry-After is {retry_after}, earlier than the reset t={t} of the spent limit {:?}",
-                    limit.id
+                    limit.policy
                 ),
             ));
         }
     }
 }
 
-/// The members of field `name` (its lines joined, as RFC 9110 §5.3 combines them), or `None`
-/// when the response does not carry it or it does not parse (a finding says which).
+/// The members of field `name`, or `None` when the response does not carry it or it is not
+/// a List of policies (a finding says why).
 fn field(response: &Response, name: &str, found: &mut Vec<Finding>) -> Option<Vec<Member>> {
-    let lines: Vec<&[u8]> = response.header_all(name).collect();
-    if lines.is_empty() {
-        return None;
-    }
-    let joined = lines.join(&b", "[..]);
-    let not_well_formed = |why: &str| {
-        Finding::new(
-            Rule::RateLimitFields,
-            format!("{name} is {}, not a well-formed List: {why}", show(&joined)),
-        )
-    };
-    let list: List = match Parser::new(&joined).parse() {
-        Ok(list) => list,
-        Err(err) => {
-            found.push(not_well_formed(&err.to_string()));
-            return None;
+    match ratelimit::read(response.header_all(name))? {
+        Ok(members) => Some(members),
+        Err(malformed) => {
+            let message = format!(
+                "{name} is {}, not a well-formed List: {}",
+                show(&malformed.value),
+                malformed.why
+            );
+            found.push(Finding::new(Rule::RateLimitFields, message));
+            None
         }
-    };
-    let mut members = Vec::with_capacity(list.len());
-    for entry in list {
-        let ListEntry::Item(item) = entry else {
-            found.push(not_well_formed("an inner list where a policy id belongs"));
-            return None;
-        };
-        let BareItem::String(id) = &item.bare_item else {
-            found.push(not_well_formed("a member that is not a quoted policy id"));
-            return None;
-        };
-        let params = item
-            .params
-            .iter()
-            .map(|(key, value)| {
-                let integer = value.as_integer().map(i64::from);
-                (key.as_str().to_owned(), integer)
-            })
-            .collect();
-        members.push(Member {
-            id: id.as_str().to_owned(),
-            params,
-        });
     }
-    Some(members)
 }
 
 #[cfg(test)]

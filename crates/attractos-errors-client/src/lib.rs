@@ -16,5 +16,5 @@ pub use decision::{
 pub use error::Error;
 #[cfg(feature = "reqwest")]
 pub use middleware::{DEFAULT_BODY_LIMIT, RetryHistory, RetryMiddleware, check};
-pub use pacing::{Pacer, REQUESTS_POLICY};
+pub use pacing::Pacer;
 pub use retrier::{Retrier, RetryNote};

@@ -6,12 +6,9 @@ use std::hash::BuildHasher;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
+use attractos_errors::header_names;
+use attractos_errors::ratelimit::{self, PolicyId};
 use http::HeaderMap;
-use sfv::{BareItem, List, ListEntry, Parser};
-
-/// The id AttractOS gives its per-key request rate in the RateLimit fields
-/// (`docs/limits.md`): the one policy every request of a key spends.
-pub const REQUESTS_POLICY: &str = "requests";
 
 /// How many keys a pacer remembers before it forgets those whose wait is over.
 const REMEMBERED_KEYS: usize = 1024;
@@ -85,36 +82,16 @@ impl Pacer {
     }
 }
 
-/// The `requests` member of the `RateLimit` field (its lines joined, RFC 9110 §5.3): its `r`
-/// and `t` (0 when absent). `None` when the field is absent, does not parse as a structured
-/// List (RFC 9651), or has no such member.
+/// The `requests` member of the `RateLimit` field: its `r` and `t` (0 when absent). `None`
+/// when the field is absent, is not a List of policies, or has no such member.
 fn requests_state(headers: &HeaderMap) -> Option<(u64, u64)> {
-    let lines: Vec<&[u8]> = headers
-        .get_all("ratelimit")
+    let lines = headers.get_all(header_names::RATELIMIT).into_iter();
+    let members = ratelimit::read(lines.map(|line| line.as_bytes()))?.ok()?;
+    let requests = members
         .iter()
-        .map(|value| value.as_bytes())
-        .collect();
-    if lines.is_empty() {
-        return None;
-    }
-    let joined = lines.join(&b", "[..]);
-    let list: List = Parser::new(&joined).parse().ok()?;
-    list.iter().find_map(|entry| {
-        let ListEntry::Item(item) = entry else {
-            return None;
-        };
-        let BareItem::String(id) = &item.bare_item else {
-            return None;
-        };
-        if id.as_str() != REQUESTS_POLICY {
-            return None;
-        }
-        let integer = |name: &str| {
-            let value = item.params.get(name)?.as_integer()?;
-            u64::try_from(i64::from(value)).ok()
-        };
-        Some((integer("r")?, integer("t").unwrap_or(0)))
-    })
+        .find(|member| member.policy == PolicyId::Requests.as_str())?;
+    let integer = |name: &str| u64::try_from(requests.integer(name)?).ok();
+    Some((integer("r")?, integer("t").unwrap_or(0)))
 }
 
 #[cfg(test)]

@@ -53,6 +53,10 @@ pub mod names {
     pub const LINK: &str = "link";
     /// `X-Request-Id`, set by the adapters' request-id layers rather than by the error.
     pub const X_REQUEST_ID: &str = "x-request-id";
+    /// `RateLimit-Policy`, on the responses of a limited route ([`ratelimit`](crate::ratelimit)).
+    pub const RATELIMIT_POLICY: &str = "ratelimit-policy";
+    /// `RateLimit`, on the responses of a limited route ([`ratelimit`](crate::ratelimit)).
+    pub const RATELIMIT: &str = "ratelimit";
 }
 
 /// The fixed header values, as constants, so that adapters can build their framework's header

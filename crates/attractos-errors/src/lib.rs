@@ -9,6 +9,7 @@ mod headers;
 mod log;
 #[cfg(feature = "openapi")]
 pub mod openapi;
+pub mod ratelimit;
 pub mod rules;
 pub mod serving;
 mod settings;

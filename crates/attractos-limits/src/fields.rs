@@ -23,30 +23,10 @@
 //!   hashed) in responses would say nothing it does not know.
 //! - No `qu`: every policy counts requests (`events` counts the requests that record one).
 
+use attractos_errors::header_names;
 use bytes::Bytes;
 
-/// A policy id: which limit a list member speaks of.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum PolicyId {
-    /// `requests`: the per-key request rate.
-    Requests,
-    /// `events`: the per-account monthly event quota.
-    Events,
-    /// `auth-failures`: the per-address failed-authentication allowance.
-    AuthFailures,
-}
-
-impl PolicyId {
-    /// The id as the fields name it (quoted there: a String item of printable ASCII that
-    /// needs no escaping).
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            PolicyId::Requests => "requests",
-            PolicyId::Events => "events",
-            PolicyId::AuthFailures => "auth-failures",
-        }
-    }
-}
+pub use attractos_errors::ratelimit::PolicyId;
 
 /// One of the two header fields.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -61,8 +41,8 @@ impl Field {
     /// The field's name, lowercase as HTTP/2 and both frameworks' header maps spell it.
     pub const fn name(self) -> &'static str {
         match self {
-            Field::Policy => "ratelimit-policy",
-            Field::Current => "ratelimit",
+            Field::Policy => header_names::RATELIMIT_POLICY,
+            Field::Current => header_names::RATELIMIT,
         }
     }
 }
