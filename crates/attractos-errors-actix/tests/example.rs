@@ -1,7 +1,7 @@
-//! The example service (`examples/service.rs`) answers as the testkit's example check says.
+//! The example service (`examples/actix_service.rs`) answers as the testkit's example check says.
 
 #[allow(dead_code)] // its `main`
-#[path = "../examples/service.rs"]
+#[path = "../examples/actix_service.rs"]
 mod service;
 
 use attractos_errors_actix::contract_app;

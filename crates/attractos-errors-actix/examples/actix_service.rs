@@ -4,7 +4,7 @@
 //! API.
 //!
 //! ```text
-//! cargo run -p attractos-errors-actix --example service   # on 127.0.0.1:3000, or ATTRACTOS_ADDR
+//! cargo run -p attractos-errors-actix --example actix_service   # on 127.0.0.1:3000, or ATTRACTOS_ADDR
 //! EVENTS=localhost:3000/api/v1/sites/site_demo/events
 //! curl -i -X POST "$EVENTS"                                                # 401 MISSING_KEY
 //! curl -i -H 'Authorization: Bearer ak_demo' -H 'Content-Type: application/json' \

@@ -3,7 +3,7 @@
 //! crate's suite (`tests/example.rs`); the actix-web adapter's example is an events API.
 //!
 //! ```text
-//! cargo run -p attractos-errors-axum --example service   # on 127.0.0.1:3000, or ATTRACTOS_ADDR
+//! cargo run -p attractos-errors-axum --example axum_service   # on 127.0.0.1:3000, or ATTRACTOS_ADDR
 //! STATS='localhost:3000/api/v1/sites/site_demo/stats?start=2024-01-01&end=2024-01-31'
 //! curl -i "$STATS"                                                         # 401 MISSING_KEY
 //! curl -i -H 'Authorization: Bearer ak_demo' "$STATS"                      # 200
