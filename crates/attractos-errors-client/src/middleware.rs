@@ -24,7 +24,8 @@ pub const DEFAULT_BODY_LIMIT: usize = 64 * 1024;
 /// body (successes are not touched), decides, and either sends again or hands back an
 /// equivalent response (same status, version, headers, extensions, URL and body bytes), with
 /// a [`RetryHistory`] in its extensions. [`check`] turns that response into the typed
-/// [`Error`], with the retries made. A request with a streaming body is sent once; a failure
+/// [`Error`], with the retries made. A request with a streaming body is sent once (after the
+/// wait of a [`Pacer`](crate::Pacer), if the retrier has one); a failure
 /// to get any answer comes back as reqwest-middleware's error (the `on_retry` hook has seen
 /// the retries).
 ///
@@ -92,8 +93,18 @@ impl Middleware for RetryMiddleware {
         next: Next<'_>,
     ) -> reqwest_middleware::Result<Response> {
         if request.try_clone().is_none() {
-            // A streaming body cannot be sent twice: send it once, as it is.
-            return next.run(request, extensions).await;
+            // A streaming body cannot be sent twice: send it once, as it is, paced as any other.
+            let authorization = request
+                .headers()
+                .get(http::header::AUTHORIZATION)
+                .map(|value| value.as_bytes().to_vec());
+            let authorization = authorization.as_deref();
+            self.retrier
+                .wait_for_pace(authorization, &tokio::time::sleep)
+                .await;
+            let response = next.run(request, extensions).await?;
+            self.retrier.learn_pace(authorization, response.headers());
+            return Ok(response);
         }
         let (method, headers) = (request.method().clone(), request.headers().clone());
         let limit = self.body_limit;

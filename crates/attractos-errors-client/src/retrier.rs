@@ -186,6 +186,31 @@ impl Retrier {
         }
     }
 
+    /// Sleeps what the pacer, if any, says a request with `authorization` should wait first
+    /// (never longer than the policy's longest wait).
+    pub(crate) async fn wait_for_pace<Sleep, Slept>(
+        &self,
+        authorization: Option<&[u8]>,
+        sleep: &Sleep,
+    ) where
+        Sleep: Fn(Duration) -> Slept,
+        Slept: Future<Output = ()>,
+    {
+        if let Some(pacer) = &self.pacer {
+            let wait = pacer.wait(authorization, Instant::now());
+            if !wait.is_zero() {
+                sleep(wait.min(self.policy.longest_wait())).await;
+            }
+        }
+    }
+
+    /// Tells the pacer, if any, the headers of an answer to a request with `authorization`.
+    pub(crate) fn learn_pace(&self, authorization: Option<&[u8]>, headers: &http::HeaderMap) {
+        if let Some(pacer) = &self.pacer {
+            pacer.learn(authorization, headers, Instant::now());
+        }
+    }
+
     /// The loop itself, for any kind of received answer.
     pub(crate) async fn run<R, E, Send, Sent, Sleep, Slept>(
         &self,
@@ -206,16 +231,11 @@ impl Retrier {
         let authorization = request.authorization();
         loop {
             number = number.saturating_add(1);
-            if let Some(pacer) = &self.pacer {
-                let wait = pacer.wait(authorization, Instant::now());
-                if !wait.is_zero() {
-                    sleep(wait.min(self.policy.longest_wait())).await;
-                }
-            }
+            self.wait_for_pace(authorization, &sleep).await;
             let last = send().await;
             let received_at = SystemTime::now();
-            if let (Some(pacer), Ok(received)) = (&self.pacer, &last) {
-                pacer.learn(authorization, received.answer().headers, Instant::now());
+            if let Ok(received) = &last {
+                self.learn_pace(authorization, received.answer().headers);
             }
             let attempt = Attempt::new(number, received_at).with_roll((self.roll)());
             let (decision, status, code) = match &last {

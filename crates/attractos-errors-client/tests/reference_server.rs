@@ -210,6 +210,49 @@ async fn a_paced_client_sends_nothing_the_rate_would_refuse_and_an_unpaced_one_d
 }
 
 #[tokio::test]
+async fn a_streaming_body_is_sent_once_and_paced_like_any_other() {
+    let server = reference(Options::default().rate_limit(NonZeroU32::new(1).expect("1")));
+    let url = &format!("{}/api/v1/events", server.url());
+    let event = format!(
+        r#"{{"site_id":"{}","name":"pageview","url":"https://demo.example/"}}"#,
+        sites::DEMO
+    );
+    let event = &event;
+    let two_events = |retrier: Retrier| async move {
+        let log = Log::default();
+        let client = client(retrier, &log);
+        for _ in 0..2 {
+            // A body reqwest cannot copy: the retry middleware cannot send it twice.
+            let chunks = [Ok::<_, std::io::Error>(event.clone())];
+            let body = reqwest::Body::wrap_stream(futures_util::stream::iter(chunks));
+            let request = client.post(url).bearer_auth(keys::FREE).body(body);
+            let _ = request
+                .header("content-type", "application/json")
+                .send()
+                .await;
+        }
+        log.all()
+    };
+    // A burst of 1 a second: the first event's answer says `"requests";r=0;t=1`.
+    let paced = two_events(Retrier::default().pace(Pacer::default())).await;
+    let statuses: Vec<u16> = paced.iter().map(|sent| sent.status).collect();
+    assert!(statuses.iter().all(|status| *status < 300), "{statuses:?}");
+    let waited = paced[1].sent - paced[0].answered;
+    assert!(
+        waited >= Duration::from_secs(1),
+        "sent {waited:?} after the first answer"
+    );
+
+    let unpaced = two_events(Retrier::default()).await;
+    let statuses: Vec<u16> = unpaced.iter().map(|sent| sent.status).collect();
+    assert_eq!(
+        statuses[1], 429,
+        "unpaced, sent once and refused: {statuses:?}"
+    );
+    assert_eq!(statuses.len(), 2, "never resent: {statuses:?}");
+}
+
+#[tokio::test]
 async fn a_spent_quota_comes_back_at_once_with_the_next_month_as_its_reset() {
     let server = reference(Options::default());
     let log = Log::default();

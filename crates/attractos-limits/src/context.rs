@@ -6,6 +6,7 @@ use std::sync::{Arc, Mutex};
 
 use crate::ProxyTrust;
 use crate::fields::RateLimitFields;
+use crate::store::RateOutcome;
 
 /// One request's link between the adapters' glue (a tower layer, an actix-web middleware)
 /// and the handler code that asks the [`crate::Limiter`]: the glue puts it in the request's
@@ -25,7 +26,15 @@ pub struct LimitContext(Arc<Inner>);
 #[derive(Debug)]
 struct Inner {
     client: IpAddr,
-    fields: Mutex<Option<RateLimitFields>>,
+    decided: Mutex<Decided>,
+}
+
+/// What the request's decisions left.
+#[derive(Debug, Default)]
+struct Decided {
+    fields: Option<RateLimitFields>,
+    /// The key's rate after the request's admission, for the fields of an event it records.
+    rate: Option<RateOutcome>,
 }
 
 impl LimitContext {
@@ -36,7 +45,7 @@ impl LimitContext {
     pub fn new(client: IpAddr) -> Self {
         LimitContext(Arc::new(Inner {
             client,
-            fields: Mutex::new(None),
+            decided: Mutex::default(),
         }))
     }
 
@@ -59,17 +68,30 @@ impl LimitContext {
 
     /// Leaves the fields of the latest decision (replacing earlier ones).
     pub fn set_fields(&self, fields: RateLimitFields) {
-        *self.lock() = Some(fields);
+        self.lock().fields = Some(fields);
     }
 
     /// Takes the fields to write on the response.
     pub fn take_fields(&self) -> Option<RateLimitFields> {
-        self.lock().take()
+        self.lock().fields.take()
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Option<RateLimitFields>> {
+    /// Leaves the fields of the request's admission and the key's rate it decided.
+    pub(crate) fn set_admission(&self, fields: RateLimitFields, rate: Option<RateOutcome>) {
+        *self.lock() = Decided {
+            fields: Some(fields),
+            rate,
+        };
+    }
+
+    /// The key's rate the request's admission decided, if it was admitted here.
+    pub(crate) fn admitted_rate(&self) -> Option<RateOutcome> {
+        self.lock().rate
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Decided> {
         self.0
-            .fields
+            .decided
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }

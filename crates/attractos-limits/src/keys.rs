@@ -82,7 +82,7 @@ pub async fn authenticate<K: ApiKeys>(
                     .limiter()
                     .admit(context.client(), keys.account(&caller))
                     .await;
-                context.set_fields(verdict.fields);
+                context.set_admission(verdict.fields, verdict.rate);
                 return verdict.outcome.map(|()| caller);
             }
             Err(refusal) if refusal.code().category() == Category::Authentication => refusal,
@@ -95,15 +95,20 @@ pub async fn authenticate<K: ApiKeys>(
 }
 
 /// Counts one event of `caller` against its account's monthly quota: `LIMIT_EXCEEDED` when
-/// it is spent, with the seconds until the cycle resets. The quota's RateLimit fields are left
-/// in `context`. `Ok` carries the quota after the event, `None` when the store failed and the
+/// it is spent, with the seconds until the cycle resets. The RateLimit fields are left in
+/// `context`: the quota's, and on an accepted event also the key's rate that [`authenticate`]
+/// decided for the same request. `Ok` carries the quota after the event, `None` when the store failed and the
 /// quota fails open (the event is then accepted uncounted).
 pub async fn count_event<K: ApiKeys>(
     keys: &K,
     caller: &K::Caller,
     context: &LimitContext,
 ) -> Result<Option<QuotaOutcome>, ApiError> {
-    let verdict = keys.limiter().count_event(keys.account(caller)).await;
+    let account = keys.account(caller);
+    let verdict = keys
+        .limiter()
+        .count_event(account, context.admitted_rate())
+        .await;
     context.set_fields(verdict.fields);
     verdict.outcome.map(|()| verdict.quota)
 }

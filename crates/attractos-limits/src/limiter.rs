@@ -5,7 +5,7 @@ use std::net::{IpAddr, Ipv6Addr};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use attractos_errors::{ApiError, RetryAfter};
+use attractos_errors::{ApiError, ErrorCode, RetryAfter};
 
 use crate::algorithm::{self, AuthOutcome, QuotaOutcome, RateOutcome};
 use crate::fields::{PolicyField, PolicyId, PolicyItem, RateLimitFields, StateItem, ceil_secs};
@@ -41,6 +41,9 @@ pub struct Verdict {
     pub fields: RateLimitFields,
     /// The account's event quota after the decision, when the store told it.
     pub quota: Option<QuotaOutcome>,
+    /// The key's request rate after an admission ([`Limiter::admit`]), when the store told
+    /// it: what [`Limiter::count_event`] states beside the quota for the same request.
+    pub rate: Option<RateOutcome>,
 }
 
 /// The policies, a store, and what a store failure means.
@@ -140,8 +143,15 @@ impl<S: Store> Limiter<S> {
     }
 
     /// Counts one event of `account` against its monthly quota: `LIMIT_EXCEEDED` when it is
-    /// spent, with the seconds until the cycle resets.
-    pub async fn count_event(&self, account: Account<'_>) -> Verdict {
+    /// spent, with the seconds until the cycle resets. `admitted` is the [`Verdict::rate`] of
+    /// the same request's admission: an accepted event's fields state it beside the quota, so
+    /// the answer to an event says, as every answer of the key does, when its next request
+    /// may go.
+    pub async fn count_event(
+        &self,
+        account: Account<'_>,
+        admitted: Option<RateOutcome>,
+    ) -> Verdict {
         let query = EventQuery {
             account: account.id,
             quota: self.policies.quota(account.plan).events,
@@ -155,7 +165,7 @@ impl<S: Store> Limiter<S> {
             } else {
                 Err(ApiError::limit_exceeded(retry_after(quota.reset_us)))
             };
-            self.account_verdict(account, outcome, None, quota)
+            self.account_verdict(account, outcome, admitted, quota)
         };
         let mode = self.policies.quota_fail_mode;
         self.for_account(account, mode, decision, fallback, verdict)
@@ -246,11 +256,12 @@ impl<S: Store> Limiter<S> {
             outcome,
             fields,
             quota: None,
+            rate: None,
         }
     }
 
-    /// The fields of an account's answer: the rate's state (a request's answer only) and the
-    /// quota's. On a 429 only the refusing policy's state is listed (see [`crate::fields`]).
+    /// The fields of an account's answer: the rate's state, when known, and the quota's. On a
+    /// 429 only the refusing policy's state is listed (see [`crate::fields`]).
     fn account_verdict(
         &self,
         account: Account<'_>,
@@ -267,22 +278,16 @@ impl<S: Store> Limiter<S> {
                 .saturating_sub(quota.used),
             reset_secs: ceil_secs(quota.reset_us),
         };
-        let rate_limited =
-            matches!(&outcome, Err(err) if err.code() == attractos_errors::ErrorCode::RateLimited);
-        let (listed, count) = match rate {
-            Some(rate) => {
-                let rate_item = StateItem {
-                    id: PolicyId::Requests,
-                    remaining: rate.remaining,
-                    reset_secs: ceil_secs(rate.next_unit_us),
-                };
-                if rate_limited {
-                    ([rate_item, rate_item], 1)
-                } else {
-                    ([rate_item, quota_item], 2)
-                }
-            }
-            None => ([quota_item, quota_item], 1),
+        let refused_by = outcome.as_ref().err().map(ApiError::code);
+        let rate_item = rate.map(|rate| StateItem {
+            id: PolicyId::Requests,
+            remaining: rate.remaining,
+            reset_secs: ceil_secs(rate.next_unit_us),
+        });
+        let (listed, count) = match (rate_item, refused_by) {
+            (Some(rate_item), Some(ErrorCode::RateLimited)) => ([rate_item, rate_item], 1),
+            (Some(rate_item), None) => ([rate_item, quota_item], 2),
+            _ => ([quota_item, quota_item], 1),
         };
         Verdict {
             outcome,
@@ -292,6 +297,7 @@ impl<S: Store> Limiter<S> {
                 &listed[..count],
             ),
             quota: Some(quota),
+            rate,
         }
     }
 
@@ -306,6 +312,7 @@ impl<S: Store> Limiter<S> {
                 &[],
             ),
             quota: None,
+            rate: None,
         }
     }
 }

@@ -185,3 +185,19 @@ async fn events_count_against_the_quota_until_limit_exceeded_until_the_cycle_end
     );
     assert_eq!(fields(&context).1, r#""events";r=0;t=14400"#);
 }
+
+#[tokio::test]
+async fn an_events_answer_states_the_requests_admission_and_the_quota_after_the_event() {
+    let keys = keys();
+    let context = from("192.0.2.1");
+    authenticate(&keys, Ok(VALID), &context)
+        .await
+        .expect("admitted");
+    let quota = count_event(&keys, &User(1), &context).await;
+    quota.expect("within the quota");
+    assert_eq!(
+        fields(&context).1,
+        r#""requests";r=0;t=1, "events";r=1;t=14400"#,
+        "the rate as the admission left it, the quota after the event"
+    );
+}

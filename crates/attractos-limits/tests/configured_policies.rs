@@ -85,18 +85,28 @@ async fn an_event_quota_of_2_refuses_the_third_event_until_the_month_ends() {
         "a request states the rate and the quota, which requests do not spend"
     );
     for left in [1, 0] {
-        let counted = limiter.count_event(free_account("ak_events")).await;
+        let counted = limiter
+            .count_event(free_account("ak_events"), admitted.rate)
+            .await;
         assert!(
             counted.outcome.is_ok(),
             "the event leaving {left} is accepted"
         );
         assert_eq!(
             counted.fields.current().map(str::to_owned),
-            Some(format!(r#""events";r={left};t=14400"#)),
-            "an event's answer states the quota alone"
+            Some(format!(r#""requests";r=19;t=1, "events";r={left};t=14400"#)),
+            "an event's answer states its request's admission and the quota after it"
         );
     }
-    let refused = limiter.count_event(free_account("ak_events")).await;
+    let alone = limiter.count_event(free_account("ak_alone"), None).await;
+    assert_eq!(
+        alone.fields.current(),
+        Some(r#""events";r=1;t=14400"#),
+        "without an admission, the quota alone"
+    );
+    let refused = limiter
+        .count_event(free_account("ak_events"), admitted.rate)
+        .await;
     let err = refused
         .outcome
         .expect_err("the third event exceeds the quota");

@@ -99,7 +99,7 @@ async fn a_dead_store_gets_the_fail_modes_in_bounded_time_then_shared_limits_com
     for n in 0..20 {
         let started = Instant::now();
         let verdict = a.admit(client(), account(&unique("key"))).await;
-        let event = a.count_event(account(&key)).await;
+        let event = a.count_event(account(&key), verdict.rate).await;
         assert!(
             started.elapsed() < Duration::from_secs(1),
             "decision {n} took {:?}",
@@ -159,7 +159,7 @@ async fn an_outage_is_logged_once_when_it_starts_and_once_when_it_ends() {
     let limiter = limiter(&server);
     let decide = || async {
         limiter.admit(client(), account(&unique("key"))).await;
-        limiter.count_event(account(&unique("key"))).await;
+        limiter.count_event(account(&unique("key")), None).await;
     };
     decide().await;
     assert_eq!(messages.count(failed), 0, "{messages:?}");

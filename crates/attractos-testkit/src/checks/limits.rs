@@ -121,14 +121,23 @@ pub async fn a_key_store_failure_is_server_error_and_counts_against_nobody(frame
     guess.assert_error(ErrorCode::InvalidKey);
 }
 
-/// Events count against the account's quota; past it `LIMIT_EXCEEDED` until the month ends,
-/// the quota's state alone.
+/// Events count against the account's quota, each answer stating its request's rate and the
+/// quota after it; past the quota `LIMIT_EXCEEDED` until the month ends, the quota's state
+/// alone.
 pub async fn past_the_quota_events_are_limit_exceeded_until_the_cycle_ends(framework: Framework) {
     let service = start(framework).await;
+    let (burst, window) = RATE;
     for used in 1..=QUOTA {
         let sent = service.send(&event()).await;
         assert_eq!(sent.status, 200, "{sent}");
         assert_eq!(sent.body, used.to_string().as_bytes());
+        let (_, current) = fields(&sent);
+        let (rate_left, quota_left) = (u64::from(burst) - used, QUOTA - used);
+        let stated = format!(
+            r#""requests";r={rate_left};t={}, "events";r={quota_left};t="#,
+            window / burst
+        );
+        assert!(current.starts_with(&stated), "{current}");
     }
     let sent = service.send(&event()).await;
     sent.assert_error(ErrorCode::LimitExceeded);
