@@ -11,6 +11,13 @@
 --   auth_failure  KEYS: address.               ARGV: window_us.
 -- The answer: one array of integers per decision, in the decisions' order.
 -- Times are whole microseconds; Lua's doubles hold them exactly (below 2^53).
+--
+-- The state, one string per key: a rate's theoretical arrival time ("<tat>"), an address's
+-- failures and the end of their window ("<n>:<end>"), an account's cycle start and events
+-- counted ("<start>:<used>"). Every key of the batch is read by one MGET before the first
+-- decision, and each key a decision changed is written by one SET (with its expiry) after the
+-- last: Redis's time goes to its commands more than to this arithmetic, and a hot key comes
+-- back many times in a batch.
 local now
 if ARGV[1] ~= '' then
   now = tonumber(ARGV[1])
@@ -19,18 +26,48 @@ else
   now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 end
 
+local floor, min, max, find, sub, format = math.floor, math.min, math.max, string.find,
+  string.sub, string.format
+
+local stored, written, lifetime = {}, {}, {}
+do
+  local distinct, seen = {}, {}
+  for i = 1, #KEYS do
+    local key = KEYS[i]
+    if not seen[key] then
+      seen[key] = true
+      distinct[#distinct + 1] = key
+    end
+  end
+  if #distinct > 0 then
+    -- A key of another type reads as none here and is replaced on write.
+    local values = redis.call('MGET', unpack(distinct))
+    for i = 1, #distinct do stored[distinct[i]] = values[i] end
+  end
+end
+
 -- Keys expire a while after their state stops mattering (their state is then the same as
 -- no key), plus a margin so a test clock that runs slower than the real one never sees a
 -- key vanish early.
 local MARGIN_MS = 10000
-local function ttl_ms(us)
-  return math.ceil(math.max(us, 0) / 1000) + MARGIN_MS
-end
-local function expire_after(key, us)
-  redis.call('PEXPIRE', key, ttl_ms(us))
+local function store(key, value, matters_us)
+  if not lifetime[key] then written[#written + 1] = key end
+  stored[key] = value
+  lifetime[key] = math.ceil(max(matters_us, 0) / 1000) + MARGIN_MS
 end
 
-local floor = math.floor
+-- A key's "<a>:<b>", or nothing; anything else there is an error, not a state to guess at.
+local function pair(key)
+  local value = stored[key]
+  if not value then return nil, nil end
+  local colon = find(value, ':', 1, true)
+  local a = colon and tonumber(sub(value, 1, colon - 1))
+  local b = colon and tonumber(sub(value, colon + 1))
+  if not (a and b) then
+    error({err = 'attractos-limits: ' .. key .. ' holds no limit state'})
+  end
+  return a, b
+end
 
 -- Days since 1970-01-01 of a civil date, and back (H. Hinnant's algorithms).
 local function days_from_civil(y, m, d)
@@ -72,16 +109,14 @@ end
 -- The failures of an address: {failures, window end}, a window that has ended counting as
 -- none; with `fail`, one more failure is counted (and stored).
 local function auth(key, window_us, fail)
-  local stored = redis.call('HMGET', key, 'n', 'e')
-  local n, e = tonumber(stored[1]), tonumber(stored[2])
+  local n, e = pair(key)
   if not (n and e and now < e) then
     n = 0
     if fail then e = now + window_us else e = now end
   end
   if fail then
     n = n + 1
-    redis.call('HSET', key, 'n', n, 'e', e)
-    expire_after(key, e - now)
+    store(key, format('%d:%d', n, e), e - now)
   end
   return n, e - now
 end
@@ -89,17 +124,16 @@ end
 -- The quota counter: {cycle start, used}; another cycle's counter starts again at `floor`.
 local function quota(key, limit, qfloor, consume)
   local start, stop = cycle()
-  local stored = redis.call('HMGET', key, 's', 'n')
+  local counted_start, counted = pair(key)
   local used = qfloor
-  if tonumber(stored[1]) == start then used = tonumber(stored[2]) end
+  if counted_start == start then used = counted end
   local accepted = 1
   if consume then
     if used >= limit then
       accepted = 0
     else
       used = used + 1
-      redis.call('HSET', key, 's', start, 'n', used)
-      expire_after(key, stop - now)
+      store(key, format('%d:%d', start, used), stop - now)
     end
   end
   return {accepted, used, stop - now, stop - start, start}
@@ -111,18 +145,17 @@ local function request(address, rate, account, emission, burst, auth_limit, limi
   if n > auth_limit then
     return {0, n, left}
   end
-  local tat = tonumber(redis.call('GET', rate) or now)
+  local tat = stored[rate] and tonumber(stored[rate]) or now
   if tat < now then tat = now end
   local new_tat = tat + emission
   local admitted = 0
   if now >= new_tat - burst * emission then
     admitted = 1
     tat = new_tat
-    -- One command: the value and its expiry (a hash, above, needs HSET then PEXPIRE).
-    redis.call('SET', rate, tat, 'PX', ttl_ms(tat - now))
+    store(rate, format('%d', tat), tat - now)
   end
   local credit = now - tat + burst * emission
-  local remaining = math.min(math.max(floor(credit / emission), 0), burst)
+  local remaining = min(max(floor(credit / emission), 0), burst)
   local next_unit = 0
   if remaining < burst then next_unit = (remaining + 1) * emission - credit end
   local q = quota(account, limit, qfloor, false)
@@ -148,5 +181,9 @@ while a <= #ARGV do
   else
     return redis.error_reply('attractos-limits: unknown decision ' .. tostring(op))
   end
+end
+for i = 1, #written do
+  local key = written[i]
+  redis.call('SET', key, stored[key], 'PX', lifetime[key])
 end
 return answers

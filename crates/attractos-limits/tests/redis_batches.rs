@@ -261,7 +261,7 @@ async fn a_batch_carries_at_most_64_decisions() {
     );
 }
 
-/// A decision the script fails (here: the quota's key holds a string, not the hash it keeps)
+/// A decision the script fails (here: the quota's key holds a string that is no quota's state)
 /// is a store failure that says so, not a timeout, and costs no `SCRIPT LOAD`: only a server
 /// that has not seen the script gets it again.
 #[tokio::test]
@@ -273,7 +273,7 @@ async fn a_script_error_is_a_failure_not_a_timeout_and_loads_no_script() {
         &server,
         redis::cmd("SET")
             .arg(format!("attractos:limits:quota:{account}"))
-            .arg("not a hash"),
+            .arg("not a quota"),
     )
     .await;
     let event = EventQuery {
@@ -283,7 +283,7 @@ async fn a_script_error_is_a_failure_not_a_timeout_and_loads_no_script() {
     };
     let err = store.event(event).await.expect_err("the script fails");
     assert!(
-        matches!(&err, StoreError::Failed(cause) if cause.contains("wrong kind of value")),
+        matches!(&err, StoreError::Failed(cause) if cause.contains("holds no limit state")),
         "{err:?}"
     );
     let stats: String = run(&server, redis::cmd("INFO").arg("commandstats")).await;

@@ -1,6 +1,8 @@
 //! The in-memory store and Redis take the same decisions for the same requests at the same
 //! times. Both read one manual clock (the Redis script is given the time instead of reading
-//! `TIME`), so what is compared is the arithmetic, decision by decision.
+//! `TIME`), so what is compared is the arithmetic, decision by decision. Steps at the same
+//! instant are asked of Redis all at once, so they share batches, where a key that comes back
+//! is read once and written once: a batch decides as its decisions one by one.
 
 use attractos_limits::testing::{RedisServer, unique};
 use attractos_limits::{
@@ -9,7 +11,7 @@ use attractos_limits::{
 };
 use proptest::prelude::*;
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Copy)]
 enum Step {
     Request { key: u8, address: u8 },
     Event { account: u8 },
@@ -34,6 +36,33 @@ impl Partitions {
     }
 }
 
+impl Partitions {
+    fn query(&self, step: Step, burst: u32, emission_us: i64, quota: u64, floor: u64) -> Query<'_> {
+        match step {
+            // A key belongs to one account.
+            Step::Request { key, address } => Query::Request(RequestQuery {
+                address: &self.addresses[usize::from(address)],
+                key: &self.keys[usize::from(key)],
+                account: &self.accounts[usize::from(key % 2)],
+                emission_us,
+                burst,
+                auth_limit: 2,
+                quota,
+                quota_floor: floor,
+            }),
+            Step::Event { account } => Query::Event(EventQuery {
+                account: &self.accounts[usize::from(account)],
+                quota,
+                quota_floor: floor,
+            }),
+            Step::Failure { address } => Query::Failure(AuthFailureQuery {
+                address: &self.addresses[usize::from(address)],
+                window_us: 2_000_000,
+            }),
+        }
+    }
+}
+
 /// A step as both stores are asked it.
 #[derive(Debug, Clone, Copy)]
 enum Query<'a> {
@@ -50,11 +79,24 @@ enum Answer {
     Failure(AuthOutcome),
 }
 
-async fn ask(store: &impl Store, query: Query<'_>) -> Answer {
+/// Asks `store` at once (a Redis decision is queued when asked, not when awaited).
+fn ask<'s>(
+    store: &'s impl Store,
+    query: Query<'s>,
+) -> std::pin::Pin<Box<dyn Future<Output = Answer> + 's>> {
     match query {
-        Query::Request(query) => Answer::Request(store.request(query).await.unwrap()),
-        Query::Event(query) => Answer::Event(store.event(query).await.unwrap()),
-        Query::Failure(query) => Answer::Failure(store.auth_failure(query).await.unwrap()),
+        Query::Request(query) => {
+            let answer = store.request(query);
+            Box::pin(async { Answer::Request(answer.await.unwrap()) })
+        }
+        Query::Event(query) => {
+            let answer = store.event(query);
+            Box::pin(async { Answer::Event(answer.await.unwrap()) })
+        }
+        Query::Failure(query) => {
+            let answer = store.auth_failure(query);
+            Box::pin(async { Answer::Failure(answer.await.unwrap()) })
+        }
     }
 }
 
@@ -105,32 +147,24 @@ fn both_stores_decide_alike() {
                 )
                 .unwrap();
                 let names = Partitions::new();
-                for (index, (step, gap)) in steps.iter().enumerate() {
-                    clock.advance_us(*gap);
-                    let query = match *step {
-                        // A key belongs to one account.
-                        Step::Request { key, address } => Query::Request(RequestQuery {
-                            address: &names.addresses[usize::from(address)],
-                            key: &names.keys[usize::from(key)],
-                            account: &names.accounts[usize::from(key % 2)],
-                            emission_us,
-                            burst,
-                            auth_limit: 2,
-                            quota,
-                            quota_floor: floor,
-                        }),
-                        Step::Event { account } => Query::Event(EventQuery {
-                            account: &names.accounts[usize::from(account)],
-                            quota,
-                            quota_floor: floor,
-                        }),
-                        Step::Failure { address } => Query::Failure(AuthFailureQuery {
-                            address: &names.addresses[usize::from(address)],
-                            window_us: 2_000_000,
-                        }),
-                    };
-                    let (m, r) = (ask(&memory, query).await, ask(&redis, query).await);
-                    prop_assert_eq!(m, r, "step {} {:?}: decided differently", index, query);
+                let queries: Vec<(Query, i64)> = steps
+                    .iter()
+                    .map(|&(step, gap)| (names.query(step, burst, emission_us, quota, floor), gap))
+                    .collect();
+                // Runs of steps at one instant: Redis is asked all of a run before any answer.
+                for run in queries.chunk_by(|_, (_, gap)| *gap == 0) {
+                    clock.advance_us(run[0].1);
+                    let asked: Vec<_> = run.iter().map(|&(query, _)| ask(&redis, query)).collect();
+                    for (&(query, _), redis_answer) in run.iter().zip(asked) {
+                        let (m, r) = (ask(&memory, query).await, redis_answer.await);
+                        prop_assert_eq!(
+                            m,
+                            r,
+                            "{:?} in a run of {}: decided differently",
+                            query,
+                            run.len()
+                        );
+                    }
                 }
                 Ok(())
             })
