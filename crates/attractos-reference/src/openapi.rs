@@ -24,6 +24,8 @@ use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
 use attractos_errors::openapi::{ErrorComponents, canonical_json};
+use attractos_errors::ratelimit::PolicyId;
+use attractos_limits::{Plan, Policies};
 use utoipa::openapi::header::HeaderBuilder;
 use utoipa::openapi::schema::{ObjectBuilder, Type};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -196,18 +198,33 @@ impl Modify for RateLimitHeaders {
                 .description(Some(description.to_owned()))
                 .build()
         };
-        let policy = field(
-            "The limits that apply, as a structured-field List: `\"requests\";q=20;w=1` (the \
-             key's rate: a burst of q refilled over w seconds), `\"events\";q=10000;w=2592000` \
-             (the account's monthly event quota; w is this calendar month's length), or, on \
-             answers to a failed key, `\"auth-failures\";q=30;w=60` (the client address's \
-             allowance).",
+        // The ids and the numbers of the reference server's defaults, from where they are set.
+        let (requests, events, failures) = (
+            PolicyId::Requests.as_str(),
+            PolicyId::Events.as_str(),
+            PolicyId::AuthFailures.as_str(),
         );
-        let state = field(
-            "The state of those limits: `\"requests\";r=19;t=1, \"events\";r=9990;t=1339200` (r \
-             units left, t seconds until r grows, or until the quota resets). On a 429 only the \
-             refusing policy is listed, with r=0 and t equal to Retry-After.",
-        );
+        let defaults = Policies::default();
+        let rate = defaults.rate(Plan::Free);
+        let (burst, window) = (rate.burst(), rate.window_secs());
+        let quota = defaults.quota(Plan::Free).events;
+        let allowance = defaults.auth_failures;
+        let policy = field(&format!(
+            "The limits that apply, as a structured-field List: `\"{requests}\";q={burst};w={window}` \
+             (the key's rate: a burst of q refilled over w seconds), \
+             `\"{events}\";q={quota};w=2592000` (the account's monthly event quota; w is this \
+             calendar month's length), or, on answers to a failed key, \
+             `\"{failures}\";q={limit};w={seconds}` (the client address's allowance).",
+            limit = allowance.limit,
+            seconds = allowance.window.as_secs(),
+        ));
+        let state = field(&format!(
+            "The state of those limits: `\"{requests}\";r={r};t=1, \"{events}\";r={left};t=1339200` \
+             (r units left, t seconds until r grows, or until the quota resets). On a 429 only \
+             the refusing policy is listed, with r=0 and t equal to Retry-After.",
+            r = burst - 1,
+            left = quota - 10,
+        ));
         for operation in operations(openapi) {
             if operation.security.is_none() {
                 continue;
