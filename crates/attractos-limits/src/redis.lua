@@ -56,16 +56,19 @@ local function store(key, value, matters_us)
   lifetime[key] = math.ceil(max(matters_us, 0) / 1000) + MARGIN_MS
 end
 
--- A key's "<a>:<b>", or nothing; anything else there is an error, not a state to guess at.
+-- Anything but a state in a key is an error, not a state to guess at.
+local function unreadable(key)
+  error({err = 'attractos-limits: ' .. key .. ' holds no limit state'})
+end
+
+-- A key's "<a>:<b>", or nothing.
 local function pair(key)
   local value = stored[key]
   if not value then return nil, nil end
   local colon = find(value, ':', 1, true)
   local a = colon and tonumber(sub(value, 1, colon - 1))
   local b = colon and tonumber(sub(value, colon + 1))
-  if not (a and b) then
-    error({err = 'attractos-limits: ' .. key .. ' holds no limit state'})
-  end
+  if not (a and b) then unreadable(key) end
   return a, b
 end
 
@@ -145,7 +148,8 @@ local function request(address, rate, account, emission, burst, auth_limit, limi
   if n > auth_limit then
     return {0, n, left}
   end
-  local tat = stored[rate] and tonumber(stored[rate]) or now
+  local tat = now
+  if stored[rate] then tat = tonumber(stored[rate]) or unreadable(rate) end
   if tat < now then tat = now end
   local new_tat = tat + emission
   local admitted = 0

@@ -6,7 +6,8 @@ use std::time::{Duration, Instant};
 
 use attractos_limits::testing::{RedisServer, unique};
 use attractos_limits::{
-    Clock, DEFAULT_TIMEOUT, EventQuery, RedisStore, RequestOutcome, RequestQuery, Store, StoreError,
+    Clock, DEFAULT_TIMEOUT, EventQuery, RedisStore, RequestOutcome, RequestQuery, Store,
+    StoreError, key_partition,
 };
 
 /// Runs `command` on the test's own server, on a connection of the test's own.
@@ -261,31 +262,35 @@ async fn a_batch_carries_at_most_64_decisions() {
     );
 }
 
-/// A decision the script fails (here: the quota's key holds a string that is no quota's state)
-/// is a store failure that says so, not a timeout, and costs no `SCRIPT LOAD`: only a server
-/// that has not seen the script gets it again.
+/// A decision the script fails (here: a key holds a string that is no limit state: the quota's,
+/// then a rate's) is a store failure that says so, not a timeout, and costs no `SCRIPT LOAD`:
+/// only a server that has not seen the script gets it again.
 #[tokio::test]
 async fn a_script_error_is_a_failure_not_a_timeout_and_loads_no_script() {
     let server = RedisServer::start();
     let store = warmed_up(&server, Duration::from_secs(5)).await;
-    let account = unique("acct");
-    let () = run(
-        &server,
-        redis::cmd("SET")
-            .arg(format!("attractos:limits:quota:{account}"))
-            .arg("not a quota"),
-    )
-    .await;
+    let (account, key, other) = (unique("acct"), unique("key"), unique("acct"));
+    let quota_key = format!("attractos:limits:quota:{account}");
+    let rate_key = format!("attractos:limits:rate:{}", key_partition(&key));
+    for name in [&quota_key, &rate_key] {
+        let () = run(&server, redis::cmd("SET").arg(name).arg("not a state")).await;
+    }
     let event = EventQuery {
         account: &account,
         quota: 10,
         quota_floor: 0,
     };
-    let err = store.event(event).await.expect_err("the script fails");
-    assert!(
-        matches!(&err, StoreError::Failed(cause) if cause.contains("holds no limit state")),
-        "{err:?}"
-    );
+    let failures = [
+        (&quota_key, store.event(event).await.err()),
+        (&rate_key, store.request(request(&key, &other)).await.err()),
+    ];
+    for (name, err) in failures {
+        let said = format!("{name} holds no limit state");
+        assert!(
+            matches!(&err, Some(StoreError::Failed(cause)) if cause.contains(&said)),
+            "{err:?}"
+        );
+    }
     let stats: String = run(&server, redis::cmd("INFO").arg("commandstats")).await;
     assert!(
         !stats.contains("cmdstat_script|load"),

@@ -87,7 +87,12 @@ async fn every_key_the_redis_store_writes_expires_by_itself() {
     let clock = ManualClock::at_unix_secs(1_709_236_800);
     let store = RedisStore::connect(&server.url(), DEFAULT_TIMEOUT * 10, Clock::Manual(clock))
         .expect("a valid URL");
-    store.request(QUERY).await.expect("redis answers");
+    // A rate of 2 a minute: a key's state matters for minutes, far past the margin.
+    let per_minute = RequestQuery {
+        emission_us: 30_000_000,
+        ..QUERY
+    };
+    store.request(per_minute).await.expect("redis answers");
     let event = EventQuery {
         account: "user:1",
         quota: 10,
@@ -112,7 +117,7 @@ async fn every_key_the_redis_store_writes_expires_by_itself() {
         // Burst 2, one used: full again one emission after now.
         (
             "attractos:limits:rate:4d0e5f56967545152221d724fd704d417ba1176f",
-            1_000 + MARGIN_MS,
+            30_000 + MARGIN_MS,
         ),
     ];
     assert_eq!(keys, expected.map(|(key, _)| key), "the keys written");
