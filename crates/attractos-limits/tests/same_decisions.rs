@@ -34,9 +34,8 @@ impl Partitions {
             accounts: std::array::from_fn(|n| format!("{run}:acct{n}")),
         }
     }
-}
 
-impl Partitions {
+    /// What `step` asks a store, under these partitions and the case's policies.
     fn query(&self, step: Step, burst: u32, emission_us: i64, quota: u64, floor: u64) -> Query<'_> {
         match step {
             // A key belongs to one account.
