@@ -87,7 +87,7 @@ async fn every_key_the_redis_store_writes_expires_by_itself() {
     let clock = ManualClock::at_unix_secs(1_709_236_800);
     let store = RedisStore::connect(&server.url(), DEFAULT_TIMEOUT * 10, Clock::Manual(clock))
         .expect("a valid URL");
-    // A rate of 2 a minute: a key's state matters for minutes, far past the margin.
+    // A rate of 2 a minute: after one request the key's state matters for 30 s, past the margin.
     let per_minute = RequestQuery {
         emission_us: 30_000_000,
         ..QUERY
