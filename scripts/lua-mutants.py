@@ -8,7 +8,9 @@ mutant the suite does not notice fails this script.
 
 Equivalent edits are not listed: a look at an address's failures with a window (a look passes
 none), the remaining units capped at the burst, and the wait for the next unit stated on a full
-burst (after a decision the stored time is never before now, so fewer than the burst are left).
+burst (after a decision the stored time is never before now, so fewer than the burst are left);
+and two that only cost time: each ARGV string converted anew, and a key parsed again before a
+decision first writes it (its stored string is the same until then).
 """
 import os
 import pathlib
@@ -23,24 +25,28 @@ MUTANTS = [
     ("a key expires before its state stops mattering",
      "lifetime[key] = math.ceil(max(matters_us, 0) / 1000) + MARGIN_MS", "lifetime[key] = MARGIN_MS"),
     ("a rate's key expires before its burst refills",
-     "store(rate, format('%d', tat), tat - now)", "store(rate, format('%d', tat), 0)"),
+     "store(rate, tat, nil, tat - now)", "store(rate, tat, nil, 0)"),
     ("a window counts at its end", "now < e) then", "now <= e) then"),
-    ("a failure counts twice", "    n = n + 1\n", "    n = n + 2\n"),
-    ("an address is blocked at its allowance", "if n > auth_limit then", "if n >= auth_limit then"),
-    ("another cycle's count is kept", "if counted_start == start then used = counted end",
+    ("a failure counts twice", "failures = failures + 1\n", "failures = failures + 2\n"),
+    ("an address is blocked at its allowance", "if failures > auth_limit then",
+     "if failures >= auth_limit then"),
+    ("another cycle's count is kept", "if counted_start == cycle_start then used = counted end",
      "used = counted or qfloor"),
     ("an event past the quota is accepted", "if used >= limit then", "if used > limit then"),
-    ("an event is stored uncounted", "format('%d:%d', start, used)", "format('%d:%d', start, used - 1)"),
-    ("a key's rate is forgotten", "local tat = now\n  if stored[rate] then", "local tat = now\n  if false then"),
+    ("an event is stored uncounted", "store(key, cycle_start, used,", "store(key, cycle_start, used - 1,"),
+    ("a key's rate is forgotten", "local tat = single(rate) or now", "local tat = now"),
     ("a rate's time in the past is kept", "  if tat < now then tat = now end\n", ""),
     ("a request is admitted a moment late", "if now >= new_tat - burst * emission then",
      "if now > new_tat - burst * emission then"),
     ("a pair that is no state is read as none", "  if not (a and b) then unreadable(key) end\n", ""),
-    ("a rate that is no number is read as none", "tonumber(stored[rate]) or unreadable(rate)",
-     "tonumber(stored[rate]) or now"),
-    ("nothing is written back", "  redis.call('SET', key, stored[key], 'PX', lifetime[key])\n", ""),
+    ("a rate that is no number is read as none", "tonumber(value) or unreadable(key)", "tonumber(value)"),
+    ("nothing is written back", "  redis.call('SET', key, value, 'PX', lifetime[key])\n", ""),
+    ("a pair is written as its first number", "  if second[key] then\n", "  if false then\n"),
     ("the stored state is ignored", "stored[distinct[i]] = values[i]", "stored[distinct[i]] = false"),
-    ("a batch's later decisions see the state before it", "  stored[key] = value\n", ""),
+    ("a decision's change is lost to the decisions after it and to the write",
+     "  parsed[key], first[key], second[key] = true, a, b\n", ""),
+    ("an answer's cycle is told in the wrong order", "{cycle_stop - now, cycle_stop - cycle_start, cycle_start}",
+     "{cycle_stop - cycle_start, cycle_stop - now, cycle_start}"),
 ]
 
 

@@ -192,13 +192,13 @@ impl RedisStore {
     /// started if none is out) at once, so the future holds only the channel's receiver.
     fn decide<T>(
         &self,
-        op: &'static str,
+        decision: Decision,
         keys: &[Key<'_>],
         args: &[i64],
-        answer: fn(&[i64]) -> Result<T, StoreError>,
+        answer: fn(&Answer) -> Result<T, StoreError>,
     ) -> impl Future<Output = Result<T, StoreError>> + use<T> {
         let (waiter, answered) = oneshot::channel();
-        if self.connection.batches.queue(op, keys, args, waiter) {
+        if self.connection.batches.queue(decision, keys, args, waiter) {
             let runtime = self
                 .connection
                 .runtime
@@ -218,8 +218,91 @@ impl RedisStore {
     }
 }
 
-/// Where a decision's answer (its script's integers) or its batch's error goes.
-type Waiter = oneshot::Sender<Result<Vec<i64>, StoreError>>;
+/// Where a decision's answer or its batch's error goes.
+type Waiter = oneshot::Sender<Result<Answer, StoreError>>;
+
+/// The decisions the script takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Decision {
+    Request,
+    Event,
+    AuthFailure,
+}
+
+impl Decision {
+    /// Its name in the script's ARGV.
+    fn name(self) -> &'static str {
+        match self {
+            Decision::Request => "request",
+            Decision::Event => "event",
+            Decision::AuthFailure => "auth_failure",
+        }
+    }
+
+    /// How many integers of the script's answer are this decision's, given the first
+    /// (redis.lua's header lists them); `None` when the first is none this decision gives.
+    fn answer_len(self, first: i64) -> Option<usize> {
+        match (self, first) {
+            (Decision::Request, 0) => Some(3),
+            (Decision::Request, 1) => Some(5),
+            (Decision::Request, _) => None,
+            (Decision::Event | Decision::AuthFailure, _) => Some(2),
+        }
+    }
+}
+
+/// One decision's integers from its batch's answer, and the billing cycle the batch was
+/// decided in (the script states it once for the batch).
+#[derive(Debug, Clone, Copy)]
+struct Answer {
+    values: [i64; 5],
+    len: usize,
+    /// Microseconds until the cycle ends, its length, its start.
+    cycle: [i64; 3],
+}
+
+impl Answer {
+    fn values(&self) -> &[i64] {
+        &self.values[..self.len]
+    }
+}
+
+/// The script's flat answer to `decisions`, one [`Answer`] each, in order; an error when its
+/// integers do not fall into exactly that many answers.
+fn split(
+    decisions: impl ExactSizeIterator<Item = Decision>,
+    values: &[i64],
+) -> Result<Vec<Answer>, StoreError> {
+    let count = decisions.len();
+    let malformed = || {
+        StoreError::Failed(format!(
+            "an answer of {} integers to {count} decisions",
+            values.len()
+        ))
+    };
+    let (cycle, mut rest) = values.split_first_chunk::<3>().ok_or_else(malformed)?;
+    let mut answers = Vec::with_capacity(count);
+    for decision in decisions {
+        let len = rest
+            .first()
+            .and_then(|&first| decision.answer_len(first))
+            .filter(|&len| len <= rest.len())
+            .ok_or_else(malformed)?;
+        let mut answer = Answer {
+            values: [0; 5],
+            len,
+            cycle: *cycle,
+        };
+        answer.values[..len].copy_from_slice(&rest[..len]);
+        answers.push(answer);
+        rest = &rest[len..];
+    }
+    if rest.is_empty() {
+        Ok(answers)
+    } else {
+        Err(malformed())
+    }
+}
 
 /// What the decisions and the batches' sender share: the connection and the queue.
 struct Batches {
@@ -248,8 +331,8 @@ struct Batch {
     keys: redis::Cmd,
     /// Every decision's name and arguments, in order.
     args: redis::Cmd,
-    /// Where each decision's answer goes, in order.
-    waiters: Vec<Waiter>,
+    /// Each decision, and where its answer goes, in order.
+    waiters: Vec<(Decision, Waiter)>,
     /// The first decision's timeout ends here; no decision of the batch waits past it.
     deadline: Instant,
 }
@@ -280,7 +363,7 @@ fn lock(queue: &Mutex<Queue>) -> MutexGuard<'_, Queue> {
 impl Batches {
     /// Adds a decision to the batch being filled (a new one when there is none or it is
     /// full). True when no sender is out and the caller must start one.
-    fn queue(&self, op: &'static str, keys: &[Key<'_>], args: &[i64], waiter: Waiter) -> bool {
+    fn queue(&self, decision: Decision, keys: &[Key<'_>], args: &[i64], waiter: Waiter) -> bool {
         let mut queue = lock(&self.queue);
         let queue = &mut *queue;
         let open = match queue.waiting.back() {
@@ -294,8 +377,8 @@ impl Batches {
         }
         let batch = queue.waiting.back_mut().expect("a batch was just made");
         batch.keys.arg(keys);
-        batch.args.arg(op).arg(args);
-        batch.waiters.push(waiter);
+        batch.args.arg(decision.name()).arg(args);
+        batch.waiters.push((decision, waiter));
         let start_sender = queue.senders < MAX_IN_FLIGHT;
         if start_sender {
             queue.senders += 1;
@@ -337,7 +420,7 @@ impl Batches {
 
     /// Runs the script on `batch` and reads one answer per decision, within the batch's
     /// deadline.
-    async fn answers(&self, batch: &Batch) -> Result<Vec<Vec<i64>>, StoreError> {
+    async fn answers(&self, batch: &Batch) -> Result<Vec<i64>, StoreError> {
         if batch.deadline <= Instant::now() {
             // Queued behind a batch that took the whole timeout.
             return Err(StoreError::Timeout(self.timeout));
@@ -345,7 +428,7 @@ impl Batches {
         let command = self.command(batch);
         let mut manager = self.manager.clone();
         let answers = async {
-            match command.query_async::<Vec<Vec<i64>>>(&mut manager).await {
+            match command.query_async::<Vec<i64>>(&mut manager).await {
                 // The server has not seen the script since it started: load it once.
                 Err(err) if err.kind() == ErrorKind::Server(ServerErrorKind::NoScript) => {
                     redis::Script::new(SCRIPT).load_async(&mut manager).await?;
@@ -431,26 +514,17 @@ impl Drop for SenderPlace<'_> {
 
 /// Sends each waiter its decision's answer, or the batch's error. A waiter that is gone (its
 /// request was dropped) needs no answer.
-fn answer_each(waiters: &mut Vec<Waiter>, answers: Result<Vec<Vec<i64>>, StoreError>) {
-    let answers = answers.and_then(|answers| {
-        if answers.len() == waiters.len() {
-            Ok(answers)
-        } else {
-            Err(StoreError::Failed(format!(
-                "{} answers to {} decisions",
-                answers.len(),
-                waiters.len()
-            )))
-        }
-    });
+fn answer_each(waiters: &mut Vec<(Decision, Waiter)>, values: Result<Vec<i64>, StoreError>) {
+    let answers =
+        values.and_then(|values| split(waiters.iter().map(|(decision, _)| *decision), &values));
     match answers {
         Ok(answers) => {
-            for (waiter, values) in waiters.drain(..).zip(answers) {
-                let _ = waiter.send(Ok(values));
+            for ((_, waiter), answer) in waiters.drain(..).zip(answers) {
+                let _ = waiter.send(Ok(answer));
             }
         }
         Err(err) => {
-            for waiter in waiters.drain(..) {
+            for (_, waiter) in waiters.drain(..) {
                 let _ = waiter.send(Err(err.clone()));
             }
         }
@@ -500,57 +574,61 @@ impl ToRedisArgs for Key<'_> {
     }
 }
 
-fn unexpected(values: &[i64]) -> StoreError {
-    StoreError::Failed(format!("unexpected answer of {} values", values.len()))
+fn unexpected(answer: &Answer) -> StoreError {
+    StoreError::Failed(format!(
+        "unexpected answer of {} values",
+        answer.values().len()
+    ))
 }
 
-fn quota_outcome(values: &[i64]) -> QuotaOutcome {
+fn quota_outcome(
+    accepted: i64,
+    used: i64,
+    [reset_us, cycle_us, cycle_start_us]: [i64; 3],
+) -> QuotaOutcome {
     QuotaOutcome {
-        accepted: values[0] == 1,
-        used: values[1] as u64,
-        reset_us: values[2],
-        cycle_us: values[3],
-        cycle_start_us: values[4],
+        accepted: accepted == 1,
+        used: used as u64,
+        reset_us,
+        cycle_us,
+        cycle_start_us,
     }
 }
 
 /// The answer to a request decision: `[0, failures, left]` when the address is blocked, else
-/// `[1, admitted, remaining, next unit, ..the quota look]`.
-fn request_outcome(values: &[i64]) -> Result<RequestOutcome, StoreError> {
-    match values {
+/// `[1, admitted, remaining, next unit, events used]` (a look at the quota accepts).
+fn request_outcome(answer: &Answer) -> Result<RequestOutcome, StoreError> {
+    match *answer.values() {
         [0, failures, left] => Ok(RequestOutcome::AddressBlocked(AuthOutcome {
-            failures: *failures as u64,
-            window_left_us: *left,
+            failures: failures as u64,
+            window_left_us: left,
         })),
-        [1, admitted, remaining, next_unit, quota @ ..] if quota.len() == 5 => {
-            Ok(RequestOutcome::Decided {
-                rate: RateOutcome {
-                    admitted: *admitted == 1,
-                    remaining: *remaining as u64,
-                    next_unit_us: *next_unit,
-                },
-                quota: quota_outcome(quota),
-            })
-        }
-        other => Err(unexpected(other)),
-    }
-}
-
-fn event_outcome(values: &[i64]) -> Result<QuotaOutcome, StoreError> {
-    if values.len() == 5 {
-        Ok(quota_outcome(values))
-    } else {
-        Err(unexpected(values))
-    }
-}
-
-fn auth_outcome(values: &[i64]) -> Result<AuthOutcome, StoreError> {
-    match values {
-        [failures, left] => Ok(AuthOutcome {
-            failures: *failures as u64,
-            window_left_us: *left,
+        [1, admitted, remaining, next_unit, used] => Ok(RequestOutcome::Decided {
+            rate: RateOutcome {
+                admitted: admitted == 1,
+                remaining: remaining as u64,
+                next_unit_us: next_unit,
+            },
+            quota: quota_outcome(1, used, answer.cycle),
         }),
-        other => Err(unexpected(other)),
+        _ => Err(unexpected(answer)),
+    }
+}
+
+fn event_outcome(answer: &Answer) -> Result<QuotaOutcome, StoreError> {
+    match *answer.values() {
+        [accepted, used] => Ok(quota_outcome(accepted, used, answer.cycle)),
+        _ => Err(unexpected(answer)),
+    }
+}
+
+fn auth_outcome(answer: &Answer) -> Result<AuthOutcome, StoreError> {
+    match *answer.values() {
+        [failures, left] => Ok(AuthOutcome {
+            failures: failures as u64,
+            window_left_us: left,
+        }),
+        _ => Err(unexpected(answer)),
     }
 }
 
@@ -572,7 +650,7 @@ impl Store for RedisStore {
             query.quota as i64,
             query.quota_floor as i64,
         ];
-        self.decide("request", &keys, &args, request_outcome)
+        self.decide(Decision::Request, &keys, &args, request_outcome)
     }
 
     fn event(
@@ -580,7 +658,12 @@ impl Store for RedisStore {
         query: EventQuery<'_>,
     ) -> impl Future<Output = Result<QuotaOutcome, StoreError>> + Send {
         let args = [query.quota as i64, query.quota_floor as i64];
-        self.decide("event", &[Key::Quota(query.account)], &args, event_outcome)
+        self.decide(
+            Decision::Event,
+            &[Key::Quota(query.account)],
+            &args,
+            event_outcome,
+        )
     }
 
     fn auth_failure(
@@ -589,7 +672,7 @@ impl Store for RedisStore {
     ) -> impl Future<Output = Result<AuthOutcome, StoreError>> + Send {
         let args = [query.window_us];
         self.decide(
-            "auth_failure",
+            Decision::AuthFailure,
             &[Key::Auth(query.address)],
             &args,
             auth_outcome,
@@ -611,7 +694,7 @@ mod tests {
         let batches = &store.connection.batches;
         let queue = |n| {
             let (waiter, _answered) = oneshot::channel();
-            batches.queue("event", &[Key::Quota("acct")], &[n, 0], waiter)
+            batches.queue(Decision::Event, &[Key::Quota("acct")], &[n, 0], waiter)
         };
         assert!(queue(1), "no sender is out: the first decision starts one");
         assert!(!queue(2), "one is out: the next decision waits for it");
@@ -634,11 +717,38 @@ mod tests {
         assert!(soon <= Instant::now() + Duration::from_millis(50));
     }
 
+    /// The script's flat answer falls into one answer per decision, by each decision's
+    /// length; integers too few, too many or of no decision's shape are an error for the
+    /// whole batch, never a panic or a decision read from another's integers.
     #[test]
-    fn an_answer_of_the_wrong_length_is_an_error_not_a_panic() {
-        assert!(request_outcome(&[1, 1, 3, 0, 1, 2, 3, 4, 5]).is_ok());
-        assert!(request_outcome(&[1, 1, 3, 0, 1, 2]).is_err());
-        assert!(event_outcome(&[1, 2, 3]).is_err());
+    fn a_batch_answer_splits_by_decision_or_is_an_error() {
+        use Decision::{AuthFailure, Event, Request};
+        let decisions = [Request, Event, Request, AuthFailure];
+        let values = [9, 30, 1, 1, 1, 4, 250, 7, 1, 8, 0, 31, 500, 32, 600];
+        let answers = split(decisions.into_iter(), &values).expect("well formed");
+        let shapes: Vec<&[i64]> = answers.iter().map(Answer::values).collect();
+        assert_eq!(
+            shapes,
+            [&[1, 1, 4, 250, 7][..], &[1, 8], &[0, 31, 500], &[32, 600]]
+        );
+        assert!(answers.iter().all(|answer| answer.cycle == [9, 30, 1]));
+        let Ok(RequestOutcome::Decided { rate, quota }) = request_outcome(&answers[0]) else {
+            panic!("a decided request");
+        };
+        assert_eq!((rate.remaining, rate.next_unit_us, quota.used), (4, 250, 7));
+        assert_eq!(
+            (quota.reset_us, quota.cycle_us, quota.cycle_start_us),
+            (9, 30, 1)
+        );
+        assert!(matches!(
+            request_outcome(&answers[2]),
+            Ok(RequestOutcome::AddressBlocked(_))
+        ));
+        for broken in [&values[..14], &[&values[..], &[0]].concat(), &values[..2]] {
+            assert!(split(decisions.into_iter(), broken).is_err(), "{broken:?}");
+        }
+        let unknown_first = [9, 30, 1, 2, 1, 4, 250, 7];
+        assert!(split([Request].into_iter(), &unknown_first).is_err());
     }
 
     /// With nothing listening, a decision is answered (an error, within its timeout), its
