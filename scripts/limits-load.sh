@@ -89,7 +89,7 @@ modes = {"none": "(a) no limiter", "fields": "(a') no limiter, the fields of (b)
          "memory": "(b) in-memory Limiter + RateLimit fields",
          "governor": "(c) tower_governor 0.8, same limit",
          "governor-headers": "(c') tower_governor 0.8 with its headers (`use_headers`)",
-         "redis": "(d) Limiter on Redis",
+         "redis": "(d) Limiter on Redis (`RedisStore::on_runtime`: the server's)",
          f"memory@{more}": f"(b) with {more} connections", f"redis@{more}": f"(d) with {more} connections"}
 rps, requests, refused = {}, {}, {}
 def best(*runs):

@@ -24,7 +24,8 @@
 //! and actix-web.
 //!
 //! With Redis (the store connects lazily, and reconnects by itself; `rediss://` for TLS with the
-//! default `tls` feature, [`RedisStore::connect_with_ca`] for a private CA):
+//! default `tls` feature, [`RedisStore::connect_with_ca`] for a private CA; a service on one
+//! multi-threaded tokio runtime has the connection driven there with [`RedisStore::on_runtime`]):
 //!
 //! ```
 //! use attractos_limits::{AnyStore, Clock, DEFAULT_TIMEOUT, Limiter, Policies, RedisStore};

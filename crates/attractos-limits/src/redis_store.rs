@@ -4,7 +4,7 @@
 use std::collections::VecDeque;
 use std::fmt;
 use std::io::Write;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::time::{Duration, Instant};
 
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
@@ -43,8 +43,10 @@ const MAX_IN_FLIGHT: usize = 1;
 /// Limit state in Redis, shared by every replica that connects to the same server.
 ///
 /// One multiplexed connection (redis-rs's `ConnectionManager`, which reconnects by itself
-/// after the server comes back) is driven by a small runtime of the store's own, so the store
-/// works the same from axum's multi-threaded runtime and from actix-web's per-thread ones.
+/// after the server comes back) is driven by a small runtime of the store's own (one thread,
+/// made for the first decision), so the store works the same from axum's multi-threaded
+/// runtime and from actix-web's per-thread ones, and outlives any of them; a service on one
+/// multi-threaded runtime can have it driven there instead ([`RedisStore::on_runtime`]).
 /// Decisions are batched: while a batch is out, the decisions that come in queue, and go
 /// together as the next batch, one `EVALSHA` that applies them in order, atomically, and
 /// answers each (a lone decision is a batch of one, sent at once). So each decision is still
@@ -60,7 +62,47 @@ pub struct RedisStore {
 /// connection's shows the client, URL and password included.
 struct Connection {
     batches: Arc<Batches>,
-    runtime: Option<tokio::runtime::Runtime>,
+    driver: Driver,
+}
+
+/// The runtime the batches are sent from, and the connection driven.
+enum Driver {
+    /// The store's own, made for the first decision.
+    Own(OnceLock<tokio::runtime::Runtime>),
+    /// The one given to [`RedisStore::on_runtime`].
+    Given(tokio::runtime::Handle),
+}
+
+impl Driver {
+    /// Where to spawn a sender; `None` when the store's own runtime cannot be made.
+    fn handle(&self) -> Option<tokio::runtime::Handle> {
+        match self {
+            Driver::Given(handle) => Some(handle.clone()),
+            Driver::Own(runtime) => {
+                if let Some(runtime) = runtime.get() {
+                    return Some(runtime.handle().clone());
+                }
+                let made = tokio::runtime::Builder::new_multi_thread()
+                    .worker_threads(1)
+                    .thread_name("attractos-limits-redis")
+                    .enable_all()
+                    .build();
+                match made {
+                    Ok(made) => {
+                        // Two first decisions at once: one runtime is kept, the other stopped.
+                        if let Err(spare) = runtime.set(made) {
+                            spare.shutdown_background();
+                        }
+                        runtime.get().map(|runtime| runtime.handle().clone())
+                    }
+                    Err(err) => {
+                        tracing::error!(error = %err, "no runtime for the Redis connection");
+                        None
+                    }
+                }
+            }
+        }
+    }
 }
 
 impl fmt::Debug for Connection {
@@ -71,7 +113,9 @@ impl fmt::Debug for Connection {
 
 impl Drop for Connection {
     fn drop(&mut self) {
-        if let Some(runtime) = self.runtime.take() {
+        if let Driver::Own(runtime) = &mut self.driver
+            && let Some(runtime) = runtime.take()
+        {
             // Dropping a runtime blocks; a store may be dropped inside another runtime.
             runtime.shutdown_background();
         }
@@ -109,7 +153,8 @@ impl RedisStore {
                 kind: "rediss:// needs the `tls` feature of attractos-limits".to_owned(),
             });
         }
-        Self::open(redis::Client::open(url).map_err(invalid)?, timeout, clock)
+        let client = redis::Client::open(url).map_err(invalid)?;
+        Ok(Self::open(client, timeout, clock))
     }
 
     /// [`RedisStore::connect`] to a `rediss://` URL whose server's certificate chains to one of
@@ -132,14 +177,10 @@ impl RedisStore {
             root_cert: Some(ca_pem.to_vec()),
         };
         let client = redis::Client::build_with_tls(url, certificates).map_err(invalid)?;
-        Self::open(client, timeout, clock)
+        Ok(Self::open(client, timeout, clock))
     }
 
-    fn open(
-        client: redis::Client,
-        timeout: Duration,
-        clock: Clock,
-    ) -> Result<Self, InvalidRedisUrl> {
+    fn open(client: redis::Client, timeout: Duration, clock: Clock) -> Self {
         #[cfg(feature = "tls")]
         if matches!(
             client.get_connection_info().addr(),
@@ -151,38 +192,33 @@ impl RedisStore {
             // the program installed one first.
             let _ = rustls::crypto::ring::default_provider().install_default();
         }
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .thread_name("attractos-limits-redis")
-            .enable_all()
-            .build()
-            .map_err(|err| InvalidRedisUrl {
-                kind: format!("no runtime for the connection: {err}"),
-            })?;
-        // Reconnection: quick first retries, never more than 500 ms apart, so enforcement
-        // is back within a second of the server.
-        let config = ConnectionManagerConfig::new()
-            .set_connection_timeout(Some(timeout.max(Duration::from_millis(200))))
-            .set_response_timeout(Some(timeout))
-            .set_min_delay(Duration::from_millis(20))
-            .set_max_delay(Duration::from_millis(500))
-            .set_number_of_retries(2);
-        let manager = {
-            let _entered = runtime.enter();
-            ConnectionManager::new_lazy_with_config(client, config).map_err(invalid)?
-        };
-        Ok(RedisStore {
+        RedisStore {
             connection: Connection {
-                batches: Arc::new(Batches {
-                    manager,
-                    script_sha1: redis::Script::new(SCRIPT).get_hash().to_owned(),
-                    timeout,
-                    clock,
-                    queue: Mutex::new(Queue::default()),
-                }),
-                runtime: Some(runtime),
+                batches: Arc::new(Batches::new(client, timeout, clock)),
+                driver: Driver::Own(OnceLock::new()),
             },
-        })
+        }
+    }
+
+    /// The same store, its connection driven by `runtime` instead of a thread of its own: for
+    /// a service whose requests all run on one multi-threaded tokio runtime (axum's usual
+    /// `#[tokio::main]`), where it saves a hand-over between threads for every batch (measured
+    /// in docs/limits.md). The store must not
+    /// outlive `runtime`: once that has shut down, every decision fails at once (and the
+    /// limiter's fail modes apply). Not for a runtime per worker, as actix-web's: a worker's
+    /// runtime would carry every other worker's decisions.
+    pub fn on_runtime(self, runtime: tokio::runtime::Handle) -> Self {
+        let batches = &self.connection.batches;
+        RedisStore {
+            connection: Connection {
+                batches: Arc::new(Batches::new(
+                    batches.client.clone(),
+                    batches.timeout,
+                    batches.clock.clone(),
+                )),
+                driver: Driver::Given(runtime),
+            },
+        }
     }
 
     /// Queues the decision `op` on `keys` with `args` (its part of the script's ARGV) and
@@ -198,13 +234,14 @@ impl RedisStore {
         answer: fn(&Answer) -> Result<T, StoreError>,
     ) -> impl Future<Output = Result<T, StoreError>> + use<T> {
         let (waiter, answered) = oneshot::channel();
-        if self.connection.batches.queue(decision, keys, args, waiter) {
-            let runtime = self
-                .connection
-                .runtime
-                .as_ref()
-                .expect("the runtime lives as long as the store");
-            runtime.spawn(Arc::clone(&self.connection.batches).send_all());
+        let batches = &self.connection.batches;
+        if batches.queue(decision, keys, args, waiter) {
+            let sender = Arc::clone(batches).send_all();
+            match self.connection.driver.handle() {
+                Some(runtime) => drop(runtime.spawn(sender)),
+                // Dropped unrun, the sender answers the queued decisions with an error.
+                None => drop(sender),
+            }
         }
         async move {
             match answered.await {
@@ -306,7 +343,9 @@ fn split(
 
 /// What the decisions and the batches' sender share: the connection and the queue.
 struct Batches {
-    manager: ConnectionManager,
+    client: redis::Client,
+    /// Made by the first sender, on the runtime that drives it.
+    manager: OnceLock<ConnectionManager>,
     /// The script's SHA-1, which `EVALSHA` names it by.
     script_sha1: String,
     timeout: Duration,
@@ -361,6 +400,35 @@ fn lock(queue: &Mutex<Queue>) -> MutexGuard<'_, Queue> {
 }
 
 impl Batches {
+    fn new(client: redis::Client, timeout: Duration, clock: Clock) -> Self {
+        Batches {
+            client,
+            manager: OnceLock::new(),
+            script_sha1: redis::Script::new(SCRIPT).get_hash().to_owned(),
+            timeout,
+            clock,
+            queue: Mutex::new(Queue::default()),
+        }
+    }
+
+    /// The connection, made the first time on the runtime this is called from. Reconnection:
+    /// quick first retries, never more than 500 ms apart, so enforcement is back within a
+    /// second of the server.
+    fn manager(&self) -> Result<ConnectionManager, StoreError> {
+        if let Some(manager) = self.manager.get() {
+            return Ok(manager.clone());
+        }
+        let config = ConnectionManagerConfig::new()
+            .set_connection_timeout(Some(self.timeout.max(Duration::from_millis(200))))
+            .set_response_timeout(Some(self.timeout))
+            .set_min_delay(Duration::from_millis(20))
+            .set_max_delay(Duration::from_millis(500))
+            .set_number_of_retries(2);
+        let manager = ConnectionManager::new_lazy_with_config(self.client.clone(), config)
+            .map_err(|err| StoreError::Failed(describe(&err)))?;
+        Ok(self.manager.get_or_init(|| manager).clone())
+    }
+
     /// Adds a decision to the batch being filled (a new one when there is none or it is
     /// full). True when no sender is out and the caller must start one.
     fn queue(&self, decision: Decision, keys: &[Key<'_>], args: &[i64], waiter: Waiter) -> bool {
@@ -386,12 +454,21 @@ impl Batches {
         start_sender
     }
 
-    /// A sender: sends the waiting batches one after another until none is left.
-    async fn send_all(self: Arc<Self>) {
+    /// A sender: sends the waiting batches one after another until none is left. Its place
+    /// is held from now, not from its first poll, so a sender dropped unrun (its runtime shut
+    /// down) gives it back too.
+    fn send_all(self: Arc<Self>) -> impl Future<Output = ()> + Send + 'static {
         let mut place = SenderPlace {
-            batches: &self,
+            batches: self,
             done: false,
         };
+        async move {
+            let batches = Arc::clone(&place.batches);
+            batches.send_each(&mut place).await;
+        }
+    }
+
+    async fn send_each(&self, place: &mut SenderPlace) {
         let mut sent: Option<Batch> = None;
         loop {
             let mut batch = {
@@ -426,7 +503,7 @@ impl Batches {
             return Err(StoreError::Timeout(self.timeout));
         }
         let command = self.command(batch);
-        let mut manager = self.manager.clone();
+        let mut manager = self.manager()?;
         let answers = async {
             match command.query_async::<Vec<i64>>(&mut manager).await {
                 // The server has not seen the script since it started: load it once.
@@ -494,12 +571,12 @@ fn deadline_after(timeout: Duration) -> Instant {
 /// emptied the queue (it panicked, or the runtime is stopping) gives its place back, and
 /// when no other sender is left, the decisions still queued get an error at once instead of
 /// waiting for a sender that no one starts.
-struct SenderPlace<'a> {
-    batches: &'a Batches,
+struct SenderPlace {
+    batches: Arc<Batches>,
     done: bool,
 }
 
-impl Drop for SenderPlace<'_> {
+impl Drop for SenderPlace {
     fn drop(&mut self) {
         if !self.done {
             let mut queue = lock(&self.batches.queue);
@@ -753,11 +830,17 @@ mod tests {
 
     /// With nothing listening, a decision is answered (an error, within its timeout), its
     /// batch's buffers are kept for the next one, and the next decision, once the sender has
-    /// ended, starts another and is answered too.
+    /// ended, starts another and is answered too. The store's thread is made for its first
+    /// decision, not before.
     #[tokio::test]
     async fn a_decision_is_answered_without_a_server_and_its_batch_is_kept() {
         let store = RedisStore::connect("redis://127.0.0.1:1/", DEFAULT_TIMEOUT, Clock::Store)
             .expect("a valid URL");
+        let has_runtime = |store: &RedisStore| match &store.connection.driver {
+            Driver::Own(runtime) => runtime.get().is_some(),
+            Driver::Given(_) => true,
+        };
+        assert!(!has_runtime(&store), "no thread before a decision");
         let event = EventQuery {
             account: "acct",
             quota: 1,
@@ -770,6 +853,10 @@ mod tests {
             assert!(answer.is_err(), "no server, no decision: {answer:?}");
         };
         answered().await;
+        assert!(
+            has_runtime(&store),
+            "the first decision made the store's thread"
+        );
         let deadline = Instant::now() + Duration::from_secs(2);
         while lock(&store.connection.batches.queue).spare.len() != 1 {
             assert!(

@@ -53,6 +53,53 @@ async fn the_redis_store_passes_the_suite() {
     run_all(&store, &clock).await;
 }
 
+/// Driven by the service's own runtime instead of a thread of its own, the store decides the
+/// same.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_redis_store_on_the_callers_runtime_passes_the_suite() {
+    let server = RedisServer::start();
+    let clock = ManualClock::default();
+    let store = RedisStore::connect(
+        &server.url(),
+        DEFAULT_TIMEOUT * 10,
+        Clock::Manual(clock.clone()),
+    )
+    .expect("a valid URL")
+    .on_runtime(tokio::runtime::Handle::current());
+    run_all(&store, &clock).await;
+}
+
+/// A store that outlives the runtime driving it fails every decision at once (the limiter's
+/// fail modes then apply) instead of leaving it waiting for a sender no runtime will run.
+#[test]
+fn a_store_whose_runtime_has_shut_down_fails_each_decision_at_once() {
+    let server = RedisServer::start();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    let store = RedisStore::connect(&server.url(), DEFAULT_TIMEOUT * 10, Clock::Store)
+        .expect("a valid URL")
+        .on_runtime(runtime.handle().clone());
+    runtime
+        .block_on(store.request(QUERY))
+        .expect("decided while its runtime runs");
+    runtime.shutdown_background();
+
+    let other = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    for _ in 0..3 {
+        let answer = other.block_on(async {
+            tokio::time::timeout(std::time::Duration::from_secs(2), store.request(QUERY)).await
+        });
+        let answer = answer.expect("answered at once, not left waiting");
+        assert!(answer.is_err(), "no runtime, no decision: {answer:?}");
+    }
+}
+
 /// Replicas of different versions share Redis, so the key a request's rate is kept under is
 /// a contract: the prefix, `rate:`, and the SHA-1 of the API key in lowercase hex (the key
 /// itself never reaches Redis).

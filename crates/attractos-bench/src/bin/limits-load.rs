@@ -139,7 +139,10 @@ async fn app(mode: &str, rate: NonZeroU32, redis: Option<&str>) -> Router {
         "memory" => limited_by(Limiter::in_memory(policies)),
         "redis" => {
             let url = redis.expect("--redis URL is required with --mode redis");
-            let store = RedisStore::connect(url, DEFAULT_TIMEOUT, Clock::Store).expect("redis URL");
+            // As an axum service on one runtime would: the connection driven there too.
+            let store = RedisStore::connect(url, DEFAULT_TIMEOUT, Clock::Store)
+                .expect("redis URL")
+                .on_runtime(tokio::runtime::Handle::current());
             limited_by(Limiter::new(AnyStore::Redis(store), policies))
         }
         "governor" | "governor-headers" => {
