@@ -56,14 +56,16 @@ PIDS+=($!)
 wait_port "$REDIS_PORT"
 
 MODES=(none fields memory governor governor-headers redis)
-declare -A PORT
+declare -A PORT SERVER
 for mode in "${MODES[@]}"; do
     PORT[$mode]="$(free_port)"
     "${SERVER_CPU[@]}" "$BIN" --mode "$mode" --addr "127.0.0.1:${PORT[$mode]}" --rate "$RATE" \
         --redis "redis://127.0.0.1:$REDIS_PORT/" 2>>"$OUT/server.log" &
-    PIDS+=($!)
+    PIDS+=($!) SERVER[$mode]=$!
     wait_port "${PORT[$mode]}"
 done
+# A server's CPU time so far (user and system, every thread), in clock ticks.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
 redis-cli -p "$REDIS_PORT" CONFIG RESETSTAT >/dev/null
 for round in $(seq "$ROUNDS"); do
@@ -71,9 +73,11 @@ for round in $(seq "$ROUNDS"); do
     for run in "${MODES[@]}" "memory@$MORE" "redis@$MORE"; do
         mode="${run%@*}" connections="$CONNECTIONS"
         [ "$run" = "$mode" ] || connections="${run#*@}"
+        before="$(cpu_ticks "${SERVER[$mode]}")"
         timeout 60 "${WRK_CPU[@]}" wrk --threads 1 --connections "$connections" --duration "$DURATION" \
             -H 'Authorization: Bearer ak_demo_free' "http://127.0.0.1:${PORT[$mode]}/api/v1/sites" \
             >"$OUT/$run-r$round.txt"
+        echo $(($(cpu_ticks "${SERVER[$mode]}") - before)) >"$OUT/$run-r$round.cpu"
     done
 done
 EVALSHA="$(redis-cli -p "$REDIS_PORT" INFO commandstats | tr -d '\r' |
@@ -81,22 +85,25 @@ EVALSHA="$(redis-cli -p "$REDIS_PORT" INFO commandstats | tr -d '\r' |
 OTHER="$(redis-cli -p "$REDIS_PORT" INFO commandstats | tr -d '\r' |
     grep '^cmdstat_' | grep -v -e '^cmdstat_evalsha:' -e '^cmdstat_info:' -e '^cmdstat_config' | tr '\n' ' ')"
 
-python3 - "$OUT" "$ROUNDS" "$DURATION" "$CONNECTIONS" "$MORE" "$RATE" "${EVALSHA:-0}" "$OTHER" \
+python3 - "$OUT" "$ROUNDS" "$DURATION" "$CONNECTIONS" "$MORE" "$RATE" "${EVALSHA:-0}" "$OTHER" "$(getconf CLK_TCK)" \
     "$(git rev-parse --short HEAD)" "$(cut -d' ' -f1-3 /proc/loadavg)" <<'PY'
 import pathlib, re, statistics, sys
-out, rounds, duration, conns, more, rate, evalsha, other, commit, load = sys.argv[1:]
+out, rounds, duration, conns, more, rate, evalsha, other, ticks_per_s, commit, load = sys.argv[1:]
 modes = {"none": "(a) no limiter", "fields": "(a') no limiter, the fields of (b) as static headers",
          "memory": "(b) in-memory Limiter + RateLimit fields",
          "governor": "(c) tower_governor 0.8, same limit",
          "governor-headers": "(c') tower_governor 0.8 with its headers (`use_headers`)",
          "redis": "(d) Limiter on Redis (`RedisStore::on_runtime`: the server's)",
          f"memory@{more}": f"(b) with {more} connections", f"redis@{more}": f"(d) with {more} connections"}
-rps, requests, refused = {}, {}, {}
+rps, requests, refused, cpu = {}, {}, {}, {}
 def best(*runs):
     return [max(each) for each in zip(*(rps[run] for run in runs))]
 for mode in modes:
     runs = [pathlib.Path(out, f"{mode}-r{r}.txt").read_text() for r in range(1, int(rounds) + 1)]
     rps[mode] = [float(re.search(r"Requests/sec:\s+([\d.]+)", t)[1]) for t in runs]
+    # The server's CPU time per answered request in each round, in µs.
+    cpu[mode] = [int(pathlib.Path(out, f"{mode}-r{r + 1}.cpu").read_text()) / int(ticks_per_s) * 1e6
+                 / int(re.search(r"(\d+) requests in", t)[1]) for r, t in enumerate(runs)]
     requests[mode] = sum(int(re.search(r"(\d+) requests in", t)[1]) for t in runs)
     refused[mode] = sum(int(m[1]) for t in runs for m in [re.search(r"Non-2xx or 3xx responses: (\d+)", t)] if m)
 if any(refused.values()):
@@ -118,12 +125,14 @@ lines = [
     "Server on CPU 0, wrk and redis-server on CPU 1. The limit is",
     f"{rate} requests/s with a burst of {rate}, so the load is admitted: this measures deciding,",
     f"not refusing. Load average at the end (the run itself keeps both cores busy): {load}.",
+    "The server's CPU is its process's user and system time during a run (every thread, the",
+    "Redis store's included) over the requests answered.",
     "",
-    "| `GET /api/v1/sites` | requests/s (median) | requests (all rounds) | non-2xx |",
-    "| --- | --- | --- | --- |",
+    "| `GET /api/v1/sites` | requests/s (median) | the server's CPU a request (median) | requests (all rounds) | non-2xx |",
+    "| --- | --- | --- | --- | --- |",
 ]
-lines += [f"| {title} | {statistics.median(rps[m]):.0f} | {requests[m]} | {refused[m]} |"
-          for m, title in modes.items()]
+lines += [f"| {title} | {statistics.median(rps[m]):.0f} | {statistics.median(cpu[m]):.1f} µs |"
+          f" {requests[m]} | {refused[m]} |" for m, title in modes.items()]
 lines += ["", "Ratios are taken in each round, between runs seconds apart; the median and the range",
           "over the rounds:", "",
           "| ratio | median | rounds | wanted | |", "| --- | --- | --- | --- | --- |",
