@@ -203,10 +203,10 @@ impl RedisStore {
     /// The same store, its connection driven by `runtime` instead of a thread of its own: for
     /// a service whose requests all run on one multi-threaded tokio runtime (axum's usual
     /// `#[tokio::main]`), where it saves a hand-over between threads for every batch (measured
-    /// in docs/limits.md). The store must not
-    /// outlive `runtime`: once that has shut down, every decision fails at once (and the
-    /// limiter's fail modes apply). Not for a runtime per worker, as actix-web's: a worker's
-    /// runtime would carry every other worker's decisions.
+    /// in docs/limits.md). The store must not outlive `runtime`: once that has shut down,
+    /// every decision fails at once (and the limiter's fail modes apply). Not for a runtime
+    /// per worker, as actix-web's: a worker's runtime would carry every other worker's
+    /// decisions.
     pub fn on_runtime(self, runtime: tokio::runtime::Handle) -> Self {
         let batches = &self.connection.batches;
         RedisStore {
@@ -221,7 +221,7 @@ impl RedisStore {
         }
     }
 
-    /// Queues the decision `op` on `keys` with `args` (its part of the script's ARGV) and
+    /// Queues `decision` on `keys` with `args` (its part of the script's ARGV) and
     /// reads its `answer` when its batch returns. The keys and arguments are written straight
     /// into the batch's buffers (see [`Key`]), so a decision allocates its answer's channel
     /// and its answer, no more. Not an `async fn`: the decision is queued (and a sender
