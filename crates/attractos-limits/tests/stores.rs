@@ -40,17 +40,17 @@ async fn the_in_memory_store_passes_the_suite() {
     run_all(&MemoryStore::new(Clock::Manual(clock.clone())), &clock).await;
 }
 
+/// A Redis store on `server` with the suite's clock.
+fn store_on(server: &RedisServer, clock: &ManualClock) -> RedisStore {
+    let clock = Clock::Manual(clock.clone());
+    RedisStore::connect(&server.url(), DEFAULT_TIMEOUT * 10, clock).expect("a valid URL")
+}
+
 #[tokio::test]
 async fn the_redis_store_passes_the_suite() {
     let server = RedisServer::start();
     let clock = ManualClock::default();
-    let store = RedisStore::connect(
-        &server.url(),
-        DEFAULT_TIMEOUT * 10,
-        Clock::Manual(clock.clone()),
-    )
-    .expect("a valid URL");
-    run_all(&store, &clock).await;
+    run_all(&store_on(&server, &clock), &clock).await;
 }
 
 /// Driven by the service's own runtime instead of a thread of its own, the store decides the
@@ -59,13 +59,7 @@ async fn the_redis_store_passes_the_suite() {
 async fn the_redis_store_on_the_callers_runtime_passes_the_suite() {
     let server = RedisServer::start();
     let clock = ManualClock::default();
-    let store = RedisStore::connect(
-        &server.url(),
-        DEFAULT_TIMEOUT * 10,
-        Clock::Manual(clock.clone()),
-    )
-    .expect("a valid URL")
-    .on_runtime(tokio::runtime::Handle::current());
+    let store = store_on(&server, &clock).on_runtime(tokio::runtime::Handle::current());
     run_all(&store, &clock).await;
 }
 
