@@ -206,7 +206,8 @@ impl RedisStore {
     /// in docs/limits.md). The store must not outlive `runtime`: once that has shut down,
     /// every decision fails at once (and the limiter's fail modes apply). Not for a runtime
     /// per worker, as actix-web's: a worker's runtime would carry every other worker's
-    /// decisions.
+    /// decisions. Meant for a service's start: decisions already out on the store's own
+    /// thread are answered with an error.
     pub fn on_runtime(self, runtime: tokio::runtime::Handle) -> Self {
         let batches = &self.connection.batches;
         RedisStore {
