@@ -97,8 +97,8 @@ pub async fn authenticate<K: ApiKeys>(
 /// Counts one event of `caller` against its account's monthly quota: `LIMIT_EXCEEDED` when
 /// it is spent, with the seconds until the cycle resets. The RateLimit fields are left in
 /// `context`: the quota's, and on an accepted event also the key's rate that [`authenticate`]
-/// decided for the same request. `Ok` carries the quota after the event, `None` when the store failed and the
-/// quota fails open (the event is then accepted uncounted).
+/// decided for the same request. `Ok` carries the quota after the event, `None` when the
+/// store failed and the quota fails open (the event is then accepted uncounted).
 pub async fn count_event<K: ApiKeys>(
     keys: &K,
     caller: &K::Caller,

@@ -1,6 +1,7 @@
 //! What the adapters' example services (`examples/axum_service.rs`,
 //! `examples/actix_service.rs`) must answer: the axum one is a stats API, the actix-web one an
-//! events API (under its own contract, with a monthly quota of one event). Each adapter's suite calls its example's check.
+//! events API (under its own contract, with a monthly quota of one event). Each adapter's
+//! suite calls its example's check.
 
 use attractos_errors::ErrorCode;
 
