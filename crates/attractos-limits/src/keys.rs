@@ -2,6 +2,7 @@
 //! takes through the limits, written once for both adapters' `Authenticated` extractor:
 //! [`authenticate`] and, on the routes that record events, [`count_event`].
 
+use futures_util::future::Either;
 use std::future::Future;
 
 use attractos_errors::{ApiError, Category};
@@ -69,26 +70,46 @@ pub trait ApiKeys: Send + Sync {
 /// the limits: a refused key counts against the client's address, past its allowance
 /// `RATE_LIMITED` whatever the key; a caller's key is admitted or refused by its plan's rate.
 /// The decision's RateLimit fields are left in `context` for the response.
-pub async fn authenticate<K: ApiKeys>(
+pub fn authenticate<'a, K: ApiKeys>(
+    keys: &'a K,
+    key: Result<&'a str, ApiError>,
+    context: &'a LimitContext,
+) -> impl Future<Output = Result<K::Caller, ApiError>> + Send + 'a {
+    // Two futures, not one `async fn` holding the header's refusal beside the admission: the
+    // handler future that holds this one stays small.
+    match key {
+        Ok(key) => Either::Left(resolve_and_admit(keys, key, context)),
+        Err(refusal) => Either::Right(refused(keys, refusal, context)),
+    }
+}
+
+async fn resolve_and_admit<K: ApiKeys>(
     keys: &K,
-    key: Result<&str, ApiError>,
+    key: &str,
     context: &LimitContext,
 ) -> Result<K::Caller, ApiError> {
-    let refusal = match key {
-        Err(refusal) => refusal,
-        Ok(key) => match keys.resolve(key).await {
-            Ok(caller) => {
-                let verdict = keys
-                    .limiter()
-                    .admit(context.client(), keys.account(&caller))
-                    .await;
-                context.set_admission(verdict.fields, verdict.rate);
-                return verdict.outcome.map(|()| caller);
-            }
-            Err(refusal) if refusal.code().category() == Category::Authentication => refusal,
-            Err(other) => return Err(other),
-        },
-    };
+    match keys.resolve(key).await {
+        Ok(caller) => {
+            let verdict = keys
+                .limiter()
+                .admit(context.client(), keys.account(&caller))
+                .await;
+            context.set_admission(verdict.fields, verdict.rate);
+            verdict.outcome.map(|()| caller)
+        }
+        Err(refusal) if refusal.code().category() == Category::Authentication => {
+            refused(keys, refusal, context).await
+        }
+        Err(other) => Err(other),
+    }
+}
+
+/// A refused key, counted against the client's address.
+async fn refused<K: ApiKeys, T>(
+    keys: &K,
+    refusal: ApiError,
+    context: &LimitContext,
+) -> Result<T, ApiError> {
     let (answer, fields) = keys.limiter().key_refused(context.client(), refusal).await;
     context.set_fields(fields);
     Err(answer)

@@ -48,6 +48,8 @@ mod store;
 #[cfg(feature = "test-harness")]
 pub mod testing;
 
+use futures_util::future::Either;
+
 pub use client::{ProxyTrust, client_address};
 pub use context::{LimitContext, MissingLimitContext};
 pub use keys::{ApiKeys, authenticate, count_event};
@@ -70,25 +72,35 @@ pub enum AnyStore {
     Redis(RedisStore),
 }
 
+/// Each method's future is the chosen store's, not an `async fn` holding the query beside it.
 impl Store for AnyStore {
-    async fn request(&self, query: RequestQuery<'_>) -> Result<RequestOutcome, StoreError> {
+    fn request(
+        &self,
+        query: RequestQuery<'_>,
+    ) -> impl Future<Output = Result<RequestOutcome, StoreError>> + Send {
         match self {
-            AnyStore::Memory(store) => store.request(query).await,
-            AnyStore::Redis(store) => store.request(query).await,
+            AnyStore::Memory(store) => Either::Left(store.request(query)),
+            AnyStore::Redis(store) => Either::Right(store.request(query)),
         }
     }
 
-    async fn event(&self, query: EventQuery<'_>) -> Result<QuotaOutcome, StoreError> {
+    fn event(
+        &self,
+        query: EventQuery<'_>,
+    ) -> impl Future<Output = Result<QuotaOutcome, StoreError>> + Send {
         match self {
-            AnyStore::Memory(store) => store.event(query).await,
-            AnyStore::Redis(store) => store.event(query).await,
+            AnyStore::Memory(store) => Either::Left(store.event(query)),
+            AnyStore::Redis(store) => Either::Right(store.event(query)),
         }
     }
 
-    async fn auth_failure(&self, query: AuthFailureQuery<'_>) -> Result<AuthOutcome, StoreError> {
+    fn auth_failure(
+        &self,
+        query: AuthFailureQuery<'_>,
+    ) -> impl Future<Output = Result<AuthOutcome, StoreError>> + Send {
         match self {
-            AnyStore::Memory(store) => store.auth_failure(query).await,
-            AnyStore::Redis(store) => store.auth_failure(query).await,
+            AnyStore::Memory(store) => Either::Left(store.auth_failure(query)),
+            AnyStore::Redis(store) => Either::Right(store.auth_failure(query)),
         }
     }
 }

@@ -2,7 +2,9 @@
 //! and the RateLimit fields, and deciding what a store failure means.
 
 use std::net::{IpAddr, Ipv6Addr};
+use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::task::{Context, Poll, ready};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use attractos_errors::{ApiError, ErrorCode, RetryAfter};
@@ -112,20 +114,10 @@ impl<S: Store> Limiter<S> {
     /// keys, then the key's rate. The fields state the rate and the event quota.
     pub async fn admit(&self, client: IpAddr, account: Account<'_>) -> Verdict {
         let address = AddressPartition::new(client);
-        let rate = self.policies.rate(account.plan);
-        let quota = self.policies.quota(account.plan).events;
-        let query = RequestQuery {
-            address: address.as_str(),
-            key: account.key,
-            account: account.id,
-            emission_us: rate.emission_interval_us(),
-            burst: rate.burst(),
-            auth_limit: self.policies.auth_failures.limit.get(),
-            quota,
-            quota_floor: account.event_floor,
-        };
-        let decision = || self.store.request(query);
-        let fallback = |store: &MemoryStore| store.request_now(query);
+        // The query is made twice rather than kept across the await: the future stays small.
+        let query = || self.request_query(address.as_str(), account);
+        let answer = self.health.guard(|| self.store.request(query())).await;
+        let fallback = |store: &MemoryStore| store.request_now(query());
         let verdict = |outcome| match outcome {
             RequestOutcome::AddressBlocked(auth) => self.auth_verdict(auth),
             RequestOutcome::Decided { rate, quota } => {
@@ -138,8 +130,21 @@ impl<S: Store> Limiter<S> {
             }
         };
         let mode = self.policies.rate_fail_mode;
-        self.for_account(account, mode, decision, fallback, verdict)
-            .await
+        self.for_account(account, mode, answer, fallback, verdict)
+    }
+
+    fn request_query<'q>(&self, address: &'q str, account: Account<'q>) -> RequestQuery<'q> {
+        let rate = self.policies.rate(account.plan);
+        RequestQuery {
+            address,
+            key: account.key,
+            account: account.id,
+            emission_us: rate.emission_interval_us(),
+            burst: rate.burst(),
+            auth_limit: self.policies.auth_failures.limit.get(),
+            quota: self.policies.quota(account.plan).events,
+            quota_floor: account.event_floor,
+        }
     }
 
     /// Counts one event of `account` against its monthly quota: `LIMIT_EXCEEDED` when it is
@@ -157,7 +162,7 @@ impl<S: Store> Limiter<S> {
             quota: self.policies.quota(account.plan).events,
             quota_floor: account.event_floor,
         };
-        let decision = || self.store.event(query);
+        let answer = self.health.guard(|| self.store.event(query)).await;
         let fallback = |store: &MemoryStore| store.event_now(query);
         let verdict = |quota: QuotaOutcome| {
             let outcome = if quota.accepted {
@@ -168,8 +173,7 @@ impl<S: Store> Limiter<S> {
             self.account_verdict(account, outcome, admitted, quota)
         };
         let mode = self.policies.quota_fail_mode;
-        self.for_account(account, mode, decision, fallback, verdict)
-            .await
+        self.for_account(account, mode, answer, fallback, verdict)
     }
 
     /// Counts a refused `Authorization` header from `client`, whose answer would be `refusal`
@@ -185,12 +189,9 @@ impl<S: Store> Limiter<S> {
             address: address.as_str(),
             window_us: self.policies.auth_failures.window_us(),
         };
-        let decision = || self.store.auth_failure(query);
+        let answer = self.health.guard(|| self.store.auth_failure(query)).await;
         let fallback = |store: &MemoryStore| store.auth_failure_now(query);
-        let (outcome, fields) = match self
-            .ask(self.policies.rate_fail_mode, decision, fallback)
-            .await
-        {
+        let (outcome, fields) = match self.settle(self.policies.rate_fail_mode, answer, fallback) {
             Ok(auth) => {
                 let verdict = self.auth_verdict(auth);
                 (verdict.outcome, verdict.fields)
@@ -200,33 +201,31 @@ impl<S: Store> Limiter<S> {
         (outcome.err().unwrap_or(refusal), fields)
     }
 
-    /// [`Limiter::ask`] for a decision about `account`: its verdict from the answer, or with
-    /// the state unknown, the fail mode's outcome and the policies alone.
-    async fn for_account<T, F: Future<Output = Result<T, StoreError>>>(
+    /// [`Limiter::settle`] for a decision about `account`: its verdict from the answer, or
+    /// with the state unknown, the fail mode's outcome and the policies alone.
+    fn for_account<T>(
         &self,
         account: Account<'_>,
         mode: FailMode,
-        decision: impl FnOnce() -> F,
+        answer: Result<T, StoreError>,
         fallback: impl FnOnce(&MemoryStore) -> T,
         verdict: impl FnOnce(T) -> Verdict,
     ) -> Verdict {
-        match self.ask(mode, decision, fallback).await {
+        match self.settle(mode, answer, fallback) {
             Ok(answer) => verdict(answer),
             Err(outcome) => self.unknown_state(account, outcome),
         }
     }
 
-    /// Asks the store, within the health guard; when it fails, `mode` decides: the fallback
-    /// store's answer, or (as `Err`) the outcome to give with the state unknown. The decision
-    /// is a closure so that its future is made where it is awaited: a future passed by value
-    /// into an `async fn` is stored (and copied) once more in that function's future.
-    async fn ask<T, F: Future<Output = Result<T, StoreError>>>(
+    /// The store's answer; when it failed, `mode` decides: the fallback store's answer, or
+    /// (as `Err`) the outcome to give with the state unknown.
+    fn settle<T>(
         &self,
         mode: FailMode,
-        decision: impl FnOnce() -> F,
+        answer: Result<T, StoreError>,
         fallback: impl FnOnce(&MemoryStore) -> T,
     ) -> Result<T, Result<(), ApiError>> {
-        match self.health.guard(decision).await {
+        match answer {
             Ok(answer) => Ok(answer),
             Err(err) => match mode {
                 FailMode::OpenWithFallback => Ok(fallback(&self.fallback)),
@@ -518,16 +517,21 @@ impl Health {
         self.started.elapsed().as_millis() as u64
     }
 
-    async fn guard<T, F: Future<Output = Result<T, StoreError>>>(
-        &self,
-        decision: impl FnOnce() -> F,
-    ) -> Result<T, StoreError> {
-        if self.down.load(Ordering::Relaxed)
-            && self.now_ms() < self.skip_until_ms.load(Ordering::Relaxed)
-        {
-            return Err(StoreError::Failed("skipped: the store is down".to_owned()));
+    /// The store's answer to `decision`, asked unless the store is down and not yet due for
+    /// another try. A future of its own, not an `async fn`: the decision's future is the
+    /// only thing it holds, so the handler futures that await it stay small.
+    fn guard<F: Future>(&self, decision: impl FnOnce() -> F) -> Guarded<'_, F> {
+        let skip = self.down.load(Ordering::Relaxed)
+            && self.now_ms() < self.skip_until_ms.load(Ordering::Relaxed);
+        Guarded {
+            health: self,
+            decision: (!skip).then(decision),
         }
-        match decision().await {
+    }
+
+    /// Notes the store's answer: a failure starts (or extends) an outage, an answer ends one.
+    fn note<T>(&self, answer: Result<T, StoreError>) -> Result<T, StoreError> {
+        match answer {
             Ok(value) => {
                 // A load first: the swap writes the shared flag, and this runs on every decision.
                 if self.down.load(Ordering::Relaxed) && self.down.swap(false, Ordering::Relaxed) {
@@ -548,6 +552,30 @@ impl Health {
                 }
                 Err(err)
             }
+        }
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// [`Health::guard`]'s future.
+    struct Guarded<'h, F> {
+        health: &'h Health,
+        // `None`: skipped, the store is down.
+        #[pin]
+        decision: Option<F>,
+    }
+}
+
+impl<T, F: Future<Output = Result<T, StoreError>>> Future for Guarded<'_, F> {
+    type Output = Result<T, StoreError>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        match this.decision.as_pin_mut() {
+            None => Poll::Ready(Err(StoreError::Failed(
+                "skipped: the store is down".to_owned(),
+            ))),
+            Some(decision) => Poll::Ready(this.health.note(ready!(decision.poll(cx)))),
         }
     }
 }
