@@ -1,26 +1,47 @@
 #!/usr/bin/env bash
-# Regenerates the figures of docs/limits.md: one limit decision (criterion), the in-memory
-# store as the limiter uses it against governor called directly. Results go between the
-# FIGURES markers of the page; the rest of the page is written by hand.
+# Regenerates the figures of docs/limits.md (criterion): one limit decision, the in-memory
+# store as the limiter uses it against governor called directly; and the 200 route of
+# `limits-load` called in process in each mode but Redis, in rounds that interleave the modes
+# (on a shared machine, benchmarks run one after another see different neighbours; a ratio
+# taken within a round does not). Results go between the FIGURES markers of the page; the
+# rest of the page is written by hand.
+#
+# Environment: BENCH_ROUNDS (default 5).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 cargo bench -p attractos-limits --bench decision -- --noplot
+cargo build --release -q -p attractos-bench --bin limits-load
+SLICES="${BENCH_SLICES:-400}"
+OUT="$(mktemp)"
+trap 'rm -f "$OUT"' EXIT
+PIN=()
+if [ "$(nproc)" -ge 2 ]; then PIN=(taskset -c 0); fi
+"${PIN[@]}" "${CARGO_TARGET_DIR:-target}/release/limits-load" --in-process "$SLICES" >"$OUT"
 commit=$(git rev-parse --short HEAD)
 load=$(cut -d' ' -f1-3 /proc/loadavg)
-python3 - "$commit" "$load" <<'PY'
-import json, pathlib, re, sys
-commit, load = sys.argv[1], sys.argv[2]
-root = pathlib.Path("target/criterion/one decision")
-rows = []
-for bench in sorted(root.iterdir()):
-    estimates = bench / "new" / "estimates.json"
-    if not estimates.exists():
-        continue
-    data = json.loads(estimates.read_text())
-    title = json.loads((bench / "new" / "benchmark.json").read_text())["function_id"]
-    rows.append((title, data["median"]["point_estimate"]))
-base = dict(rows).get("governor keyed check_key")
+python3 - "$commit" "$load" "$OUT" <<'PY'
+import collections, json, pathlib, re, statistics, sys
+commit, load, out = sys.argv[1], sys.argv[2], sys.argv[3]
+
+
+def medians(group):
+    """(function id, median ns) of each benchmark of a criterion group, as named."""
+    rows = []
+    for bench in sorted(pathlib.Path("target/criterion", group).iterdir()):
+        estimates = bench / "new" / "estimates.json"
+        if estimates.exists():
+            title = json.loads((bench / "new" / "benchmark.json").read_text())["function_id"]
+            rows.append((title, json.loads(estimates.read_text())["median"]["point_estimate"]))
+    return rows
+
+
+def ratio(value, base):
+    return f"{value / base:.2f}x" if base else "-"
+
+
+decisions = medians("one decision")
+base = dict(decisions).get("governor keyed check_key")
 lines = [
     f"Measured at commit `{commit}` with `bash scripts/limits-bench.sh` (criterion, median of",
     f"its samples). Load average at the end: {load}. Ratios are against governor measured in",
@@ -29,9 +50,37 @@ lines = [
     "| one decision | median | vs governor |",
     "| --- | --- | --- |",
 ]
-for title, ns in rows:
-    ratio = f"{ns / base:.2f}x" if base else "-"
-    lines.append(f"| {title} | {ns:.0f} ns | {ratio} |")
+lines += [f"| {title} | {ns:.0f} ns | {ratio(ns, base)} |" for title, ns in decisions]
+
+
+slices = collections.defaultdict(dict)
+for line in open(out):
+    index, mode, nanos = line.split()
+    slices[index][mode] = float(nanos)
+modes = list(next(iter(slices.values())))
+
+
+def against(base, mode):
+    """The median and the 10th to 90th percentile of `base`'s time over `mode`'s, by slice."""
+    ratios = sorted(slice_[base] / slice_[mode] for slice_ in slices.values())
+    at = lambda share: ratios[round(share * (len(ratios) - 1))]
+    return f"{statistics.median(ratios):.2f}x", f"{at(0.1):.2f}x to {at(0.9):.2f}x"
+
+
+lines += [
+    "",
+    "The route of the load figures below, called in process: a request through the router,",
+    f"its body collected, no socket (`limits-load --in-process`). {len(slices)} slices of 2000",
+    "requests a mode, the modes taking turns; the time is the median over the slices, a ratio",
+    "(of requests per second) the median of the slices' ratios, with their 10th to 90th percentile.",
+    "",
+    "| `GET /api/v1/sites` in process | a request | vs `none` | slices | vs `governor` | slices |",
+    "| --- | --- | --- | --- | --- | --- |",
+]
+for mode in sorted(modes, key=lambda mode: statistics.median(s[mode] for s in slices.values())):
+    time = statistics.median(slice_[mode] for slice_ in slices.values())
+    cells = [*against("none", mode), *against("governor", mode)]
+    lines.append(f"| {mode} | {time:.0f} ns | " + " | ".join(cells) + " |")
 page = pathlib.Path("docs/limits.md")
 text = page.read_text()
 text = re.sub(r"(<!-- FIGURES -->\n).*?(<!-- /FIGURES -->)",

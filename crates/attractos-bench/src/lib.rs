@@ -27,6 +27,7 @@ pub mod allocations;
 pub mod axum_side;
 pub mod cases;
 pub mod floor_bodies;
+pub mod limits_route;
 pub mod measurements;
 pub mod page;
 pub mod profile;
