@@ -72,35 +72,36 @@ pub enum AnyStore {
     Redis(RedisStore),
 }
 
+/// The same call on whichever store `any` is, as one future type.
+macro_rules! chosen {
+    ($any:expr, $store:ident => $call:expr) => {
+        match $any {
+            AnyStore::Memory($store) => Either::Left($call),
+            AnyStore::Redis($store) => Either::Right($call),
+        }
+    };
+}
+
 /// Each method's future is the chosen store's, not an `async fn` holding the query beside it.
 impl Store for AnyStore {
     fn request(
         &self,
         query: RequestQuery<'_>,
     ) -> impl Future<Output = Result<RequestOutcome, StoreError>> + Send {
-        match self {
-            AnyStore::Memory(store) => Either::Left(store.request(query)),
-            AnyStore::Redis(store) => Either::Right(store.request(query)),
-        }
+        chosen!(self, store => store.request(query))
     }
 
     fn event(
         &self,
         query: EventQuery<'_>,
     ) -> impl Future<Output = Result<QuotaOutcome, StoreError>> + Send {
-        match self {
-            AnyStore::Memory(store) => Either::Left(store.event(query)),
-            AnyStore::Redis(store) => Either::Right(store.event(query)),
-        }
+        chosen!(self, store => store.event(query))
     }
 
     fn auth_failure(
         &self,
         query: AuthFailureQuery<'_>,
     ) -> impl Future<Output = Result<AuthOutcome, StoreError>> + Send {
-        match self {
-            AnyStore::Memory(store) => Either::Left(store.auth_failure(query)),
-            AnyStore::Redis(store) => Either::Right(store.auth_failure(query)),
-        }
+        chosen!(self, store => store.auth_failure(query))
     }
 }
