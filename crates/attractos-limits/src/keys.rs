@@ -2,10 +2,10 @@
 //! takes through the limits, written once for both adapters' `Authenticated` extractor:
 //! [`authenticate`] and, on the routes that record events, [`count_event`].
 
-use futures_util::future::Either;
 use std::future::Future;
 
 use attractos_errors::{ApiError, Category};
+use futures_util::future::Either;
 
 use crate::{Account, LimitContext, Limiter, QuotaOutcome};
 
