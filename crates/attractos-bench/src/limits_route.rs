@@ -24,7 +24,7 @@ use attractos_limits::{
 use axum::body::Body;
 use axum::extract::{ConnectInfo, State};
 use axum::http::header::AUTHORIZATION;
-use axum::http::{HeaderName, HeaderValue, Request};
+use axum::http::{HeaderName, HeaderValue, Request, StatusCode};
 use axum::routing::get;
 use axum::{Json, Router};
 use tower::ServiceExt;
@@ -203,23 +203,25 @@ pub async fn in_process(slices: u32, requests: u32) -> Vec<Slice> {
     let rate = NonZeroU32::new(1_000_000_000).expect("not zero");
     let peer: SocketAddr = ([127, 0, 0, 1], 40_000).into();
     let authorization = HeaderValue::try_from(format!("Bearer {KEY}")).expect("a header value");
-    let one = async |router: &Router| {
-        let mut request = Request::get(ROUTE)
-            .header(AUTHORIZATION, authorization.clone())
-            .body(Body::empty())
-            .expect("a request");
-        // As `axum::serve` with `into_make_service_with_connect_info` gives it.
-        request.extensions_mut().insert(ConnectInfo(peer));
-        let response = router.clone().oneshot(request).await.expect("infallible");
-        let body = axum::body::to_bytes(response.into_body(), usize::MAX).await;
-        std::hint::black_box(body.expect("a body"));
+    // `requests` requests; a mode that does not answer 200 would time something else.
+    let serve = async |mode: &str, router: &Router| {
+        for _ in 0..requests {
+            let mut request = Request::get(ROUTE)
+                .header(AUTHORIZATION, authorization.clone())
+                .body(Body::empty())
+                .expect("a request");
+            // As `axum::serve` with `into_make_service_with_connect_info` gives it.
+            request.extensions_mut().insert(ConnectInfo(peer));
+            let response = router.clone().oneshot(request).await.expect("infallible");
+            assert_eq!(response.status(), StatusCode::OK, "mode {mode}");
+            let body = axum::body::to_bytes(response.into_body(), usize::MAX).await;
+            std::hint::black_box(body.expect("a body"));
+        }
     };
     let mut routers = Vec::new();
     for mode in MODES.into_iter().filter(|mode| *mode != "redis") {
         let router = app(mode, rate, None).await;
-        for _ in 0..requests {
-            one(&router).await;
-        }
+        serve(mode, &router).await;
         routers.push((mode, router));
     }
     let mut timed = Vec::new();
@@ -227,9 +229,7 @@ pub async fn in_process(slices: u32, requests: u32) -> Vec<Slice> {
         routers.rotate_left(1);
         for (mode, router) in &routers {
             let start = Instant::now();
-            for _ in 0..requests {
-                one(router).await;
-            }
+            serve(mode, router).await;
             let nanos = start.elapsed().as_nanos() as f64 / f64::from(requests);
             timed.push(Slice { index, mode, nanos });
         }

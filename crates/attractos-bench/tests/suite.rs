@@ -1,7 +1,8 @@
-//! The benchmark crate: the measured routes answer the same, the page and its targets, the
-//! profile parsing.
+//! The benchmark crate: the measured routes answer the same, the load route timed in process,
+//! the page and its targets, the profile parsing.
 
 mod common;
+mod limits_route;
 mod measurements;
 mod page;
 mod profile;
