@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# Regenerates the figures of docs/limits.md (criterion): one limit decision, the in-memory
+# Regenerates the figures of docs/limits.md: one limit decision (criterion), the in-memory
 # store as the limiter uses it against governor called directly; and the 200 route of
-# `limits-load` called in process in each mode but Redis, in rounds that interleave the modes
-# (on a shared machine, benchmarks run one after another see different neighbours; a ratio
-# taken within a round does not). Results go between the FIGURES markers of the page; the
-# rest of the page is written by hand.
+# `limits-load` called in process in each mode but Redis (`limits-load --in-process`), the
+# modes taking turns slice by slice (on a shared machine, benchmarks run one after another see
+# different neighbours; a ratio taken within a slice does not). Results go between the
+# FIGURES markers of the page; the rest of the page is written by hand.
 #
-# Environment: BENCH_ROUNDS (default 5).
+# Environment: BENCH_SLICES (default 400).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
