@@ -69,7 +69,8 @@ def against(base, mode):
 
 lines += [
     "",
-    "The route of the load figures below, called in process: a request through the router,",
+    "The route of the load figures below (every mode under the contract, as an AttractOS service",
+    "serves it), called in process: a request through the router,",
     f"its body collected, no socket (`limits-load --in-process`). {len(slices)} slices of 2000",
     "requests a mode, the modes taking turns; the time is the median over the slices, a ratio",
     "(of requests per second) the median of the slices' ratios, with their 10th to 90th percentile.",

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # wrk on loopback against the 200 route of `limits-load` (crates/attractos-bench) served six
-# ways in the same run: no limiter, the in-memory Limiter with its RateLimit fields,
+# ways in the same run, each under the contract as an AttractOS service serves it: no limiter, the in-memory Limiter with its RateLimit fields,
 # tower_governor at the same limit (without and with its headers), the Limiter on a real
 # redis-server (no persistence), and a control: no limiter, the same fields sent as static
 # headers. The limit (LOAD_RATE per second and burst, default 1000000) admits the whole load:
@@ -121,8 +121,8 @@ per_request = int(evalsha) / (requests["redis"] + requests[f"redis@{more}"])
 lines = [
     f"Measured at commit `{commit}` with `bash scripts/limits-load.sh`: wrk, 1 thread, {conns}",
     f"connections ({more} in the last two rows), {rounds} rounds of {duration} per mode, the modes",
-    "interleaved in each round.",
-    "Server on CPU 0, wrk and redis-server on CPU 1. The limit is",
+    "interleaved in each round; every mode under the contract (`with_contract`), as an AttractOS",
+    "service serves its routes. Server on CPU 0, wrk and redis-server on CPU 1. The limit is",
     f"{rate} requests/s with a burst of {rate}, so the load is admitted: this measures deciding,",
     f"not refusing. Load average at the end (the run itself keeps both cores busy): {load}.",
     "The server's CPU is its process's user and system time during a run (every thread, the",

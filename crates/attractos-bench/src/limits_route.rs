@@ -2,13 +2,14 @@
 //! calls in process, served in one of seven [`MODES`], so the cost of deciding a limit is
 //! measured against the same route without one, and against `tower_governor`.
 //!
-//! `memory` and `redis` decide with `attractos_limits::Limiter` through the axum glue
-//! (`Authenticated` and `LimitContextLayer`), as a service does; `governor` puts
-//! `tower_governor` keyed by the bearer key in front of the route, `governor-headers` the same
-//! with its `x-ratelimit-*` headers on. Three controls without a limiter: `none`; `fields`,
-//! the fields a first `memory` request gets sent as they are (their bytes without the
-//! deciding); `layer`, the limits' layer around the route (what wrapping a route costs before
-//! any deciding). Every mode checks the key. The rate (requests per second and burst) is meant
+//! Every mode is under the contract, as an AttractOS service is. `memory` and `redis` decide
+//! with `attractos_limits::Limiter` through the axum glue (`Authenticated` and
+//! `ContractRouter::with_limits`), as a service does; `governor` puts `tower_governor` keyed
+//! by the bearer key in front of the route, `governor-headers` the same with its
+//! `x-ratelimit-*` headers on. Three controls without a limiter: `none`; `fields`, the fields
+//! a first `memory` request gets sent as they are (their bytes without the deciding); `glue`,
+//! the limits' glue around the route (what it costs before any deciding). Every mode checks
+//! the key. The rate (requests per second and burst) is meant
 //! to be high, so that the load is admitted: the point is the cost of deciding.
 
 use std::net::SocketAddr;
@@ -16,7 +17,9 @@ use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use attractos_errors_axum::{ApiError, Authenticated, BearerKey, LimitContextLayer};
+use attractos_errors_axum::{
+    ApiError, Authenticated, BearerKey, Contract, ContractExt, ContractRouter,
+};
 use attractos_limits::{
     Account, AnyStore, ApiKeys, Clock, DEFAULT_TIMEOUT, LimitContext, Limiter, Plan, Policies,
     ProxyTrust, RedisStore,
@@ -39,7 +42,7 @@ pub const ROUTE: &str = "/api/v1/sites";
 pub const MODES: [&str; 7] = [
     "none",
     "fields",
-    "layer",
+    "glue",
     "memory",
     "governor",
     "governor-headers",
@@ -139,25 +142,31 @@ async fn with_fields(
     Ok(([fields[0].clone(), fields[1].clone()], sites()))
 }
 
-/// The route served in `mode` (one of [`MODES`]) at `rate`; `redis` is the store's URL in
-/// the `redis` mode. Panics on an unknown mode or a missing URL.
-pub async fn app(mode: &str, rate: NonZeroU32, redis: Option<&str>) -> Router {
+/// The route served in `mode` (one of [`MODES`]) at `rate`, as an AttractOS service serves
+/// it: under the contract (`with_contract(Contract::default())`), the limiters inside it as
+/// each one's documentation wires it (`with_limits`; `tower_governor`'s layer on the routes).
+/// `redis` is the store's URL in the `redis` mode. Panics on an unknown mode or a missing URL.
+pub async fn app(mode: &str, rate: NonZeroU32, redis: Option<&str>) -> ContractRouter {
     let route = ROUTE;
     let policies = Policies::default().with_free_rate(rate);
+    let contract = Contract::default();
     let limited_by = |limiter: Limiter| {
         Router::new()
             .route(route, get(limited))
             .with_state(Keys(Arc::new(limiter)))
-            .layer(LimitContextLayer::new(ProxyTrust::default()))
+            .with_contract(contract.clone())
+            .with_limits(ProxyTrust::default())
     };
+    let unlimited = || Router::new().route(route, get(unlimited));
     match mode {
-        "none" => Router::new().route(route, get(unlimited)),
+        "none" => unlimited().with_contract(contract),
         "fields" => Router::new()
             .route(route, get(with_fields))
-            .with_state(Arc::new(first_fields(policies).await)),
-        "layer" => Router::new()
-            .route(route, get(unlimited))
-            .layer(LimitContextLayer::new(ProxyTrust::default())),
+            .with_state(Arc::new(first_fields(policies).await))
+            .with_contract(contract),
+        "glue" => unlimited()
+            .with_contract(contract)
+            .with_limits(ProxyTrust::default()),
         "memory" => limited_by(Limiter::in_memory(policies)),
         "redis" => {
             let url = redis.expect("--redis URL is required with --mode redis");
@@ -171,14 +180,14 @@ pub async fn app(mode: &str, rate: NonZeroU32, redis: Option<&str>) -> Router {
             let period = Duration::from_nanos(1_000_000_000 / u64::from(rate.get()));
             let mut config = GovernorConfigBuilder::default().key_extractor(AuthorizationKey);
             config.period(period).burst_size(rate.get());
-            let router = Router::new().route(route, get(unlimited));
             let invalid = "a non-zero period and burst";
-            if mode == "governor" {
-                router.layer(GovernorLayer::new(config.finish().expect(invalid)))
+            let router = if mode == "governor" {
+                unlimited().layer(GovernorLayer::new(config.finish().expect(invalid)))
             } else {
                 let config = config.use_headers().finish().expect(invalid);
-                router.layer(GovernorLayer::new(config))
-            }
+                unlimited().layer(GovernorLayer::new(config))
+            };
+            router.with_contract(contract)
         }
         other => panic!("unknown mode {other}: one of {}", MODES.join(", ")),
     }
@@ -204,7 +213,7 @@ pub async fn in_process(slices: u32, requests: u32) -> Vec<Slice> {
     let peer: SocketAddr = ([127, 0, 0, 1], 40_000).into();
     let authorization = HeaderValue::try_from(format!("Bearer {KEY}")).expect("a header value");
     // `requests` requests; a mode that does not answer 200 would time something else.
-    let serve = async |mode: &str, router: &Router| {
+    let serve = async |mode: &str, router: &ContractRouter| {
         for _ in 0..requests {
             let mut request = Request::get(ROUTE)
                 .header(AUTHORIZATION, authorization.clone())

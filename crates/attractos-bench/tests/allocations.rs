@@ -11,7 +11,7 @@ use std::task::{Context, Poll, Waker};
 
 use attractos_bench::allocations::{Allocations, measure};
 use attractos_bench::{Case, actix_side, axum_side};
-use attractos_errors_axum::{ApiError, LimitContextLayer};
+use attractos_errors_axum::{ApiError, Contract, ContractExt, ContractRouter};
 use attractos_limits::{Account, LimitContext, Limiter, Plan, Policies, ProxyTrust};
 use axum::Router;
 use axum::body::Body;
@@ -107,7 +107,7 @@ async fn unlimited() -> Result<&'static str, ApiError> {
 }
 
 /// Allocations of one `GET /` through `router`, from a peer as `serve` gives it.
-fn one_request(router: &Router) -> Allocations {
+fn one_request(router: &ContractRouter) -> Allocations {
     count(|| {
         let request = Request::builder()
             .uri("/")
@@ -136,11 +136,11 @@ fn the_in_memory_limiter_allocates_the_ratelimit_value_and_its_context() {
     let with_limiter = Router::new()
         .route("/", get(limited))
         .with_state(limiter)
-        .layer(LimitContextLayer::new(ProxyTrust::default()));
-    // The same router shape (a layer costs axum its boxing), with a layer that does nothing.
+        .with_contract(Contract::default())
+        .with_limits(ProxyTrust::default());
     let without = Router::new()
         .route("/", get(unlimited))
-        .layer(tower::layer::util::Identity::new());
+        .with_contract(Contract::default());
     let (with_limiter, without) = (one_request(&with_limiter), one_request(&without));
     assert!(
         with_limiter.blocks() <= without.blocks() + 3.0,

@@ -21,6 +21,6 @@ pub use contract::ContractExt;
 pub use error::{ApiError, Result};
 pub use extract::{BearerKey, DateRange, Json, Query, SiteId};
 #[cfg(feature = "limits")]
-pub use limits::{Authenticated, LimitContextFuture, LimitContextLayer, LimitContextService};
-pub use router::{ConnectionRouter, ContractRouter};
+pub use limits::Authenticated;
+pub use router::{ConnectionRouter, ContractRouter, RouterFuture};
 pub use serve::{Serve, serve};

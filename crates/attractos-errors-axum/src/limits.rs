@@ -1,7 +1,8 @@
-//! The glue of `attractos-limits` (feature `limits`): a layer that gives each request a
-//! [`LimitContext`] with the client's address and writes the RateLimit fields of the limits'
-//! decisions on the response, success or error; and [`Authenticated`], the extractor that
-//! takes a request's bearer key through the limits.
+//! The glue of `attractos-limits` (feature `limits`): giving each request a [`LimitContext`]
+//! with the client's address and writing the RateLimit fields of the limits' decisions on its
+//! answer, success or error ([`ContractRouter::with_limits`](crate::ContractRouter::with_limits),
+//! which holds the whole example); and [`Authenticated`], the extractor that takes a request's
+//! bearer key through the limits.
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -20,70 +21,20 @@ use tower::{Layer, Service};
 
 use crate::ApiError;
 
-/// The layer, for `Router::layer(LimitContextLayer::new(trust))` (a hand-written service, not
-/// `middleware::from_fn`: it is on every request of a limited route). The client is the peer
-/// (`ConnectInfo<SocketAddr>`, which `axum::serve(listener, app)` on a
-/// [`ContractRouter`](crate::ContractRouter), [`serve`](crate::serve) and
-/// `into_make_service_with_connect_info` provide), or the proxy's `X-Forwarded-For` entry only
-/// when `trust` says so. Handlers take [`Authenticated`]; the layer writes the fields its
-/// decisions left in the context on the answer, whether the handler answers or fails:
+/// The glue as a layer around each route: what [`ContractRouter::with_limits`] becomes when
+/// its router is made a plain one ([`ContractRouter::into_router`]), where nothing runs around
+/// the routes but layers.
 ///
-/// ```
-/// use attractos_errors::ApiError as Refusal;
-/// use attractos_errors_axum::{Authenticated, Contract, ContractExt, LimitContextLayer};
-/// use attractos_limits::{Account, ApiKeys, Limiter, Plan, Policies, ProxyTrust};
-/// use axum::{Router, body::Body, http::Request, routing::get};
-/// use std::sync::Arc;
-/// use tower::ServiceExt;
-///
-/// /// The service's keys (here one), on its state.
-/// #[derive(Clone)]
-/// struct Keys(Arc<Limiter>);
-///
-/// impl ApiKeys for Keys {
-///     type Caller = String;
-///     fn limiter(&self) -> &Limiter {
-///         &self.0
-///     }
-///     async fn resolve(&self, key: &str) -> Result<String, Refusal> {
-///         // A refused key counts against the client's allowance: past it, RATE_LIMITED.
-///         (key == "ak_demo_free").then(|| key.to_owned()).ok_or_else(Refusal::invalid_key)
-///     }
-///     fn account<'a>(&'a self, key: &'a String) -> Account<'a> {
-///         Account { key, id: "user:1", plan: Plan::Free, event_floor: 0 }
-///     }
-/// }
-///
-/// // Past the key's rate: RATE_LIMITED, with retry_after and Retry-After.
-/// async fn sites(Authenticated(_caller): Authenticated<Keys>) -> &'static str {
-///     "[]"
-/// }
-///
-/// # #[tokio::main(flavor = "current_thread")]
-/// # async fn main() {
-/// let app = Router::new()
-///     .route("/api/v1/sites", get(sites))
-///     .with_state(Keys(Arc::new(Limiter::in_memory(Policies::default()))))
-///     .layer(LimitContextLayer::new(ProxyTrust::PeerOnly))
-///     .with_contract(Contract::default());
-/// // Served with `axum::serve(listener, app)`, each request has its peer's address.
-/// let request = Request::get("/api/v1/sites")
-///     .header("authorization", "Bearer ak_demo_free")
-///     .body(Body::empty())
-///     .unwrap();
-/// let response = app.oneshot(request).await.unwrap();
-/// assert_eq!(response.status(), 200);
-/// assert!(response.headers()["ratelimit"].to_str().unwrap().starts_with(r#""requests";r=19"#));
-/// # }
-/// ```
+/// [`ContractRouter::with_limits`]: crate::ContractRouter::with_limits
+/// [`ContractRouter::into_router`]: crate::ContractRouter::into_router
 #[derive(Debug, Clone, Copy, Default)]
-pub struct LimitContextLayer {
+pub(crate) struct LimitContextLayer {
     trust: ProxyTrust,
 }
 
 impl LimitContextLayer {
     /// The layer, believing `X-Forwarded-For` as `trust` says (never, by default).
-    pub fn new(trust: ProxyTrust) -> Self {
+    pub(crate) fn new(trust: ProxyTrust) -> Self {
         LimitContextLayer { trust }
     }
 }
@@ -101,7 +52,7 @@ impl<S> Layer<S> for LimitContextLayer {
 
 /// The service of [`LimitContextLayer`].
 #[derive(Debug, Clone)]
-pub struct LimitContextService<S> {
+pub(crate) struct LimitContextService<S> {
     inner: S,
     trust: ProxyTrust,
 }
@@ -119,12 +70,7 @@ where
     }
 
     fn call(&mut self, mut request: Request) -> Self::Future {
-        let peer = request
-            .extensions()
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|info| info.0.ip());
-        let context = context_for(peer, request.headers(), self.trust);
-        request.extensions_mut().insert(context.clone());
+        let context = enter(&mut request, self.trust);
         LimitContextFuture {
             inner: self.inner.call(request),
             context,
@@ -132,9 +78,26 @@ where
     }
 }
 
+/// Puts the request's [`LimitContext`] in its extensions, the client its peer
+/// (`ConnectInfo<SocketAddr>`) or the proxy's entry `trust` believes; returns it for the answer.
+pub(crate) fn enter<B>(request: &mut http::Request<B>, trust: ProxyTrust) -> LimitContext {
+    let peer = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|info| info.0.ip());
+    let context = context_for(peer, request.headers(), trust);
+    request.extensions_mut().insert(context.clone());
+    context
+}
+
+/// Writes the RateLimit fields the request's decisions left in `context` on its answer.
+pub(crate) fn leave(context: &LimitContext, response: &mut Response) {
+    write_fields(context, response.headers_mut());
+}
+
 pin_project! {
     /// The response future of [`LimitContextService`]: the inner one's answer with the fields.
-    pub struct LimitContextFuture<F> {
+    pub(crate) struct LimitContextFuture<F> {
         #[pin]
         inner: F,
         context: LimitContext,
@@ -150,7 +113,7 @@ where
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
         let mut response = ready!(this.inner.poll(cx))?;
-        write_fields(this.context, response.headers_mut());
+        leave(this.context, &mut response);
         Poll::Ready(Ok(response))
     }
 }
@@ -159,9 +122,9 @@ where
 /// the limits ([`attractos_limits::authenticate`]) with the app's [`ApiKeys`] (the state, or
 /// a part of it through `FromRef`). A refused key is the refusal (`MISSING_KEY`,
 /// `INVALID_KEY`, `USER_NOT_FOUND`) counted against the client's address, past its allowance
-/// `RATE_LIMITED`; a caller past its rate is `RATE_LIMITED`. The route must be inside a
-/// [`LimitContextLayer`] (without it: `SERVER_ERROR`, [`MissingLimitContext`] logged), whose
-/// documentation has a whole service. Put it first among a handler's extractors, so that
+/// `RATE_LIMITED`; a caller past its rate is `RATE_LIMITED`. The route must be served with
+/// the glue, [`ContractRouter::with_limits`](crate::ContractRouter::with_limits) (without it:
+/// `SERVER_ERROR`, [`MissingLimitContext`] logged), whose documentation has a whole service. Put it first among a handler's extractors, so that
 /// authentication precedes validation. For the event routes: [`attractos_limits::count_event`]
 /// with the request's `Extension<LimitContext>`.
 #[derive(Debug)]

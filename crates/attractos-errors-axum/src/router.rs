@@ -3,7 +3,9 @@
 
 use std::any::Any;
 use std::convert::Infallible;
+use std::future::Future;
 use std::net::SocketAddr;
+use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use axum::Router;
@@ -39,14 +41,20 @@ use tower::{Layer, Service};
 /// ```
 #[derive(Debug, Clone)]
 #[must_use = "a router does nothing until it is served"]
-pub struct ContractRouter<S = ()>(Router<S>);
+pub struct ContractRouter<S = ()> {
+    router: Router<S>,
+    glue: Glue,
+}
 
 impl<S> ContractRouter<S>
 where
     S: Clone + Send + Sync + 'static,
 {
     pub(crate) fn new(router: Router<S>) -> Self {
-        ContractRouter(router)
+        ContractRouter {
+            router,
+            glue: Glue::default(),
+        }
     }
 
     /// Wraps everything, the contract's own answers included: see [`Router::layer`].
@@ -58,17 +66,24 @@ where
         <L::Service as Service<Request>>::Error: Into<Infallible> + 'static,
         <L::Service as Service<Request>>::Future: Send + 'static,
     {
-        ContractRouter(self.0.layer(layer))
+        ContractRouter {
+            router: self.router.layer(layer),
+            glue: self.glue,
+        }
     }
 
     /// Provides the state the routes need: see [`Router::with_state`].
     pub fn with_state<S2>(self, state: S) -> ContractRouter<S2> {
-        ContractRouter(self.0.with_state(state))
+        ContractRouter {
+            router: self.router.with_state(state),
+            glue: self.glue,
+        }
     }
 
     /// The plain [`Router`], to mount inside another; routes added to it are not in the contract.
+    /// The glue of `with_limits` (feature `limits`) comes along as a layer around every route.
     pub fn into_router(self) -> Router<S> {
-        self.0
+        self.glue.around(self.router)
     }
 }
 
@@ -77,20 +92,23 @@ impl ContractRouter {
     /// address, which `axum::serve(listener, app)` gives: the limits' glue then counts every
     /// client as one.
     pub fn into_make_service(self) -> IntoMakeService<Router> {
-        self.0.into_make_service()
+        self.into_router().into_make_service()
     }
 
     /// For `axum::serve` with the peer's address: see [`Router::into_make_service_with_connect_info`].
     pub fn into_make_service_with_connect_info<C>(
         self,
     ) -> IntoMakeServiceWithConnectInfo<Router, C> {
-        self.0.into_make_service_with_connect_info()
+        self.into_router().into_make_service_with_connect_info()
     }
 }
 
-impl<S> From<ContractRouter<S>> for Router<S> {
+impl<S> From<ContractRouter<S>> for Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+{
     fn from(router: ContractRouter<S>) -> Self {
-        router.0
+        router.into_router()
     }
 }
 
@@ -112,7 +130,7 @@ where
     fn call(&mut self, stream: IncomingStream<'_, L>) -> Self::Future {
         // A TCP listener's address type is `SocketAddr`; others (Unix sockets) have no IP.
         let peer = (stream.remote_addr() as &dyn Any).downcast_ref::<SocketAddr>();
-        std::future::ready(Ok(ConnectionRouter::new(self.0.clone(), peer.copied())))
+        std::future::ready(Ok(ConnectionRouter::new(self.clone(), peer.copied())))
     }
 }
 
@@ -125,31 +143,30 @@ where
 /// `ConnectInfo` extractors, with no more setup.
 #[derive(Debug, Clone)]
 pub struct ConnectionRouter {
-    router: Router,
+    app: ContractRouter,
     peer: Option<SocketAddr>,
 }
 
 impl ConnectionRouter {
-    /// `router` is a [`ContractRouter`]'s.
-    pub(crate) fn new(router: Router, peer: Option<SocketAddr>) -> Self {
-        ConnectionRouter { router, peer }
+    pub(crate) fn new(app: ContractRouter, peer: Option<SocketAddr>) -> Self {
+        ConnectionRouter { app, peer }
     }
 }
 
 impl Service<Request> for ConnectionRouter {
     type Response = Response;
     type Error = Infallible;
-    type Future = RouteFuture<Infallible>;
+    type Future = RouterFuture;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        Service::<Request>::poll_ready(&mut self.router, cx)
+        Service::<Request>::poll_ready(&mut self.app, cx)
     }
 
     fn call(&mut self, mut request: Request) -> Self::Future {
         if let Some(peer) = self.peer {
             request.extensions_mut().insert(ConnectInfo(peer));
         }
-        self.router.call(request)
+        self.app.call(request)
     }
 }
 
@@ -160,13 +177,178 @@ where
 {
     type Response = Response;
     type Error = Infallible;
-    type Future = RouteFuture<Infallible>;
+    type Future = RouterFuture;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        Service::<http::Request<B>>::poll_ready(&mut self.0, cx)
+        Service::<http::Request<B>>::poll_ready(&mut self.router, cx)
     }
 
-    fn call(&mut self, request: http::Request<B>) -> Self::Future {
-        self.0.call(request)
+    fn call(&mut self, mut request: http::Request<B>) -> Self::Future {
+        let entered = self.glue.enter(&mut request);
+        RouterFuture {
+            inner: self.router.call(request),
+            entered,
+        }
+    }
+}
+
+/// The response future of [`ContractRouter`] and [`ConnectionRouter`]: the route's answer,
+/// with what the router's glue adds to it (the RateLimit fields, under `with_limits`).
+pub struct RouterFuture {
+    inner: RouteFuture<Infallible>,
+    entered: Entered,
+}
+
+impl std::fmt::Debug for RouterFuture {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RouterFuture").finish_non_exhaustive()
+    }
+}
+
+impl Future for RouterFuture {
+    type Output = Result<Response, Infallible>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = &mut *self;
+        let mut response = std::task::ready!(Pin::new(&mut this.inner).poll(cx))?;
+        this.entered.leave(&mut response);
+        Poll::Ready(Ok(response))
+    }
+}
+
+/// What a [`ContractRouter`] does around its routes besides the contract: with the feature
+/// `limits`, the limits' glue when `with_limits` asked for it.
+#[derive(Debug, Clone, Copy, Default)]
+struct Glue {
+    #[cfg(feature = "limits")]
+    limits: Option<attractos_limits::ProxyTrust>,
+}
+
+/// What [`Glue::enter`] left for the response.
+#[derive(Debug, Default)]
+struct Entered {
+    #[cfg(feature = "limits")]
+    limits: Option<attractos_limits::LimitContext>,
+}
+
+#[cfg(not(feature = "limits"))]
+impl Glue {
+    fn around<S>(self, router: Router<S>) -> Router<S> {
+        router
+    }
+
+    fn enter<B>(&self, _request: &mut http::Request<B>) -> Entered {
+        Entered {}
+    }
+}
+
+#[cfg(not(feature = "limits"))]
+impl Entered {
+    fn leave(&mut self, _response: &mut Response) {}
+}
+
+#[cfg(feature = "limits")]
+impl Glue {
+    /// `router` with this glue as a layer around each of its routes.
+    fn around<S>(self, router: Router<S>) -> Router<S>
+    where
+        S: Clone + Send + Sync + 'static,
+    {
+        match self.limits {
+            Some(trust) => router.layer(crate::limits::LimitContextLayer::new(trust)),
+            None => router,
+        }
+    }
+
+    fn enter<B>(&self, request: &mut http::Request<B>) -> Entered {
+        Entered {
+            limits: self
+                .limits
+                .map(|trust| crate::limits::enter(request, trust)),
+        }
+    }
+}
+
+#[cfg(feature = "limits")]
+impl Entered {
+    fn leave(&mut self, response: &mut Response) {
+        if let Some(context) = &self.limits {
+            crate::limits::leave(context, response);
+        }
+    }
+}
+
+#[cfg(feature = "limits")]
+impl<S> ContractRouter<S>
+where
+    S: Clone + Send + Sync + 'static,
+{
+    /// The limits' glue (feature `limits`) around every request this router serves: each request
+    /// gets a [`LimitContext`](attractos_limits::LimitContext) for its client, the peer
+    /// (`ConnectInfo<SocketAddr>`, which `axum::serve(listener, app)` and [`serve`](crate::serve)
+    /// provide) or the proxy's `X-Forwarded-For` entry only when `trust` says so. Handlers take
+    /// [`Authenticated`](crate::Authenticated); the fields their decisions left in the context are
+    /// written on the answer, whether the handler answers or fails.
+    ///
+    /// The router does it itself, around its routes rather than as a layer on each: axum's
+    /// `Router::layer` clones a request's route into a box of its own and polls two more futures,
+    /// which cost a limited route nearly as much as its deciding. Made a plain router
+    /// ([`into_router`](Self::into_router)), the glue becomes such a layer.
+    ///
+    /// ```
+    /// use attractos_errors::ApiError as Refusal;
+    /// use attractos_errors_axum::{Authenticated, Contract, ContractExt};
+    /// use attractos_limits::{Account, ApiKeys, Limiter, Plan, Policies, ProxyTrust};
+    /// use axum::{Router, body::Body, http::Request, routing::get};
+    /// use std::sync::Arc;
+    /// use tower::ServiceExt;
+    ///
+    /// /// The service's keys (here one), on its state.
+    /// #[derive(Clone)]
+    /// struct Keys(Arc<Limiter>);
+    ///
+    /// impl ApiKeys for Keys {
+    ///     type Caller = String;
+    ///     fn limiter(&self) -> &Limiter {
+    ///         &self.0
+    ///     }
+    ///     async fn resolve(&self, key: &str) -> Result<String, Refusal> {
+    ///         // A refused key counts against the client's allowance: past it, RATE_LIMITED.
+    ///         (key == "ak_demo_free").then(|| key.to_owned()).ok_or_else(Refusal::invalid_key)
+    ///     }
+    ///     fn account<'a>(&'a self, key: &'a String) -> Account<'a> {
+    ///         Account { key, id: "user:1", plan: Plan::Free, event_floor: 0 }
+    ///     }
+    /// }
+    ///
+    /// // Past the key's rate: RATE_LIMITED, with retry_after and Retry-After.
+    /// async fn sites(Authenticated(_caller): Authenticated<Keys>) -> &'static str {
+    ///     "[]"
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let app = Router::new()
+    ///     .route("/api/v1/sites", get(sites))
+    ///     .with_state(Keys(Arc::new(Limiter::in_memory(Policies::default()))))
+    ///     .with_contract(Contract::default())
+    ///     .with_limits(ProxyTrust::PeerOnly);
+    /// // Served with `axum::serve(listener, app)`, each request has its peer's address.
+    /// let request = Request::get("/api/v1/sites")
+    ///     .header("authorization", "Bearer ak_demo_free")
+    ///     .body(Body::empty())
+    ///     .unwrap();
+    /// let response = app.oneshot(request).await.unwrap();
+    /// assert_eq!(response.status(), 200);
+    /// assert!(response.headers()["ratelimit"].to_str().unwrap().starts_with(r#""requests";r=19"#));
+    /// # }
+    /// ```
+    pub fn with_limits(self, trust: attractos_limits::ProxyTrust) -> Self {
+        ContractRouter {
+            router: self.router,
+            glue: Glue {
+                limits: Some(trust),
+            },
+        }
     }
 }

@@ -8,7 +8,6 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::Router;
 use axum::body::Body;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
@@ -53,7 +52,7 @@ use crate::{ConnectionRouter, Contract, ContractRouter};
 pub fn serve(listener: TcpListener, app: ContractRouter, contract: &Contract) -> Serve {
     Serve {
         listener,
-        app: app.into_router(),
+        app,
         head_timeout: contract.head_timeout(),
         max_connections: contract.max_connections(),
         shutdown: Box::pin(std::future::pending()),
@@ -64,7 +63,7 @@ pub fn serve(listener: TcpListener, app: ContractRouter, contract: &Contract) ->
 #[must_use = "a server does nothing until it is awaited"]
 pub struct Serve {
     listener: TcpListener,
-    app: Router,
+    app: ContractRouter,
     head_timeout: Duration,
     max_connections: usize,
     shutdown: Pin<Box<dyn Future<Output = ()> + Send>>,

@@ -41,17 +41,54 @@ async fn axum_serve_gives_each_request_its_peer_address() {
 }
 
 #[cfg(feature = "limits")]
-#[tokio::test]
-async fn the_limit_context_has_the_peer_address() {
-    use attractos_errors_axum::LimitContextLayer;
-    use attractos_limits::LimitContext;
+mod limits {
+    use super::*;
+    use attractos_limits::{LimitContext, ProxyTrust};
     use axum::Extension;
+    use axum::body::Body;
+    use http::Request;
+    use tower::ServiceExt;
 
-    let client =
-        |Extension(context): Extension<LimitContext>| async move { context.client().to_string() };
-    let app = Router::new()
-        .route("/peer", get(client))
-        .layer(LimitContextLayer::default())
-        .with_contract(Default::default());
-    assert_eq!(served_peer(app).await, (200, "127.0.0.1".to_owned()));
+    async fn client(Extension(context): Extension<LimitContext>) -> String {
+        context.client().to_string()
+    }
+
+    fn app() -> ContractRouter {
+        Router::new()
+            .route("/peer", get(client))
+            .with_contract(Default::default())
+            .with_limits(ProxyTrust::default())
+    }
+
+    #[tokio::test]
+    async fn the_limit_context_has_the_peer_address() {
+        assert_eq!(served_peer(app()).await, (200, "127.0.0.1".to_owned()));
+    }
+
+    /// `GET /peer` from 192.0.2.9, as `into_make_service_with_connect_info` gives it.
+    async fn client_seen_by<S>(app: S) -> String
+    where
+        S: tower::Service<Request<Body>, Response = axum::response::Response>,
+        S::Error: std::fmt::Debug,
+    {
+        let peer = SocketAddr::from(([192, 0, 2, 9], 40_000));
+        let request = Request::get("/peer").extension(ConnectInfo(peer));
+        let response = app.oneshot(request.body(Body::empty()).unwrap()).await;
+        let body = response.expect("an answer").into_body();
+        let bytes = axum::body::to_bytes(body, usize::MAX)
+            .await
+            .expect("a body");
+        String::from_utf8(bytes.to_vec()).expect("UTF-8")
+    }
+
+    /// Mounted in a larger router, a contract router's glue comes along.
+    #[tokio::test]
+    async fn made_a_plain_router_the_limit_glue_comes_along() {
+        assert_eq!(client_seen_by(app()).await, "192.0.2.9");
+        assert_eq!(client_seen_by(app().into_router()).await, "192.0.2.9");
+        let mounted = Router::new().nest("/v2", app().into_router());
+        let request = Request::get("/v2/peer").body(Body::empty()).unwrap();
+        let sent = mounted.oneshot(request).await.expect("infallible");
+        assert_eq!(sent.status(), 200, "the glue is there: no SERVER_ERROR");
+    }
 }

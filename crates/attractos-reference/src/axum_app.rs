@@ -2,8 +2,7 @@
 //! the contract layers come from `attractos-errors-axum`.
 
 use attractos_errors_axum::{
-    ApiError, Authenticated, Contract, ContractExt, ContractRouter, DateRange, Json,
-    LimitContextLayer, Query, SiteId,
+    ApiError, Authenticated, Contract, ContractExt, ContractRouter, DateRange, Json, Query, SiteId,
 };
 use attractos_limits::LimitContext;
 use axum::Router;
@@ -52,8 +51,8 @@ pub fn router(state: AppState) -> ContractRouter {
         .route(routes::EVENTS, post(events))
         .route(routes::OPENAPI, get(openapi_json))
         .with_state(state)
-        .layer(LimitContextLayer::new(trust))
         .with_contract(contract)
+        .with_limits(trust)
 }
 
 /// The contract settings `options` ask for: body limit and deadline, head timeout.

@@ -65,15 +65,22 @@ impl Framework {
     pub async fn start(self, contract: Contract) -> TestService {
         match self {
             #[cfg(feature = "axum")]
-            Framework::Axum => TestService::Axum(attractos_contract::target::AxumTarget::new(
-                "axum",
-                on_axum::app(contract),
-            )),
+            Framework::Axum => TestService::axum(on_axum::app(contract)),
             #[cfg(feature = "actix")]
-            Framework::Actix => TestService::Actix(Box::new(
-                attractos_contract::target::ActixTarget::new("actix-web", on_actix::app(contract))
-                    .await,
-            )),
+            Framework::Actix => TestService::actix(on_actix::app(contract)).await,
+        }
+    }
+
+    /// The test service on this framework under `contract`, its limited routes outside the
+    /// limits' glue (a misconfiguration).
+    pub async fn start_without_limit_glue(self, contract: Contract) -> TestService {
+        match self {
+            #[cfg(feature = "axum")]
+            Framework::Axum => TestService::axum(on_axum::app_without_limit_glue(contract)),
+            #[cfg(feature = "actix")]
+            Framework::Actix => {
+                TestService::actix(on_actix::app_without_limit_glue(contract)).await
+            }
         }
     }
 
@@ -106,10 +113,10 @@ pub enum TestService {
 }
 
 impl TestService {
-    /// An axum router (under its contract) to send [`Req`]s to.
+    /// An axum app (under its contract) to send [`Req`]s to.
     #[cfg(feature = "axum")]
-    pub fn axum(router: impl Into<axum::Router>) -> Self {
-        TestService::Axum(attractos_contract::target::AxumTarget::new("axum", router))
+    pub fn axum(app: attractos_errors_axum::ContractRouter) -> Self {
+        TestService::Axum(attractos_contract::target::AxumTarget::new("axum", app))
     }
 
     /// An actix-web app (under its contract) to send [`Req`]s to.

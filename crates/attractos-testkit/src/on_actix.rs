@@ -90,18 +90,21 @@ pub fn routes(config: &mut web::ServiceConfig) {
         .service(get("/panic", boom))
         .service(get("/panic/formatted", boom_formatted))
         .service(get("/panic/any", boom_any))
-        // The limited routes, and the one outside the glue ([`service::limited`]).
+        // The limited routes ([`service::limited`]).
         .app_data(web::Data::new(Keys::new()))
-        .service(get("/unwrapped/sites", limited_sites))
-        .service(
-            web::scope("/limited")
-                .wrap(from_fn(limit_context))
-                .service(get("/sites", limited_sites))
-                .service(resource("/events").route(web::post().to(limited_event))),
-        );
+        .service(get("/limited/sites", limited_sites))
+        .service(resource("/limited/events").route(web::post().to(limited_event)));
 }
 
-/// The test service on actix-web under `contract`.
+/// The test service on actix-web under `contract`, with the limits' glue.
 pub fn app(contract: Contract) -> App<impl AppFactory> {
+    contract_app(contract)
+        .configure(routes)
+        .wrap(from_fn(limit_context))
+}
+
+/// The test service on actix-web under `contract`, its limited routes outside the limits'
+/// glue (a misconfiguration).
+pub fn app_without_limit_glue(contract: Contract) -> App<impl AppFactory> {
     contract_app(contract).configure(routes)
 }

@@ -2,9 +2,9 @@
 
 use attractos_errors_axum::{
     ApiError, Authenticated, BearerKey, Contract, ContractExt, ContractRouter, DateRange, Json,
-    LimitContextLayer, Query, SiteId,
+    Query, SiteId,
 };
-use attractos_limits::LimitContext;
+use attractos_limits::{LimitContext, ProxyTrust};
 use axum::Router;
 use axum::extract::{Extension, Path, State};
 use axum::http::StatusCode;
@@ -57,15 +57,11 @@ async fn limited_event(
     Ok(limited::counted(quota))
 }
 
-/// The limited routes, and the one outside the glue ([`service::limited`]).
+/// The limited routes ([`service::limited`]).
 fn limited() -> Router {
-    let wrapped = Router::new()
+    Router::new()
         .route("/limited/sites", get(limited_sites))
         .route("/limited/events", post(limited_event))
-        .layer(LimitContextLayer::default());
-    Router::new()
-        .route("/unwrapped/sites", get(limited_sites))
-        .merge(wrapped)
         .with_state(Keys::new())
 }
 
@@ -91,7 +87,13 @@ pub fn routes() -> Router {
         .merge(limited())
 }
 
-/// The test service on axum under `contract`.
+/// The test service on axum under `contract`, with the limits' glue.
 pub fn app(contract: Contract) -> ContractRouter {
+    app_without_limit_glue(contract).with_limits(ProxyTrust::default())
+}
+
+/// The test service on axum under `contract`, its limited routes outside the limits' glue (a
+/// misconfiguration).
+pub fn app_without_limit_glue(contract: Contract) -> ContractRouter {
     routes().with_contract(contract)
 }

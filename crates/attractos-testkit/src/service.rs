@@ -193,8 +193,8 @@ pub mod other_layers {
 
 /// The routes behind the limits (`attractos-limits` in memory, through each adapter's glue):
 /// `GET /limited/sites` takes its caller with `Authenticated<Keys>`, `POST /limited/events`
-/// counts an event against the caller's quota, and `GET /unwrapped/sites` is the same
-/// handler outside the glue (a misconfiguration, answered `SERVER_ERROR`).
+/// counts an event against the caller's quota; served without the glue (a misconfiguration)
+/// both answer `SERVER_ERROR`.
 pub mod limited {
     use std::num::NonZeroU32;
     use std::sync::Arc;

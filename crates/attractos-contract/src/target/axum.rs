@@ -1,15 +1,19 @@
-//! [`AxumTarget`]: an axum [`Router`] in-process, through tower's `oneshot`.
+//! [`AxumTarget`]: an axum app in-process, through tower's `oneshot`.
 
-use axum::Router;
+use std::convert::Infallible;
+
 use axum::body::Body;
-use tower::ServiceExt;
+use axum::response::Response as AxumResponse;
+use tower::util::BoxCloneSyncService;
+use tower::{Service, ServiceExt};
 
 use crate::case::Request;
 use crate::judge::Response;
 use crate::target::{Target, TargetError};
 
-/// An axum app, called in-process: each request goes to a clone of the router, as
-/// `axum::serve` would send it, minus the socket.
+/// An axum app, called in-process: each request goes to a clone of the app (a `Router`, or
+/// what an adapter's `with_contract` returns), as `axum::serve` would send it, minus the
+/// socket.
 ///
 /// ```
 /// use attractos_contract::target::{AxumTarget, Target};
@@ -24,19 +28,32 @@ use crate::target::{Target, TargetError};
 /// assert_eq!(response.status, 404);
 /// # }
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct AxumTarget {
     name: String,
-    router: Router,
+    app: BoxCloneSyncService<http::Request<Body>, AxumResponse, Infallible>,
+}
+
+impl std::fmt::Debug for AxumTarget {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AxumTarget")
+            .field("name", &self.name)
+            .finish_non_exhaustive()
+    }
 }
 
 impl AxumTarget {
-    /// A target for `router` (with its state already provided), e.g. what an adapter's
-    /// `with_contract` returns.
-    pub fn new(name: impl Into<String>, router: impl Into<Router>) -> Self {
+    /// A target for `app` (with its state already provided): a `Router`, or what an adapter's
+    /// `with_contract` returns, served as it is.
+    pub fn new<A>(name: impl Into<String>, app: A) -> Self
+    where
+        A: Service<http::Request<Body>, Response = AxumResponse, Error = Infallible>,
+        A: Clone + Send + Sync + 'static,
+        A::Future: Send + 'static,
+    {
         AxumTarget {
             name: name.into(),
-            router: router.into(),
+            app: BoxCloneSyncService::new(app),
         }
     }
 }
@@ -67,12 +84,7 @@ impl AxumTarget {
     /// Sends an `http::Request` as it is (e.g. with a streamed body) and reads the answer
     /// whole.
     pub async fn send_raw(&self, request: http::Request<Body>) -> Result<Response, TargetError> {
-        let response = self
-            .router
-            .clone()
-            .oneshot(request)
-            .await
-            .map_err(|err| TargetError(err.to_string()))?;
+        let Ok(response) = self.app.clone().oneshot(request).await;
         crate::assert::read_axum(response).await
     }
 }

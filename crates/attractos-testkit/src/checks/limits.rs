@@ -149,16 +149,14 @@ pub async fn past_the_quota_events_are_limit_exceeded_until_the_cycle_ends(frame
     assert_eq!(fields(&sent).1, format!(r#""events";r=0;t={wait}"#));
 }
 
-/// `Authenticated` on a route the glue does not wrap: no client address to count against, no
+/// `Authenticated` in a service without the glue: no client address to count against, no
 /// way to send the fields. `SERVER_ERROR`, the cause in the log.
 pub async fn a_route_outside_the_limit_glue_is_server_error_with_the_cause_logged(
     framework: Framework,
 ) {
     let (captured, _guard) = Logs::capture(tracing::Level::ERROR);
-    let sent = start(framework)
-        .await
-        .send(&Req::get("/unwrapped/sites").key())
-        .await;
+    let service = framework.start_without_limit_glue(Contract::default());
+    let sent = service.await.send(&Req::get(SITES).key()).await;
     sent.assert_error(ErrorCode::ServerError);
     let line = captured.only_line(" ERROR ");
     assert!(line.contains("no LimitContext on this request"), "{line}");
