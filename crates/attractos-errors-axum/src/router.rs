@@ -138,7 +138,7 @@ where
 /// socket address, in each request's extensions as `ConnectInfo<SocketAddr>`, as
 /// `into_make_service_with_connect_info` would. So `axum::serve(listener, app)` and
 /// [`serve`](crate::serve) count clients by address in the limits' glue
-/// (`LimitContextLayer`, feature `limits`; without the address every client would
+/// (`with_limits`, feature `limits`; without the address every client would
 /// be one, and one guesser would spend every client's failed-key allowance) and serve
 /// `ConnectInfo` extractors, with no more setup.
 #[derive(Debug, Clone)]
