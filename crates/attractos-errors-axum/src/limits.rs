@@ -11,6 +11,7 @@ use std::task::{Context, Poll, ready};
 
 use attractos_errors::rules;
 use attractos_limits::{ApiKeys, LimitContext, MissingLimitContext, ProxyTrust};
+use axum::Router;
 use axum::extract::{ConnectInfo, FromRef, FromRequestParts, Request};
 use axum::http::HeaderValue;
 use axum::http::header::AUTHORIZATION;
@@ -19,7 +20,7 @@ use axum::response::Response;
 use pin_project_lite::pin_project;
 use tower::{Layer, Service};
 
-use crate::ApiError;
+use crate::{ApiError, ContractRouter};
 
 /// The glue as a layer around each route: what [`ContractRouter::with_limits`] becomes when
 /// its router is made a plain one ([`ContractRouter::into_router`]), where nothing runs around
@@ -146,6 +147,120 @@ where
         let keys = K::from_ref(state);
         let caller = attractos_limits::authenticate(&keys, key, context).await?;
         Ok(Authenticated(caller))
+    }
+}
+
+/// What a [`ContractRouter`] does around its routes besides the contract: the limits' glue
+/// when [`ContractRouter::with_limits`] asked for it.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Glue {
+    limits: Option<ProxyTrust>,
+}
+
+/// What [`Glue::enter`] left for the response.
+#[derive(Debug, Default)]
+pub(crate) struct Entered {
+    limits: Option<LimitContext>,
+}
+
+impl Glue {
+    /// `router` with this glue as a layer around each of its routes.
+    pub(crate) fn around<S>(self, router: Router<S>) -> Router<S>
+    where
+        S: Clone + Send + Sync + 'static,
+    {
+        match self.limits {
+            Some(trust) => router.layer(LimitContextLayer::new(trust)),
+            None => router,
+        }
+    }
+
+    pub(crate) fn enter<B>(&self, request: &mut http::Request<B>) -> Entered {
+        Entered {
+            limits: self.limits.map(|trust| enter(request, trust)),
+        }
+    }
+}
+
+impl Entered {
+    pub(crate) fn leave(&mut self, response: &mut Response) {
+        if let Some(context) = &self.limits {
+            leave(context, response);
+        }
+    }
+}
+
+impl<S> ContractRouter<S>
+where
+    S: Clone + Send + Sync + 'static,
+{
+    /// The limits' glue (feature `limits`) around every request this router serves: each request
+    /// gets a [`LimitContext`](attractos_limits::LimitContext) for its client, the peer
+    /// (`ConnectInfo<SocketAddr>`, which `axum::serve(listener, app)` and [`serve`](crate::serve)
+    /// provide) or the proxy's `X-Forwarded-For` entry only when `trust` says so. Handlers take
+    /// [`Authenticated`](crate::Authenticated); the fields their decisions left in the context are
+    /// written on the answer, whether the handler answers or fails.
+    ///
+    /// The router does it itself, around its routes rather than as a layer on each: axum's
+    /// `Router::layer` clones a request's route into a box of its own and polls two more futures,
+    /// which cost a limited route nearly as much as its deciding. Made a plain router
+    /// ([`into_router`](Self::into_router)), the glue becomes such a layer.
+    ///
+    /// ```
+    /// use attractos_errors::ApiError as Refusal;
+    /// use attractos_errors_axum::{Authenticated, Contract, ContractExt};
+    /// use attractos_limits::{Account, ApiKeys, Limiter, Plan, Policies, ProxyTrust};
+    /// use axum::{Router, body::Body, http::Request, routing::get};
+    /// use std::sync::Arc;
+    /// use tower::ServiceExt;
+    ///
+    /// /// The service's keys (here one), on its state.
+    /// #[derive(Clone)]
+    /// struct Keys(Arc<Limiter>);
+    ///
+    /// impl ApiKeys for Keys {
+    ///     type Caller = String;
+    ///     fn limiter(&self) -> &Limiter {
+    ///         &self.0
+    ///     }
+    ///     async fn resolve(&self, key: &str) -> Result<String, Refusal> {
+    ///         // A refused key counts against the client's allowance: past it, RATE_LIMITED.
+    ///         (key == "ak_demo_free").then(|| key.to_owned()).ok_or_else(Refusal::invalid_key)
+    ///     }
+    ///     fn account<'a>(&'a self, key: &'a String) -> Account<'a> {
+    ///         Account { key, id: "user:1", plan: Plan::Free, event_floor: 0 }
+    ///     }
+    /// }
+    ///
+    /// // Past the key's rate: RATE_LIMITED, with retry_after and Retry-After.
+    /// async fn sites(Authenticated(_caller): Authenticated<Keys>) -> &'static str {
+    ///     "[]"
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let app = Router::new()
+    ///     .route("/api/v1/sites", get(sites))
+    ///     .with_state(Keys(Arc::new(Limiter::in_memory(Policies::default()))))
+    ///     .with_contract(Contract::default())
+    ///     .with_limits(ProxyTrust::PeerOnly);
+    /// // Served with `axum::serve(listener, app)`, each request has its peer's address.
+    /// let request = Request::get("/api/v1/sites")
+    ///     .header("authorization", "Bearer ak_demo_free")
+    ///     .body(Body::empty())
+    ///     .unwrap();
+    /// let response = app.oneshot(request).await.unwrap();
+    /// assert_eq!(response.status(), 200);
+    /// assert!(response.headers()["ratelimit"].to_str().unwrap().starts_with(r#""requests";r=19"#));
+    /// # }
+    /// ```
+    pub fn with_limits(self, trust: ProxyTrust) -> Self {
+        ContractRouter {
+            router: self.router,
+            glue: Glue {
+                limits: Some(trust),
+            },
+        }
     }
 }
 

@@ -17,6 +17,11 @@ use axum::serve::{IncomingStream, Listener};
 use bytes::Bytes;
 use tower::{Layer, Service};
 
+#[cfg(feature = "limits")]
+use crate::limits::{Entered, Glue};
+#[cfg(not(feature = "limits"))]
+use unlimited::{Entered, Glue};
+
 /// A [`Router`] under the contract. It has no `route`, `nest`, `merge` or `fallback`: the
 /// contract wraps the routes a router has when [`with_contract`](crate::ContractExt::with_contract)
 /// is called, so a route added later would answer outside it, and the compiler now says so.
@@ -42,8 +47,8 @@ use tower::{Layer, Service};
 #[derive(Debug, Clone)]
 #[must_use = "a router does nothing until it is served"]
 pub struct ContractRouter<S = ()> {
-    router: Router<S>,
-    glue: Glue,
+    pub(crate) router: Router<S>,
+    pub(crate) glue: Glue,
 }
 
 impl<S> ContractRouter<S>
@@ -216,139 +221,31 @@ impl Future for RouterFuture {
     }
 }
 
-/// What a [`ContractRouter`] does around its routes besides the contract: with the feature
-/// `limits`, the limits' glue when `with_limits` asked for it.
-#[derive(Debug, Clone, Copy, Default)]
-struct Glue {
-    #[cfg(feature = "limits")]
-    limits: Option<attractos_limits::ProxyTrust>,
-}
-
-/// What [`Glue::enter`] left for the response.
-#[derive(Debug, Default)]
-struct Entered {
-    #[cfg(feature = "limits")]
-    limits: Option<attractos_limits::LimitContext>,
-}
-
+/// What a [`ContractRouter`] does around its routes besides the contract: nothing without the
+/// feature `limits` (with it, `crate::limits::Glue`).
 #[cfg(not(feature = "limits"))]
-impl Glue {
-    fn around<S>(self, router: Router<S>) -> Router<S> {
-        router
-    }
+mod unlimited {
+    use axum::Router;
+    use axum::response::Response;
 
-    fn enter<B>(&self, _request: &mut http::Request<B>) -> Entered {
-        Entered {}
-    }
-}
+    #[derive(Debug, Clone, Copy, Default)]
+    pub(crate) struct Glue;
 
-#[cfg(not(feature = "limits"))]
-impl Entered {
-    fn leave(&mut self, _response: &mut Response) {}
-}
+    /// What [`Glue::enter`] left for the response.
+    #[derive(Debug, Default)]
+    pub(crate) struct Entered;
 
-#[cfg(feature = "limits")]
-impl Glue {
-    /// `router` with this glue as a layer around each of its routes.
-    fn around<S>(self, router: Router<S>) -> Router<S>
-    where
-        S: Clone + Send + Sync + 'static,
-    {
-        match self.limits {
-            Some(trust) => router.layer(crate::limits::LimitContextLayer::new(trust)),
-            None => router,
+    impl Glue {
+        pub(crate) fn around<S>(self, router: Router<S>) -> Router<S> {
+            router
+        }
+
+        pub(crate) fn enter<B>(&self, _request: &mut http::Request<B>) -> Entered {
+            Entered
         }
     }
 
-    fn enter<B>(&self, request: &mut http::Request<B>) -> Entered {
-        Entered {
-            limits: self
-                .limits
-                .map(|trust| crate::limits::enter(request, trust)),
-        }
-    }
-}
-
-#[cfg(feature = "limits")]
-impl Entered {
-    fn leave(&mut self, response: &mut Response) {
-        if let Some(context) = &self.limits {
-            crate::limits::leave(context, response);
-        }
-    }
-}
-
-#[cfg(feature = "limits")]
-impl<S> ContractRouter<S>
-where
-    S: Clone + Send + Sync + 'static,
-{
-    /// The limits' glue (feature `limits`) around every request this router serves: each request
-    /// gets a [`LimitContext`](attractos_limits::LimitContext) for its client, the peer
-    /// (`ConnectInfo<SocketAddr>`, which `axum::serve(listener, app)` and [`serve`](crate::serve)
-    /// provide) or the proxy's `X-Forwarded-For` entry only when `trust` says so. Handlers take
-    /// [`Authenticated`](crate::Authenticated); the fields their decisions left in the context are
-    /// written on the answer, whether the handler answers or fails.
-    ///
-    /// The router does it itself, around its routes rather than as a layer on each: axum's
-    /// `Router::layer` clones a request's route into a box of its own and polls two more futures,
-    /// which cost a limited route nearly as much as its deciding. Made a plain router
-    /// ([`into_router`](Self::into_router)), the glue becomes such a layer.
-    ///
-    /// ```
-    /// use attractos_errors::ApiError as Refusal;
-    /// use attractos_errors_axum::{Authenticated, Contract, ContractExt};
-    /// use attractos_limits::{Account, ApiKeys, Limiter, Plan, Policies, ProxyTrust};
-    /// use axum::{Router, body::Body, http::Request, routing::get};
-    /// use std::sync::Arc;
-    /// use tower::ServiceExt;
-    ///
-    /// /// The service's keys (here one), on its state.
-    /// #[derive(Clone)]
-    /// struct Keys(Arc<Limiter>);
-    ///
-    /// impl ApiKeys for Keys {
-    ///     type Caller = String;
-    ///     fn limiter(&self) -> &Limiter {
-    ///         &self.0
-    ///     }
-    ///     async fn resolve(&self, key: &str) -> Result<String, Refusal> {
-    ///         // A refused key counts against the client's allowance: past it, RATE_LIMITED.
-    ///         (key == "ak_demo_free").then(|| key.to_owned()).ok_or_else(Refusal::invalid_key)
-    ///     }
-    ///     fn account<'a>(&'a self, key: &'a String) -> Account<'a> {
-    ///         Account { key, id: "user:1", plan: Plan::Free, event_floor: 0 }
-    ///     }
-    /// }
-    ///
-    /// // Past the key's rate: RATE_LIMITED, with retry_after and Retry-After.
-    /// async fn sites(Authenticated(_caller): Authenticated<Keys>) -> &'static str {
-    ///     "[]"
-    /// }
-    ///
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() {
-    /// let app = Router::new()
-    ///     .route("/api/v1/sites", get(sites))
-    ///     .with_state(Keys(Arc::new(Limiter::in_memory(Policies::default()))))
-    ///     .with_contract(Contract::default())
-    ///     .with_limits(ProxyTrust::PeerOnly);
-    /// // Served with `axum::serve(listener, app)`, each request has its peer's address.
-    /// let request = Request::get("/api/v1/sites")
-    ///     .header("authorization", "Bearer ak_demo_free")
-    ///     .body(Body::empty())
-    ///     .unwrap();
-    /// let response = app.oneshot(request).await.unwrap();
-    /// assert_eq!(response.status(), 200);
-    /// assert!(response.headers()["ratelimit"].to_str().unwrap().starts_with(r#""requests";r=19"#));
-    /// # }
-    /// ```
-    pub fn with_limits(self, trust: attractos_limits::ProxyTrust) -> Self {
-        ContractRouter {
-            router: self.router,
-            glue: Glue {
-                limits: Some(trust),
-            },
-        }
+    impl Entered {
+        pub(crate) fn leave(&mut self, _response: &mut Response) {}
     }
 }
