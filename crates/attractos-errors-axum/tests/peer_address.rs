@@ -86,6 +86,7 @@ mod limits {
     async fn made_a_plain_router_the_limit_glue_comes_along() {
         assert_eq!(client_seen_by(app()).await, "192.0.2.9");
         assert_eq!(client_seen_by(app().into_router()).await, "192.0.2.9");
+        assert_eq!(client_seen_by(Router::from(app())).await, "192.0.2.9");
         let mounted = Router::new().nest("/v2", app().into_router());
         let request = Request::get("/v2/peer").body(Body::empty()).unwrap();
         let sent = mounted.oneshot(request).await.expect("infallible");
