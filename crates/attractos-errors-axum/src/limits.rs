@@ -1,7 +1,6 @@
 //! The glue of `attractos-limits` (feature `limits`): giving each request a [`LimitContext`]
 //! with the client's address and writing the RateLimit fields of the limits' decisions on its
-//! answer, success or error ([`ContractRouter::with_limits`](crate::ContractRouter::with_limits),
-//! which holds the whole example); and [`Authenticated`], the extractor that takes a request's
+//! answer, success or error ([`ContractRouter::with_limits`], which holds the whole example); and [`Authenticated`], the extractor that takes a request's
 //! bearer key through the limits.
 
 use std::future::Future;
@@ -25,9 +24,6 @@ use crate::{ApiError, ContractRouter};
 /// The glue as a layer around each route: what [`ContractRouter::with_limits`] becomes when
 /// its router is made a plain one ([`ContractRouter::into_router`]), where nothing runs around
 /// the routes but layers.
-///
-/// [`ContractRouter::with_limits`]: crate::ContractRouter::with_limits
-/// [`ContractRouter::into_router`]: crate::ContractRouter::into_router
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct LimitContextLayer {
     trust: ProxyTrust,
@@ -91,11 +87,6 @@ pub(crate) fn enter<B>(request: &mut http::Request<B>, trust: ProxyTrust) -> Lim
     context
 }
 
-/// Writes the RateLimit fields the request's decisions left in `context` on its answer.
-pub(crate) fn leave(context: &LimitContext, response: &mut Response) {
-    write_fields(context, response.headers_mut());
-}
-
 pin_project! {
     /// The response future of [`LimitContextService`]: the inner one's answer with the fields.
     pub(crate) struct LimitContextFuture<F> {
@@ -114,7 +105,7 @@ where
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
         let mut response = ready!(this.inner.poll(cx))?;
-        leave(this.context, &mut response);
+        write_fields(this.context, response.headers_mut());
         Poll::Ready(Ok(response))
     }
 }
@@ -124,10 +115,10 @@ where
 /// a part of it through `FromRef`). A refused key is the refusal (`MISSING_KEY`,
 /// `INVALID_KEY`, `USER_NOT_FOUND`) counted against the client's address, past its allowance
 /// `RATE_LIMITED`; a caller past its rate is `RATE_LIMITED`. The route must be served with
-/// the glue, [`ContractRouter::with_limits`](crate::ContractRouter::with_limits) (without it:
-/// `SERVER_ERROR`, [`MissingLimitContext`] logged), whose documentation has a whole service. Put it first among a handler's extractors, so that
-/// authentication precedes validation. For the event routes: [`attractos_limits::count_event`]
-/// with the request's `Extension<LimitContext>`.
+/// the glue, [`ContractRouter::with_limits`] (without it: `SERVER_ERROR`,
+/// [`MissingLimitContext`] logged), whose documentation has a whole service. Put it first
+/// among a handler's extractors, so that authentication precedes validation. For the event
+/// routes: [`attractos_limits::count_event`] with the request's `Extension<LimitContext>`.
 #[derive(Debug)]
 pub struct Authenticated<K: ApiKeys>(pub K::Caller);
 
@@ -185,7 +176,7 @@ impl Glue {
 impl Entered {
     pub(crate) fn leave(&mut self, response: &mut Response) {
         if let Some(context) = &self.limits {
-            leave(context, response);
+            write_fields(context, response.headers_mut());
         }
     }
 }
