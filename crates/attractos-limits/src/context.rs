@@ -99,8 +99,8 @@ impl LimitContext {
 
 /// A request reached code that asks the limits without a [`LimitContext`]: the adapter's glue
 /// (axum's `ContractRouter::with_limits`, actix-web's `limit_context` middleware) is not
-/// around its route. Answered `SERVER_ERROR`, this cause logged: without the glue the client's address is
-/// unknown and the RateLimit fields would be lost.
+/// around its route. Answered `SERVER_ERROR`, this cause logged: without the glue the
+/// client's address is unknown and the RateLimit fields would be lost.
 #[derive(Debug, Clone, Copy, thiserror::Error)]
 #[error(
     "no LimitContext on this request: wrap the route in the adapter's limit glue (axum: \
