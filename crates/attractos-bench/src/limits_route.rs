@@ -1,5 +1,6 @@
-//! The 200 route that `scripts/limits-load.sh` loads with wrk and `benches/limits_route.rs`
-//! calls in process, served in one of seven [`MODES`], so the cost of deciding a limit is
+//! The 200 route that `scripts/limits-load.sh` loads with wrk and [`in_process`] calls in
+//! process (`limits-load --in-process`, for `scripts/limits-bench.sh`), served in one of seven
+//! [`MODES`], so the cost of deciding a limit is
 //! measured against the same route without one, and against `tower_governor`.
 //!
 //! Every mode is under the contract, as an AttractOS service is. `memory` and `redis` decide
@@ -9,8 +10,8 @@
 //! `x-ratelimit-*` headers on. Three controls without a limiter: `none`; `fields`, the fields
 //! a first `memory` request gets sent as they are (their bytes without the deciding); `glue`,
 //! the limits' glue around the route (what it costs before any deciding). Every mode checks
-//! the key. The rate (requests per second and burst) is meant
-//! to be high, so that the load is admitted: the point is the cost of deciding.
+//! the key. The rate (requests per second and burst) is meant to be high, so that the load is
+//! admitted: the point is the cost of deciding.
 
 use std::net::SocketAddr;
 use std::num::NonZeroU32;
