@@ -98,9 +98,7 @@ pub fn routes(config: &mut web::ServiceConfig) {
 
 /// The test service on actix-web under `contract`, with the limits' glue.
 pub fn app(contract: Contract) -> App<impl AppFactory> {
-    contract_app(contract)
-        .configure(routes)
-        .wrap(from_fn(limit_context))
+    app_without_limit_glue(contract).wrap(from_fn(limit_context))
 }
 
 /// The test service on actix-web under `contract`, its limited routes outside the limits'
