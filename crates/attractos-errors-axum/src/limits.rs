@@ -1,7 +1,7 @@
 //! The glue of `attractos-limits` (feature `limits`): giving each request a [`LimitContext`]
 //! with the client's address and writing the RateLimit fields of the limits' decisions on its
-//! answer, success or error ([`ContractRouter::with_limits`], which holds the whole example); and [`Authenticated`], the extractor that takes a request's
-//! bearer key through the limits.
+//! answer, success or error ([`ContractRouter::with_limits`], which holds the whole example);
+//! and [`Authenticated`], the extractor that takes a request's bearer key through the limits.
 
 use std::future::Future;
 use std::net::SocketAddr;
