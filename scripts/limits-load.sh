@@ -4,8 +4,9 @@
 # tower_governor at the same limit (without and with its headers), the Limiter on a real
 # redis-server (no persistence), and a control: no limiter, the same fields sent as static
 # headers. The limit (LOAD_RATE per second and burst, default 1000000) admits the whole load:
-# what is measured is the cost of deciding. Rounds interleave the modes; a ratio is taken in
-# each round (modes run seconds apart) and the page gets the medians and the rounds' range,
+# what is measured is the cost of deciding. Rounds interleave the modes, each round starting
+# one mode further on (so that no mode always follows the same one); a ratio is taken in each
+# round (modes run seconds apart) and the page gets the medians and the rounds' range,
 # between the LOAD markers of docs/limits.md. The in-memory and Redis modes run a second time
 # with more connections: on Redis a request waits a round trip, so 32 connections leave the
 # server's core idle part of the time, and its capacity shows only with more. Redis against
@@ -13,12 +14,12 @@
 #
 #   bash scripts/limits-load.sh
 #
-# Environment: LOAD_ROUNDS (default 5), LOAD_DURATION (default 3s), LOAD_CONNECTIONS (32),
+# Environment: LOAD_ROUNDS (default 9), LOAD_DURATION (default 2s), LOAD_CONNECTIONS (32),
 # LOAD_MORE_CONNECTIONS (128).
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
-ROUNDS="${LOAD_ROUNDS:-5}" DURATION="${LOAD_DURATION:-3s}" CONNECTIONS="${LOAD_CONNECTIONS:-32}"
+ROUNDS="${LOAD_ROUNDS:-9}" DURATION="${LOAD_DURATION:-2s}" CONNECTIONS="${LOAD_CONNECTIONS:-32}"
 MORE="${LOAD_MORE_CONNECTIONS:-128}"
 RATE="${LOAD_RATE:-1000000}"
 OUT="$(mktemp -d)"
@@ -68,9 +69,11 @@ done
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
 redis-cli -p "$REDIS_PORT" CONFIG RESETSTAT >/dev/null
+# `mode@n`: the server of `mode`, n connections.
+RUNS=("${MODES[@]}" "memory@$MORE" "redis@$MORE")
 for round in $(seq "$ROUNDS"); do
-    # `mode@n`: the server of `mode`, n connections.
-    for run in "${MODES[@]}" "memory@$MORE" "redis@$MORE"; do
+    start=$(((round - 1) % ${#RUNS[@]}))
+    for run in "${RUNS[@]:start}" "${RUNS[@]:0:start}"; do
         mode="${run%@*}" connections="$CONNECTIONS"
         [ "$run" = "$mode" ] || connections="${run#*@}"
         before="$(cpu_ticks "${SERVER[$mode]}")"
@@ -121,8 +124,9 @@ per_request = int(evalsha) / (requests["redis"] + requests[f"redis@{more}"])
 lines = [
     f"Measured at commit `{commit}` with `bash scripts/limits-load.sh`: wrk, 1 thread, {conns}",
     f"connections ({more} in the last two rows), {rounds} rounds of {duration} per mode, the modes",
-    "interleaved in each round; every mode under the contract (`with_contract`), as an AttractOS",
-    "service serves its routes. Server on CPU 0, wrk and redis-server on CPU 1. The limit is",
+    "interleaved in each round (each round starting one mode further on); every mode under the",
+    "contract (`with_contract`), as an AttractOS service serves its routes. Server on CPU 0, wrk",
+    "and redis-server on CPU 1. The limit is",
     f"{rate} requests/s with a burst of {rate}, so the load is admitted: this measures deciding,",
     f"not refusing. Load average at the end (the run itself keeps both cores busy): {load}.",
     "The server's CPU is its process's user and system time during a run (every thread, the",

@@ -229,7 +229,11 @@ where
                 settle,
             };
         }
-        request.extensions_mut().insert(BodyLimit(limit));
+        // Without a body or a length, a request reads the same under any limit: no extension
+        // (each is an allocation) on every such request.
+        if settle || lengths.iter().next().is_some() {
+            request.extensions_mut().insert(BodyLimit(limit));
+        }
         if settle {
             let deadline = self.contract.body_timeout();
             request = request.map(|body| Body::new(DeadlineBody::new(body, deadline)));
@@ -405,6 +409,38 @@ fn framework_error(
 mod tests {
     use super::*;
     use attractos_errors::ErrorCode;
+    use tower::ServiceExt;
+
+    /// The limit a handler behind the contract's layer finds in `request`, if any.
+    async fn limit_seen(request: Request) -> Option<usize> {
+        let handler = tower::service_fn(|request: Request| async move {
+            let limit = request.extensions().get::<BodyLimit>().map(|limit| limit.0);
+            Ok::<_, std::convert::Infallible>(Response::new(Body::from(format!("{limit:?}"))))
+        });
+        let contract = Contract::default().with_body_limit(100);
+        let service = ContractLayer { contract }.layer(handler);
+        let response = service.oneshot(request).await.expect("infallible");
+        let body = axum::body::to_bytes(response.into_body(), 64).await;
+        match &*body.expect("a body") {
+            b"None" => None,
+            b"Some(100)" => Some(100),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn the_body_limit_goes_with_a_body_or_a_length_only() {
+        let request = || http::Request::post("/");
+        let empty = request().body(Body::empty()).unwrap();
+        assert_eq!(limit_seen(empty).await, None);
+        let announced = request().header(CONTENT_LENGTH, "0");
+        assert_eq!(
+            limit_seen(announced.body(Body::empty()).unwrap()).await,
+            Some(100)
+        );
+        let body = request().body(Body::from("{}")).unwrap();
+        assert_eq!(limit_seen(body).await, Some(100));
+    }
 
     #[test]
     fn path_and_query_rejections_are_recognized_by_their_text() {
