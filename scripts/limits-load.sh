@@ -1,25 +1,26 @@
 #!/usr/bin/env bash
 # wrk on loopback against the 200 route of `limits-load` (crates/attractos-bench) served six
-# ways in the same run, each under the contract as an AttractOS service serves it: no limiter, the in-memory Limiter with its RateLimit fields,
-# tower_governor at the same limit (without and with its headers), the Limiter on a real
-# redis-server (no persistence), and a control: no limiter, the same fields sent as static
-# headers. The limit (LOAD_RATE per second and burst, default 1000000) admits the whole load:
-# what is measured is the cost of deciding. Rounds interleave the modes, each round starting
-# one mode further on (so that no mode always follows the same one); a ratio is taken in each
-# round (modes run seconds apart) and the page gets the medians and the rounds' range,
-# between the LOAD markers of docs/limits.md. The in-memory and Redis modes run a second time
-# with more connections: on Redis a request waits a round trip, so 32 connections leave the
-# server's core idle part of the time, and its capacity shows only with more. Redis against
-# in-memory is judged on each one's better figure of the two in a round.
+# ways in the same run, each under the contract as an AttractOS service serves it: no limiter,
+# the in-memory Limiter with its RateLimit fields, tower_governor at the same limit (without
+# and with its headers), the Limiter on a real redis-server (no persistence), and a control:
+# no limiter, the same fields sent as static headers. The limit (LOAD_RATE per second and
+# burst, default 1000000) admits the whole load: what is measured is the cost of deciding.
+# Rounds interleave the modes, each round starting one mode further on (so that no mode always
+# follows the same one); a ratio is taken in each round (modes run seconds apart) and the page
+# gets the medians, how far each median could move (a bootstrap over the rounds) and the
+# rounds' range, between the LOAD markers of docs/limits.md. The in-memory and Redis modes run
+# a second time with more connections: on Redis a request waits a round trip, so 32
+# connections leave the server's core idle part of the time, and its capacity shows only with
+# more. Redis against in-memory is judged on each one's better figure of the two in a round.
 #
 #   bash scripts/limits-load.sh
 #
-# Environment: LOAD_ROUNDS (default 9), LOAD_DURATION (default 2s), LOAD_CONNECTIONS (32),
+# Environment: LOAD_ROUNDS (default 15), LOAD_DURATION (default 1s), LOAD_CONNECTIONS (32),
 # LOAD_MORE_CONNECTIONS (128).
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
-ROUNDS="${LOAD_ROUNDS:-9}" DURATION="${LOAD_DURATION:-2s}" CONNECTIONS="${LOAD_CONNECTIONS:-32}"
+ROUNDS="${LOAD_ROUNDS:-15}" DURATION="${LOAD_DURATION:-1s}" CONNECTIONS="${LOAD_CONNECTIONS:-32}"
 MORE="${LOAD_MORE_CONNECTIONS:-128}"
 RATE="${LOAD_RATE:-1000000}"
 OUT="$(mktemp -d)"
@@ -90,7 +91,7 @@ OTHER="$(redis-cli -p "$REDIS_PORT" INFO commandstats | tr -d '\r' |
 
 python3 - "$OUT" "$ROUNDS" "$DURATION" "$CONNECTIONS" "$MORE" "$RATE" "${EVALSHA:-0}" "$OTHER" "$(getconf CLK_TCK)" \
     "$(git rev-parse --short HEAD)" "$(cut -d' ' -f1-3 /proc/loadavg)" <<'PY'
-import pathlib, re, statistics, sys
+import pathlib, random, re, statistics, sys
 out, rounds, duration, conns, more, rate, evalsha, other, ticks_per_s, commit, load = sys.argv[1:]
 modes = {"none": "(a) no limiter", "fields": "(a') no limiter, the fields of (b) as static headers",
          "memory": "(b) in-memory Limiter + RateLimit fields",
@@ -116,10 +117,14 @@ def ratio(name, top, bottom, floor=None):
     # A mode's name, or figures per round.
     top, bottom = (rps[x] if isinstance(x, str) else x for x in (top, bottom))
     each = [t / b for t, b in zip(top, bottom)]
+    # How far the median could move by which rounds happened to run: the middle 95% of the
+    # medians of rounds drawn again at random (a bootstrap, seeded so a page can be redone).
+    draw = random.Random(0)
+    medians = sorted(statistics.median(draw.choices(each, k=len(each))) for _ in range(2000))
     verdict = "" if floor is None else ("met" if statistics.median(each) >= floor else "MISSED")
     wanted = "" if floor is None else f">= {floor}x"
-    return (f"| {name} | {statistics.median(each):.2f}x | {min(each):.2f}x to {max(each):.2f}x"
-            f" | {wanted} | {verdict} |")
+    return (f"| {name} | {statistics.median(each):.2f}x | {medians[50]:.2f}x to {medians[1949]:.2f}x"
+            f" | {min(each):.2f}x to {max(each):.2f}x | {wanted} | {verdict} |")
 per_request = int(evalsha) / (requests["redis"] + requests[f"redis@{more}"])
 lines = [
     f"Measured at commit `{commit}` with `bash scripts/limits-load.sh`: wrk, 1 thread, {conns}",
@@ -137,9 +142,11 @@ lines = [
 ]
 lines += [f"| {title} | {statistics.median(rps[m]):.0f} | {statistics.median(cpu[m]):.1f} µs |"
           f" {requests[m]} | {refused[m]} |" for m, title in modes.items()]
-lines += ["", "Ratios are taken in each round, between runs seconds apart; the median and the range",
-          "over the rounds:", "",
-          "| ratio | median | rounds | wanted | |", "| --- | --- | --- | --- | --- |",
+lines += ["", "Ratios are taken in each round, between runs seconds apart; the median over the rounds,",
+          "the middle 95% of the medians of the rounds drawn again at random 2000 times (a",
+          "bootstrap: how far the median moves with which rounds happened to run) and the range:", "",
+          "| ratio | median | the median's 95% interval | rounds | wanted | |",
+          "| --- | --- | --- | --- | --- | --- |",
           ratio("(b) / (a): the limiter and its fields", "memory", "none", 0.95),
           ratio("(b) / (c): against tower_governor", "memory", "governor", 1.0),
           ratio(f"(d) / (b), each with the better of {conns} and {more} connections: Redis against"
@@ -152,7 +159,7 @@ lines += ["", "Ratios are taken in each round, between runs seconds apart; the m
           # Concurrent decisions share one `evalsha` (a batch), so there are fewer than requests;
           # wrk counts answered requests, and the last in flight of each run reach Redis
           # unanswered, hence the 1% allowance.
-          f"| Redis `evalsha` calls per request on Redis | {per_request:.3f} | | <= 1 |"
+          f"| Redis `evalsha` calls per request on Redis | {per_request:.3f} | | | <= 1 |"
           f" {'met' if per_request <= 1.01 else 'MISSED'} |",
           "", "Other Redis command counts in the rounds (`INFO commandstats` also counts the commands the",
           "script runs inside each `evalsha`; those are not round trips):",
