@@ -3,7 +3,7 @@
 //! Turn the framework's response into a [`Response`] ([`Response::from_axum`],
 //! [`Response::from_actix`]), then [`Response::assert_error`] checks the status, the exact
 //! body keys (`retry_after` on the 429 codes only, equal to `Retry-After`), the JSON content
-//! type and every other rule of the [judge](crate::judge), and hands back the body for the
+//! type and every other rule of the [judge], and hands back the body for the
 //! message; [`Response::assert_error_message`] also wants the catalogue's own message.
 
 use attractos_errors::{ErrorBody, ErrorCode};

@@ -186,10 +186,10 @@ where
     S: Clone + Send + Sync + 'static,
 {
     /// The limits' glue (feature `limits`) around every request this router serves: each request
-    /// gets a [`LimitContext`](attractos_limits::LimitContext) for its client, the peer
-    /// (`ConnectInfo<SocketAddr>`, which `axum::serve(listener, app)` and [`serve`](crate::serve)
+    /// gets a [`LimitContext`] for its client, the peer
+    /// (`ConnectInfo<SocketAddr>`, which `axum::serve(listener, app)` and [`serve`](crate::serve())
     /// provide) or the proxy's `X-Forwarded-For` entry only when `trust` says so. Handlers take
-    /// [`Authenticated`](crate::Authenticated); the fields their decisions left in the context are
+    /// [`Authenticated`]; the fields their decisions left in the context are
     /// written on the answer, whether the handler answers or fails.
     ///
     /// The router does it itself, around its routes rather than as a layer on each: axum's

@@ -28,7 +28,7 @@ use unlimited::{Entered, Glue};
 ///
 /// What is left is what comes after the contract: [`layer`](Self::layer) for the layers that
 /// must see every answer (CORS, compression), [`with_state`](Self::with_state), and serving: it
-/// is a tower [`Service`] (so `oneshot` works in tests), `axum::serve` and [`serve`](crate::serve)
+/// is a tower [`Service`] (so `oneshot` works in tests), `axum::serve` and [`serve`](crate::serve())
 /// take it as they take a [`Router`], and give each request the peer's address
 /// ([`ConnectionRouter`]).
 ///
@@ -142,7 +142,7 @@ where
 /// A [`ContractRouter`] serving one connection: it puts the peer's address, when it is an IP
 /// socket address, in each request's extensions as `ConnectInfo<SocketAddr>`, as
 /// `into_make_service_with_connect_info` would. So `axum::serve(listener, app)` and
-/// [`serve`](crate::serve) count clients by address in the limits' glue
+/// [`serve`](crate::serve()) count clients by address in the limits' glue
 /// (`with_limits`, feature `limits`; without the address every client would
 /// be one, and one guesser would spend every client's failed-key allowance) and serve
 /// `ConnectInfo` extractors, with no more setup.

@@ -429,7 +429,7 @@ impl IntoIterator for ErrorResponses {
 
 /// Declares a type listing the codes an operation can answer with, for
 /// `#[utoipa::path(responses(...))]`: it implements [`utoipa::IntoResponses`] through
-/// [`ErrorResponses`](crate::openapi::ErrorResponses), and its `CODES` constant lists the codes.
+/// [`ErrorResponses`], and its `CODES` constant lists the codes.
 /// Needs the `openapi` feature.
 ///
 /// ```
