@@ -3,7 +3,9 @@
 # store as the limiter uses it against governor called directly; and the 200 route of
 # `limits-load` called in process in each mode but Redis (`limits-load --in-process`), the
 # modes taking turns slice by slice (on a shared machine, benchmarks run one after another see
-# different neighbours; a ratio taken within a slice does not). Results go between the
+# different neighbours; a ratio taken within a slice does not); and the instructions a
+# request of each mode takes (callgrind counts them, the same from run to run whatever the
+# machine's neighbours do: a change's cost shows to the instruction). Results go between the
 # FIGURES markers of the page; the rest of the page is written by hand.
 #
 # Environment: BENCH_SLICES (default 400).
@@ -14,10 +16,23 @@ cargo bench -p attractos-limits --bench decision -- --noplot
 cargo build --release -q -p attractos-bench --bin limits-load
 SLICES="${BENCH_SLICES:-400}"
 OUT="$(mktemp)"
-trap 'rm -f "$OUT"' EXIT
+trap 'rm -f "$OUT" "$OUT.instructions"' EXIT
 PIN=()
 if [ "$(nproc)" -ge 2 ]; then PIN=(taskset -c 0); fi
-"${PIN[@]}" "${CARGO_TARGET_DIR:-target}/release/limits-load" --in-process "$SLICES" >"$OUT"
+BIN="${CARGO_TARGET_DIR:-target}/release/limits-load"
+"${PIN[@]}" "$BIN" --in-process "$SLICES" >"$OUT"
+if ! command -v valgrind >/dev/null; then
+    echo "limits-bench.sh: installing valgrind (Debian package)" >&2
+    apt-get update -qq && apt-get install -y -qq valgrind >/dev/null
+fi
+# A request's instructions: the difference between runs of 1500 and 500 requests (which
+# leaves out starting up), over 1000.
+for mode in none fields glue memory governor governor-headers; do
+    for requests in 500 1500; do
+        valgrind --tool=callgrind --callgrind-out-file=/dev/null "$BIN" --mode "$mode" \
+            --requests "$requests" 2>&1 | sed -n "s/.*Collected : \([0-9]*\)/$mode $requests \1/p"
+    done
+done >"$OUT.instructions"
 commit=$(git rev-parse --short HEAD)
 load=$(cut -d' ' -f1-3 /proc/loadavg)
 python3 - "$commit" "$load" "$OUT" <<'PY'
@@ -82,6 +97,23 @@ for mode in sorted(modes, key=lambda mode: statistics.median(s[mode] for s in sl
     time = statistics.median(slice_[mode] for slice_ in slices.values())
     cells = [*against("none", mode), *against("governor", mode)]
     lines.append(f"| {mode} | {time:.0f} ns | " + " | ".join(cells) + " |")
+counts = collections.defaultdict(dict)
+for line in open(out + ".instructions"):
+    mode, requests, collected = line.split()
+    counts[mode][int(requests)] = int(collected)
+instructions = {mode: (runs[1500] - runs[500]) / 1000 for mode, runs in counts.items()}
+lines += [
+    "",
+    "The same route's instructions a request (valgrind's callgrind: the difference between",
+    "runs of 1500 and 500 requests, over 1000; the same from run to run to a few instructions,",
+    "whatever else the machine runs). A ratio is `none`'s or `governor`'s count over the mode's:",
+    "",
+    "| `GET /api/v1/sites` in process | instructions a request | vs `none` | vs `governor` |",
+    "| --- | --- | --- | --- |",
+]
+lines += [f"| {mode} | {count:.0f} | {instructions['none'] / count:.3f}x |"
+          f" {instructions['governor'] / count:.3f}x |"
+          for mode, count in sorted(instructions.items(), key=lambda item: item[1])]
 page = pathlib.Path("docs/limits.md")
 text = page.read_text()
 text = re.sub(r"(<!-- FIGURES -->\n).*?(<!-- /FIGURES -->)",

@@ -205,33 +205,44 @@ pub struct Slice {
     pub nanos: f64,
 }
 
-/// The route called in process (through the router as a tower service, the body collected, no
-/// socket) in each mode but `redis`: `slices` times `requests` requests per mode, the modes
-/// taking turns slice by slice (each slice starting with the next mode), so that a ratio taken
-/// within a slice compares the modes under the same neighbours on a shared machine.
-pub async fn in_process(slices: u32, requests: u32) -> Vec<Slice> {
-    let rate = NonZeroU32::new(1_000_000_000).expect("not zero");
+/// A rate no run in process reaches: every request is admitted.
+const IN_PROCESS_RATE: NonZeroU32 = NonZeroU32::new(1_000_000_000).expect("not zero");
+
+/// Calls the route `requests` times through `router` in process (as a tower service, the body
+/// collected, no socket). Panics on an answer other than 200: it would measure something else.
+async fn call_in_process(mode: &str, router: &ContractRouter, requests: u32) {
     let peer: SocketAddr = ([127, 0, 0, 1], 40_000).into();
     let authorization = HeaderValue::try_from(format!("Bearer {KEY}")).expect("a header value");
-    // `requests` requests; a mode that does not answer 200 would time something else.
-    let serve = async |mode: &str, router: &ContractRouter| {
-        for _ in 0..requests {
-            let mut request = Request::get(ROUTE)
-                .header(AUTHORIZATION, authorization.clone())
-                .body(Body::empty())
-                .expect("a request");
-            // As `axum::serve` with `into_make_service_with_connect_info` gives it.
-            request.extensions_mut().insert(ConnectInfo(peer));
-            let response = router.clone().oneshot(request).await.expect("infallible");
-            assert_eq!(response.status(), StatusCode::OK, "mode {mode}");
-            let body = axum::body::to_bytes(response.into_body(), usize::MAX).await;
-            std::hint::black_box(body.expect("a body"));
-        }
-    };
+    for _ in 0..requests {
+        let mut request = Request::get(ROUTE)
+            .header(AUTHORIZATION, authorization.clone())
+            .body(Body::empty())
+            .expect("a request");
+        // As `axum::serve` with `into_make_service_with_connect_info` gives it.
+        request.extensions_mut().insert(ConnectInfo(peer));
+        let response = router.clone().oneshot(request).await.expect("infallible");
+        assert_eq!(response.status(), StatusCode::OK, "mode {mode}");
+        let body = axum::body::to_bytes(response.into_body(), usize::MAX).await;
+        std::hint::black_box(body.expect("a body"));
+    }
+}
+
+/// `requests` requests of `mode` (not `redis`) in process, untimed: for an instruction count
+/// (`limits-load --mode MODE --requests N` under callgrind, in `scripts/limits-bench.sh`).
+pub async fn run_in_process(mode: &str, requests: u32) {
+    let router = app(mode, IN_PROCESS_RATE, None).await;
+    call_in_process(mode, &router, requests).await;
+}
+
+/// The route called in process, as [`run_in_process`] calls it, in each mode but `redis`: `slices` times
+/// `requests` requests per mode, the modes taking turns slice by slice (each slice starting
+/// with the next mode), so that a ratio taken within a slice compares the modes under the same
+/// neighbours on a shared machine.
+pub async fn in_process(slices: u32, requests: u32) -> Vec<Slice> {
     let mut routers = Vec::new();
     for mode in MODES.into_iter().filter(|mode| *mode != "redis") {
-        let router = app(mode, rate, None).await;
-        serve(mode, &router).await;
+        let router = app(mode, IN_PROCESS_RATE, None).await;
+        call_in_process(mode, &router, requests).await;
         routers.push((mode, router));
     }
     let mut timed = Vec::new();
@@ -239,7 +250,7 @@ pub async fn in_process(slices: u32, requests: u32) -> Vec<Slice> {
         routers.rotate_left(1);
         for (mode, router) in &routers {
             let start = Instant::now();
-            serve(mode, router).await;
+            call_in_process(mode, router, requests).await;
             let nanos = start.elapsed().as_nanos() as f64 / f64::from(requests);
             timed.push(Slice { index, mode, nanos });
         }

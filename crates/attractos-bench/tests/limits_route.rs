@@ -1,7 +1,8 @@
 //! The in-process timing of the load route: every mode but Redis is timed, each answering
-//! 200 (it asserts so for every request it times).
+//! 200 (it asserts so for every request it times); and the untimed run whose instructions
+//! `scripts/limits-bench.sh` counts.
 
-use attractos_bench::limits_route::{MODES, in_process};
+use attractos_bench::limits_route::{MODES, in_process, run_in_process};
 
 #[tokio::test]
 async fn every_mode_but_redis_is_timed_in_each_slice() {
@@ -16,4 +17,11 @@ async fn every_mode_but_redis_is_timed_in_each_slice() {
     let first: Vec<_> = slices[..timed].iter().map(|slice| slice.mode).collect();
     let second: Vec<_> = slices[timed..].iter().map(|slice| slice.mode).collect();
     assert_ne!(first, second, "each slice starts with the next mode");
+}
+
+#[tokio::test]
+async fn every_mode_but_redis_runs_untimed() {
+    for mode in MODES.into_iter().filter(|mode| *mode != "redis") {
+        run_in_process(mode, 3).await;
+    }
 }

@@ -3,16 +3,19 @@
 //!
 //!     limits-load --mode MODE --addr 127.0.0.1:PORT [--redis URL] [--rate N]
 //!     limits-load --in-process SLICES
+//!     limits-load --mode MODE --requests N
 //!
 //! `--rate` (requests per second and burst) defaults to one million: the load is admitted.
 //! `--in-process` serves nothing: it times the route called in process
 //! ([`attractos_bench::limits_route::in_process`], 2000 requests a slice) and prints a line
 //! `slice mode nanoseconds-a-request` per slice and mode, for `scripts/limits-bench.sh`.
+//! `--requests` serves nothing either: it calls the route in process N times in one mode,
+//! untimed, for `scripts/limits-bench.sh` to count its instructions under callgrind.
 
 use std::net::SocketAddr;
 use std::num::NonZeroU32;
 
-use attractos_bench::limits_route::{app, in_process};
+use attractos_bench::limits_route::{app, in_process, run_in_process};
 
 #[tokio::main]
 async fn main() {
@@ -31,6 +34,11 @@ async fn main() {
         return;
     }
     let mode = flag("--mode").unwrap_or("none");
+    if let Some(requests) = flag("--requests") {
+        let requests = requests.parse().expect("--requests: a number of requests");
+        run_in_process(mode, requests).await;
+        return;
+    }
     let addr: SocketAddr = flag("--addr")
         .unwrap_or("127.0.0.1:8080")
         .parse()
