@@ -146,7 +146,9 @@ async fn with_fields(
 /// The route served in `mode` (one of [`MODES`]) at `rate`, as an AttractOS service serves
 /// it: under the contract (`with_contract(Contract::default())`), the limiters inside it as
 /// each one's documentation wires it (`with_limits`; `tower_governor`'s layer on the routes).
-/// `redis` is the store's URL in the `redis` mode. Panics on an unknown mode or a missing URL.
+/// `redis` is the store's URL in the `redis` mode. Its routes are made (`with_state(())`), as
+/// `axum::serve` makes them for each connection, so that the modes without a state do not make
+/// them again on each request in process. Panics on an unknown mode or a missing URL.
 pub async fn app(mode: &str, rate: NonZeroU32, redis: Option<&str>) -> ContractRouter {
     let route = ROUTE;
     let policies = Policies::default().with_free_rate(rate);
@@ -159,7 +161,7 @@ pub async fn app(mode: &str, rate: NonZeroU32, redis: Option<&str>) -> ContractR
             .with_limits(ProxyTrust::default())
     };
     let unlimited = || Router::new().route(route, get(unlimited));
-    match mode {
+    let router = match mode {
         "none" => unlimited().with_contract(contract),
         "fields" => Router::new()
             .route(route, get(with_fields))
@@ -191,7 +193,8 @@ pub async fn app(mode: &str, rate: NonZeroU32, redis: Option<&str>) -> ContractR
             router.with_contract(contract)
         }
         other => panic!("unknown mode {other}: one of {}", MODES.join(", ")),
-    }
+    };
+    router.with_state(())
 }
 
 /// One slice of [`in_process`]: a mode's mean time a request over the slice.

@@ -52,7 +52,9 @@ use crate::{ConnectionRouter, Contract, ContractRouter};
 pub fn serve(listener: TcpListener, app: ContractRouter, contract: &Contract) -> Serve {
     Serve {
         listener,
-        app,
+        // With the state given, each handler becomes its route with its layers (the
+        // contract's) once, not on every request.
+        app: app.with_state(()),
         head_timeout: contract.head_timeout(),
         max_connections: contract.max_connections(),
         shutdown: Box::pin(std::future::pending()),

@@ -11,5 +11,6 @@ mod framework_errors;
 mod payload_too_large;
 mod peer_address;
 mod routing;
+mod served_once;
 mod surface;
 mod unread_body;
