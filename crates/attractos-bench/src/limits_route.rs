@@ -237,10 +237,10 @@ pub async fn run_in_process(mode: &str, requests: u32) {
     call_in_process(mode, &router, requests).await;
 }
 
-/// The route called in process, as [`run_in_process`] calls it, in each mode but `redis`: `slices` times
-/// `requests` requests per mode, the modes taking turns slice by slice (each slice starting
-/// with the next mode), so that a ratio taken within a slice compares the modes under the same
-/// neighbours on a shared machine.
+/// The route called in process, as [`run_in_process`] calls it, in each mode but `redis`:
+/// `slices` times `requests` requests per mode, the modes taking turns slice by slice (each
+/// slice starting with the next mode), so that a ratio taken within a slice compares the modes
+/// under the same neighbours on a shared machine.
 pub async fn in_process(slices: u32, requests: u32) -> Vec<Slice> {
     let mut routers = Vec::new();
     for mode in MODES.into_iter().filter(|mode| *mode != "redis") {

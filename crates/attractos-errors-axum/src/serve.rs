@@ -52,8 +52,7 @@ use crate::{ConnectionRouter, Contract, ContractRouter};
 pub fn serve(listener: TcpListener, app: ContractRouter, contract: &Contract) -> Serve {
     Serve {
         listener,
-        // With the state given, each handler becomes its route with its layers (the
-        // contract's) once, not on every request.
+        // The routes made once for every connection (see `ContractRouter`'s `IncomingStream`).
         app: app.with_state(()),
         head_timeout: contract.head_timeout(),
         max_connections: contract.max_connections(),
