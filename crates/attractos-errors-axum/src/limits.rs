@@ -185,12 +185,12 @@ impl<S> ContractRouter<S>
 where
     S: Clone + Send + Sync + 'static,
 {
-    /// The limits' glue (feature `limits`) around every request this router serves: each request
-    /// gets a [`LimitContext`] for its client, the peer
-    /// (`ConnectInfo<SocketAddr>`, which `axum::serve(listener, app)` and [`serve`](crate::serve())
-    /// provide) or the proxy's `X-Forwarded-For` entry only when `trust` says so. Handlers take
-    /// [`Authenticated`]; the fields their decisions left in the context are
-    /// written on the answer, whether the handler answers or fails.
+    /// The limits' glue (feature `limits`) around every request this router serves: each
+    /// request gets a [`LimitContext`] for its client, the peer (`ConnectInfo<SocketAddr>`,
+    /// which `axum::serve(listener, app)` and [`serve`](crate::serve()) provide) or the proxy's
+    /// `X-Forwarded-For` entry only when `trust` says so. Handlers take [`Authenticated`]; the
+    /// fields their decisions left in the context are written on the answer, whether the
+    /// handler answers or fails.
     ///
     /// The router does it itself, around its routes rather than as a layer on each: axum's
     /// `Router::layer` clones a request's route into a box of its own and polls two more futures,

@@ -135,10 +135,11 @@ where
     fn call(&mut self, stream: IncomingStream<'_, L>) -> Self::Future {
         // A TCP listener's address type is `SocketAddr`; others (Unix sockets) have no IP.
         let peer = (stream.remote_addr() as &dyn Any).downcast_ref::<SocketAddr>();
-        // As axum's own `Router` does here: with the state given, each handler becomes its
-        // route with its layers (the contract's) once for the connection, not on each request.
-        let app = self.clone().with_state(());
-        std::future::ready(Ok(ConnectionRouter::new(app, peer.copied())))
+        // With the state given, each handler becomes its route with its layers (the
+        // contract's) on the first connection, not again on each request (axum's own `Router`
+        // does it once a connection); later connections find the routes made.
+        self.router = std::mem::take(&mut self.router).with_state(());
+        std::future::ready(Ok(ConnectionRouter::new(self.clone(), peer.copied())))
     }
 }
 
