@@ -95,7 +95,7 @@ impl PolicyField {
 }
 
 /// The two fields of one response, serialized: `RateLimit-Policy` shared, `RateLimit` in one
-/// buffer of its exact length, so a decision allocates once. Empty lists are not sent.
+/// allocation of its exact length, so a decision allocates once. Empty lists are not sent.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RateLimitFields {
     policy: PolicyField,
@@ -108,40 +108,74 @@ const MAX_INTEGER: u64 = 999_999_999_999_999;
 /// A List member: the policy id and two Integer parameters.
 type Member = (PolicyId, [(char, u64); 2]);
 
+/// Room for a quoted policy id (the longest, `"auth-failures"`, is 15 bytes): each is kept
+/// padded to this length, so writing one is a copy of a fixed size, which needs no call.
+const QUOTED: usize = 16;
+
+/// The most a member can take: its padded id and two parameters (`;`, key, `=`, up to 15
+/// digits), and the `, ` before it.
+const MEMBER_ROOM: usize = 2 + QUOTED + 2 * (3 + 15);
+
+/// `id` quoted and padded to [`QUOTED`] bytes, and its length.
+const fn quoted(id: PolicyId) -> ([u8; QUOTED], usize) {
+    let text = id.as_str().as_bytes();
+    let mut padded = [0; QUOTED];
+    padded[0] = b'"';
+    let mut at = 0;
+    while at < text.len() {
+        padded[at + 1] = text[at];
+        at += 1;
+    }
+    // An id longer than the room fails to compile here.
+    padded[at + 1] = b'"';
+    (padded, text.len() + 2)
+}
+
 /// A List of `members` separated by `, `, each `"<id>";<a>=<x>;<b>=<y>` as RFC 9651
 /// serializes a String item with Integer parameters (clamped to the Integer range; a test
-/// checks the output against `sfv`), in one allocation of the exact length.
-fn serialize(members: impl Iterator<Item = Member> + Clone) -> Bytes {
-    // `"` id `"`, then `;` key `=` and the digits of each parameter, and `, ` between members.
-    let digit_count = |value: u64| value.checked_ilog10().map_or(1, |log| log as usize + 1);
-    let length = members
-        .clone()
-        .map(|(id, params)| {
-            let params: usize = params
-                .iter()
-                .map(|(_, value)| 3 + digit_count((*value).min(MAX_INTEGER)))
-                .sum();
-            2 + id.as_str().len() + params
-        })
-        .sum::<usize>()
-        + members.clone().count().saturating_sub(1) * 2;
-    let mut digits = itoa::Buffer::new();
-    let mut out = Vec::with_capacity(length);
+/// checks the output against `sfv`). Written in one pass on the stack (on the heap past two
+/// members, which only a policy field written once could have), then copied once into the
+/// value's own allocation.
+fn serialize(members: impl ExactSizeIterator<Item = Member>) -> Bytes {
+    const REQUESTS: ([u8; QUOTED], usize) = quoted(PolicyId::Requests);
+    const EVENTS: ([u8; QUOTED], usize) = quoted(PolicyId::Events);
+    const AUTH_FAILURES: ([u8; QUOTED], usize) = quoted(PolicyId::AuthFailures);
+    let room = members.len() * MEMBER_ROOM;
+    let mut stack = [0; 2 * MEMBER_ROOM];
+    let mut heap = Vec::new();
+    let out = if room <= stack.len() {
+        &mut stack[..]
+    } else {
+        heap.resize(room, 0);
+        &mut heap[..]
+    };
+    let mut at = 0;
     for (index, (id, params)) in members.enumerate() {
         if index > 0 {
-            out.extend_from_slice(b", ");
+            out[at..at + 2].copy_from_slice(b", ");
+            at += 2;
         }
-        out.push(b'"');
-        out.extend_from_slice(id.as_str().as_bytes());
-        out.push(b'"');
+        let (padded, length) = match id {
+            PolicyId::Requests => REQUESTS,
+            PolicyId::Events => EVENTS,
+            PolicyId::AuthFailures => AUTH_FAILURES,
+        };
+        out[at..at + QUOTED].copy_from_slice(&padded);
+        at += length;
         for (key, value) in params {
-            out.extend_from_slice(&[b';', key as u8, b'=']);
-            out.extend_from_slice(digits.format(value.min(MAX_INTEGER)).as_bytes());
+            out[at..at + 3].copy_from_slice(&[b';', key as u8, b'=']);
+            at = write_integer(out, at + 3, value.min(MAX_INTEGER));
         }
     }
-    debug_assert_eq!(out.len(), length, "the length is computed exactly");
-    // Length equal to capacity: `Bytes` takes the buffer over without a second allocation.
-    Bytes::from(out)
+    Bytes::copy_from_slice(&out[..at])
+}
+
+/// Writes `value`'s decimal digits at `at` in `out`; returns where they end.
+fn write_integer(out: &mut [u8], at: usize, value: u64) -> usize {
+    let mut digits = itoa::Buffer::new();
+    let digits = digits.format(value).as_bytes();
+    out[at..at + digits.len()].copy_from_slice(digits);
+    at + digits.len()
 }
 
 /// The text of a serialized field: the serializer writes only ASCII.
@@ -247,8 +281,8 @@ mod tests {
     proptest! {
         #[test]
         fn fields_are_serialized_as_sfv_serializes_them(
-            policies in prop::collection::vec((id(), count(), count()), 0..3),
-            states in prop::collection::vec((id(), count(), count()), 0..3),
+            policies in prop::collection::vec((id(), count(), count()), 0..5),
+            states in prop::collection::vec((id(), count(), count()), 0..5),
         ) {
             let policies: Vec<PolicyItem> = policies
                 .into_iter()
