@@ -76,11 +76,10 @@ where
 
     fn call(&self, mut req: ServiceRequest) -> Self::Future {
         let request_id = request_id(&self.contract, req.headers());
-        let span = tracing::error_span!(
-            "request",
-            request_id = %String::from_utf8_lossy(request_id.as_bytes()),
-            method = %req.method(),
-            path = %req.path(),
+        let span = attractos_errors::request_span(
+            request_id.as_bytes(),
+            req.method().as_str(),
+            req.path(),
         );
         let contract = self.contract.clone();
         let limit = contract.body_limit();

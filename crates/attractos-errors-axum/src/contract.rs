@@ -159,21 +159,14 @@ fn panic_response(payload: Box<dyn Any + Send + 'static>) -> Response {
     ApiError(rules::panic(&*payload)).into_response()
 }
 
-/// The request's span. At `ERROR` level so that it is enabled whenever the `SERVER_ERROR` line
-/// it must annotate is: an `INFO` span would vanish under a `warn` filter, taking the request id
-/// with it.
+/// The request's span, the core's ([`attractos_errors::request_span`]).
 fn request_span(request: &Request) -> Span {
     let id = request
         .extensions()
         .get::<RequestId>()
         .map(|id| id.header_value().as_bytes())
         .unwrap_or_default();
-    tracing::error_span!(
-        "request",
-        request_id = %String::from_utf8_lossy(id),
-        method = %request.method(),
-        path = %request.uri().path(),
-    )
+    attractos_errors::request_span(id, request.method().as_str(), request.uri().path())
 }
 
 const X_REQUEST_ID: HeaderName =

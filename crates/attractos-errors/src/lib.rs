@@ -18,6 +18,7 @@ pub use body::{Code, ErrorBody, MAX_BODY_LEN, ParseError};
 pub use code::{Category, ErrorCode, Retry, UnknownCode};
 pub use error::{ApiError, Cause, RetryAfter, RetryAfterRequired};
 pub use headers::{DocsLinkError, HeaderText, names as header_names, values as header_values};
+pub use log::request_span;
 #[doc(hidden)]
 pub use settings::__docs_link;
 pub use settings::Contract;

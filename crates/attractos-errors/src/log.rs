@@ -60,6 +60,16 @@ impl ApiError {
     }
 }
 
+/// The span an adapter serves each request in, so that every line logged while serving it
+/// carries its id: `request{request_id=.. method=.. path=..}`. At `error` level, so that it is
+/// enabled whenever the `SERVER_ERROR` line it must annotate is: an `info` span would vanish
+/// under a `warn` filter, taking the request id with it. The id is the contract's (visible
+/// ASCII: a client id that is not is replaced), recorded empty were it not UTF-8.
+pub fn request_span(request_id: &[u8], method: &str, path: &str) -> tracing::Span {
+    let request_id = std::str::from_utf8(request_id).unwrap_or_default();
+    tracing::error_span!("request", request_id = %request_id, method = %method, path = %path)
+}
+
 /// `cause: its source: its source …`, or `none`.
 struct CauseChain<'a>(Option<&'a (dyn StdError + Send + Sync + 'static)>);
 
