@@ -179,3 +179,52 @@ fn another_layer_s_answer_sent_as_server_error_is_logged_at_warn_with_its_status
     assert!(event.has("original_status", "403"), "{event:#?}");
     assert!(event.has("detail", "blocked by the WAF"), "{event:#?}");
 }
+
+/// A layer that keeps every span it is given: its name and, as [`Logged`], its level and fields.
+#[derive(Clone, Default)]
+struct Spans(Arc<Mutex<Vec<(&'static str, Logged)>>>);
+
+impl<S: Subscriber> Layer<S> for Spans {
+    fn on_new_span(
+        &self,
+        attributes: &tracing::span::Attributes<'_>,
+        _: &tracing::span::Id,
+        _: Context<'_, S>,
+    ) {
+        let mut logged = Logged {
+            level: *attributes.metadata().level(),
+            fields: Vec::new(),
+        };
+        attributes.record(&mut logged);
+        let name = attributes.metadata().name();
+        self.0.lock().expect("not poisoned").push((name, logged));
+    }
+}
+
+#[test]
+fn a_request_is_served_in_a_span_with_its_id_method_and_path_that_an_error_filter_keeps() {
+    for (id, recorded) in [(&b"3a68a75c-req"[..], "3a68a75c-req"), (b"\xffid", "")] {
+        let spans = Spans::default();
+        let subscriber =
+            tracing_subscriber::registry().with(spans.clone().with_filter(LevelFilter::ERROR));
+        tracing::subscriber::with_default(subscriber, || {
+            drop(attractos_errors::request_span(id, "POST", "/api/v1/event"));
+        });
+        let spans = std::mem::take(&mut *spans.0.lock().expect("not poisoned"));
+        let [(name, span)] = &spans[..] else {
+            panic!("one span, not {spans:#?}");
+        };
+        assert_eq!((*name, span.level), ("request", Level::ERROR));
+        let fields: Vec<(&str, &str)> = span
+            .fields
+            .iter()
+            .map(|(field, value)| (field.as_str(), value.as_str()))
+            .collect();
+        let expected = [
+            ("request_id", recorded),
+            ("method", "POST"),
+            ("path", "/api/v1/event"),
+        ];
+        assert_eq!(fields, expected, "id {id:?}");
+    }
+}
