@@ -213,6 +213,7 @@ const IN_PROCESS_RATE: NonZeroU32 = NonZeroU32::new(1_000_000_000).expect("not z
 
 /// Calls the route `requests` times through `router` in process (as a tower service, the body
 /// collected, no socket). Panics on an answer other than 200: it would measure something else.
+/// `scripts/limits-bench.sh` counts the instructions of this function alone, by its name.
 async fn call_in_process(mode: &str, router: &ContractRouter, requests: u32) {
     let peer: SocketAddr = ([127, 0, 0, 1], 40_000).into();
     let authorization = HeaderValue::try_from(format!("Bearer {KEY}")).expect("a header value");
