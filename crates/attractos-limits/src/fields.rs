@@ -134,8 +134,8 @@ const fn quoted(id: PolicyId) -> ([u8; QUOTED], usize) {
 /// A List of `members` separated by `, `, each `"<id>";<a>=<x>;<b>=<y>` as RFC 9651
 /// serializes a String item with Integer parameters (clamped to the Integer range; a test
 /// checks the output against `sfv`). Written in one pass on the stack (on the heap past two
-/// members, which only a policy field written once could have), then copied once into the
-/// value's own allocation.
+/// members: the limiter's own fields have at most two), then copied once into the value's own
+/// allocation.
 fn serialize(members: impl ExactSizeIterator<Item = Member>) -> Bytes {
     const REQUESTS: ([u8; QUOTED], usize) = quoted(PolicyId::Requests);
     const EVENTS: ([u8; QUOTED], usize) = quoted(PolicyId::Events);
