@@ -3,12 +3,14 @@
 //! `bash scripts/limits-bench.sh` runs this and writes the figures into docs/limits.md.
 
 use std::hint::black_box;
+use std::net::{IpAddr, Ipv4Addr};
 use std::num::NonZeroU32;
 use std::pin::pin;
 use std::task::{Context, Poll, Waker};
 
 use attractos_limits::{
-    Account, Clock, Limiter, MemoryStore, Plan, Policies, RequestQuery, key_partition,
+    Account, AddressPartition, Clock, Limiter, MemoryStore, Plan, Policies, RequestQuery,
+    key_partition,
 };
 use criterion::Criterion;
 use governor::{Quota, RateLimiter};
@@ -41,7 +43,7 @@ fn decision(c: &mut Criterion) {
     let store = MemoryStore::new(Clock::Store);
     let partition = key_partition("ak_demo_free");
     let query = RequestQuery {
-        address: "ip:127.0.0.1",
+        address: AddressPartition::new(IpAddr::V4(Ipv4Addr::LOCALHOST)),
         key: &partition,
         account: "user:1",
         emission_us: 1,

@@ -1,6 +1,7 @@
 //! The client address the failed-authentication policy counts by.
 
-use std::net::{IpAddr, SocketAddr};
+use std::fmt;
+use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 
 /// Whether a proxy's forwarding header is believed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -62,4 +63,82 @@ fn address(entry: &str) -> Option<IpAddr> {
                 .map(|with_port| with_port.ip())
         })
         .or_else(|| entry.strip_prefix('[')?.strip_suffix(']')?.parse().ok())
+}
+
+/// The partition of a client address, which the failed-key allowance counts: an IPv4
+/// address, or an IPv6 address's /64 prefix. A single host or home is usually given a whole
+/// /64, so counting each IPv6 address apart would let a guesser take a fresh address, and a
+/// fresh allowance, for every guess. An IPv4 address seen as IPv6 (`::ffff:192.0.2.1`, from a
+/// dual-stack socket) counts as the IPv4 address. A value, not text: the in-memory store keys
+/// by it as it is; it is written out (as it displays) only into the Redis store's keys.
+///
+/// ```
+/// use attractos_limits::AddressPartition;
+/// let partition = |client: &str| AddressPartition::new(client.parse().unwrap());
+/// assert_eq!(partition("192.0.2.1").to_string(), "ip:192.0.2.1");
+/// assert_eq!(partition("::ffff:192.0.2.1"), partition("192.0.2.1"));
+/// assert_eq!(partition("2001:db8:1:2:3:4:5:6").to_string(), "ip:2001:db8:1:2::/64");
+/// assert_eq!(partition("2001:db8:1:2::9"), partition("2001:db8:1:2:3:4:5:6"));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct AddressPartition(
+    /// The IPv4 address, or the IPv6 prefix with the host's 64 bits zero.
+    IpAddr,
+);
+
+impl AddressPartition {
+    /// The partition `client` counts in.
+    pub const fn new(client: IpAddr) -> Self {
+        const PREFIX: u128 = u128::MAX << 64;
+        AddressPartition(match client.to_canonical() {
+            IpAddr::V6(v6) => IpAddr::V6(Ipv6Addr::from_bits(v6.to_bits() & PREFIX)),
+            v4 => v4,
+        })
+    }
+}
+
+/// As the Redis store's keys name it: `ip:192.0.2.1`, `ip:2001:db8:1:2::/64`.
+impl fmt::Display for AddressPartition {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            IpAddr::V4(v4) => write!(f, "ip:{v4}"),
+            IpAddr::V6(prefix) => write!(f, "ip:{prefix}/64"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use std::net::Ipv4Addr;
+
+    proptest! {
+        /// An IPv4 address is its own partition, whichever way it is seen.
+        #[test]
+        fn an_ipv4_partition_is_ip_and_the_address(client in any::<Ipv4Addr>()) {
+            let partition = AddressPartition::new(IpAddr::V4(client));
+            prop_assert_eq!(partition.to_string(), format!("ip:{client}"));
+            let mapped = AddressPartition::new(IpAddr::V6(client.to_ipv6_mapped()));
+            prop_assert_eq!(mapped, partition, "seen as IPv6");
+        }
+
+        /// Two IPv6 addresses share a partition exactly when they share their first 64 bits.
+        #[test]
+        fn ipv6_addresses_share_a_partition_by_their_64_bit_prefix(
+            first in any::<u128>(),
+            second in any::<u128>(),
+            same_prefix in any::<bool>(),
+        ) {
+            const HOST: u128 = u64::MAX as u128;
+            let second = if same_prefix { (first & !HOST) | (second & HOST) } else { second };
+            let mapped = |bits: u128| Ipv6Addr::from_bits(bits).to_ipv4_mapped().is_some();
+            prop_assume!(!mapped(first) && !mapped(second));
+            let partition = |bits| AddressPartition::new(IpAddr::V6(Ipv6Addr::from_bits(bits)));
+            let (a, b) = (partition(first), partition(second));
+            prop_assert_eq!(a == b, first >> 64 == second >> 64);
+            let prefix = Ipv6Addr::from_bits(first & !HOST);
+            prop_assert_eq!(a.to_string(), format!("ip:{prefix}/64"));
+        }
+    }
 }

@@ -50,10 +50,10 @@ pub mod testing;
 
 use futures_util::future::Either;
 
-pub use client::{ProxyTrust, client_address};
+pub use client::{AddressPartition, ProxyTrust, client_address};
 pub use context::{LimitContext, MissingLimitContext};
 pub use keys::{ApiKeys, authenticate, count_event};
-pub use limiter::{Account, Limiter, Verdict, address_partition, key_partition};
+pub use limiter::{Account, Limiter, Verdict, key_partition};
 pub use memory::MemoryStore;
 pub use policy::{AuthFailurePolicy, FailMode, Plan, Policies, QuotaPolicy, RatePolicy};
 pub use redis_store::{DEFAULT_TIMEOUT, InvalidRedisUrl, RedisStore};
@@ -100,7 +100,7 @@ impl Store for AnyStore {
 
     fn auth_failure(
         &self,
-        query: AuthFailureQuery<'_>,
+        query: AuthFailureQuery,
     ) -> impl Future<Output = Result<AuthOutcome, StoreError>> + Send {
         chosen!(self, store => store.auth_failure(query))
     }

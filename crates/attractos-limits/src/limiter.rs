@@ -1,7 +1,7 @@
 //! [`Limiter`]: the policies applied through a store, answering with the contract's errors
 //! and the RateLimit fields, and deciding what a store failure means.
 
-use std::net::{IpAddr, Ipv6Addr};
+use std::net::IpAddr;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::task::{Context, Poll, ready};
@@ -15,7 +15,7 @@ use crate::policy::{FailMode, Plan, Policies};
 use crate::store::{
     AuthFailureQuery, Clock, EventQuery, RequestOutcome, RequestQuery, Store, StoreError,
 };
-use crate::{AnyStore, MemoryStore};
+use crate::{AddressPartition, AnyStore, MemoryStore};
 
 /// Who is asking: the authenticated key and its account.
 #[derive(Debug, Clone, Copy)]
@@ -115,7 +115,7 @@ impl<S: Store> Limiter<S> {
     pub async fn admit(&self, client: IpAddr, account: Account<'_>) -> Verdict {
         let address = AddressPartition::new(client);
         // The query is made twice rather than kept across the await: the future stays small.
-        let query = || self.request_query(address.as_str(), account);
+        let query = || self.request_query(address, account);
         let answer = self.health.guard(|| self.store.request(query())).await;
         let fallback = |store: &MemoryStore| store.request_now(query());
         let verdict = |outcome| match outcome {
@@ -133,7 +133,11 @@ impl<S: Store> Limiter<S> {
         self.for_account(account, mode, answer, fallback, verdict)
     }
 
-    fn request_query<'q>(&self, address: &'q str, account: Account<'q>) -> RequestQuery<'q> {
+    fn request_query<'q>(
+        &self,
+        address: AddressPartition,
+        account: Account<'q>,
+    ) -> RequestQuery<'q> {
         let rate = self.policies.rate(account.plan);
         RequestQuery {
             address,
@@ -184,9 +188,8 @@ impl<S: Store> Limiter<S> {
         client: IpAddr,
         refusal: ApiError,
     ) -> (ApiError, RateLimitFields) {
-        let address = AddressPartition::new(client);
         let query = AuthFailureQuery {
-            address: address.as_str(),
+            address: AddressPartition::new(client),
             window_us: self.policies.auth_failures.window_us(),
         };
         let answer = self.health.guard(|| self.store.auth_failure(query)).await;
@@ -415,81 +418,6 @@ pub(crate) fn key_partition_hex(key: &str) -> [u8; 40] {
     })
 }
 
-/// The partition of a client address, which the failed-key allowance counts: `ip:` and an
-/// IPv4 address, or an IPv6 address's /64 prefix (`ip:2001:db8:1:2::/64`). A single host or
-/// home is usually given a whole /64, so counting each IPv6 address apart would let a guesser
-/// take a fresh address, and a fresh allowance, for every guess. An IPv4 address seen as
-/// IPv6 (`::ffff:192.0.2.1`, from a dual-stack socket) counts as the IPv4 address.
-///
-/// ```
-/// use attractos_limits::address_partition;
-/// assert_eq!(address_partition("192.0.2.1".parse().unwrap()), "ip:192.0.2.1");
-/// assert_eq!(address_partition("::ffff:192.0.2.1".parse().unwrap()), "ip:192.0.2.1");
-/// assert_eq!(address_partition("2001:db8:1:2:3:4:5:6".parse().unwrap()), "ip:2001:db8:1:2::/64");
-/// ```
-pub fn address_partition(client: IpAddr) -> String {
-    AddressPartition::new(client).as_str().to_owned()
-}
-
-/// [`address_partition`] written on the stack, so a decision does not allocate it.
-struct AddressPartition {
-    /// `ip:` and the longest text of an address or a prefix (24 bytes,
-    /// `ffff:ffff:ffff:ffff::/64`).
-    bytes: [u8; 32],
-    len: usize,
-}
-
-impl AddressPartition {
-    fn new(client: IpAddr) -> Self {
-        let mut partition = AddressPartition {
-            bytes: [0; 32],
-            len: 0,
-        };
-        partition
-            .write_address(client)
-            .expect("a partition fits in 32 bytes");
-        partition
-    }
-
-    fn write_address(&mut self, client: IpAddr) -> std::fmt::Result {
-        use std::fmt::Write;
-        self.write_str("ip:")?;
-        match client.to_canonical() {
-            // The common case, without the formatting machinery: the dotted quad.
-            IpAddr::V4(v4) => {
-                let mut digits = itoa::Buffer::new();
-                for (index, octet) in v4.octets().into_iter().enumerate() {
-                    if index > 0 {
-                        self.write_str(".")?;
-                    }
-                    self.write_str(digits.format(octet))?;
-                }
-                Ok(())
-            }
-            IpAddr::V6(v6) => {
-                let prefix = Ipv6Addr::from_bits(v6.to_bits() & (u128::MAX << 64));
-                write!(self, "{prefix}/64")
-            }
-        }
-    }
-
-    fn as_str(&self) -> &str {
-        std::str::from_utf8(&self.bytes[..self.len]).expect("written from a str")
-    }
-}
-
-impl std::fmt::Write for AddressPartition {
-    fn write_str(&mut self, text: &str) -> std::fmt::Result {
-        let end = self.len + text.len();
-        self.bytes
-            .get_mut(self.len..end)
-            .ok_or(std::fmt::Error)?
-            .copy_from_slice(text.as_bytes());
-        self.len = end;
-        Ok(())
-    }
-}
-
 /// The store's health, so an outage is logged once and a store that is down is asked again
 /// only every [`Health::PROBE_INTERVAL`] (requests in between take the fail mode at once
 /// instead of each waiting for the timeout).
@@ -583,38 +511,6 @@ impl<T, F: Future<Output = Result<T, StoreError>>> Future for Guarded<'_, F> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use proptest::prelude::*;
-    use std::net::Ipv4Addr;
-
-    proptest! {
-        /// An IPv4 address is its own partition, whichever way it is seen.
-        #[test]
-        fn an_ipv4_partition_is_ip_and_the_address(client in any::<Ipv4Addr>()) {
-            let expected = format!("ip:{client}");
-            let partition = AddressPartition::new(IpAddr::V4(client));
-            prop_assert_eq!(partition.as_str(), &expected);
-            let mapped = AddressPartition::new(IpAddr::V6(client.to_ipv6_mapped()));
-            prop_assert_eq!(mapped.as_str(), &expected, "seen as IPv6");
-        }
-
-        /// Two IPv6 addresses share a partition exactly when they share their first 64 bits.
-        #[test]
-        fn ipv6_addresses_share_a_partition_by_their_64_bit_prefix(
-            first in any::<u128>(),
-            second in any::<u128>(),
-            same_prefix in any::<bool>(),
-        ) {
-            const HOST: u128 = u64::MAX as u128;
-            let second = if same_prefix { (first & !HOST) | (second & HOST) } else { second };
-            let mapped = |bits: u128| Ipv6Addr::from_bits(bits).to_ipv4_mapped().is_some();
-            prop_assume!(!mapped(first) && !mapped(second));
-            let partition = |bits| AddressPartition::new(IpAddr::V6(Ipv6Addr::from_bits(bits)));
-            let (a, b) = (partition(first), partition(second));
-            prop_assert_eq!(a.as_str() == b.as_str(), first >> 64 == second >> 64);
-            let prefix = Ipv6Addr::from_bits(first & !HOST);
-            prop_assert_eq!(a.as_str(), format!("ip:{prefix}/64"));
-        }
-    }
 
     #[test]
     fn a_key_partition_is_the_keys_sha1_in_hex() {
@@ -646,20 +542,5 @@ mod tests {
         let odd = announced.account(&policies, Plan::Free, 27 * DAY_US);
         let written = account_policies(&policies, Plan::Free, 27 * 86_400);
         assert_eq!(odd, PolicyField::new(&written), "27 days");
-    }
-
-    #[test]
-    fn the_longest_partitions_fit() {
-        for (client, partition) in [
-            ("255.255.255.255", "ip:255.255.255.255"),
-            (
-                "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff",
-                "ip:ffff:ffff:ffff:ffff::/64",
-            ),
-            ("::ffff:255.255.255.255", "ip:255.255.255.255"),
-        ] {
-            let client: IpAddr = client.parse().expect("an address");
-            assert_eq!(AddressPartition::new(client).as_str(), partition);
-        }
     }
 }

@@ -11,6 +11,7 @@ use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::{Arg, ErrorKind, RedisWrite, ServerErrorKind, ToRedisArgs};
 use tokio::sync::oneshot;
 
+use crate::AddressPartition;
 use crate::limiter::key_partition_hex;
 use crate::store::{
     AuthFailureQuery, AuthOutcome, Clock, EventQuery, QuotaOutcome, RateOutcome, RequestOutcome,
@@ -629,7 +630,7 @@ fn describe(err: &redis::RedisError) -> String {
 #[derive(Debug, Clone, Copy)]
 enum Key<'a> {
     /// `auth:` and a client address's partition.
-    Auth(&'a str),
+    Auth(AddressPartition),
     /// `rate:` and an API key's partition (its SHA-1 in hex, [`crate::key_partition`]),
     /// worked out before the queue is locked.
     Rate([u8; 40]),
@@ -639,16 +640,14 @@ enum Key<'a> {
 
 impl ToRedisArgs for Key<'_> {
     fn write_redis_args<W: ?Sized + RedisWrite>(&self, out: &mut W) {
-        let (kind, partition): (&[u8], &[u8]) = match self {
-            Key::Auth(address) => (b"auth:", address.as_bytes()),
-            Key::Quota(account) => (b"quota:", account.as_bytes()),
-            Key::Rate(hex) => (b"rate:", hex),
-        };
         let mut arg = out.writer_for_next_arg();
-        for part in [PREFIX.as_bytes(), kind, partition] {
-            arg.write_all(part)
-                .expect("a command's buffer takes any write");
-        }
+        let mut parts = |parts: [&[u8]; 3]| parts.iter().try_for_each(|part| arg.write_all(part));
+        let written = match self {
+            Key::Rate(hex) => parts([PREFIX.as_bytes(), b"rate:", hex]),
+            Key::Quota(account) => parts([PREFIX.as_bytes(), b"quota:", account.as_bytes()]),
+            Key::Auth(address) => write!(arg, "{PREFIX}auth:{address}"),
+        };
+        written.expect("a command's buffer takes any write");
     }
 }
 
@@ -746,7 +745,7 @@ impl Store for RedisStore {
 
     fn auth_failure(
         &self,
-        query: AuthFailureQuery<'_>,
+        query: AuthFailureQuery,
     ) -> impl Future<Output = Result<AuthOutcome, StoreError>> + Send {
         let args = [query.window_us];
         self.decide(

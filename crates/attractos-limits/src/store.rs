@@ -4,6 +4,7 @@ use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 
+use crate::AddressPartition;
 pub use crate::algorithm::{AuthOutcome, QuotaOutcome, RateOutcome};
 
 /// Where a store reads "now".
@@ -67,8 +68,8 @@ impl ManualClock {
 /// the key's rate decides, and the account's event quota is looked at (not consumed).
 #[derive(Debug, Clone, Copy)]
 pub struct RequestQuery<'a> {
-    /// The client address's partition ([`crate::address_partition`]).
-    pub address: &'a str,
+    /// The client address's partition.
+    pub address: AddressPartition,
     /// The API key. The Redis store keys by its partition ([`crate::key_partition`], a SHA-1
     /// digest, the same for every replica); the in-memory store by the key itself.
     pub key: &'a str,
@@ -116,9 +117,9 @@ pub struct EventQuery<'a> {
 
 /// A failed key from an address.
 #[derive(Debug, Clone, Copy)]
-pub struct AuthFailureQuery<'a> {
+pub struct AuthFailureQuery {
     /// The client address's partition.
-    pub address: &'a str,
+    pub address: AddressPartition,
     /// The window a first failure opens, microseconds.
     pub window_us: i64,
 }
@@ -154,7 +155,7 @@ pub trait Store: Send + Sync + 'static {
     /// Counts a failed key of an address.
     fn auth_failure(
         &self,
-        query: AuthFailureQuery<'_>,
+        query: AuthFailureQuery,
     ) -> impl Future<Output = Result<AuthOutcome, StoreError>> + Send;
 }
 

@@ -6,6 +6,7 @@ use std::net::{TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::AddressPartition;
 use crate::store::{
     AuthFailureQuery, EventQuery, ManualClock, RequestOutcome, RequestQuery, Store,
 };
@@ -174,10 +175,19 @@ pub fn unique(name: &str) -> String {
     )
 }
 
+/// An address partition no other test run uses: an IPv6 /64 prefix drawn from [`unique`].
+pub fn unique_address() -> AddressPartition {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    unique("ip").hash(&mut hasher);
+    let prefix = std::net::Ipv6Addr::from_bits(u128::from(hasher.finish()) << 64);
+    AddressPartition::new(prefix.into())
+}
+
 /// 2024-02-29T23:00:00Z: an hour before a cycle resets, in a leap year.
 pub const LEAP_DAY_EVENING: i64 = 1_709_247_600;
 
-fn request<'a>(key: &'a str, account: &'a str, address: &'a str) -> RequestQuery<'a> {
+fn request<'a>(key: &'a str, account: &'a str, address: AddressPartition) -> RequestQuery<'a> {
     RequestQuery {
         address,
         key,
@@ -210,8 +220,8 @@ pub mod suite {
     /// one unit refills (250 ms), and admitted once that wait has passed.
     pub async fn burst_then_exact_wait(store: &impl Store, clock: &ManualClock) {
         clock.set_us(LEAP_DAY_EVENING * 1_000_000);
-        let (key, account, address) = (unique("key"), unique("acct"), unique("ip"));
-        let query = request(&key, &account, &address);
+        let (key, account, address) = (unique("key"), unique("acct"), unique_address());
+        let query = request(&key, &account, address);
         for left in (0..4).rev() {
             let (rate, _) = decided(store, query).await;
             assert!(
@@ -277,10 +287,14 @@ pub mod suite {
     /// that the first failure opened ends; other addresses are not.
     pub async fn failed_keys_block_the_address(store: &impl Store, clock: &ManualClock) {
         clock.set_us(LEAP_DAY_EVENING * 1_000_000);
-        let (key, account, address, other) =
-            (unique("key"), unique("acct"), unique("ip"), unique("ip"));
+        let (key, account, address, other) = (
+            unique("key"),
+            unique("acct"),
+            unique_address(),
+            unique_address(),
+        );
         let failure = AuthFailureQuery {
-            address: &address,
+            address,
             window_us: 60_000_000,
         };
         for count in 1..=4 {
@@ -289,7 +303,7 @@ pub mod suite {
             clock.advance_us(1_000_000);
         }
         match store
-            .request(request(&key, &account, &address))
+            .request(request(&key, &account, address))
             .await
             .expect("store answers")
         {
@@ -301,13 +315,13 @@ pub mod suite {
             }
             decided => panic!("a blocked address must not be decided: {decided:?}"),
         }
-        let (rate, _) = decided(store, request(&key, &account, &other)).await;
+        let (rate, _) = decided(store, request(&key, &account, other)).await;
         assert!(
             rate.admitted,
             "another address with the same key is admitted"
         );
         clock.advance_us(56_000_000);
-        let (rate, _) = decided(store, request(&key, &account, &address)).await;
+        let (rate, _) = decided(store, request(&key, &account, address)).await;
         assert!(
             rate.admitted,
             "the address is admitted once the window has ended"
@@ -317,9 +331,9 @@ pub mod suite {
     /// A request looks at the quota without spending it.
     pub async fn requests_do_not_spend_the_quota(store: &impl Store, clock: &ManualClock) {
         clock.set_us(LEAP_DAY_EVENING * 1_000_000);
-        let (key, account, address) = (unique("key"), unique("acct"), unique("ip"));
+        let (key, account, address) = (unique("key"), unique("acct"), unique_address());
         for _ in 0..3 {
-            let (_, quota) = decided(store, request(&key, &account, &address)).await;
+            let (_, quota) = decided(store, request(&key, &account, address)).await;
             assert_eq!(quota.used, 0, "a look counts nothing");
             assert_eq!(quota.reset_us, 3_600_000_000, "the look tells the reset");
         }

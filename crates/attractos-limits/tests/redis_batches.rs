@@ -1,13 +1,14 @@
 //! Concurrent decisions on one Redis store go together: fewer `EVALSHA`s than decisions, each
 //! decision answered as if it had gone alone, and none waiting past the store timeout.
 
+use std::net::{IpAddr, Ipv4Addr};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use attractos_limits::testing::{RedisServer, unique};
 use attractos_limits::{
-    Clock, DEFAULT_TIMEOUT, EventQuery, RedisStore, RequestOutcome, RequestQuery, Store,
-    StoreError, key_partition,
+    AddressPartition, Clock, DEFAULT_TIMEOUT, EventQuery, RedisStore, RequestOutcome, RequestQuery,
+    Store, StoreError, key_partition,
 };
 
 /// Runs `command` on the test's own server, on a connection of the test's own.
@@ -107,7 +108,7 @@ async fn concurrent_events_share_evalshas_and_a_quota_of_half_accepts_exactly_ha
 
 fn request<'a>(key: &'a str, account: &'a str) -> RequestQuery<'a> {
     RequestQuery {
-        address: "ip:192.0.2.20",
+        address: AddressPartition::new(IpAddr::V4(Ipv4Addr::new(192, 0, 2, 20))),
         key,
         account,
         // One request a minute: a key's second request is refused.

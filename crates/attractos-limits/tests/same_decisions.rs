@@ -4,10 +4,10 @@
 //! instant are asked of Redis all at once, so they share batches, where a key that comes back
 //! is read once and written once: a batch decides as its decisions one by one.
 
-use attractos_limits::testing::{RedisServer, unique};
+use attractos_limits::testing::{RedisServer, unique, unique_address};
 use attractos_limits::{
-    AuthFailureQuery, AuthOutcome, Clock, EventQuery, ManualClock, MemoryStore, QuotaOutcome,
-    RedisStore, RequestOutcome, RequestQuery, Store,
+    AddressPartition, AuthFailureQuery, AuthOutcome, Clock, EventQuery, ManualClock, MemoryStore,
+    QuotaOutcome, RedisStore, RequestOutcome, RequestQuery, Store,
 };
 use proptest::prelude::*;
 
@@ -21,7 +21,7 @@ enum Step {
 /// One case's partitions: keys, addresses and accounts under a prefix no other case uses.
 struct Partitions {
     keys: [String; 3],
-    addresses: [String; 2],
+    addresses: [AddressPartition; 2],
     accounts: [String; 2],
 }
 
@@ -30,7 +30,7 @@ impl Partitions {
         let run = unique("prop");
         Partitions {
             keys: std::array::from_fn(|n| format!("{run}:k{n}")),
-            addresses: std::array::from_fn(|n| format!("{run}:a{n}")),
+            addresses: std::array::from_fn(|_| unique_address()),
             accounts: std::array::from_fn(|n| format!("{run}:acct{n}")),
         }
     }
@@ -40,7 +40,7 @@ impl Partitions {
         match step {
             // A key belongs to one account.
             Step::Request { key, address } => Query::Request(RequestQuery {
-                address: &self.addresses[usize::from(address)],
+                address: self.addresses[usize::from(address)],
                 key: &self.keys[usize::from(key)],
                 account: &self.accounts[usize::from(key % 2)],
                 emission_us,
@@ -55,7 +55,7 @@ impl Partitions {
                 quota_floor: floor,
             }),
             Step::Failure { address } => Query::Failure(AuthFailureQuery {
-                address: &self.addresses[usize::from(address)],
+                address: self.addresses[usize::from(address)],
                 window_us: 2_000_000,
             }),
         }
@@ -67,7 +67,7 @@ impl Partitions {
 enum Query<'a> {
     Request(RequestQuery<'a>),
     Event(EventQuery<'a>),
-    Failure(AuthFailureQuery<'a>),
+    Failure(AuthFailureQuery),
 }
 
 /// A store's answer to a query.

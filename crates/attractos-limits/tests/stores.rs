@@ -1,14 +1,19 @@
 //! The behaviour suite on both stores: the in-memory one and a real Redis.
 
+use std::net::{IpAddr, Ipv4Addr};
+
 use attractos_limits::testing::{RedisServer, run_all};
 use attractos_limits::{
-    AuthFailureQuery, Clock, DEFAULT_TIMEOUT, EventQuery, ManualClock, MemoryStore, RedisStore,
-    RequestOutcome, RequestQuery, Store,
+    AddressPartition, AuthFailureQuery, Clock, DEFAULT_TIMEOUT, EventQuery, ManualClock,
+    MemoryStore, RedisStore, RequestOutcome, RequestQuery, Store,
 };
+
+/// The address the Redis-only tests below send from.
+const ADDRESS: AddressPartition = AddressPartition::new(IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1)));
 
 /// A request decision the Redis-only tests below send.
 const QUERY: RequestQuery<'static> = RequestQuery {
-    address: "ip:192.0.2.1",
+    address: ADDRESS,
     key: "ak_demo_free",
     account: "user:1",
     emission_us: 1_000_000,
@@ -146,7 +151,7 @@ async fn every_key_the_redis_store_writes_expires_by_itself() {
         "the cycle ends at midnight"
     );
     let failure = AuthFailureQuery {
-        address: "ip:192.0.2.1",
+        address: ADDRESS,
         window_us: 60_000_000,
     };
     store.auth_failure(failure).await.expect("redis answers");
