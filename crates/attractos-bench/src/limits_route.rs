@@ -1,5 +1,5 @@
 //! The 200 route that `scripts/limits-load.sh` loads with wrk and [`in_process`] calls in
-//! process (`limits-load --in-process`, for `scripts/limits-bench.sh`), served in one of seven
+//! process (`limits-load --in-process`, for `scripts/limits-bench.sh`), served in one of eight
 //! [`MODES`], so the cost of deciding a limit is
 //! measured against the same route without one, and against `tower_governor`.
 //!
@@ -7,9 +7,12 @@
 //! with `attractos_limits::Limiter` through the axum glue (`Authenticated` and
 //! `ContractRouter::with_limits`), as a service does; `governor` puts `tower_governor` keyed
 //! by the bearer key in front of the route, `governor-headers` the same with its
-//! `x-ratelimit-*` headers on. Three controls without a limiter: `none`; `fields`, the fields
-//! a first `memory` request gets sent as they are (their bytes without the deciding); `glue`,
-//! the limits' glue around the route (what it costs before any deciding). Every mode checks
+//! `x-ratelimit-*` headers on. Four controls without a limiter: `none`; `state`, `none` with a
+//! state, as every limited mode has (`Authenticated` reads its keys from it) and a service's
+//! routes have anyway: axum clones a route with a state for every request, and only a
+//! stateless one costs nothing to clone; `fields`, the fields a first `memory` request gets
+//! sent as they are, from a state (their bytes without the deciding); `glue`, the limits' glue
+//! around the route (what it costs before any deciding). Every mode checks
 //! the key. The rate (requests per second and burst) is meant to be high, so that the load is
 //! admitted: the point is the cost of deciding.
 
@@ -40,8 +43,9 @@ use tower_governor::{GovernorError, GovernorLayer};
 pub const ROUTE: &str = "/api/v1/sites";
 
 /// The modes [`app`] serves the route in.
-pub const MODES: [&str; 7] = [
+pub const MODES: [&str; 8] = [
     "none",
+    "state",
     "fields",
     "glue",
     "memory",
@@ -160,14 +164,19 @@ pub async fn app(mode: &str, rate: NonZeroU32, redis: Option<&str>) -> ContractR
             .with_contract(contract.clone())
             .with_limits(ProxyTrust::default())
     };
-    let unlimited = || Router::new().route(route, get(unlimited));
+    let bare = || Router::new().route(route, get(unlimited));
     let router = match mode {
-        "none" => unlimited().with_contract(contract),
+        "none" => bare().with_contract(contract),
+        // A state the handler does not read: what having one costs, nothing else.
+        "state" => Router::new()
+            .route(route, get(unlimited))
+            .with_state(Arc::new(sites()))
+            .with_contract(contract),
         "fields" => Router::new()
             .route(route, get(with_fields))
             .with_state(Arc::new(first_fields(policies).await))
             .with_contract(contract),
-        "glue" => unlimited()
+        "glue" => bare()
             .with_contract(contract)
             .with_limits(ProxyTrust::default()),
         "memory" => limited_by(Limiter::in_memory(policies)),
@@ -185,10 +194,10 @@ pub async fn app(mode: &str, rate: NonZeroU32, redis: Option<&str>) -> ContractR
             config.period(period).burst_size(rate.get());
             let invalid = "a non-zero period and burst";
             let router = if mode == "governor" {
-                unlimited().layer(GovernorLayer::new(config.finish().expect(invalid)))
+                bare().layer(GovernorLayer::new(config.finish().expect(invalid)))
             } else {
                 let config = config.use_headers().finish().expect(invalid);
-                unlimited().layer(GovernorLayer::new(config))
+                bare().layer(GovernorLayer::new(config))
             };
             router.with_contract(contract)
         }
