@@ -1,7 +1,8 @@
 //! The steps of a keyed request (authenticate, count_event), and the limit stores: one behaviour suite over the in-memory and the Redis store, the same
 //! decisions from both, configured policies, whose failed keys count together, Redis failures,
-//! batched Redis decisions and Redis over TLS.
+//! batched Redis decisions and Redis over TLS; and what a decision costs the allocator.
 
+mod allocations;
 mod authenticate;
 mod client_addresses;
 mod configured_policies;
