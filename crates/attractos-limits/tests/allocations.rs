@@ -35,8 +35,8 @@ fn the_fields_of_two_policies_take_one_allocation() {
         quota: 20,
         window_secs: 1,
     }]);
-    // The longest two members there are: the longest id, the largest integers (clamped to 15
-    // digits), which the stack must still hold.
+    // The largest integers (clamped to 15 digits), and the longest id: the stack must still
+    // hold them.
     let states = [
         StateItem {
             id: PolicyId::Requests,
