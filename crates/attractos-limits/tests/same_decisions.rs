@@ -18,7 +18,8 @@ enum Step {
     Failure { address: u8 },
 }
 
-/// One case's partitions: keys, addresses and accounts under a prefix no other case uses.
+/// One case's partitions, which no other case uses: keys and accounts under a prefix of its
+/// own, addresses drawn by `unique_address`.
 struct Partitions {
     keys: [String; 3],
     addresses: [AddressPartition; 2],
