@@ -12,7 +12,7 @@ use actix_web::http::header::{AUTHORIZATION, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::{Error, FromRequest, HttpMessage, HttpRequest, web};
 use attractos_errors::rules;
-use attractos_limits::{ApiKeys, LimitContext, MissingLimitContext, ProxyTrust};
+use attractos_limits::{LimitContext, LocalApiKeys, MissingLimitContext, ProxyTrust};
 use futures_util::future::LocalBoxFuture;
 
 use crate::ApiError;
@@ -86,8 +86,9 @@ pub async fn limit_context(
 }
 
 /// The caller of a request, authenticated by its `Authorization: Bearer` key and admitted by
-/// the limits ([`attractos_limits::authenticate`]) with the app's [`ApiKeys`], registered as
-/// `web::Data<K>`. A refused key is the refusal (`MISSING_KEY`, `INVALID_KEY`,
+/// the limits ([`attractos_limits::authenticate`]) with the app's keys, registered as
+/// `web::Data<K>`: any `attractos_limits::ApiKeys`, or [`LocalApiKeys`] where the lookup is not
+/// `Send` (actix-web keeps a request on its worker). A refused key is the refusal (`MISSING_KEY`, `INVALID_KEY`,
 /// `USER_NOT_FOUND`) counted against the client's address, past its allowance
 /// `RATE_LIMITED`; a caller past its rate is `RATE_LIMITED`. The route must be inside the
 /// [`limit_context`] middleware (without it: `SERVER_ERROR`, [`MissingLimitContext`] logged),
@@ -95,7 +96,7 @@ pub async fn limit_context(
 /// authentication precedes validation. For the event routes: [`attractos_limits::count_event`]
 /// with the request's `web::ReqData<LimitContext>`.
 #[derive(Debug)]
-pub struct Authenticated<K: ApiKeys>(pub K::Caller);
+pub struct Authenticated<K: LocalApiKeys>(pub K::Caller);
 
 /// An [`Authenticated`] route on an app without the `web::Data` of its keys.
 #[derive(Debug)]
@@ -113,7 +114,7 @@ impl fmt::Display for MissingApiKeys {
 
 impl std::error::Error for MissingApiKeys {}
 
-impl<K: ApiKeys + 'static> FromRequest for Authenticated<K> {
+impl<K: LocalApiKeys + 'static> FromRequest for Authenticated<K> {
     type Error = ApiError;
     type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
 

@@ -19,9 +19,9 @@
 //! # });
 //! ```
 //!
-//! In a service, [`ApiKeys`] says how its keys resolve and [`authenticate`] takes each keyed
-//! request through the limits; the adapters' `Authenticated<K>` extractor does that on axum
-//! and actix-web.
+//! In a service, [`ApiKeys`] says how its keys resolve ([`LocalApiKeys`] where the lookup is
+//! not `Send`, on actix-web) and [`authenticate`] takes each keyed request through the limits;
+//! the adapters' `Authenticated<K>` extractor does that on axum and actix-web.
 //!
 //! With Redis (the store connects lazily, and reconnects by itself; `rediss://` for TLS with the
 //! default `tls` feature, [`RedisStore::connect_with_ca`] for a private CA; a service on one
@@ -52,7 +52,7 @@ use futures_util::future::Either;
 
 pub use client::{AddressPartition, ProxyTrust, client_address};
 pub use context::{LimitContext, MissingLimitContext};
-pub use keys::{ApiKeys, authenticate, count_event};
+pub use keys::{ApiKeys, LocalApiKeys, authenticate, count_event};
 pub use limiter::{Account, Limiter, Verdict, key_partition};
 pub use memory::MemoryStore;
 pub use policy::{AuthFailurePolicy, FailMode, Plan, Policies, QuotaPolicy, RatePolicy};

@@ -10,7 +10,7 @@ use attractos_errors_actix::{
 };
 use attractos_limits::LimitContext;
 
-use crate::service::limited::{self, Keys};
+use crate::service::limited::{self, WorkerKeys};
 use crate::service::other_layers::{OWN_JSON, PLAIN, TEXT, THROTTLED};
 use crate::service::{self, handlers_on_the_adapter};
 
@@ -58,13 +58,13 @@ where
     resource(path).route(web::get().to(handler))
 }
 
-async fn limited_sites(Authenticated(user): Authenticated<Keys>) -> String {
+async fn limited_sites(Authenticated(user): Authenticated<WorkerKeys>) -> String {
     format!("the sites of {user}")
 }
 
 async fn limited_event(
-    keys: web::Data<Keys>,
-    Authenticated(user): Authenticated<Keys>,
+    keys: web::Data<WorkerKeys>,
+    Authenticated(user): Authenticated<WorkerKeys>,
     context: web::ReqData<LimitContext>,
 ) -> Result<String, ApiError> {
     let quota = attractos_limits::count_event(keys.get_ref(), &user, &context).await?;
@@ -90,8 +90,8 @@ pub fn routes(config: &mut web::ServiceConfig) {
         .service(get("/panic", boom))
         .service(get("/panic/formatted", boom_formatted))
         .service(get("/panic/any", boom_any))
-        // The limited routes ([`service::limited`]).
-        .app_data(web::Data::new(Keys::new()))
+        // The limited routes ([`service::limited`]), their keys' lookup not `Send`.
+        .app_data(web::Data::new(WorkerKeys::default()))
         .service(get("/limited/sites", limited_sites))
         .service(resource("/limited/events").route(web::post().to(limited_event)));
 }

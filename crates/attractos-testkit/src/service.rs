@@ -197,12 +197,14 @@ pub mod other_layers {
 /// both answer `SERVER_ERROR`.
 pub mod limited {
     use std::num::NonZeroU32;
+    use std::rc::Rc;
     use std::sync::Arc;
     use std::time::Duration;
 
     use attractos_errors::ApiError;
     use attractos_limits::{
-        Account, ApiKeys, AuthFailurePolicy, Limiter, Plan, Policies, QuotaPolicy, RatePolicy,
+        Account, ApiKeys, AuthFailurePolicy, Limiter, LocalApiKeys, Plan, Policies, QuotaPolicy,
+        RatePolicy,
     };
 
     /// The key whose lookup fails: the key store is down.
@@ -273,6 +275,35 @@ pub mod limited {
                 plan: Plan::Free,
                 event_floor: 0,
             }
+        }
+    }
+
+    /// [`Keys`] as an actix-web worker may hold them: behind a lookup whose future is not
+    /// `Send` (it keeps the worker's `Rc` across an await), so `LocalApiKeys`. The actix-web
+    /// side of the conformance suite serves its limited routes with these, axum with [`Keys`]:
+    /// the same answers either way.
+    #[derive(Debug, Clone, Default)]
+    pub struct WorkerKeys {
+        keys: Keys,
+        worker: Rc<()>,
+    }
+
+    impl LocalApiKeys for WorkerKeys {
+        type Caller = &'static str;
+
+        fn limiter(&self) -> &Limiter {
+            ApiKeys::limiter(&self.keys)
+        }
+
+        async fn resolve(&self, key: &str) -> Result<&'static str, ApiError> {
+            let worker = Rc::clone(&self.worker);
+            let caller = ApiKeys::resolve(&self.keys, key).await;
+            drop(worker);
+            caller
+        }
+
+        fn account<'a>(&'a self, user: &'a &'static str) -> Account<'a> {
+            ApiKeys::account(&self.keys, user)
         }
     }
 
