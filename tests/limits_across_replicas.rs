@@ -8,7 +8,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use attractos_limits::ProxyTrust;
-use attractos_limits::testing::{RedisServer, TEST_CA_PEM};
+use attractos_limits::RedisTls;
+use attractos_limits::testing::{RedisServer, TEST_CA_PEM, TEST_CLIENT_CERTIFICATE};
 use attractos_reference::store::{keys, sites};
 use attractos_reference::{Framework, Options, Server, serve};
 use serde_json::Value;
@@ -225,9 +226,16 @@ async fn a_client_that_waits_its_retry_after_is_admitted_by_the_other_replica() 
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn replicas_share_limits_through_a_redis_that_speaks_tls_only() {
-    let replicas = Replicas::start_on(RedisServer::start_tls(), |options| {
-        options.rate_limit(per_second(1)).redis_ca(TEST_CA_PEM)
+async fn replicas_share_limits_through_a_redis_that_authenticates_them_over_tls() {
+    let mutual_tls = || {
+        let (chain, key) = TEST_CLIENT_CERTIFICATE;
+        let trusting = RedisTls::default().trusting(TEST_CA_PEM);
+        trusting
+            .and_then(|tls| tls.with_client_certificate(chain, key))
+            .expect("the test fixtures")
+    };
+    let replicas = Replicas::start_on(RedisServer::start_mutual_tls(), |options| {
+        options.rate_limit(per_second(1)).redis_tls(mutual_tls())
     });
     let client = client_from("127.0.0.1");
     let first = get_sites(&client, &replicas.url(0), keys::FREE).await;

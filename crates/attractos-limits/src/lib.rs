@@ -24,7 +24,7 @@
 //! the adapters' `Authenticated<K>` extractor does that on axum and actix-web.
 //!
 //! With Redis (the store connects lazily, and reconnects by itself; `rediss://` for TLS with the
-//! default `tls` feature, [`RedisStore::connect_with_ca`] for a private CA; a service on one
+//! default `tls` feature, [`RedisStore::connect_with_tls`] for a private CA or a client certificate; a service on one
 //! multi-threaded tokio runtime has the connection driven there with [`RedisStore::on_runtime`]):
 //!
 //! ```
@@ -44,6 +44,8 @@ mod limiter;
 mod memory;
 mod policy;
 mod redis_store;
+#[cfg(feature = "tls")]
+mod redis_tls;
 mod store;
 #[cfg(feature = "test-harness")]
 pub mod testing;
@@ -57,6 +59,8 @@ pub use limiter::{Account, Limiter, Verdict, key_partition};
 pub use memory::MemoryStore;
 pub use policy::{AuthFailurePolicy, FailMode, Plan, Policies, QuotaPolicy, RatePolicy};
 pub use redis_store::{DEFAULT_TIMEOUT, InvalidRedisUrl, RedisStore};
+#[cfg(feature = "tls")]
+pub use redis_tls::{InvalidPem, RedisTls};
 pub use store::{
     AuthFailureQuery, AuthOutcome, Clock, EventQuery, ManualClock, QuotaOutcome, RateOutcome,
     RequestOutcome, RequestQuery, Store, StoreError,

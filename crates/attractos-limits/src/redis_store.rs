@@ -158,26 +158,22 @@ impl RedisStore {
         Ok(Self::open(client, timeout, clock))
     }
 
-    /// [`RedisStore::connect`] to a `rediss://` URL whose server's certificate chains to one of
-    /// the certificates in `ca_pem` (PEM) instead of a root the system trusts: a private CA,
-    /// as self-hosted Redis often has.
+    /// [`RedisStore::connect`] to a `rediss://` URL with the certificates of `tls`: a private
+    /// CA that signed the server's certificate, the client's own certificate for a server that
+    /// asks for one.
     #[cfg(feature = "tls")]
-    pub fn connect_with_ca(
+    pub fn connect_with_tls(
         url: &str,
-        ca_pem: &[u8],
+        tls: &crate::RedisTls,
         timeout: Duration,
         clock: Clock,
     ) -> Result<Self, InvalidRedisUrl> {
         if !is_tls_url(url) {
             return Err(InvalidRedisUrl {
-                kind: "a CA to trust is for a rediss:// URL".to_owned(),
+                kind: "certificates are for a rediss:// URL".to_owned(),
             });
         }
-        let certificates = redis::TlsCertificates {
-            client_tls: None,
-            root_cert: Some(ca_pem.to_vec()),
-        };
-        let client = redis::Client::build_with_tls(url, certificates).map_err(invalid)?;
+        let client = redis::Client::build_with_tls(url, tls.certificates()).map_err(invalid)?;
         Ok(Self::open(client, timeout, clock))
     }
 

@@ -17,13 +17,34 @@ use crate::store::{
 pub struct RedisServer {
     binary: String,
     port: u16,
-    tls: bool,
+    speaks: Speaks,
     child: Option<Child>,
 }
 
+/// How a [`RedisServer`] talks to its clients.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Speaks {
+    Plain,
+    /// TLS only, clients need no certificate.
+    Tls,
+    /// TLS only, and a client must show a certificate the test client CA signed.
+    MutualTls,
+}
+
 /// The certificate authority that signed [`RedisServer::start_tls`]'s certificate (PEM; for
-/// 127.0.0.1 and localhost, valid until 2126), for [`crate::RedisStore::connect_with_ca`].
+/// 127.0.0.1 and localhost, valid until 2126), for [`crate::RedisTls::trusting`].
 pub const TEST_CA_PEM: &[u8] = include_bytes!("../tests/tls/ca.pem");
+
+/// The certificate authority [`RedisServer::start_mutual_tls`] wants its clients' certificates
+/// signed by, which signed [`TEST_CLIENT_CERTIFICATE`] (valid until 2126).
+const CLIENT_CA_FILE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/tls/client-ca.pem");
+
+/// A client certificate and its private key (PEM; test fixtures only, no secret) that
+/// [`RedisServer::start_mutual_tls`] accepts, for [`crate::RedisTls::with_client_certificate`].
+pub const TEST_CLIENT_CERTIFICATE: (&[u8], &[u8]) = (
+    include_bytes!("../tests/tls/client.pem"),
+    include_bytes!("../tests/tls/client-key.pem"),
+);
 
 /// The server's certificate and key, test fixtures only (no secret: committed for the tests).
 const TLS_FILES: [(&str, &str); 2] = [
@@ -55,15 +76,21 @@ impl RedisServer {
     /// [`RedisServer::start`] speaking TLS only (`rediss://`), with a certificate signed by
     /// [`TEST_CA_PEM`]; clients need no certificate of their own.
     pub fn start_tls() -> Self {
-        Self::start_with("redis-server", true)
+        Self::start_with("redis-server", Speaks::Tls)
+    }
+
+    /// [`RedisServer::start_tls`] that also authenticates its clients (mutual TLS): a client
+    /// must show a certificate its client CA signed, such as [`TEST_CLIENT_CERTIFICATE`].
+    pub fn start_mutual_tls() -> Self {
+        Self::start_with("redis-server", Speaks::MutualTls)
     }
 
     /// [`RedisServer::start`] with the server binary at `binary`.
     pub fn start_binary(binary: &str) -> Self {
-        Self::start_with(binary, false)
+        Self::start_with(binary, Speaks::Plain)
     }
 
-    fn start_with(binary: &str, tls: bool) -> Self {
+    fn start_with(binary: &str, speaks: Speaks) -> Self {
         let port = TcpListener::bind("127.0.0.1:0")
             .and_then(|listener| listener.local_addr())
             .expect("a free loopback port")
@@ -71,7 +98,7 @@ impl RedisServer {
         let mut server = RedisServer {
             binary: binary.to_owned(),
             port,
-            tls,
+            speaks,
             child: None,
         };
         server.spawn();
@@ -81,14 +108,23 @@ impl RedisServer {
     fn spawn(&mut self) {
         let mut command = Command::new(&self.binary);
         let port = self.port.to_string();
-        if self.tls {
-            command.args(["--port", "0", "--tls-port", &port]);
-            command.args(["--tls-auth-clients", "no"]);
-            for (option, file) in TLS_FILES {
-                command.args([option, file]);
+        match self.speaks {
+            Speaks::Plain => {
+                command.args(["--port", &port]);
             }
-        } else {
-            command.args(["--port", &port]);
+            Speaks::Tls | Speaks::MutualTls => {
+                command.args(["--port", "0", "--tls-port", &port]);
+                for (option, file) in TLS_FILES {
+                    command.args([option, file]);
+                }
+            }
+        }
+        if self.speaks == Speaks::Tls {
+            command.args(["--tls-auth-clients", "no"]);
+        }
+        if self.speaks == Speaks::MutualTls {
+            command.args(["--tls-auth-clients", "yes"]);
+            command.args(["--tls-ca-cert-file", CLIENT_CA_FILE]);
         }
         let child = command
             .args(["--bind", "127.0.0.1"])
@@ -119,7 +155,7 @@ impl RedisServer {
         let Ok(mut stream) = TcpStream::connect(("127.0.0.1", self.port)) else {
             return false;
         };
-        if self.tls {
+        if self.speaks != Speaks::Plain {
             return true; // listening is enough: a PING would need a TLS client
         }
         let _ = stream.set_read_timeout(Some(Duration::from_millis(500)));
@@ -136,7 +172,10 @@ impl RedisServer {
 
     /// `redis://127.0.0.1:PORT` (`rediss://` when it speaks TLS).
     pub fn url(&self) -> String {
-        let scheme = if self.tls { "rediss" } else { "redis" };
+        let scheme = match self.speaks {
+            Speaks::Plain => "redis",
+            Speaks::Tls | Speaks::MutualTls => "rediss",
+        };
         format!("{scheme}://127.0.0.1:{}", self.port)
     }
 

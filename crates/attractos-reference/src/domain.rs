@@ -26,7 +26,7 @@ use attractos_errors::ApiError;
 use attractos_errors::rules::{self, DateRange};
 use attractos_limits::{
     Account, AnyStore, ApiKeys, AuthFailurePolicy, Clock, LimitContext, Limiter, MemoryStore,
-    Policies, ProxyTrust, QuotaPolicy, RatePolicy, RedisStore,
+    Policies, ProxyTrust, QuotaPolicy, RatePolicy, RedisStore, RedisTls,
 };
 use serde::{Deserialize, Deserializer, Serialize};
 use time::{Date, Month, OffsetDateTime, Time, UtcOffset};
@@ -59,7 +59,7 @@ pub struct Options {
     event_quota_pro: u64,
     auth_failure_limit: NonZeroU32,
     redis: Option<String>,
-    redis_ca: Option<Arc<[u8]>>,
+    redis_tls: Option<RedisTls>,
     redis_timeout: Duration,
     body_limit: usize,
     head_timeout: Duration,
@@ -115,10 +115,10 @@ impl Options {
         self
     }
 
-    /// Trusts the certificate authority in `pem` (PEM) for a `rediss://` Redis, instead of the
-    /// system's roots: a private CA's.
-    pub fn redis_ca(mut self, pem: impl Into<Arc<[u8]>>) -> Self {
-        self.redis_ca = Some(pem.into());
+    /// The certificates of a `rediss://` Redis beyond the system's roots: a private CA that
+    /// signed its certificate, a client certificate for one that authenticates its clients.
+    pub fn redis_tls(mut self, tls: RedisTls) -> Self {
+        self.redis_tls = Some(tls);
         self
     }
 
@@ -247,7 +247,7 @@ impl Default for Options {
             event_quota_pro: Policies::DEFAULT_PRO_EVENTS,
             auth_failure_limit: Self::DEFAULT_AUTH_FAILURE_LIMIT,
             redis: None,
-            redis_ca: None,
+            redis_tls: None,
             redis_timeout: attractos_limits::DEFAULT_TIMEOUT,
             body_limit: rules::DEFAULT_BODY_LIMIT,
             head_timeout: attractos_errors::serving::DEFAULT_HEAD_TIMEOUT,
@@ -265,7 +265,7 @@ impl fmt::Debug for Options {
         f.debug_struct("Options")
             .field("policies", &self.policies())
             .field("redis", &self.redis.is_some())
-            .field("redis_ca", &self.redis_ca.is_some())
+            .field("redis_tls", &self.redis_tls)
             .field("redis_timeout", &self.redis_timeout)
             .field("body_limit", &self.body_limit)
             .field("head_timeout", &self.head_timeout)
@@ -468,10 +468,10 @@ impl AppState {
     pub fn try_new(options: Options) -> Result<Self, InvalidRedisUrl> {
         let clock = options.limit_clock();
         let timeout = options.redis_timeout;
-        let store = match (&options.redis, &options.redis_ca) {
+        let store = match (&options.redis, &options.redis_tls) {
             (Some(url), None) => AnyStore::Redis(RedisStore::connect(url, timeout, clock)?),
-            (Some(url), Some(ca)) => {
-                AnyStore::Redis(RedisStore::connect_with_ca(url, ca, timeout, clock)?)
+            (Some(url), Some(tls)) => {
+                AnyStore::Redis(RedisStore::connect_with_tls(url, tls, timeout, clock)?)
             }
             (None, _) => AnyStore::Memory(MemoryStore::new(clock)),
         };

@@ -3,12 +3,13 @@
 use std::io::IsTerminal;
 use std::net::SocketAddr;
 use std::num::NonZeroU32;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
 use attractos_errors::{rules, serving};
 
-use attractos_limits::ProxyTrust;
+use attractos_limits::{ProxyTrust, RedisTls};
 use attractos_reference::{Framework, Options, bind};
 use clap::{Parser, ValueEnum};
 use tracing_subscriber::EnvFilter;
@@ -38,7 +39,14 @@ struct Cli {
     /// For a rediss:// Redis whose certificate a private CA signed: that CA (a PEM file),
     /// trusted instead of the system's roots.
     #[arg(long, value_name = "FILE", requires = "redis")]
-    redis_ca: Option<std::path::PathBuf>,
+    redis_ca: Option<PathBuf>,
+    /// For a rediss:// Redis that authenticates its clients (mutual TLS): this server's
+    /// certificate chain (a PEM file), shown with --redis-client-key.
+    #[arg(long, value_name = "FILE", requires_all = ["redis", "redis_client_key"])]
+    redis_client_cert: Option<PathBuf>,
+    /// The private key (a PEM file) of --redis-client-cert.
+    #[arg(long, value_name = "FILE", requires = "redis_client_cert")]
+    redis_client_key: Option<PathBuf>,
     /// Milliseconds one limit decision may wait for Redis; past that the policy's failure
     /// mode answers (rate limits fall back to this process's memory, the event quota answers
     /// SERVER_ERROR).
@@ -139,11 +147,8 @@ fn run(cli: &Cli) -> std::io::Result<()> {
     if let Some(url) = &cli.redis {
         options = options.redis(url.clone());
     }
-    if let Some(file) = &cli.redis_ca {
-        let pem = std::fs::read(file).map_err(|err| {
-            std::io::Error::new(err.kind(), format!("--redis-ca {}: {err}", file.display()))
-        })?;
-        options = options.redis_ca(pem);
+    if let Some(tls) = redis_tls(cli)? {
+        options = options.redis_tls(tls);
     }
     let server = bind(framework, cli.addr, options)?;
     tracing::info!(
@@ -159,4 +164,32 @@ fn run(cli: &Cli) -> std::io::Result<()> {
         .block_on(tokio::signal::ctrl_c())?;
     tracing::info!("Ctrl-C received; stopping");
     server.stop()
+}
+
+/// The Redis TLS files the command line names, read and checked; `None` when it names none.
+fn redis_tls(cli: &Cli) -> std::io::Result<Option<RedisTls>> {
+    let read = |flag: &str, file: &Path| {
+        std::fs::read(file).map_err(|err| {
+            std::io::Error::new(err.kind(), format!("{flag} {}: {err}", file.display()))
+        })
+    };
+    let unusable = |flags: &str, err| {
+        std::io::Error::new(std::io::ErrorKind::InvalidInput, format!("{flags}: {err}"))
+    };
+    let mut tls = None;
+    if let Some(file) = &cli.redis_ca {
+        let ca = read("--redis-ca", file)?;
+        let trusting = RedisTls::default().trusting(ca);
+        tls = Some(trusting.map_err(|err| unusable("--redis-ca", err))?);
+    }
+    if let (Some(chain), Some(key)) = (&cli.redis_client_cert, &cli.redis_client_key) {
+        let (chain, key) = (
+            read("--redis-client-cert", chain)?,
+            read("--redis-client-key", key)?,
+        );
+        let showing = tls.unwrap_or_default().with_client_certificate(chain, key);
+        let flags = "--redis-client-cert, --redis-client-key";
+        tls = Some(showing.map_err(|err| unusable(flags, err))?);
+    }
+    Ok(tls)
 }

@@ -1,0 +1,99 @@
+//! The binary's Redis TLS flags, run for real against a `redis-server` that authenticates its
+//! clients (mutual TLS): with `--redis-ca`, `--redis-client-cert` and `--redis-client-key` the
+//! event quota (which fails closed) is counted in Redis; without the client's certificate
+//! every event is `SERVER_ERROR`; a file that is not PEM stops the binary, naming its flag.
+
+use std::process::Command;
+
+use attractos_limits::testing::RedisServer;
+use attractos_reference::store::{keys, sites};
+
+use crate::common::binary;
+
+/// The test fixtures of `attractos-limits`: the CA of the server's certificate, a client
+/// certificate the server accepts, and its key.
+const TLS_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../attractos-limits/tests/tls");
+
+fn fixture(file: &str) -> String {
+    format!("{TLS_DIR}/{file}")
+}
+
+/// The binary on axum, its limits in `redis`, with `flags`.
+fn reference(redis: &RedisServer, flags: &[&str]) -> Command {
+    let mut command = Command::new(binary::PATH);
+    command
+        .args(["--framework", "axum", "--addr", "127.0.0.1:0"])
+        .args(["--redis", &redis.url(), "--redis-timeout-ms", "500"])
+        .args(flags)
+        .env("RUST_LOG", "info");
+    command
+}
+
+/// The code of the answer to one event (`""` when it is accepted).
+async fn event_code(addr: &str) -> String {
+    let body = format!(
+        r#"{{"site_id":"{}","name":"pageview","url":"https://t.test/"}}"#,
+        sites::DEMO
+    );
+    let response = reqwest::Client::new()
+        .post(format!("http://{addr}/api/v1/events"))
+        .bearer_auth(keys::FREE)
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .expect("the server answers");
+    let status = response.status();
+    let text = response.text().await.expect("a body");
+    if status.is_success() {
+        return String::new();
+    }
+    let body: serde_json::Value = serde_json::from_str(&text).expect("a contract body");
+    body["code"].as_str().expect("a code").to_owned()
+}
+
+#[tokio::test]
+async fn the_binary_counts_events_in_a_redis_that_authenticates_it_only_with_its_certificate() {
+    let redis = RedisServer::start_mutual_tls();
+    let ca = fixture("ca.pem");
+    let (chain, key) = (fixture("client.pem"), fixture("client-key.pem"));
+    let certified = [
+        "--redis-ca",
+        &ca,
+        "--redis-client-cert",
+        &chain,
+        "--redis-client-key",
+        &key,
+    ];
+    for (flags, expected) in [(&certified[..], ""), (&certified[..2], "SERVER_ERROR")] {
+        let mut started = binary::start(reference(&redis, flags));
+        let code = event_code(&started.addr).await;
+        let _ = started.child.kill();
+        let _ = started.child.wait();
+        assert_eq!(code, expected, "flags {flags:?}");
+    }
+}
+
+#[test]
+fn a_tls_file_that_is_not_pem_stops_the_binary_naming_its_flag() {
+    let redis = RedisServer::start_mutual_tls();
+    let (ca, chain) = (fixture("ca.pem"), fixture("client.pem"));
+    let flags = [
+        "--redis-ca",
+        &ca,
+        "--redis-client-cert",
+        &chain,
+        "--redis-client-key",
+        &chain,
+    ];
+    let output = reference(&redis, &flags).output().expect("the binary runs");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(
+            "attractos-reference: --redis-client-cert, --redis-client-key: \
+             the client's private key is not usable"
+        ),
+        "{stderr}"
+    );
+}
