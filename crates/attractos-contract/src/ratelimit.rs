@@ -148,6 +148,12 @@ mod tests {
             (("ratelimit", r#""rate";t=3"#), "has no r"),
             (("ratelimit", r#""rate";r=1.5"#), "r is not an integer >= 0"),
             (("ratelimit", r#""rate";r=1,,"#), "not a well-formed List"),
+            // A service written to draft 07 (express-rate-limit's `standardHeaders: 'draft-7'`).
+            (
+                ("ratelimit", "limit=10, remaining=9, reset=60"),
+                "draft 07's syntax",
+            ),
+            (("ratelimit-policy", "10;w=60"), "draft 07's syntax"),
             (("ratelimit-policy", r#""rate";w=1"#), "has no q"),
             (
                 ("ratelimit-policy", r#""rate";q=5;w=0"#),

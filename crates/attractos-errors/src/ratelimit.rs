@@ -87,6 +87,22 @@ impl fmt::Display for Malformed {
 
 impl std::error::Error for Malformed {}
 
+/// Why a field written to draft 07 is malformed here: its syntax is gone from the drafts since.
+const DRAFT_07: &str = "draft 07's syntax (`RateLimit: limit=10, remaining=9, reset=60`, \
+     `RateLimit-Policy: 10;w=60`); since draft 08 each member is a quoted policy id with its \
+     parameters (`\"requests\";r=9;t=60`, `\"requests\";q=10;w=60`)";
+
+/// Whether `value` is draft 07's `RateLimit`: a Dictionary of `limit`, `remaining` and `reset`.
+fn is_draft_07_state(value: &[u8]) -> bool {
+    let dictionary: Result<sfv::Dictionary, _> = Parser::new(value).parse();
+    dictionary.is_ok_and(|members| {
+        !members.is_empty()
+            && members
+                .keys()
+                .all(|key| matches!(key.as_str(), "limit" | "remaining" | "reset"))
+    })
+}
+
 /// Reads a field from its `lines` (each header line's value; several lines are one List, as
 /// RFC 9110 §5.3 combines them): `None` when there is no line, else its members, or why it is
 /// not a List of String items (RFC 9651, parsed with `sfv`).
@@ -104,15 +120,20 @@ pub fn read<'a>(
     };
     let list: List = match Parser::new(&value).parse() {
         Ok(list) => list,
+        Err(_) if is_draft_07_state(&value) => return Some(Err(malformed(DRAFT_07.into()))),
         Err(err) => return Some(Err(malformed(err.to_string()))),
     };
     let members = list.into_iter().map(|entry| {
         let ListEntry::Item(item) = entry else {
             return Err(malformed("an inner list where a policy id belongs".into()));
         };
-        let BareItem::String(policy) = item.bare_item else {
-            return Err(malformed("a member that is not a quoted policy id".into()));
+        let why = match item.bare_item {
+            BareItem::String(policy) => Ok(policy),
+            // Draft 07's `RateLimit-Policy: 10;w=60`: a quota without a name.
+            BareItem::Integer(_) => Err(DRAFT_07),
+            _ => Err("a member that is not a quoted policy id"),
         };
+        let policy = why.map_err(|why| malformed(why.into()))?;
         let params = item
             .params
             .iter()
@@ -153,6 +174,9 @@ mod tests {
             (&b"(\"requests\");r=1"[..], "an inner list"),
             (b"requests;r=1", "not a quoted policy id"),
             (b"\"requests\";r=1,,", ""),
+            (b"limit=10, remaining=9, reset=60", "draft 07's syntax"),
+            (b"10;w=60", "draft 07's syntax"),
+            (b"limit=10, used=1", "trailing characters"),
         ] {
             let err = read([value]).expect("a line").expect_err("malformed");
             assert_eq!(err.value, value);
