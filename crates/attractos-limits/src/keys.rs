@@ -49,6 +49,11 @@ use crate::{Account, LimitContext, Limiter, QuotaOutcome};
 /// assert!(context.take_fields().unwrap().policy().unwrap().starts_with(r#""auth-failures""#));
 /// # });
 /// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` does not implement `ApiKeys`",
+    note = "axum's `Authenticated<K>` needs `ApiKeys` (a lookup whose future is `Send`); keys \
+            that implement only `LocalApiKeys` serve actix-web's `Authenticated<K>`"
+)]
 pub trait ApiKeys: Send + Sync {
     /// Who a valid key belongs to, as the service's handlers want it.
     type Caller: Send;
