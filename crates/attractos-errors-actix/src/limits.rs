@@ -88,9 +88,9 @@ pub async fn limit_context(
 /// The caller of a request, authenticated by its `Authorization: Bearer` key and admitted by
 /// the limits ([`attractos_limits::authenticate`]) with the app's keys, registered as
 /// `web::Data<K>`: any `attractos_limits::ApiKeys`, or [`LocalApiKeys`] where the lookup is not
-/// `Send` (actix-web keeps a request on its worker). A refused key is the refusal (`MISSING_KEY`, `INVALID_KEY`,
-/// `USER_NOT_FOUND`) counted against the client's address, past its allowance
-/// `RATE_LIMITED`; a caller past its rate is `RATE_LIMITED`. The route must be inside the
+/// `Send` (actix-web keeps a request on its worker). A refused key is the refusal
+/// (`MISSING_KEY`, `INVALID_KEY`, `USER_NOT_FOUND`) counted against the client's address, past
+/// its allowance `RATE_LIMITED`; a caller past its rate is `RATE_LIMITED`. The route must be inside the
 /// [`limit_context`] middleware (without it: `SERVER_ERROR`, [`MissingLimitContext`] logged),
 /// whose documentation has a whole service. Put it first among a handler's extractors, so that
 /// authentication precedes validation. For the event routes: [`attractos_limits::count_event`]

@@ -24,8 +24,9 @@
 //! the adapters' `Authenticated<K>` extractor does that on axum and actix-web.
 //!
 //! With Redis (the store connects lazily, and reconnects by itself; `rediss://` for TLS with the
-//! default `tls` feature, [`RedisStore::connect_with_tls`] for a private CA or a client certificate; a service on one
-//! multi-threaded tokio runtime has the connection driven there with [`RedisStore::on_runtime`]):
+//! default `tls` feature, [`RedisStore::connect_with_tls`] for a private CA or a client
+//! certificate; a service on one multi-threaded tokio runtime has the connection driven there
+//! with [`RedisStore::on_runtime`]):
 //!
 //! ```
 //! use attractos_limits::{AnyStore, Clock, DEFAULT_TIMEOUT, Limiter, Policies, RedisStore};

@@ -15,19 +15,21 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 /// use attractos_limits::{Clock, DEFAULT_TIMEOUT, RedisStore, RedisTls};
 /// # let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/tls");
 /// # let read = |file: &str| std::fs::read(format!("{dir}/{file}")).unwrap();
-/// # let (ca_pem, chain_pem, key_pem) = (read("ca.pem"), read("client.pem"), read("client-key.pem"));
+/// # let (ca_pem, chain_pem, key_pem) =
+/// #     (read("ca.pem"), read("client.pem"), read("client-key.pem"));
 ///
 /// let tls = RedisTls::default()
 ///     .trusting(ca_pem)?
 ///     .with_client_certificate(chain_pem, key_pem)?;
 /// assert_eq!(format!("{tls:?}"), "RedisTls { private_ca: true, client_certificate: true }");
-/// let store = RedisStore::connect_with_tls("rediss://127.0.0.1:6380", &tls, DEFAULT_TIMEOUT, Clock::Store)?;
+/// let url = "rediss://redis.internal:6380";
+/// let store = RedisStore::connect_with_tls(url, &tls, DEFAULT_TIMEOUT, Clock::Store)?;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone, Default)]
 pub struct RedisTls {
-    pub(crate) ca_pem: Option<Vec<u8>>,
-    pub(crate) client: Option<redis::ClientTlsConfig>,
+    ca_pem: Option<Vec<u8>>,
+    client: Option<redis::ClientTlsConfig>,
 }
 
 /// A file given to [`RedisTls`] that holds no certificate, or no private key, in PEM.
