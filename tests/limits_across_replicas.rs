@@ -8,8 +8,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use attractos_limits::ProxyTrust;
-use attractos_limits::RedisTls;
-use attractos_limits::testing::{RedisServer, TEST_CA_PEM, TEST_CLIENT_CERTIFICATE};
+use attractos_limits::testing::{RedisServer, test_mutual_tls};
 use attractos_reference::store::{keys, sites};
 use attractos_reference::{Framework, Options, Server, serve};
 use serde_json::Value;
@@ -227,15 +226,10 @@ async fn a_client_that_waits_its_retry_after_is_admitted_by_the_other_replica() 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn replicas_share_limits_through_a_redis_that_authenticates_them_over_tls() {
-    let mutual_tls = || {
-        let (chain, key) = TEST_CLIENT_CERTIFICATE;
-        let trusting = RedisTls::default().trusting(TEST_CA_PEM);
-        trusting
-            .and_then(|tls| tls.with_client_certificate(chain, key))
-            .expect("the test fixtures")
-    };
     let replicas = Replicas::start_on(RedisServer::start_mutual_tls(), |options| {
-        options.rate_limit(per_second(1)).redis_tls(mutual_tls())
+        options
+            .rate_limit(per_second(1))
+            .redis_tls(test_mutual_tls())
     });
     let client = client_from("127.0.0.1");
     let first = get_sites(&client, &replicas.url(0), keys::FREE).await;

@@ -36,15 +36,20 @@ enum Speaks {
 pub const TEST_CA_PEM: &[u8] = include_bytes!("../tests/tls/ca.pem");
 
 /// The certificate authority [`RedisServer::start_mutual_tls`] wants its clients' certificates
-/// signed by, which signed [`TEST_CLIENT_CERTIFICATE`] (valid until 2126).
+/// signed by, which signed [`test_mutual_tls`]'s (valid until 2126).
 const CLIENT_CA_FILE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/tls/client-ca.pem");
 
-/// A client certificate and its private key (PEM; test fixtures only, no secret) that
-/// [`RedisServer::start_mutual_tls`] accepts, for [`crate::RedisTls::with_client_certificate`].
-pub const TEST_CLIENT_CERTIFICATE: (&[u8], &[u8]) = (
-    include_bytes!("../tests/tls/client.pem"),
-    include_bytes!("../tests/tls/client-key.pem"),
-);
+/// Trusting [`TEST_CA_PEM`] and showing a client certificate (test fixtures only, no secret)
+/// that [`RedisServer::start_mutual_tls`] accepts.
+#[cfg(feature = "tls")]
+pub fn test_mutual_tls() -> crate::RedisTls {
+    let chain = include_bytes!("../tests/tls/client.pem");
+    let key = include_bytes!("../tests/tls/client-key.pem");
+    crate::RedisTls::default()
+        .trusting(TEST_CA_PEM)
+        .and_then(|tls| tls.with_client_certificate(chain, key))
+        .expect("the test fixtures are PEM")
+}
 
 /// The server's certificate and key, test fixtures only (no secret: committed for the tests).
 const TLS_FILES: [(&str, &str); 2] = [
@@ -80,7 +85,7 @@ impl RedisServer {
     }
 
     /// [`RedisServer::start_tls`] that also authenticates its clients (mutual TLS): a client
-    /// must show a certificate its client CA signed, such as [`TEST_CLIENT_CERTIFICATE`].
+    /// must show a certificate its client CA signed, as [`test_mutual_tls`] does.
     pub fn start_mutual_tls() -> Self {
         Self::start_with("redis-server", Speaks::MutualTls)
     }

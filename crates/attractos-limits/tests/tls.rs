@@ -7,9 +7,7 @@ use std::net::IpAddr;
 use std::time::Duration;
 
 use attractos_errors::ErrorCode;
-use attractos_limits::testing::{
-    RedisServer, TEST_CA_PEM, TEST_CLIENT_CERTIFICATE, run_all, unique,
-};
+use attractos_limits::testing::{RedisServer, TEST_CA_PEM, run_all, test_mutual_tls, unique};
 use attractos_limits::{
     Account, AnyStore, Clock, DEFAULT_TIMEOUT, FailMode, Limiter, ManualClock, Plan, Policies,
     RedisStore, RedisTls,
@@ -19,22 +17,16 @@ use attractos_limits::{
 const UNRELATED_CA_PEM: &[u8] = include_bytes!("tls/other-ca.pem");
 
 /// A client certificate and key that no CA of the test servers signed.
-const STRANGER: (&[u8], &[u8]) = (
+const STRANGER: [&[u8]; 2] = [
     include_bytes!("tls/stranger.pem"),
     include_bytes!("tls/stranger-key.pem"),
-);
+];
 
 /// Trusting the test CA, whose certificate every test server shows.
 fn trusting_the_test_ca() -> RedisTls {
     RedisTls::default()
         .trusting(TEST_CA_PEM)
         .expect("the test CA")
-}
-
-/// `tls` showing the client certificate `(chain, key)`.
-fn showing(tls: RedisTls, (chain, key): (&[u8], &[u8])) -> RedisTls {
-    tls.with_client_certificate(chain, key)
-        .expect("a certificate and its key")
 }
 
 /// The store suite through `server`, connected with `tls`.
@@ -58,8 +50,7 @@ async fn the_redis_store_passes_the_suite_over_tls() {
 
 #[tokio::test]
 async fn the_redis_store_passes_the_suite_over_mutual_tls_with_its_certificate() {
-    let tls = showing(trusting_the_test_ca(), TEST_CLIENT_CERTIFICATE);
-    suite_through(&RedisServer::start_mutual_tls(), &tls).await;
+    suite_through(&RedisServer::start_mutual_tls(), &test_mutual_tls()).await;
 }
 
 /// The refusal of one request through `store`, the rate failing closed.
@@ -126,13 +117,13 @@ async fn a_server_the_store_does_not_trust_or_a_plain_connection_is_a_store_fail
 async fn a_server_that_authenticates_clients_is_a_store_failure_without_a_certificate_it_accepts() {
     let server = RedisServer::start_mutual_tls();
     let timeout = Duration::from_secs(2);
+    let [chain, key] = STRANGER;
+    let stranger = trusting_the_test_ca()
+        .with_client_certificate(chain, key)
+        .expect("a certificate and its key");
     for (shown, tls, alert) in [
         ("none", trusting_the_test_ca(), "CertificateRequired"),
-        (
-            "a stranger's",
-            showing(trusting_the_test_ca(), STRANGER),
-            "UnknownCA",
-        ),
+        ("a stranger's", stranger, "UnknownCA"),
     ] {
         let store = RedisStore::connect_with_tls(&server.url(), &tls, timeout, Clock::Store)
             .expect("a valid URL");
