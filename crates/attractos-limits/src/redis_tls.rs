@@ -49,8 +49,8 @@ impl InvalidPem {
     }
 }
 
-/// `pem`'s certificates, or why there are none.
-fn certificates(file: &'static str, pem: &[u8]) -> Result<(), InvalidPem> {
+/// Whether `pem` holds certificates, and if not, why (`file` names it).
+fn check_certificates(file: &'static str, pem: &[u8]) -> Result<(), InvalidPem> {
     let parsed: Result<Vec<_>, pem::Error> = CertificateDer::pem_slice_iter(pem).collect();
     match parsed {
         Ok(certificates) if certificates.is_empty() => {
@@ -66,7 +66,7 @@ impl RedisTls {
     /// the system's roots: a private CA, as self-hosted Redis often has.
     pub fn trusting(mut self, ca_pem: impl Into<Vec<u8>>) -> Result<Self, InvalidPem> {
         let ca_pem = ca_pem.into();
-        certificates("the CA certificate", &ca_pem)?;
+        check_certificates("the CA certificate", &ca_pem)?;
         self.ca_pem = Some(ca_pem);
         Ok(self)
     }
@@ -79,7 +79,7 @@ impl RedisTls {
         key_pem: impl Into<Vec<u8>>,
     ) -> Result<Self, InvalidPem> {
         let (chain_pem, key_pem) = (chain_pem.into(), key_pem.into());
-        certificates("the client certificate", &chain_pem)?;
+        check_certificates("the client certificate", &chain_pem)?;
         PrivateKeyDer::from_pem_slice(&key_pem)
             .map_err(|err| InvalidPem::new("the client's private key", err))?;
         self.client = Some(redis::ClientTlsConfig {
