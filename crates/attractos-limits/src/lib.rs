@@ -44,6 +44,7 @@ mod keys;
 mod limiter;
 mod memory;
 mod policy;
+mod redis_sentinel;
 mod redis_store;
 #[cfg(feature = "tls")]
 mod redis_tls;
@@ -59,6 +60,7 @@ pub use keys::{ApiKeys, LocalApiKeys, authenticate, count_event};
 pub use limiter::{Account, Limiter, Verdict, key_partition};
 pub use memory::MemoryStore;
 pub use policy::{AuthFailurePolicy, FailMode, Plan, Policies, QuotaPolicy, RatePolicy};
+pub use redis_sentinel::RedisSentinels;
 pub use redis_store::{DEFAULT_TIMEOUT, InvalidRedisUrl, RedisStore};
 #[cfg(feature = "tls")]
 pub use redis_tls::{InvalidPem, RedisTls};

@@ -7,8 +7,8 @@ use std::io::Write;
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::time::{Duration, Instant};
 
-use redis::aio::{ConnectionManager, ConnectionManagerConfig};
-use redis::{Arg, ErrorKind, RedisWrite, ServerErrorKind, ToRedisArgs};
+use redis::aio::{ConnectionManager, ConnectionManagerConfig, MultiplexedConnection};
+use redis::{Arg, AsyncConnectionConfig, ErrorKind, RedisWrite, ServerErrorKind, ToRedisArgs};
 use tokio::sync::oneshot;
 
 use crate::AddressPartition;
@@ -132,15 +132,19 @@ pub struct InvalidRedisUrl {
     kind: String,
 }
 
+impl InvalidRedisUrl {
+    pub(crate) fn new(kind: impl Into<String>) -> Self {
+        InvalidRedisUrl { kind: kind.into() }
+    }
+}
+
 /// Whether `url` asks for TLS: a `rediss://` URL, its scheme in any case, as redis-rs reads it.
-fn is_tls_url(url: &str) -> bool {
+pub(crate) fn is_tls_url(url: &str) -> bool {
     redis::parse_redis_url(url).is_some_and(|url| url.scheme() == "rediss")
 }
 
-fn invalid(err: redis::RedisError) -> InvalidRedisUrl {
-    InvalidRedisUrl {
-        kind: format!("{:?}", err.kind()),
-    }
+pub(crate) fn invalid(err: redis::RedisError) -> InvalidRedisUrl {
+    InvalidRedisUrl::new(format!("{:?}", err.kind()))
 }
 
 impl RedisStore {
@@ -150,9 +154,9 @@ impl RedisStore {
     /// fail mode applies) until it is.
     pub fn connect(url: &str, timeout: Duration, clock: Clock) -> Result<Self, InvalidRedisUrl> {
         if cfg!(not(feature = "tls")) && is_tls_url(url) {
-            return Err(InvalidRedisUrl {
-                kind: "rediss:// needs the `tls` feature of attractos-limits".to_owned(),
-            });
+            return Err(InvalidRedisUrl::new(
+                "rediss:// needs the `tls` feature of attractos-limits",
+            ));
         }
         let client = redis::Client::open(url).map_err(invalid)?;
         Ok(Self::open(client, timeout, clock))
@@ -169,9 +173,7 @@ impl RedisStore {
         clock: Clock,
     ) -> Result<Self, InvalidRedisUrl> {
         if !is_tls_url(url) {
-            return Err(InvalidRedisUrl {
-                kind: "certificates are for a rediss:// URL".to_owned(),
-            });
+            return Err(InvalidRedisUrl::new("certificates are for a rediss:// URL"));
         }
         let client = redis::Client::build_with_tls(url, tls.certificates()).map_err(invalid)?;
         Ok(Self::open(client, timeout, clock))
@@ -189,9 +191,27 @@ impl RedisStore {
             // the program installed one first.
             let _ = rustls::crypto::ring::default_provider().install_default();
         }
+        Self::to(Server::fixed(client), timeout, clock)
+    }
+
+    /// A store on the primary that `sentinels` name, connecting lazily as
+    /// [`RedisStore::connect`] does. After a decision fails (the primary gone, or demoted and
+    /// refusing writes), the next batch asks the sentinels again: once they have promoted a
+    /// replica, decisions go there, without a restart. Replication is asynchronous, so a
+    /// failover may lose the last counts the old primary took (docs/limits.md).
+    pub fn connect_via_sentinels(
+        sentinels: &crate::RedisSentinels,
+        timeout: Duration,
+        clock: Clock,
+    ) -> Result<Self, InvalidRedisUrl> {
+        let primary = crate::redis_sentinel::Primary::new(sentinels.clone())?;
+        Ok(Self::to(Server::Sentinels(primary), timeout, clock))
+    }
+
+    fn to(server: Server, timeout: Duration, clock: Clock) -> Self {
         RedisStore {
             connection: Connection {
-                batches: Arc::new(Batches::new(client, timeout, clock)),
+                batches: Arc::new(Batches::new(server, timeout, clock)),
                 driver: Driver::Own(OnceLock::new()),
             },
         }
@@ -210,7 +230,7 @@ impl RedisStore {
         RedisStore {
             connection: Connection {
                 batches: Arc::new(Batches::new(
-                    batches.client.clone(),
+                    batches.server.fresh(),
                     batches.timeout,
                     batches.clock.clone(),
                 )),
@@ -339,11 +359,103 @@ fn split(
     }
 }
 
+/// Where the batches go.
+#[expect(clippy::large_enum_variant, reason = "one a store, both large")]
+enum Server {
+    /// One address: redis-rs's `ConnectionManager` reconnects to it by itself.
+    Fixed {
+        client: redis::Client,
+        /// Made by the first sender, on the runtime that drives it.
+        manager: OnceLock<ConnectionManager>,
+    },
+    /// Whichever server the sentinels name the primary, asked again after a failure.
+    Sentinels(crate::redis_sentinel::Primary),
+}
+
+/// A connection to the server the batches go to.
+enum Link {
+    Fixed(ConnectionManager),
+    Sentinels(MultiplexedConnection),
+}
+
+impl Server {
+    fn fixed(client: redis::Client) -> Self {
+        Server::Fixed {
+            client,
+            manager: OnceLock::new(),
+        }
+    }
+
+    /// The same server, not connected yet.
+    fn fresh(&self) -> Self {
+        match self {
+            Server::Fixed { client, .. } => Server::fixed(client.clone()),
+            Server::Sentinels(primary) => Server::Sentinels(primary.fresh()),
+        }
+    }
+
+    /// The connection, made the first time on the runtime this is called from. Reconnection:
+    /// quick first retries, never more than 500 ms apart, so enforcement is back within a
+    /// second of the server.
+    async fn link(&self, timeout: Duration) -> Result<Link, redis::RedisError> {
+        let connection_timeout = Some(timeout.max(Duration::from_millis(200)));
+        match self {
+            Server::Fixed { client, manager } => {
+                if let Some(manager) = manager.get() {
+                    return Ok(Link::Fixed(manager.clone()));
+                }
+                let config = ConnectionManagerConfig::new()
+                    .set_connection_timeout(connection_timeout)
+                    .set_response_timeout(Some(timeout))
+                    .set_min_delay(Duration::from_millis(20))
+                    .set_max_delay(Duration::from_millis(500))
+                    .set_number_of_retries(2);
+                let made = ConnectionManager::new_lazy_with_config(client.clone(), config)?;
+                Ok(Link::Fixed(manager.get_or_init(|| made).clone()))
+            }
+            Server::Sentinels(primary) => {
+                let config = AsyncConnectionConfig::new()
+                    .set_connection_timeout(connection_timeout)
+                    .set_response_timeout(Some(timeout));
+                primary.connection(&config).await.map(Link::Sentinels)
+            }
+        }
+    }
+
+    /// A batch failed: with sentinels, the next asks them which server is the primary now.
+    fn failed(&self) {
+        if let Server::Sentinels(primary) = self {
+            primary.forget();
+        }
+    }
+}
+
+impl Link {
+    async fn query(&mut self, command: &redis::Cmd) -> redis::RedisResult<Vec<i64>> {
+        match self {
+            Link::Fixed(manager) => Self::query_on(manager, command).await,
+            Link::Sentinels(connection) => Self::query_on(connection, command).await,
+        }
+    }
+
+    async fn query_on(
+        connection: &mut impl redis::aio::ConnectionLike,
+        command: &redis::Cmd,
+    ) -> redis::RedisResult<Vec<i64>> {
+        match command.query_async(connection).await {
+            // The server has not seen the script since it started: load it once.
+            Err(err) if err.kind() == ErrorKind::Server(ServerErrorKind::NoScript) => {
+                redis::Script::new(SCRIPT).load_async(connection).await?;
+                command.query_async(connection).await
+            }
+            answers => answers,
+        }
+    }
+}
+
 /// What the decisions and the batches' sender share: the connection and the queue.
 struct Batches {
-    client: redis::Client,
-    /// Made by the first sender, on the runtime that drives it.
-    manager: OnceLock<ConnectionManager>,
+    server: Server,
     /// The script's SHA-1, which `EVALSHA` names it by.
     script_sha1: String,
     timeout: Duration,
@@ -398,33 +510,14 @@ fn lock(queue: &Mutex<Queue>) -> MutexGuard<'_, Queue> {
 }
 
 impl Batches {
-    fn new(client: redis::Client, timeout: Duration, clock: Clock) -> Self {
+    fn new(server: Server, timeout: Duration, clock: Clock) -> Self {
         Batches {
-            client,
-            manager: OnceLock::new(),
+            server,
             script_sha1: redis::Script::new(SCRIPT).get_hash().to_owned(),
             timeout,
             clock,
             queue: Mutex::new(Queue::default()),
         }
-    }
-
-    /// The connection, made the first time on the runtime this is called from. Reconnection:
-    /// quick first retries, never more than 500 ms apart, so enforcement is back within a
-    /// second of the server.
-    fn manager(&self) -> Result<ConnectionManager, StoreError> {
-        if let Some(manager) = self.manager.get() {
-            return Ok(manager.clone());
-        }
-        let config = ConnectionManagerConfig::new()
-            .set_connection_timeout(Some(self.timeout.max(Duration::from_millis(200))))
-            .set_response_timeout(Some(self.timeout))
-            .set_min_delay(Duration::from_millis(20))
-            .set_max_delay(Duration::from_millis(500))
-            .set_number_of_retries(2);
-        let manager = ConnectionManager::new_lazy_with_config(self.client.clone(), config)
-            .map_err(|err| StoreError::Failed(describe(&err)))?;
-        Ok(self.manager.get_or_init(|| manager).clone())
     }
 
     /// Adds a decision to the batch being filled (a new one when there is none or it is
@@ -501,25 +594,20 @@ impl Batches {
             return Err(StoreError::Timeout(self.timeout));
         }
         let command = self.command(batch);
-        let mut manager = self.manager()?;
         let answers = async {
-            match command.query_async::<Vec<i64>>(&mut manager).await {
-                // The server has not seen the script since it started: load it once.
-                Err(err) if err.kind() == ErrorKind::Server(ServerErrorKind::NoScript) => {
-                    redis::Script::new(SCRIPT).load_async(&mut manager).await?;
-                    command.query_async(&mut manager).await
-                }
-                answers => answers,
-            }
+            let mut link = self.server.link(self.timeout).await?;
+            link.query(&command).await
         };
-        match tokio::time::timeout_at(batch.deadline.into(), answers).await {
-            Ok(Ok(answers)) => Ok(answers),
+        let answers = match tokio::time::timeout_at(batch.deadline.into(), answers).await {
+            Ok(Ok(answers)) => return Ok(answers),
             // The connection's own response timeout (the same length, started when the
             // command was written) may fire in the same timer tick, before the deadline's.
             Ok(Err(err)) if err.is_timeout() => Err(StoreError::Timeout(self.timeout)),
             Ok(Err(err)) => Err(StoreError::Failed(describe(&err))),
             Err(_elapsed) => Err(StoreError::Timeout(self.timeout)),
-        }
+        };
+        self.server.failed();
+        answers
     }
 
     /// `EVALSHA`, the SHA-1, the key count, the keys, then ARGV: the time and the decisions.

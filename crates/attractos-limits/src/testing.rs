@@ -6,6 +6,10 @@ use std::net::{TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+mod sentinel;
+
+pub use sentinel::SentinelDeployment;
+
 use crate::AddressPartition;
 use crate::store::{
     AuthFailureQuery, EventQuery, ManualClock, RequestOutcome, RequestQuery, Store,
@@ -18,6 +22,9 @@ pub struct RedisServer {
     binary: String,
     port: u16,
     speaks: Speaks,
+    /// Options beyond the defaults (a password, the primary of a replica); a sentinel's
+    /// configuration file first.
+    options: Vec<String>,
     child: Option<Child>,
 }
 
@@ -96,6 +103,10 @@ impl RedisServer {
     }
 
     fn start_with(binary: &str, speaks: Speaks) -> Self {
+        Self::start_with_options(binary, speaks, Vec::new())
+    }
+
+    fn start_with_options(binary: &str, speaks: Speaks, options: Vec<String>) -> Self {
         let port = TcpListener::bind("127.0.0.1:0")
             .and_then(|listener| listener.local_addr())
             .expect("a free loopback port")
@@ -104,6 +115,7 @@ impl RedisServer {
             binary: binary.to_owned(),
             port,
             speaks,
+            options,
             child: None,
         };
         server.spawn();
@@ -112,6 +124,7 @@ impl RedisServer {
 
     fn spawn(&mut self) {
         let mut command = Command::new(&self.binary);
+        command.args(&self.options);
         let port = self.port.to_string();
         match self.speaks {
             Speaks::Plain => {
@@ -165,9 +178,10 @@ impl RedisServer {
         }
         let _ = stream.set_read_timeout(Some(Duration::from_millis(500)));
         let mut reply = [0u8; 7];
+        // A server with a password refuses the PING: it answers all the same.
         stream.write_all(b"PING\r\n").is_ok()
             && stream.read_exact(&mut reply).is_ok()
-            && &reply == b"+PONG\r\n"
+            && (&reply == b"+PONG\r\n" || reply.starts_with(b"-NOAUTH"))
     }
 
     /// The port.

@@ -1,0 +1,162 @@
+//! [`RedisSentinels`]: a Redis whose primary the sentinels name, and may name anew after a
+//! failover.
+
+use std::fmt;
+use std::sync::{Mutex, PoisonError};
+
+use redis::aio::MultiplexedConnection;
+use redis::sentinel::{SentinelClient, SentinelNodeConnectionInfo, SentinelServerType};
+use redis::{AsyncConnectionConfig, ConnectionInfo, IntoConnectionInfo, RedisConnectionInfo};
+
+use crate::InvalidRedisUrl;
+
+/// The Redis Sentinel deployment a [`RedisStore`](crate::RedisStore) keeps its limits in
+/// ([`RedisStore::connect_via_sentinels`](crate::RedisStore::connect_via_sentinels)): the
+/// sentinels' URLs and the name they monitor the primary under. The store asks them which
+/// server is the primary, sends every decision there, and asks again after a decision fails,
+/// so a failover moves the limits to the promoted replica without a restart. Its `Debug`
+/// shows the service and how many sentinels, never a URL or a password.
+///
+/// ```
+/// use attractos_limits::{Clock, DEFAULT_TIMEOUT, RedisSentinels, RedisStore};
+///
+/// let sentinels = RedisSentinels::new(
+///     "attractos",
+///     ["redis://10.0.0.1:26379", "redis://10.0.0.2:26379", "redis://10.0.0.3:26379"],
+/// )?
+/// .with_primary_password(None, "the primary's requirepass");
+/// let store = RedisStore::connect_via_sentinels(&sentinels, DEFAULT_TIMEOUT, Clock::Store);
+/// # Ok::<(), attractos_limits::InvalidRedisUrl>(())
+/// ```
+#[derive(Clone)]
+pub struct RedisSentinels {
+    service: String,
+    sentinels: Vec<ConnectionInfo>,
+    primary: RedisConnectionInfo,
+}
+
+impl RedisSentinels {
+    /// The sentinels at `sentinel_urls` (`redis://[[USER]:PASSWORD@]HOST[:PORT]`, the
+    /// credentials a sentinel's own), which monitor the primary as `service` (the name of
+    /// `sentinel monitor`). Plain TCP only: a `rediss://` sentinel is refused, as is an empty
+    /// list.
+    pub fn new<I>(service: &str, sentinel_urls: I) -> Result<Self, InvalidRedisUrl>
+    where
+        I: IntoIterator,
+        I::Item: AsRef<str>,
+    {
+        let sentinels = sentinel_urls
+            .into_iter()
+            .map(|url| {
+                let url = url.as_ref();
+                if crate::redis_store::is_tls_url(url) {
+                    return Err(InvalidRedisUrl::new(
+                        "TLS to sentinels is not supported; give redis:// sentinels",
+                    ));
+                }
+                url.into_connection_info()
+                    .map_err(crate::redis_store::invalid)
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        if sentinels.is_empty() {
+            return Err(InvalidRedisUrl::new("no sentinel given"));
+        }
+        Ok(RedisSentinels {
+            service: service.to_owned(),
+            sentinels,
+            primary: RedisConnectionInfo::default(),
+        })
+    }
+
+    /// The credentials of the primary (and of whichever replica is promoted), for a primary
+    /// with `requirepass` or an ACL user: the sentinels' own are in their URLs.
+    pub fn with_primary_password(mut self, username: Option<&str>, password: &str) -> Self {
+        let mut primary = RedisConnectionInfo::default().set_password(password);
+        if let Some(username) = username {
+            primary = primary.set_username(username);
+        }
+        self.primary = primary;
+        self
+    }
+
+    fn client(&self) -> redis::RedisResult<SentinelClient> {
+        SentinelClient::build(
+            self.sentinels.clone(),
+            self.service.clone(),
+            Some(
+                SentinelNodeConnectionInfo::default()
+                    .set_redis_connection_info(self.primary.clone()),
+            ),
+            SentinelServerType::Master,
+        )
+    }
+}
+
+impl fmt::Debug for RedisSentinels {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RedisSentinels")
+            .field("service", &self.service)
+            .field("sentinels", &self.sentinels.len())
+            .field("primary_password", &self.primary.password().is_some())
+            .finish()
+    }
+}
+
+/// The connection to the primary the sentinels named last; forgotten after a failure, so
+/// that the next batch asks them again.
+pub(crate) struct Primary {
+    sentinels: RedisSentinels,
+    /// Asks the sentinels; one question at a time (it keeps its connections to them).
+    resolver: tokio::sync::Mutex<SentinelClient>,
+    current: Mutex<Option<MultiplexedConnection>>,
+}
+
+impl Primary {
+    pub(crate) fn new(sentinels: RedisSentinels) -> Result<Self, InvalidRedisUrl> {
+        let resolver = sentinels.client().map_err(crate::redis_store::invalid)?;
+        Ok(Primary {
+            sentinels,
+            resolver: tokio::sync::Mutex::new(resolver),
+            current: Mutex::new(None),
+        })
+    }
+
+    /// The same sentinels, nothing asked yet.
+    pub(crate) fn fresh(&self) -> Self {
+        Primary::new(self.sentinels.clone()).expect("built from the same settings before")
+    }
+
+    /// The connection to the primary: the last one, or one to the server the sentinels name
+    /// now (which they have checked answers `ROLE` as a master).
+    pub(crate) async fn connection(
+        &self,
+        config: &AsyncConnectionConfig,
+    ) -> redis::RedisResult<MultiplexedConnection> {
+        if let Some(connection) = self.last() {
+            return Ok(connection);
+        }
+        let mut resolver = self.resolver.lock().await;
+        if let Some(connection) = self.last() {
+            return Ok(connection);
+        }
+        let primary = resolver.async_get_client().await?;
+        let connection = primary
+            .get_multiplexed_async_connection_with_config(config)
+            .await?;
+        *self.current.lock().unwrap_or_else(PoisonError::into_inner) = Some(connection.clone());
+        Ok(connection)
+    }
+
+    fn last(&self) -> Option<MultiplexedConnection> {
+        self.current
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// After a failure (the primary gone, or demoted and refusing writes): the next
+    /// connection is to whichever server the sentinels name then.
+    pub(crate) fn forget(&self) {
+        *self.current.lock().unwrap_or_else(PoisonError::into_inner) = None;
+    }
+}

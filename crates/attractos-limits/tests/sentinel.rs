@@ -1,0 +1,170 @@
+//! Redis through Sentinel: the behaviour suite on the primary the sentinels name, a failover
+//! made for real (the primary killed) after which the limits carry on on the promoted replica
+//! with the counts it replicated, without a restart, every answer in bounded time; the
+//! primary's password; and settings that cannot work refused at once, naming no secret.
+
+use std::time::{Duration, Instant};
+
+use attractos_errors::ErrorCode;
+use attractos_limits::testing::{SentinelDeployment, run_all, unique};
+use attractos_limits::{
+    Account, AnyStore, Clock, DEFAULT_TIMEOUT, Limiter, ManualClock, Plan, Policies, QuotaPolicy,
+    RedisSentinels, RedisStore,
+};
+
+fn sentinels(deployment: &SentinelDeployment) -> RedisSentinels {
+    RedisSentinels::new(SentinelDeployment::SERVICE, [deployment.sentinel_url()])
+        .expect("a valid URL")
+}
+
+#[tokio::test]
+async fn the_redis_store_passes_the_suite_through_sentinels() {
+    let deployment = SentinelDeployment::start(None);
+    let clock = ManualClock::default();
+    let store = RedisStore::connect_via_sentinels(
+        &sentinels(&deployment),
+        DEFAULT_TIMEOUT * 10,
+        Clock::Manual(clock.clone()),
+    )
+    .expect("valid settings");
+    run_all(&store, &clock).await;
+}
+
+fn account(key: &str) -> Account<'_> {
+    Account {
+        key,
+        id: key,
+        plan: Plan::Free,
+        event_floor: 0,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_a_failover_the_limits_carry_on_on_the_promoted_replica_without_a_restart() {
+    let mut deployment = SentinelDeployment::start(None);
+    let store =
+        RedisStore::connect_via_sentinels(&sentinels(&deployment), DEFAULT_TIMEOUT, Clock::Store)
+            .expect("valid settings");
+    let policies = Policies {
+        free_quota: QuotaPolicy { events: 5 },
+        ..Policies::default()
+    };
+    let limiter = Limiter::new(AnyStore::Redis(store), policies);
+    let key = unique("key");
+    for n in 1..=3 {
+        let counted = limiter.count_event(account(&key), None).await;
+        assert!(counted.outcome.is_ok(), "event {n} of 5 is accepted");
+    }
+    // The replica has the counts before its primary goes: replication on loopback is a
+    // matter of microseconds, and a failover loses what was not replicated (docs/limits.md).
+    tokio::time::sleep(Duration::from_millis(200)).await;
+
+    let primary = deployment.primary.port();
+    deployment.primary.kill();
+    let started = Instant::now();
+    let mut failed = 0;
+    let accepted = loop {
+        let asked = Instant::now();
+        let counted = limiter.count_event(account(&key), None).await;
+        assert!(
+            asked.elapsed() < Duration::from_secs(1),
+            "a decision took {:?}",
+            asked.elapsed()
+        );
+        match counted.outcome {
+            Ok(()) => break started.elapsed(),
+            Err(err) => {
+                assert_eq!(err.code(), ErrorCode::ServerError, "the quota fails closed");
+                let cause = format!("{:?}", err.cause());
+                assert!(!cause.contains(&primary.to_string()), "{cause}");
+                failed += 1;
+            }
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "no event accepted within 10 s of the primary's death"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(failed > 0, "the primary's death was noticed");
+    assert_eq!(
+        deployment.primary_port(),
+        Some(deployment.replica.port()),
+        "the sentinel promoted the replica ({accepted:?} after the kill)"
+    );
+    // Event 4 of 5 was accepted on the promoted replica: it had events 1 to 3.
+    assert!(
+        limiter
+            .count_event(account(&key), None)
+            .await
+            .outcome
+            .is_ok()
+    );
+    let refused = limiter.count_event(account(&key), None).await.outcome;
+    assert_eq!(
+        refused.unwrap_err().code(),
+        ErrorCode::LimitExceeded,
+        "event 6 of 5 is refused: the count carried over"
+    );
+}
+
+#[tokio::test]
+async fn the_primary_password_is_given_to_whichever_server_is_primary() {
+    let password = "correct-horse-battery-staple";
+    let mut deployment = SentinelDeployment::start(Some(password));
+    let connect = |sentinels: RedisSentinels| {
+        let store = RedisStore::connect_via_sentinels(&sentinels, DEFAULT_TIMEOUT, Clock::Store)
+            .expect("valid settings");
+        Limiter::new(AnyStore::Redis(store), Policies::default())
+    };
+    let with = connect(sentinels(&deployment).with_primary_password(None, password));
+    let without = connect(sentinels(&deployment));
+    let wrong = connect(sentinels(&deployment).with_primary_password(None, "hunter2"));
+
+    let key = unique("key");
+    assert!(with.count_event(account(&key), None).await.outcome.is_ok());
+    for limiter in [&without, &wrong] {
+        let err = limiter
+            .count_event(account(&key), None)
+            .await
+            .outcome
+            .unwrap_err();
+        assert_eq!(err.code(), ErrorCode::ServerError);
+        let cause = format!("{:?}", err.cause());
+        assert!(
+            !cause.contains("hunter2") && !cause.contains("horse"),
+            "{cause}"
+        );
+    }
+
+    deployment.primary.kill();
+    deployment.wait_for_failover();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while with.count_event(account(&key), None).await.outcome.is_err() {
+        assert!(
+            Instant::now() < deadline,
+            "the promoted replica took no event with the password within 5 s"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[test]
+fn settings_that_cannot_work_are_refused_naming_no_secret() {
+    let none: [&str; 0] = [];
+    let empty = RedisSentinels::new("attractos", none).unwrap_err();
+    assert!(empty.to_string().contains("no sentinel"), "{empty}");
+    let tls = RedisSentinels::new("attractos", ["rediss://:hunter2@127.0.0.1:26379"]).unwrap_err();
+    assert!(tls.to_string().contains("TLS to sentinels"), "{tls}");
+    let bad = RedisSentinels::new("attractos", ["redis://:hunter2@[bad"]).unwrap_err();
+    for err in [tls, bad] {
+        assert!(!format!("{err} {err:?}").contains("hunter2"), "{err:?}");
+    }
+    let sentinels = RedisSentinels::new("attractos", ["redis://:hunter2@127.0.0.1:26379"])
+        .unwrap()
+        .with_primary_password(Some("limits"), "hunter3");
+    assert_eq!(
+        format!("{sentinels:?}"),
+        r#"RedisSentinels { service: "attractos", sentinels: 1, primary_password: true }"#
+    );
+}
