@@ -26,7 +26,7 @@ use attractos_errors::ApiError;
 use attractos_errors::rules::{self, DateRange};
 use attractos_limits::{
     Account, AnyStore, ApiKeys, AuthFailurePolicy, Clock, LimitContext, Limiter, MemoryStore,
-    Policies, ProxyTrust, QuotaPolicy, RatePolicy, RedisStore, RedisTls,
+    Policies, ProxyTrust, QuotaPolicy, RatePolicy, RedisSentinels, RedisStore, RedisTls,
 };
 use serde::{Deserialize, Deserializer, Serialize};
 use time::{Date, Month, OffsetDateTime, Time, UtcOffset};
@@ -60,6 +60,7 @@ pub struct Options {
     auth_failure_limit: NonZeroU32,
     redis: Option<String>,
     redis_tls: Option<RedisTls>,
+    redis_sentinels: Option<RedisSentinels>,
     redis_timeout: Duration,
     body_limit: usize,
     head_timeout: Duration,
@@ -119,6 +120,13 @@ impl Options {
     /// signed its certificate, a client certificate for one that authenticates its clients.
     pub fn redis_tls(mut self, tls: RedisTls) -> Self {
         self.redis_tls = Some(tls);
+        self
+    }
+
+    /// Keeps the limits in the Redis primary that `sentinels` name (and name anew after a
+    /// failover), instead of [`Options::redis`]'s server or this process's memory.
+    pub fn redis_sentinels(mut self, sentinels: RedisSentinels) -> Self {
+        self.redis_sentinels = Some(sentinels);
         self
     }
 
@@ -248,6 +256,7 @@ impl Default for Options {
             auth_failure_limit: Self::DEFAULT_AUTH_FAILURE_LIMIT,
             redis: None,
             redis_tls: None,
+            redis_sentinels: None,
             redis_timeout: attractos_limits::DEFAULT_TIMEOUT,
             body_limit: rules::DEFAULT_BODY_LIMIT,
             head_timeout: attractos_errors::serving::DEFAULT_HEAD_TIMEOUT,
@@ -266,6 +275,7 @@ impl fmt::Debug for Options {
             .field("policies", &self.policies())
             .field("redis", &self.redis.is_some())
             .field("redis_tls", &self.redis_tls)
+            .field("redis_sentinels", &self.redis_sentinels)
             .field("redis_timeout", &self.redis_timeout)
             .field("body_limit", &self.body_limit)
             .field("head_timeout", &self.head_timeout)
@@ -468,12 +478,15 @@ impl AppState {
     pub fn try_new(options: Options) -> Result<Self, InvalidRedisUrl> {
         let clock = options.limit_clock();
         let timeout = options.redis_timeout;
-        let store = match (&options.redis, &options.redis_tls) {
-            (Some(url), None) => AnyStore::Redis(RedisStore::connect(url, timeout, clock)?),
-            (Some(url), Some(tls)) => {
+        let store = match (&options.redis, &options.redis_tls, &options.redis_sentinels) {
+            (_, _, Some(sentinels)) => AnyStore::Redis(RedisStore::connect_via_sentinels(
+                sentinels, timeout, clock,
+            )?),
+            (Some(url), None, None) => AnyStore::Redis(RedisStore::connect(url, timeout, clock)?),
+            (Some(url), Some(tls), None) => {
                 AnyStore::Redis(RedisStore::connect_with_tls(url, tls, timeout, clock)?)
             }
-            (None, _) => AnyStore::Memory(MemoryStore::new(clock)),
+            (None, _, None) => AnyStore::Memory(MemoryStore::new(clock)),
         };
         let limiter = Limiter::new(store, options.policies());
         Ok(AppState(Arc::new(Inner {

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use attractos_errors::{rules, serving};
 
-use attractos_limits::{ProxyTrust, RedisTls};
+use attractos_limits::{ProxyTrust, RedisSentinels, RedisTls};
 use attractos_reference::{Framework, Options, bind};
 use clap::{Parser, ValueEnum};
 use tracing_subscriber::EnvFilter;
@@ -47,6 +47,31 @@ struct Cli {
     /// The private key (a PEM file) of --redis-client-cert.
     #[arg(long, value_name = "FILE", requires = "redis_client_cert")]
     redis_client_key: Option<PathBuf>,
+    /// Keep the limits in the Redis primary these sentinels name (redis://[[USER]:PASSWORD@]HOST[:PORT],
+    /// the sentinel's own credentials; repeat the flag or separate URLs with commas), asked
+    /// again after a failover. Instead of --redis.
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "ATTRACTOS_REDIS_SENTINELS",
+        hide_env_values = true,
+        value_delimiter = ',',
+        conflicts_with = "redis",
+        requires = "redis_service"
+    )]
+    redis_sentinel: Vec<String>,
+    /// The name the sentinels monitor the primary under (`sentinel monitor NAME ...`).
+    #[arg(long, value_name = "NAME", requires = "redis_sentinel")]
+    redis_service: Option<String>,
+    /// The password of the primary the sentinels name (its requirepass), if it has one.
+    #[arg(
+        long,
+        value_name = "PASSWORD",
+        env = "ATTRACTOS_REDIS_PRIMARY_PASSWORD",
+        hide_env_values = true,
+        requires = "redis_sentinel"
+    )]
+    redis_primary_password: Option<String>,
     /// Milliseconds one limit decision may wait for Redis; past that the policy's failure
     /// mode answers (rate limits fall back to this process's memory, the event quota answers
     /// SERVER_ERROR).
@@ -150,12 +175,29 @@ fn run(cli: &Cli) -> std::io::Result<()> {
     if let Some(tls) = redis_tls(cli)? {
         options = options.redis_tls(tls);
     }
+    if let Some(service) = &cli.redis_service {
+        let unusable = |err| {
+            std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                format!("--redis-sentinel: {err}"),
+            )
+        };
+        let mut sentinels = RedisSentinels::new(service, &cli.redis_sentinel).map_err(unusable)?;
+        if let Some(password) = &cli.redis_primary_password {
+            sentinels = sentinels.with_primary_password(None, password);
+        }
+        options = options.redis_sentinels(sentinels);
+    }
     let server = bind(framework, cli.addr, options)?;
     tracing::info!(
         framework = %framework,
         url = %server.url(),
         rate_limit = cli.rate_limit.get(),
-        limit_store = if cli.redis.is_some() { "redis" } else { "memory" },
+        limit_store = match (&cli.redis, &cli.redis_service) {
+            (_, Some(_)) => "redis through sentinels",
+            (Some(_), None) => "redis",
+            (None, None) => "memory",
+        },
         "serving the AttractOS reference API; Ctrl-C stops"
     );
     tokio::runtime::Builder::new_current_thread()

@@ -11,7 +11,7 @@ mod openapi_routes;
 mod openapi_served;
 mod openapi_support;
 mod rate_limit;
-mod redis_tls;
+mod redis_flags;
 mod serve;
 mod site_access;
 mod slow_clients;

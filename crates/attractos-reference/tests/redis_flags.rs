@@ -1,11 +1,14 @@
-//! The binary's Redis TLS flags, run for real against a `redis-server` that authenticates its
-//! clients (mutual TLS): with `--redis-ca`, `--redis-client-cert` and `--redis-client-key` the
-//! event quota (which fails closed) is counted in Redis; without the client's certificate
+//! The binary's Redis flags, run for real. TLS, against a `redis-server` that authenticates
+//! its clients (mutual TLS): with `--redis-ca`, `--redis-client-cert` and `--redis-client-key`
+//! the event quota (which fails closed) is counted in Redis; without the client's certificate
 //! every event is `SERVER_ERROR`; a file that is not PEM stops the binary, naming its flag.
+//! Sentinel: with `--redis-sentinel`, `--redis-service` and the primary's password the quota
+//! is counted on the primary, and after a failover on the promoted replica, without a
+//! restart; without the password every event is `SERVER_ERROR`.
 
 use std::process::Command;
 
-use attractos_limits::testing::RedisServer;
+use attractos_limits::testing::{RedisServer, SentinelDeployment};
 use attractos_reference::store::{keys, sites};
 
 use crate::common::binary;
@@ -20,10 +23,15 @@ fn fixture(file: &str) -> String {
 
 /// The binary on axum, its limits in the Redis at `url`, with `flags`.
 fn reference(url: &str, flags: &[&str]) -> Command {
+    with_flags(&[&["--redis", url], flags].concat())
+}
+
+/// The binary on axum with `flags`, a decision waiting for Redis at most 500 ms.
+fn with_flags(flags: &[&str]) -> Command {
     let mut command = Command::new(binary::PATH);
     command
         .args(["--framework", "axum", "--addr", "127.0.0.1:0"])
-        .args(["--redis", url, "--redis-timeout-ms", "500"])
+        .args(["--redis-timeout-ms", "500"])
         .args(flags)
         .env("RUST_LOG", "info");
     command
@@ -98,4 +106,43 @@ fn a_tls_file_that_is_not_pem_stops_the_binary_naming_its_flag() {
         ),
         "{stderr}"
     );
+}
+
+#[tokio::test]
+async fn the_binary_counts_events_on_the_primary_the_sentinels_name_through_a_failover() {
+    let password = "sentinel-test-password";
+    let mut deployment = SentinelDeployment::start(Some(password));
+    let sentinel = deployment.sentinel_url();
+    let through_sentinels = [
+        "--redis-sentinel",
+        &sentinel,
+        "--redis-service",
+        SentinelDeployment::SERVICE,
+    ];
+    let mut without_password = binary::start(with_flags(&through_sentinels));
+    let refused = event_code(&without_password.addr).await;
+    let _ = without_password.child.kill();
+    let _ = without_password.child.wait();
+    assert_eq!(refused, "SERVER_ERROR", "the primary wants its password");
+    let mut with_password = with_flags(&through_sentinels);
+    with_password.env("ATTRACTOS_REDIS_PRIMARY_PASSWORD", password);
+    let mut started = binary::start(with_password);
+    assert_eq!(
+        event_code(&started.addr).await,
+        "",
+        "counted on the primary"
+    );
+
+    deployment.primary.kill();
+    deployment.wait_for_failover();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while event_code(&started.addr).await != "" {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no event counted on the promoted replica within 5 s"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let _ = started.child.kill();
+    let _ = started.child.wait();
 }
