@@ -136,7 +136,7 @@ async fn the_binary_counts_events_on_the_primary_the_sentinels_name_through_a_fa
     deployment.primary.kill();
     deployment.wait_for_failover();
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
-    while event_code(&started.addr).await != "" {
+    while !event_code(&started.addr).await.is_empty() {
         assert!(
             std::time::Instant::now() < deadline,
             "no event counted on the promoted replica within 5 s"
