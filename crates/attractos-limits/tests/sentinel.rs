@@ -30,6 +30,10 @@ async fn the_redis_store_passes_the_suite_through_sentinels() {
     run_all(&store, &clock).await;
 }
 
+fn client() -> std::net::IpAddr {
+    "192.0.2.20".parse().unwrap()
+}
+
 fn account(key: &str) -> Account<'_> {
     Account {
         key,
@@ -147,6 +151,40 @@ async fn the_primary_password_is_given_to_whichever_server_is_primary() {
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+}
+
+#[tokio::test]
+async fn sentinels_that_do_not_answer_get_the_fail_modes_in_bounded_time() {
+    // A port nothing listens on: every question to the sentinels is refused.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .unwrap()
+        .port();
+    let sentinels =
+        RedisSentinels::new("attractos", [format!("redis://:hunter2@127.0.0.1:{port}")]).unwrap();
+    let store = RedisStore::connect_via_sentinels(&sentinels, DEFAULT_TIMEOUT, Clock::Store)
+        .expect("valid settings");
+    let limiter = Limiter::new(AnyStore::Redis(store), Policies::default());
+    let key = unique("key");
+    let started = Instant::now();
+    let counted = limiter.count_event(account(&key), None).await;
+    let admitted = limiter.admit(client(), account(&key)).await;
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(
+        admitted.outcome.is_ok(),
+        "the rate fails open (per-process fallback)"
+    );
+    let err = counted.outcome.unwrap_err();
+    assert_eq!(err.code(), ErrorCode::ServerError, "the quota fails closed");
+    let cause = format!("{:?}", err.cause());
+    assert!(
+        !cause.contains("hunter2") && !cause.contains(&port.to_string()),
+        "{cause}"
+    );
 }
 
 #[test]
