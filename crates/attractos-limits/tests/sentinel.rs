@@ -59,9 +59,8 @@ async fn after_a_failover_the_limits_carry_on_on_the_promoted_replica_without_a_
         let counted = limiter.count_event(account(&key), None).await;
         assert!(counted.outcome.is_ok(), "event {n} of 5 is accepted");
     }
-    // The replica has the counts before its primary goes: replication on loopback is a
-    // matter of microseconds, and a failover loses what was not replicated (docs/limits.md).
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    // A failover loses what the replica did not have yet (docs/limits.md).
+    deployment.wait_until_replicated();
 
     let primary = deployment.primary.port();
     deployment.primary.kill();

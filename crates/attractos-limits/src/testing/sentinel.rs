@@ -39,16 +39,22 @@ impl SentinelDeployment {
                 .flatten()
                 .collect()
         };
-        let primary = RedisServer::start_with_options(
-            "redis-server",
-            Speaks::Plain,
-            auth(&["--requirepass", "{}"]),
-        );
-        let mut replica_options = vec![
-            "--replicaof".to_owned(),
-            "127.0.0.1".to_owned(),
-            primary.port().to_string(),
-        ];
+        // No wait before sending the replica its data (5 s by default).
+        let mut primary_options = vec!["--repl-diskless-sync-delay".to_owned(), "0".to_owned()];
+        primary_options.extend(auth(&["--requirepass", "{}"]));
+        let primary =
+            RedisServer::start_with_options("redis-server", Speaks::Plain, primary_options);
+        // `swapdb`: the replica loads its primary's data from the socket, not through a
+        // dump.rdb in the tests' directory.
+        let mut replica_options: Vec<String> = [
+            "--replicaof",
+            "127.0.0.1",
+            &primary.port().to_string(),
+            "--repl-diskless-load",
+            "swapdb",
+        ]
+        .map(str::to_owned)
+        .into();
         replica_options.extend(auth(&["--requirepass", "{}", "--masterauth", "{}"]));
         let replica =
             RedisServer::start_with_options("redis-server", Speaks::Plain, replica_options);
@@ -76,20 +82,19 @@ impl SentinelDeployment {
             config,
             password: password.map(str::to_owned),
         };
-        deployment.wait_until("the replica is in sync and the sentinel knows it", |it| {
-            let in_sync = it
-                .ask(
-                    &it.with_password(&it.replica),
-                    redis::cmd("INFO").arg("replication"),
-                )
-                .is_some_and(|info: String| info.contains("master_link_status:up"));
-            let known = it
-                .ask(
-                    &it.sentinel.url(),
-                    redis::cmd("SENTINEL").arg("REPLICAS").arg(service),
-                )
-                .is_some_and(|replicas: Vec<redis::Value>| !replicas.is_empty());
-            in_sync && known
+        // A first write: the replica is in sync once it has it (a primary streams to a new
+        // replica only after its first acknowledgement, up to a second after the sync).
+        let _: Option<()> = deployment.ask(
+            &deployment.with_password(&deployment.primary),
+            redis::cmd("SET").arg("attractos-test:replicated").arg(1),
+        );
+        deployment.wait_until_replicated();
+        deployment.wait_until("the sentinel knows the replica", |it| {
+            it.ask(
+                &it.sentinel.url(),
+                redis::cmd("SENTINEL").arg("REPLICAS").arg(service),
+            )
+            .is_some_and(|replicas: Vec<redis::Value>| !replicas.is_empty())
         });
         deployment
     }
@@ -108,6 +113,22 @@ impl SentinelDeployment {
                 .arg(Self::SERVICE),
         )?;
         Some(port)
+    }
+
+    /// Waits (at most 10 s) until the replica has every write the primary has taken so far.
+    pub fn wait_until_replicated(&self) {
+        let offset = |server: &RedisServer, field: &str| {
+            let info: String = self.ask(
+                &self.with_password(server),
+                redis::cmd("INFO").arg("replication"),
+            )?;
+            let line = info.lines().find_map(|line| line.strip_prefix(field))?;
+            line.trim().parse::<u64>().ok()
+        };
+        let written = offset(&self.primary, "master_repl_offset:").expect("the primary answers");
+        self.wait_until("the replica has the primary's writes", |_| {
+            offset(&self.replica, "slave_repl_offset:").is_some_and(|read| read >= written)
+        });
     }
 
     /// Waits (at most 10 s) until the sentinel names the replica the primary.
