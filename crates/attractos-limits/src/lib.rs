@@ -25,8 +25,9 @@
 //!
 //! With Redis (the store connects lazily, and reconnects by itself; `rediss://` for TLS with the
 //! default `tls` feature, [`RedisStore::connect_with_tls`] for a private CA or a client
-//! certificate; a service on one multi-threaded tokio runtime has the connection driven there
-//! with [`RedisStore::on_runtime`]):
+//! certificate; [`RedisStore::connect_via_sentinels`] for the primary Redis Sentinel names,
+//! followed through a failover; a service on one multi-threaded tokio runtime has the
+//! connection driven there with [`RedisStore::on_runtime`]):
 //!
 //! ```
 //! use attractos_limits::{AnyStore, Clock, DEFAULT_TIMEOUT, Limiter, Policies, RedisStore};

@@ -44,7 +44,8 @@ const MAX_IN_FLIGHT: usize = 1;
 /// Limit state in Redis, shared by every replica that connects to the same server.
 ///
 /// One multiplexed connection (redis-rs's `ConnectionManager`, which reconnects by itself
-/// after the server comes back) is driven by a small runtime of the store's own (one thread,
+/// after the server comes back; through sentinels, one to the primary they name, asked again
+/// after a failure) is driven by a small runtime of the store's own (one thread,
 /// made for the first decision), so the store works the same from axum's multi-threaded
 /// runtime and from actix-web's per-thread ones, and outlives any of them; a service on one
 /// multi-threaded runtime can have it driven there instead ([`RedisStore::on_runtime`]).
@@ -394,9 +395,10 @@ impl Server {
         }
     }
 
-    /// The connection, made the first time on the runtime this is called from. Reconnection:
-    /// quick first retries, never more than 500 ms apart, so enforcement is back within a
-    /// second of the server.
+    /// The connection. To one address: made the first time, on the runtime this is called
+    /// from, and reconnecting by itself (quick first retries, never more than 500 ms apart, so
+    /// enforcement is back within a second of the server). Through sentinels: the last one, or
+    /// one to the primary they name now.
     async fn link(&self, timeout: Duration) -> Result<Link, redis::RedisError> {
         let connection_timeout = Some(timeout.max(Duration::from_millis(200)));
         match self {

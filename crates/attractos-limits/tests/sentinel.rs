@@ -46,9 +46,11 @@ fn account(key: &str) -> Account<'_> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn after_a_failover_the_limits_carry_on_on_the_promoted_replica_without_a_restart() {
     let mut deployment = SentinelDeployment::start(None);
+    // Driven on the test's runtime, as an axum service's store may be.
     let store =
         RedisStore::connect_via_sentinels(&sentinels(&deployment), DEFAULT_TIMEOUT, Clock::Store)
-            .expect("valid settings");
+            .expect("valid settings")
+            .on_runtime(tokio::runtime::Handle::current());
     let policies = Policies {
         free_quota: QuotaPolicy { events: 5 },
         ..Policies::default()
