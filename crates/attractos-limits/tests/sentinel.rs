@@ -30,6 +30,42 @@ async fn the_redis_store_passes_the_suite_through_sentinels() {
     run_all(&store, &clock).await;
 }
 
+#[tokio::test]
+async fn decisions_share_one_connection_to_the_primary() {
+    let deployment = SentinelDeployment::start(None);
+    let store = RedisStore::connect_via_sentinels(
+        &sentinels(&deployment),
+        DEFAULT_TIMEOUT * 10,
+        Clock::Store,
+    )
+    .expect("valid settings");
+    let limiter = Limiter::new(AnyStore::Redis(store), Policies::default());
+    let key = unique("key");
+    assert!(
+        limiter
+            .count_event(account(&key), None)
+            .await
+            .outcome
+            .is_ok()
+    );
+    let before = deployment.connections_received(&deployment.primary);
+    for _ in 0..20 {
+        assert!(
+            limiter
+                .count_event(account(&key), None)
+                .await
+                .outcome
+                .is_ok()
+        );
+    }
+    let after = deployment.connections_received(&deployment.primary);
+    assert_eq!(
+        after - before,
+        1,
+        "20 decisions opened no connection (the one counted is the question's own)"
+    );
+}
+
 fn client() -> std::net::IpAddr {
     "192.0.2.20".parse().unwrap()
 }

@@ -131,6 +131,18 @@ impl SentinelDeployment {
         });
     }
 
+    /// How many connections `server` (the primary or the replica) has accepted since it
+    /// started, this question's own included.
+    pub fn connections_received(&self, server: &RedisServer) -> u64 {
+        let info: String = self
+            .ask(&self.with_password(server), redis::cmd("INFO").arg("stats"))
+            .expect("the server answers");
+        info.lines()
+            .find_map(|line| line.strip_prefix("total_connections_received:"))
+            .and_then(|count| count.trim().parse().ok())
+            .expect("INFO stats counts connections")
+    }
+
     /// Waits (at most 10 s) until the sentinel names the replica the primary.
     pub fn wait_for_failover(&self) {
         let replica = self.replica.port();
