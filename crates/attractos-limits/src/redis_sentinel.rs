@@ -2,7 +2,7 @@
 //! failover.
 
 use std::fmt;
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use redis::aio::MultiplexedConnection;
 use redis::sentinel::{SentinelClient, SentinelNodeConnectionInfo, SentinelServerType};
@@ -25,7 +25,7 @@ use crate::InvalidRedisUrl;
 ///     ["redis://10.0.0.1:26379", "redis://10.0.0.2:26379", "redis://10.0.0.3:26379"],
 /// )?
 /// .with_primary_password(None, "the primary's requirepass");
-/// let store = RedisStore::connect_via_sentinels(&sentinels, DEFAULT_TIMEOUT, Clock::Store);
+/// let store = RedisStore::connect_via_sentinels(&sentinels, DEFAULT_TIMEOUT, Clock::Store)?;
 /// # Ok::<(), attractos_limits::InvalidRedisUrl>(())
 /// ```
 #[derive(Clone)]
@@ -127,7 +127,7 @@ impl Primary {
     }
 
     /// The connection to the primary: the last one, or one to the server the sentinels name
-    /// now (which they have checked answers `ROLE` as a master).
+    /// now (redis-rs checks that it answers `ROLE` as a master).
     pub(crate) async fn connection(
         &self,
         config: &AsyncConnectionConfig,
@@ -143,20 +143,22 @@ impl Primary {
         let connection = primary
             .get_multiplexed_async_connection_with_config(config)
             .await?;
-        *self.current.lock().unwrap_or_else(PoisonError::into_inner) = Some(connection.clone());
+        *self.current() = Some(connection.clone());
         Ok(connection)
     }
 
     fn last(&self) -> Option<MultiplexedConnection> {
-        self.current
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone()
+        self.current().clone()
+    }
+
+    /// The lock on the current connection; nothing panics while holding it.
+    fn current(&self) -> MutexGuard<'_, Option<MultiplexedConnection>> {
+        self.current.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// After a failure (the primary gone, or demoted and refusing writes): the next
     /// connection is to whichever server the sentinels name then.
     pub(crate) fn forget(&self) {
-        *self.current.lock().unwrap_or_else(PoisonError::into_inner) = None;
+        *self.current() = None;
     }
 }

@@ -32,16 +32,19 @@ impl SentinelDeployment {
     /// # Panics
     /// When `redis-server` is not installed or a server does not get there in time.
     pub fn start(password: Option<&str>) -> Self {
-        let auth = |options: &[&str]| -> Vec<String> {
-            password
-                .map(|password| options.iter().map(|option| option.replace("{}", password)))
-                .into_iter()
-                .flatten()
+        // Each of `flags` followed by the password, when there is one.
+        let auth = |flags: &[&str]| -> Vec<String> {
+            let Some(password) = password else {
+                return Vec::new();
+            };
+            flags
+                .iter()
+                .flat_map(|flag| [(*flag).to_owned(), password.to_owned()])
                 .collect()
         };
         // No wait before sending the replica its data (5 s by default).
         let mut primary_options = vec!["--repl-diskless-sync-delay".to_owned(), "0".to_owned()];
-        primary_options.extend(auth(&["--requirepass", "{}"]));
+        primary_options.extend(auth(&["--requirepass"]));
         let primary =
             RedisServer::start_with_options("redis-server", Speaks::Plain, primary_options);
         // `swapdb`: the replica loads its primary's data from the socket, not through a
@@ -55,7 +58,7 @@ impl SentinelDeployment {
         ]
         .map(str::to_owned)
         .into();
-        replica_options.extend(auth(&["--requirepass", "{}", "--masterauth", "{}"]));
+        replica_options.extend(auth(&["--requirepass", "--masterauth"]));
         let replica =
             RedisServer::start_with_options("redis-server", Speaks::Plain, replica_options);
         let config = std::env::temp_dir().join(format!(
@@ -117,30 +120,30 @@ impl SentinelDeployment {
 
     /// Waits (at most 10 s) until the replica has every write the primary has taken so far.
     pub fn wait_until_replicated(&self) {
-        let offset = |server: &RedisServer, field: &str| {
-            let info: String = self.ask(
-                &self.with_password(server),
-                redis::cmd("INFO").arg("replication"),
-            )?;
-            let line = info.lines().find_map(|line| line.strip_prefix(field))?;
-            line.trim().parse::<u64>().ok()
-        };
-        let written = offset(&self.primary, "master_repl_offset:").expect("the primary answers");
-        self.wait_until("the replica has the primary's writes", |_| {
-            offset(&self.replica, "slave_repl_offset:").is_some_and(|read| read >= written)
+        let written = self
+            .info(&self.primary, "replication", "master_repl_offset")
+            .expect("the primary answers");
+        self.wait_until("the replica has the primary's writes", |it| {
+            it.info(&it.replica, "replication", "slave_repl_offset")
+                .is_some_and(|read| read >= written)
         });
     }
 
     /// How many connections `server` (the primary or the replica) has accepted since it
     /// started, this question's own included.
     pub fn connections_received(&self, server: &RedisServer) -> u64 {
-        let info: String = self
-            .ask(&self.with_password(server), redis::cmd("INFO").arg("stats"))
-            .expect("the server answers");
-        info.lines()
-            .find_map(|line| line.strip_prefix("total_connections_received:"))
-            .and_then(|count| count.trim().parse().ok())
-            .expect("INFO stats counts connections")
+        self.info(server, "stats", "total_connections_received")
+            .expect("the server answers")
+    }
+
+    /// The number `field` of `server`'s `INFO section`.
+    fn info(&self, server: &RedisServer, section: &str, field: &str) -> Option<u64> {
+        let info: String =
+            self.ask(&self.with_password(server), redis::cmd("INFO").arg(section))?;
+        let value = info
+            .lines()
+            .find_map(|line| line.strip_prefix(field)?.strip_prefix(':'))?;
+        value.trim().parse().ok()
     }
 
     /// Waits (at most 10 s) until the sentinel names the replica the primary.
