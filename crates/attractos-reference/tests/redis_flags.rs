@@ -4,7 +4,8 @@
 //! every event is `SERVER_ERROR`; a file that is not PEM stops the binary, naming its flag.
 //! Sentinel: with `--redis-sentinel`, `--redis-service` and the primary's password the quota
 //! is counted on the primary, and after a failover on the promoted replica, without a
-//! restart; without the password every event is `SERVER_ERROR`.
+//! restart; without the password every event is `SERVER_ERROR`; a sentinel URL that cannot
+//! work stops the binary, naming its flag and no password.
 
 use std::process::Command;
 
@@ -145,4 +146,24 @@ async fn the_binary_counts_events_on_the_primary_the_sentinels_name_through_a_fa
     }
     let _ = started.child.kill();
     let _ = started.child.wait();
+}
+
+#[test]
+fn a_sentinel_url_that_cannot_work_stops_the_binary_naming_its_flag_not_its_password() {
+    let output = with_flags(&[
+        "--redis-sentinel",
+        "redis://127.0.0.1:26379,rediss://:hunter2@127.0.0.1:26380",
+        "--redis-service",
+        "attractos",
+    ])
+    .output()
+    .expect("the binary runs");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("attractos-reference: --redis-sentinel: ")
+            && stderr.contains("TLS to sentinels is not supported"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("hunter2"), "{stderr}");
 }
