@@ -33,39 +33,74 @@ pub struct RedisSentinels {
     service: String,
     sentinels: Vec<ConnectionInfo>,
     primary: RedisConnectionInfo,
+    /// Sentinels at `rediss://` URLs: the primary is reached over TLS too.
+    tls: bool,
+    #[cfg(feature = "tls")]
+    certificates: Option<crate::RedisTls>,
 }
 
 impl RedisSentinels {
     /// The sentinels at `sentinel_urls` (`redis://[[USER]:PASSWORD@]HOST[:PORT]`, the
     /// credentials a sentinel's own), which monitor the primary as `service` (the name of
-    /// `sentinel monitor`). Plain TCP only: a `rediss://` sentinel is refused, as is an empty
-    /// list.
+    /// `sentinel monitor`). `rediss://` sentinels (feature `tls`) mean TLS to the primary too,
+    /// its certificate checked as theirs are (the system's roots, or
+    /// [`RedisSentinels::with_tls`]); then every URL must be `rediss://` and carry the same
+    /// credentials. An empty list is refused.
     pub fn new<I>(service: &str, sentinel_urls: I) -> Result<Self, InvalidRedisUrl>
     where
         I: IntoIterator,
         I::Item: AsRef<str>,
     {
+        let mut tls = None;
         let sentinels = sentinel_urls
             .into_iter()
             .map(|url| {
                 let url = url.as_ref();
-                if crate::redis_store::is_tls_url(url) {
+                let url_tls = crate::redis_store::is_tls_url(url);
+                if cfg!(not(feature = "tls")) && url_tls {
                     return Err(InvalidRedisUrl::new(
-                        "TLS to sentinels is not supported; give redis:// sentinels",
+                        "rediss:// needs the `tls` feature of attractos-limits",
+                    ));
+                }
+                if *tls.get_or_insert(url_tls) != url_tls {
+                    return Err(InvalidRedisUrl::new(
+                        "the sentinels' URLs mix redis:// and rediss://",
                     ));
                 }
                 url.into_connection_info()
                     .map_err(crate::redis_store::invalid)
             })
             .collect::<Result<Vec<_>, _>>()?;
-        if sentinels.is_empty() {
+        let Some(tls) = tls else {
             return Err(InvalidRedisUrl::new("no sentinel given"));
+        };
+        if tls
+            && sentinels
+                .windows(2)
+                .any(|pair| !same_credentials(pair[0].redis_settings(), pair[1].redis_settings()))
+        {
+            return Err(InvalidRedisUrl::new(
+                "rediss:// sentinels must share their credentials",
+            ));
         }
         Ok(RedisSentinels {
             service: service.to_owned(),
             sentinels,
             primary: RedisConnectionInfo::default(),
+            tls,
+            #[cfg(feature = "tls")]
+            certificates: None,
         })
+    }
+
+    /// For `rediss://` sentinels: the certificates to use with them and with the primary
+    /// beyond the system's roots (a private CA, a client certificate). Given with `redis://`
+    /// sentinels, [`RedisStore::connect_via_sentinels`](crate::RedisStore::connect_via_sentinels)
+    /// refuses them.
+    #[cfg(feature = "tls")]
+    pub fn with_tls(mut self, tls: &crate::RedisTls) -> Self {
+        self.certificates = Some(tls.clone());
+        self
     }
 
     /// The credentials of the primary (and of whichever replica is promoted), for a primary
@@ -79,7 +114,17 @@ impl RedisSentinels {
         self
     }
 
-    fn client(&self) -> redis::RedisResult<SentinelClient> {
+    fn client(&self) -> Result<SentinelClient, InvalidRedisUrl> {
+        #[cfg(feature = "tls")]
+        if self.tls {
+            return self.tls_client().map_err(crate::redis_store::invalid);
+        }
+        #[cfg(feature = "tls")]
+        if self.certificates.is_some() {
+            return Err(InvalidRedisUrl::new(
+                "certificates are for rediss:// sentinels",
+            ));
+        }
         SentinelClient::build(
             self.sentinels.clone(),
             self.service.clone(),
@@ -89,7 +134,47 @@ impl RedisSentinels {
             ),
             SentinelServerType::Master,
         )
+        .map_err(crate::redis_store::invalid)
     }
+
+    /// TLS to the sentinels and to the primary, with the same certificates. redis-rs takes
+    /// certificates for sentinels only through its builder, which gives every sentinel the
+    /// same credentials: the first URL's (`new` checked that they agree).
+    #[cfg(feature = "tls")]
+    fn tls_client(&self) -> redis::RedisResult<SentinelClient> {
+        use redis::sentinel::SentinelClientBuilder;
+        let addresses = self
+            .sentinels
+            .iter()
+            .map(|sentinel| sentinel.addr().clone());
+        let mut builder =
+            SentinelClientBuilder::new(addresses, &self.service, SentinelServerType::Master)?
+                .set_client_to_redis_tls_mode(redis::TlsMode::Secure);
+        let sentinel = self.sentinels[0].redis_settings();
+        if let Some(username) = sentinel.username() {
+            builder = builder.set_client_to_sentinel_username(username);
+        }
+        if let Some(password) = sentinel.password() {
+            builder = builder.set_client_to_sentinel_password(password);
+        }
+        if let Some(username) = self.primary.username() {
+            builder = builder.set_client_to_redis_username(username);
+        }
+        if let Some(password) = self.primary.password() {
+            builder = builder.set_client_to_redis_password(password);
+        }
+        if let Some(certificates) = &self.certificates {
+            builder = builder
+                .set_client_to_sentinel_certificates(certificates.certificates())
+                .set_client_to_redis_certificates(certificates.certificates());
+        }
+        crate::redis_store::install_tls_provider();
+        builder.build()
+    }
+}
+
+fn same_credentials(a: &RedisConnectionInfo, b: &RedisConnectionInfo) -> bool {
+    a.username() == b.username() && a.password() == b.password()
 }
 
 impl fmt::Debug for RedisSentinels {
@@ -98,6 +183,7 @@ impl fmt::Debug for RedisSentinels {
             .field("service", &self.service)
             .field("sentinels", &self.sentinels.len())
             .field("primary_password", &self.primary.password().is_some())
+            .field("tls", &self.tls)
             .finish()
     }
 }
@@ -113,7 +199,7 @@ pub(crate) struct Primary {
 
 impl Primary {
     pub(crate) fn new(sentinels: RedisSentinels) -> Result<Self, InvalidRedisUrl> {
-        let resolver = sentinels.client().map_err(crate::redis_store::invalid)?;
+        let resolver = sentinels.client()?;
         Ok(Primary {
             sentinels,
             resolver: tokio::sync::Mutex::new(resolver),

@@ -144,6 +144,16 @@ pub(crate) fn is_tls_url(url: &str) -> bool {
     redis::parse_redis_url(url).is_some_and(|url| url.scheme() == "rediss")
 }
 
+/// redis-rs builds its TLS settings with the process's rustls provider, and with none
+/// installed and more than one built in, rustls cannot choose: ring's, unless the program
+/// installed one first.
+#[cfg(feature = "tls")]
+pub(crate) fn install_tls_provider() {
+    if rustls::crypto::CryptoProvider::get_default().is_none() {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    }
+}
+
 pub(crate) fn invalid(err: redis::RedisError) -> InvalidRedisUrl {
     InvalidRedisUrl::new(format!("{:?}", err.kind()))
 }
@@ -185,12 +195,8 @@ impl RedisStore {
         if matches!(
             client.get_connection_info().addr(),
             redis::ConnectionAddr::TcpTls { .. }
-        ) && rustls::crypto::CryptoProvider::get_default().is_none()
-        {
-            // redis-rs builds its TLS settings with the process's rustls provider, and with
-            // none installed and more than one built in, rustls cannot choose: ring's, unless
-            // the program installed one first.
-            let _ = rustls::crypto::ring::default_provider().install_default();
+        ) {
+            install_tls_provider();
         }
         Self::to(Server::fixed(client), timeout, clock)
     }

@@ -42,6 +42,9 @@ enum Speaks {
 /// 127.0.0.1 and localhost, valid until 2126), for [`crate::RedisTls::trusting`].
 pub const TEST_CA_PEM: &[u8] = include_bytes!("../tests/tls/ca.pem");
 
+/// [`TEST_CA_PEM`]'s file, for servers that check their peers' certificates.
+const TEST_CA_FILE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/tls/ca.pem");
+
 /// The certificate authority [`RedisServer::start_mutual_tls`] wants its clients' certificates
 /// signed by, which signed [`test_mutual_tls`]'s (valid until 2126).
 const CLIENT_CA_FILE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/tls/client-ca.pem");

@@ -2,15 +2,16 @@
 //! sentinel given down), one connection to it for every decision, a failover made for real
 //! (the primary killed) after which the limits carry on on the promoted replica with the
 //! counts it replicated, without a restart, every answer in bounded time; the primary's
-//! password; and settings that cannot work refused at once, naming no secret.
+//! password; TLS to the sentinels and the primary; and settings that cannot work refused at
+//! once, naming no secret.
 
 use std::time::{Duration, Instant};
 
 use attractos_errors::ErrorCode;
-use attractos_limits::testing::{SentinelDeployment, run_all, unique};
+use attractos_limits::testing::{SentinelDeployment, TEST_CA_PEM, run_all, unique};
 use attractos_limits::{
     Account, AnyStore, Clock, DEFAULT_TIMEOUT, Limiter, ManualClock, Plan, Policies, QuotaPolicy,
-    RedisSentinels, RedisStore,
+    RedisSentinels, RedisStore, RedisTls,
 };
 
 fn sentinels(deployment: &SentinelDeployment) -> RedisSentinels {
@@ -235,22 +236,92 @@ async fn sentinels_that_do_not_answer_get_the_fail_modes_in_bounded_time() {
     );
 }
 
+#[tokio::test]
+async fn the_redis_store_passes_the_suite_through_sentinels_over_tls() {
+    let deployment = SentinelDeployment::start_tls(Some("tls-test-password"));
+    assert!(deployment.sentinel_url().starts_with("rediss://"));
+    let clock = ManualClock::default();
+    let sentinels = sentinels(&deployment)
+        .with_primary_password(None, "tls-test-password")
+        .with_tls(&RedisTls::default().trusting(TEST_CA_PEM).unwrap());
+    let store = RedisStore::connect_via_sentinels(
+        &sentinels,
+        DEFAULT_TIMEOUT * 10,
+        Clock::Manual(clock.clone()),
+    )
+    .expect("valid settings");
+    run_all(&store, &clock).await;
+}
+
+#[tokio::test]
+async fn tls_sentinels_whose_certificate_is_not_trusted_are_a_store_failure() {
+    let deployment = SentinelDeployment::start_tls(None);
+    // The system's roots: the test CA is not among them.
+    let store =
+        RedisStore::connect_via_sentinels(&sentinels(&deployment), DEFAULT_TIMEOUT, Clock::Store)
+            .expect("valid settings");
+    let limiter = Limiter::new(AnyStore::Redis(store), Policies::default());
+    let err = limiter
+        .count_event(account(&unique("key")), None)
+        .await
+        .outcome
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::ServerError, "the quota fails closed");
+    let cause = format!("{:?}", err.cause());
+    assert!(cause.contains("UnknownIssuer"), "{cause}");
+}
+
 #[test]
 fn settings_that_cannot_work_are_refused_naming_no_secret() {
     let none: [&str; 0] = [];
     let empty = RedisSentinels::new("attractos", none).unwrap_err();
     assert!(empty.to_string().contains("no sentinel"), "{empty}");
-    let tls = RedisSentinels::new("attractos", ["rediss://:hunter2@127.0.0.1:26379"]).unwrap_err();
-    assert!(tls.to_string().contains("TLS to sentinels"), "{tls}");
+    let mixed = RedisSentinels::new(
+        "attractos",
+        [
+            "redis://127.0.0.1:26379",
+            "rediss://:hunter2@127.0.0.1:26380",
+        ],
+    )
+    .unwrap_err();
+    assert!(
+        mixed.to_string().contains("mix redis:// and rediss://"),
+        "{mixed}"
+    );
+    let credentials = RedisSentinels::new(
+        "attractos",
+        [
+            "rediss://:hunter2@127.0.0.1:26379",
+            "rediss://:hunter3@127.0.0.1:26380",
+        ],
+    )
+    .unwrap_err();
+    assert!(
+        credentials.to_string().contains("share their credentials"),
+        "{credentials}"
+    );
     let bad = RedisSentinels::new("attractos", ["redis://:hunter2@[bad"]).unwrap_err();
-    for err in [tls, bad] {
-        assert!(!format!("{err} {err:?}").contains("hunter2"), "{err:?}");
+    let plain = RedisSentinels::new("attractos", ["redis://:hunter2@127.0.0.1:26379"]).unwrap();
+    let certificates = RedisStore::connect_via_sentinels(
+        &plain
+            .clone()
+            .with_tls(&RedisTls::default().trusting(TEST_CA_PEM).unwrap()),
+        DEFAULT_TIMEOUT,
+        Clock::Store,
+    )
+    .unwrap_err();
+    assert!(
+        certificates
+            .to_string()
+            .contains("certificates are for rediss:// sentinels"),
+        "{certificates}"
+    );
+    for err in [mixed, credentials, bad, certificates] {
+        assert!(!format!("{err} {err:?}").contains("hunter"), "{err:?}");
     }
-    let sentinels = RedisSentinels::new("attractos", ["redis://:hunter2@127.0.0.1:26379"])
-        .unwrap()
-        .with_primary_password(Some("limits"), "hunter3");
+    let sentinels = plain.with_primary_password(Some("limits"), "hunter3");
     assert_eq!(
         format!("{sentinels:?}"),
-        r#"RedisSentinels { service: "attractos", sentinels: 1, primary_password: true }"#
+        r#"RedisSentinels { service: "attractos", sentinels: 1, primary_password: true, tls: false }"#
     );
 }

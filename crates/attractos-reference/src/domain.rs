@@ -116,8 +116,9 @@ impl Options {
         self
     }
 
-    /// The certificates of a `rediss://` Redis beyond the system's roots: a private CA that
-    /// signed its certificate, a client certificate for one that authenticates its clients.
+    /// The certificates of a `rediss://` Redis (or of `rediss://` sentinels and their
+    /// primary) beyond the system's roots: a private CA that signed its certificate, a client
+    /// certificate for one that authenticates its clients.
     pub fn redis_tls(mut self, tls: RedisTls) -> Self {
         self.redis_tls = Some(tls);
         self
@@ -479,9 +480,15 @@ impl AppState {
         let clock = options.limit_clock();
         let timeout = options.redis_timeout;
         let store = match (&options.redis, &options.redis_tls, &options.redis_sentinels) {
-            (_, _, Some(sentinels)) => AnyStore::Redis(RedisStore::connect_via_sentinels(
-                sentinels, timeout, clock,
-            )?),
+            (_, tls, Some(sentinels)) => {
+                let sentinels = match tls {
+                    Some(tls) => sentinels.clone().with_tls(tls),
+                    None => sentinels.clone(),
+                };
+                AnyStore::Redis(RedisStore::connect_via_sentinels(
+                    &sentinels, timeout, clock,
+                )?)
+            }
             (Some(url), None, None) => AnyStore::Redis(RedisStore::connect(url, timeout, clock)?),
             (Some(url), Some(tls), None) => {
                 AnyStore::Redis(RedisStore::connect_with_tls(url, tls, timeout, clock)?)

@@ -20,6 +20,7 @@ use tracing_subscriber::EnvFilter;
 /// (default: info).
 #[derive(Debug, Parser)]
 #[command(version)]
+#[command(group = clap::ArgGroup::new("redis_store").args(["redis", "redis_sentinel"]))]
 struct Cli {
     /// The web framework serving the API.
     #[arg(long, value_enum, default_value_t = FrameworkArg::Axum)]
@@ -36,20 +37,21 @@ struct Cli {
         hide_env_values = true
     )]
     redis: Option<String>,
-    /// For a rediss:// Redis whose certificate a private CA signed: that CA (a PEM file),
-    /// trusted instead of the system's roots.
-    #[arg(long, value_name = "FILE", requires = "redis")]
+    /// For a rediss:// Redis (or rediss:// sentinels and their primary) whose certificate a
+    /// private CA signed: that CA (a PEM file), trusted instead of the system's roots.
+    #[arg(long, value_name = "FILE", requires = "redis_store")]
     redis_ca: Option<PathBuf>,
-    /// For a rediss:// Redis that authenticates its clients (mutual TLS): this server's
-    /// certificate chain (a PEM file), shown with --redis-client-key.
-    #[arg(long, value_name = "FILE", requires_all = ["redis", "redis_client_key"])]
+    /// For a rediss:// Redis (or sentinels) that authenticates its clients (mutual TLS): this
+    /// server's certificate chain (a PEM file), shown with --redis-client-key.
+    #[arg(long, value_name = "FILE", requires_all = ["redis_store", "redis_client_key"])]
     redis_client_cert: Option<PathBuf>,
     /// The private key (a PEM file) of --redis-client-cert.
     #[arg(long, value_name = "FILE", requires = "redis_client_cert")]
     redis_client_key: Option<PathBuf>,
-    /// Keep the limits in the Redis primary these sentinels name (redis://[[USER]:PASSWORD@]HOST[:PORT],
-    /// the sentinel's own credentials; repeat the flag or separate URLs with commas), asked
-    /// again after a failover. Instead of --redis.
+    /// Keep the limits in the Redis primary these sentinels name, asked again after a failover
+    /// (redis://[[USER]:PASSWORD@]HOST[:PORT], the sentinel's own credentials; rediss:// for
+    /// TLS to them and the primary; repeat the flag or separate URLs with commas). Instead of
+    /// --redis.
     #[arg(
         long,
         value_name = "URL",

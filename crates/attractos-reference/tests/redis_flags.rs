@@ -4,8 +4,9 @@
 //! every event is `SERVER_ERROR`; a file that is not PEM stops the binary, naming its flag.
 //! Sentinel: with `--redis-sentinel`, `--redis-service` and the primary's password the quota
 //! is counted on the primary, and after a failover on the promoted replica, without a
-//! restart; without the password every event is `SERVER_ERROR`; a sentinel URL that cannot
-//! work stops the binary, naming its flag and no password.
+//! restart; without the password every event is `SERVER_ERROR`; `rediss://` sentinels with
+//! `--redis-ca` likewise, and without it every event is `SERVER_ERROR`; a sentinel URL that
+//! cannot work stops the binary, naming its flag and no password.
 
 use std::process::Command;
 
@@ -148,6 +149,29 @@ async fn the_binary_counts_events_on_the_primary_the_sentinels_name_through_a_fa
     let _ = started.child.wait();
 }
 
+#[tokio::test]
+async fn the_binary_counts_events_through_tls_sentinels_trusting_the_ca_it_is_given() {
+    let deployment = SentinelDeployment::start_tls(None);
+    let sentinel = deployment.sentinel_url();
+    let ca = fixture("ca.pem");
+    let through_sentinels = [
+        "--redis-sentinel",
+        &sentinel,
+        "--redis-service",
+        SentinelDeployment::SERVICE,
+    ];
+    for (flags, expected) in [
+        (&[&through_sentinels[..], &["--redis-ca", &ca]].concat(), ""),
+        (&through_sentinels.to_vec(), "SERVER_ERROR"),
+    ] {
+        let mut started = binary::start(with_flags(flags));
+        let code = event_code(&started.addr).await;
+        let _ = started.child.kill();
+        let _ = started.child.wait();
+        assert_eq!(code, expected, "flags {flags:?}");
+    }
+}
+
 #[test]
 fn a_sentinel_url_that_cannot_work_stops_the_binary_naming_its_flag_not_its_password() {
     let output = with_flags(&[
@@ -162,7 +186,7 @@ fn a_sentinel_url_that_cannot_work_stops_the_binary_naming_its_flag_not_its_pass
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
         stderr.contains("attractos-reference: --redis-sentinel: ")
-            && stderr.contains("TLS to sentinels is not supported"),
+            && stderr.contains("mix redis:// and rediss://"),
         "{stderr}"
     );
     assert!(!stderr.contains("hunter2"), "{stderr}");

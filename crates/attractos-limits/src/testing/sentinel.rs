@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use super::{RedisServer, Speaks, unique};
+use super::{RedisServer, Speaks, TEST_CA_FILE, unique};
 
 /// A primary, a replica in sync with it and a sentinel that watches them under
 /// [`SentinelDeployment::SERVICE`], quick to fail over (the primary is down after 300 ms of
@@ -32,6 +32,31 @@ impl SentinelDeployment {
     /// # Panics
     /// When `redis-server` is not installed or a server does not get there in time.
     pub fn start(password: Option<&str>) -> Self {
+        Self::start_speaking(password, Speaks::Plain)
+    }
+
+    /// [`SentinelDeployment::start`] speaking TLS only, the sentinel and the replica included
+    /// (`rediss://`, certificates signed by [`super::TEST_CA_PEM`]; no client certificates).
+    #[cfg(feature = "tls")]
+    pub fn start_tls(password: Option<&str>) -> Self {
+        Self::start_speaking(password, Speaks::Tls)
+    }
+
+    fn start_speaking(password: Option<&str>, speaks: Speaks) -> Self {
+        // Over TLS, the replica and the sentinel check the primary's certificate too.
+        let tls: &[&str] = match speaks {
+            Speaks::Plain => &[],
+            _ => &[
+                "--tls-replication",
+                "yes",
+                "--tls-ca-cert-file",
+                TEST_CA_FILE,
+            ],
+        };
+        let start = |mut options: Vec<String>| {
+            options.extend(tls.iter().map(|option| (*option).to_owned()));
+            RedisServer::start_with_options("redis-server", speaks, options)
+        };
         // Each of `flags` followed by the password, when there is one.
         let auth = |flags: &[&str]| -> Vec<String> {
             let Some(password) = password else {
@@ -45,8 +70,7 @@ impl SentinelDeployment {
         // No wait before sending the replica its data (5 s by default).
         let mut primary_options = vec!["--repl-diskless-sync-delay".to_owned(), "0".to_owned()];
         primary_options.extend(auth(&["--requirepass"]));
-        let primary =
-            RedisServer::start_with_options("redis-server", Speaks::Plain, primary_options);
+        let primary = start(primary_options);
         // `swapdb`: the replica loads its primary's data from the socket, not through a
         // dump.rdb in the tests' directory.
         let mut replica_options: Vec<String> = [
@@ -59,8 +83,7 @@ impl SentinelDeployment {
         .map(str::to_owned)
         .into();
         replica_options.extend(auth(&["--requirepass", "--masterauth"]));
-        let replica =
-            RedisServer::start_with_options("redis-server", Speaks::Plain, replica_options);
+        let replica = start(replica_options);
         let config = std::env::temp_dir().join(format!(
             "{}.conf",
             unique("attractos-sentinel").replace(':', "-")
@@ -76,8 +99,7 @@ impl SentinelDeployment {
         }
         std::fs::write(&config, lines.join("\n") + "\n").expect("a sentinel configuration file");
         let sentinel_options = vec![config.display().to_string(), "--sentinel".to_owned()];
-        let sentinel =
-            RedisServer::start_with_options("redis-server", Speaks::Plain, sentinel_options);
+        let sentinel = start(sentinel_options);
         let deployment = SentinelDeployment {
             primary,
             replica,
@@ -164,14 +186,27 @@ impl SentinelDeployment {
 
     /// The URL of `server`, the primary or the replica, with their password.
     fn with_password(&self, server: &RedisServer) -> String {
+        let url = server.url();
         match &self.password {
-            Some(password) => format!("redis://:{password}@127.0.0.1:{}", server.port()),
-            None => server.url(),
+            Some(password) => url.replacen("://", &format!("://:{password}@"), 1),
+            None => url,
         }
     }
 
     /// `command`'s answer from the server at `url`; `None` when it does not answer.
     fn ask<T: redis::FromRedisValue>(&self, url: &str, command: &redis::Cmd) -> Option<T> {
+        #[cfg(feature = "tls")]
+        let client = if url.starts_with("rediss://") {
+            crate::redis_store::install_tls_provider();
+            let trusting = redis::TlsCertificates {
+                client_tls: None,
+                root_cert: Some(super::TEST_CA_PEM.to_vec()),
+            };
+            redis::Client::build_with_tls(url, trusting).ok()?
+        } else {
+            redis::Client::open(url).ok()?
+        };
+        #[cfg(not(feature = "tls"))]
         let client = redis::Client::open(url).ok()?;
         let mut connection = client
             .get_connection_with_timeout(Duration::from_millis(500))
