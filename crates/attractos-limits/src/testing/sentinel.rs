@@ -25,8 +25,7 @@ impl SentinelDeployment {
     /// The name the sentinel monitors the primary under.
     pub const SERVICE: &str = "attractos-test";
 
-    /// Starts the three, with `password` as the primary's and the replica's `requirepass`
-    /// when given (the sentinel's own needs none), and waits (at most 10 s) until the replica
+    /// Starts the three, with `password` as the `requirepass` of each when given, and waits (at most 10 s) until the replica
     /// is in sync and the sentinel knows it: a failover can happen from then on.
     ///
     /// # Panics
@@ -96,6 +95,7 @@ impl SentinelDeployment {
         ];
         if let Some(password) = password {
             lines.push(format!("sentinel auth-pass {service} {password}"));
+            lines.push(format!("requirepass {password}"));
         }
         std::fs::write(&config, lines.join("\n") + "\n").expect("a sentinel configuration file");
         let sentinel_options = vec![config.display().to_string(), "--sentinel".to_owned()];
@@ -116,7 +116,7 @@ impl SentinelDeployment {
         deployment.wait_until_replicated();
         deployment.wait_until("the sentinel knows the replica", |it| {
             it.ask(
-                &it.sentinel.url(),
+                &it.sentinel_url(),
                 redis::cmd("SENTINEL").arg("REPLICAS").arg(service),
             )
             .is_some_and(|replicas: Vec<redis::Value>| !replicas.is_empty())
@@ -124,15 +124,15 @@ impl SentinelDeployment {
         deployment
     }
 
-    /// The sentinel's URL, `redis://127.0.0.1:PORT`.
+    /// The sentinel's URL, `redis://[:PASSWORD@]127.0.0.1:PORT` (`rediss://` over TLS).
     pub fn sentinel_url(&self) -> String {
-        self.sentinel.url()
+        self.with_password(&self.sentinel)
     }
 
     /// The port of the server the sentinel names the primary now.
     pub fn primary_port(&self) -> Option<u16> {
         let (_host, port): (String, u16) = self.ask(
-            &self.sentinel.url(),
+            &self.sentinel_url(),
             redis::cmd("SENTINEL")
                 .arg("GET-MASTER-ADDR-BY-NAME")
                 .arg(Self::SERVICE),
@@ -184,7 +184,7 @@ impl SentinelDeployment {
         }
     }
 
-    /// The URL of `server`, the primary or the replica, with their password.
+    /// The URL of `server` (any of the three), with the password.
     fn with_password(&self, server: &RedisServer) -> String {
         let url = server.url();
         match &self.password {
