@@ -57,22 +57,10 @@ async fn decisions_share_one_connection_to_the_primary() {
     .expect("valid settings");
     let limiter = Limiter::new(AnyStore::Redis(store), Policies::default());
     let key = unique("key");
-    assert!(
-        limiter
-            .count_event(account(&key), None)
-            .await
-            .outcome
-            .is_ok()
-    );
+    assert!(event(&limiter, &key).await.is_ok());
     let before = deployment.connections_received(&deployment.primary);
     for _ in 0..20 {
-        assert!(
-            limiter
-                .count_event(account(&key), None)
-                .await
-                .outcome
-                .is_ok()
-        );
+        assert!(event(&limiter, &key).await.is_ok());
     }
     let after = deployment.connections_received(&deployment.primary);
     assert_eq!(
@@ -80,6 +68,11 @@ async fn decisions_share_one_connection_to_the_primary() {
         1,
         "20 decisions opened no connection (the one counted is the question's own)"
     );
+}
+
+/// The answer to one event of `key`'s account.
+async fn event(limiter: &Limiter, key: &str) -> Result<(), attractos_errors::ApiError> {
+    limiter.count_event(account(key), None).await.outcome
 }
 
 fn client() -> std::net::IpAddr {
@@ -110,8 +103,8 @@ async fn after_a_failover_the_limits_carry_on_on_the_promoted_replica_without_a_
     let limiter = Limiter::new(AnyStore::Redis(store), policies);
     let key = unique("key");
     for n in 1..=3 {
-        let counted = limiter.count_event(account(&key), None).await;
-        assert!(counted.outcome.is_ok(), "event {n} of 5 is accepted");
+        let counted = event(&limiter, &key).await;
+        assert!(counted.is_ok(), "event {n} of 5 is accepted");
     }
     // A failover loses what the replica did not have yet (docs/limits.md).
     deployment.wait_until_replicated();
@@ -122,13 +115,13 @@ async fn after_a_failover_the_limits_carry_on_on_the_promoted_replica_without_a_
     let mut failed = 0;
     let accepted = loop {
         let asked = Instant::now();
-        let counted = limiter.count_event(account(&key), None).await;
+        let counted = event(&limiter, &key).await;
         assert!(
             asked.elapsed() < Duration::from_secs(1),
             "a decision took {:?}",
             asked.elapsed()
         );
-        match counted.outcome {
+        match counted {
             Ok(()) => break started.elapsed(),
             Err(err) => {
                 assert_eq!(err.code(), ErrorCode::ServerError, "the quota fails closed");
@@ -150,14 +143,8 @@ async fn after_a_failover_the_limits_carry_on_on_the_promoted_replica_without_a_
         "the sentinel promoted the replica ({accepted:?} after the kill)"
     );
     // Event 4 of 5 was accepted on the promoted replica: it had events 1 to 3.
-    assert!(
-        limiter
-            .count_event(account(&key), None)
-            .await
-            .outcome
-            .is_ok()
-    );
-    let refused = limiter.count_event(account(&key), None).await.outcome;
+    assert!(event(&limiter, &key).await.is_ok());
+    let refused = event(&limiter, &key).await;
     assert_eq!(
         refused.unwrap_err().code(),
         ErrorCode::LimitExceeded,
@@ -179,13 +166,9 @@ async fn the_primary_password_is_given_to_whichever_server_is_primary() {
     let wrong = connect(sentinels(&deployment).with_primary_password(None, "hunter2"));
 
     let key = unique("key");
-    assert!(with.count_event(account(&key), None).await.outcome.is_ok());
+    assert!(event(&with, &key).await.is_ok());
     for limiter in [&without, &wrong] {
-        let err = limiter
-            .count_event(account(&key), None)
-            .await
-            .outcome
-            .unwrap_err();
+        let err = event(limiter, &key).await.unwrap_err();
         assert_eq!(err.code(), ErrorCode::ServerError);
         let cause = format!("{:?}", err.cause());
         assert!(
@@ -197,7 +180,7 @@ async fn the_primary_password_is_given_to_whichever_server_is_primary() {
     deployment.primary.kill();
     deployment.wait_for_failover();
     let deadline = Instant::now() + Duration::from_secs(5);
-    while with.count_event(account(&key), None).await.outcome.is_err() {
+    while event(&with, &key).await.is_err() {
         assert!(
             Instant::now() < deadline,
             "the promoted replica took no event with the password within 5 s"
@@ -216,7 +199,7 @@ async fn sentinels_that_do_not_answer_get_the_fail_modes_in_bounded_time() {
     let limiter = Limiter::new(AnyStore::Redis(store), Policies::default());
     let key = unique("key");
     let started = Instant::now();
-    let counted = limiter.count_event(account(&key), None).await;
+    let counted = event(&limiter, &key).await;
     let admitted = limiter.admit(client(), account(&key)).await;
     assert!(
         started.elapsed() < Duration::from_secs(1),
@@ -227,7 +210,7 @@ async fn sentinels_that_do_not_answer_get_the_fail_modes_in_bounded_time() {
         admitted.outcome.is_ok(),
         "the rate fails open (per-process fallback)"
     );
-    let err = counted.outcome.unwrap_err();
+    let err = counted.unwrap_err();
     assert_eq!(err.code(), ErrorCode::ServerError, "the quota fails closed");
     let cause = format!("{:?}", err.cause());
     assert!(
@@ -261,11 +244,7 @@ async fn tls_sentinels_whose_certificate_is_not_trusted_are_a_store_failure() {
         RedisStore::connect_via_sentinels(&sentinels(&deployment), DEFAULT_TIMEOUT, Clock::Store)
             .expect("valid settings");
     let limiter = Limiter::new(AnyStore::Redis(store), Policies::default());
-    let err = limiter
-        .count_event(account(&unique("key")), None)
-        .await
-        .outcome
-        .unwrap_err();
+    let err = event(&limiter, &unique("key")).await.unwrap_err();
     assert_eq!(err.code(), ErrorCode::ServerError, "the quota fails closed");
     let cause = format!("{:?}", err.cause());
     assert!(cause.contains("UnknownIssuer"), "{cause}");

@@ -178,13 +178,8 @@ fn run(cli: &Cli) -> std::io::Result<()> {
         options = options.redis_tls(tls);
     }
     if let Some(service) = &cli.redis_service {
-        let unusable = |err| {
-            std::io::Error::new(
-                std::io::ErrorKind::InvalidInput,
-                format!("--redis-sentinel: {err}"),
-            )
-        };
-        let mut sentinels = RedisSentinels::new(service, &cli.redis_sentinel).map_err(unusable)?;
+        let mut sentinels = RedisSentinels::new(service, &cli.redis_sentinel)
+            .map_err(|err| unusable("--redis-sentinel", err))?;
         if let Some(password) = &cli.redis_primary_password {
             sentinels = sentinels.with_primary_password(None, password);
         }
@@ -217,9 +212,6 @@ fn redis_tls(cli: &Cli) -> std::io::Result<Option<RedisTls>> {
             std::io::Error::new(err.kind(), format!("{flag} {}: {err}", file.display()))
         })
     };
-    let unusable = |flags: &str, err| {
-        std::io::Error::new(std::io::ErrorKind::InvalidInput, format!("{flags}: {err}"))
-    };
     let mut tls = None;
     if let Some(file) = &cli.redis_ca {
         let ca = read("--redis-ca", file)?;
@@ -236,4 +228,9 @@ fn redis_tls(cli: &Cli) -> std::io::Result<Option<RedisTls>> {
         tls = Some(showing.map_err(|err| unusable(flags, err))?);
     }
     Ok(tls)
+}
+
+/// Why what `flags` give cannot be used.
+fn unusable(flags: &str, err: impl std::fmt::Display) -> std::io::Error {
+    std::io::Error::new(std::io::ErrorKind::InvalidInput, format!("{flags}: {err}"))
 }
