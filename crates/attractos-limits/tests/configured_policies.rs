@@ -2,15 +2,15 @@
 //! window of several seconds, an event quota of two, and a failed-key allowance with its own
 //! window length. Each refusal's `RateLimit` lists the refusing policy alone.
 
-use std::net::IpAddr;
 use std::num::NonZeroU32;
 use std::time::Duration;
 
 use attractos_errors::{ApiError, ErrorCode};
 use attractos_limits::{
-    Account, AuthFailurePolicy, Clock, Limiter, ManualClock, MemoryStore, Plan, Policies,
-    QuotaPolicy, RatePolicy,
+    AuthFailurePolicy, Clock, Limiter, ManualClock, MemoryStore, Policies, QuotaPolicy, RatePolicy,
 };
+
+use crate::common::{client, free_account};
 
 fn n(value: u32) -> NonZeroU32 {
     NonZeroU32::new(value).expect("not zero")
@@ -20,19 +20,6 @@ fn limiter(policies: Policies) -> (Limiter<MemoryStore>, ManualClock) {
     let clock = ManualClock::at_unix_secs(1_709_236_800); // 2024-02-29T20:00:00Z
     let store = MemoryStore::new(Clock::Manual(clock.clone()));
     (Limiter::new(store, policies), clock)
-}
-
-fn client() -> IpAddr {
-    "192.0.2.7".parse().unwrap()
-}
-
-fn free_account(key: &str) -> Account<'_> {
-    Account {
-        key,
-        id: key,
-        plan: Plan::Free,
-        event_floor: 0,
-    }
 }
 
 #[tokio::test]

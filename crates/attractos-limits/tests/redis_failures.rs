@@ -2,7 +2,6 @@
 //! bounded time when it dies, one warning per outage, nothing leaked, and shared limits again
 //! once it is back.
 
-use std::net::IpAddr;
 use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -10,16 +9,13 @@ use std::time::{Duration, Instant};
 use attractos_errors::ErrorCode;
 use attractos_limits::testing::{RedisServer, unique};
 use attractos_limits::{
-    Account, AnyStore, Clock, DEFAULT_TIMEOUT, EventQuery, Limiter, Plan, Policies, RatePolicy,
-    RedisStore, Store,
+    AnyStore, Clock, DEFAULT_TIMEOUT, EventQuery, Limiter, Policies, RatePolicy, RedisStore, Store,
 };
+
+use crate::common::{client, free_account};
 
 fn redis(server: &RedisServer) -> RedisStore {
     RedisStore::connect(&server.url(), DEFAULT_TIMEOUT, Clock::Store).expect("a valid URL")
-}
-
-fn client() -> IpAddr {
-    "192.0.2.10".parse().unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -73,22 +69,13 @@ fn limiter(server: &RedisServer) -> Limiter {
     Limiter::new(AnyStore::Redis(redis(server)), policies())
 }
 
-fn account(key: &str) -> Account<'_> {
-    Account {
-        key,
-        id: key,
-        plan: Plan::Free,
-        event_floor: 0,
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_dead_store_gets_the_fail_modes_in_bounded_time_then_shared_limits_come_back() {
     let mut server = RedisServer::start();
     let (a, b) = (limiter(&server), limiter(&server));
     let key = unique("key");
-    assert!(a.admit(client(), account(&key)).await.outcome.is_ok());
-    let shared = b.admit(client(), account(&key)).await;
+    assert!(a.admit(client(), free_account(&key)).await.outcome.is_ok());
+    let shared = b.admit(client(), free_account(&key)).await;
     assert_eq!(
         shared.outcome.unwrap_err().code(),
         ErrorCode::RateLimited,
@@ -98,8 +85,8 @@ async fn a_dead_store_gets_the_fail_modes_in_bounded_time_then_shared_limits_com
     server.kill();
     for n in 0..20 {
         let started = Instant::now();
-        let verdict = a.admit(client(), account(&unique("key"))).await;
-        let event = a.count_event(account(&key), verdict.rate).await;
+        let verdict = a.admit(client(), free_account(&unique("key"))).await;
+        let event = a.count_event(free_account(&key), verdict.rate).await;
         assert!(
             started.elapsed() < Duration::from_secs(1),
             "decision {n} took {:?}",
@@ -135,8 +122,8 @@ async fn a_dead_store_gets_the_fail_modes_in_bounded_time_then_shared_limits_com
     let deadline = Instant::now() + Duration::from_secs(5);
     loop {
         let key = unique("key");
-        let first = a.admit(client(), account(&key)).await;
-        let second = b.admit(client(), account(&key)).await;
+        let first = a.admit(client(), free_account(&key)).await;
+        let second = b.admit(client(), free_account(&key)).await;
         if first.outcome.is_ok() && second.outcome.is_err() {
             break;
         }
@@ -158,8 +145,10 @@ async fn an_outage_is_logged_once_when_it_starts_and_once_when_it_ends() {
     let mut server = RedisServer::start();
     let limiter = limiter(&server);
     let decide = || async {
-        limiter.admit(client(), account(&unique("key"))).await;
-        limiter.count_event(account(&unique("key")), None).await;
+        limiter.admit(client(), free_account(&unique("key"))).await;
+        limiter
+            .count_event(free_account(&unique("key")), None)
+            .await;
     };
     decide().await;
     assert_eq!(messages.count(failed), 0, "{messages:?}");

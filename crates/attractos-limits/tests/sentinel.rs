@@ -10,9 +10,11 @@ use std::time::{Duration, Instant};
 use attractos_errors::ErrorCode;
 use attractos_limits::testing::{SentinelDeployment, TEST_CA_PEM, run_all, unique};
 use attractos_limits::{
-    Account, AnyStore, Clock, DEFAULT_TIMEOUT, Limiter, ManualClock, Plan, Policies, QuotaPolicy,
-    RedisSentinels, RedisStore, RedisTls,
+    AnyStore, Clock, DEFAULT_TIMEOUT, Limiter, ManualClock, Policies, QuotaPolicy, RedisSentinels,
+    RedisStore, RedisTls,
 };
+
+use crate::common::{client, free_account};
 
 fn sentinels(deployment: &SentinelDeployment) -> RedisSentinels {
     RedisSentinels::new(SentinelDeployment::SERVICE, [deployment.sentinel_url()])
@@ -31,14 +33,19 @@ fn nobody() -> String {
 #[tokio::test]
 async fn the_redis_store_passes_the_suite_through_sentinels_the_first_of_which_is_down() {
     let deployment = SentinelDeployment::start(None);
-    let clock = ManualClock::default();
     let sentinels = RedisSentinels::new(
         SentinelDeployment::SERVICE,
         [nobody(), deployment.sentinel_url()],
     )
     .expect("valid URLs");
+    suite_through(&sentinels).await;
+}
+
+/// The store's behaviour suite through `sentinels`, on a manual clock.
+async fn suite_through(sentinels: &RedisSentinels) {
+    let clock = ManualClock::default();
     let store = RedisStore::connect_via_sentinels(
-        &sentinels,
+        sentinels,
         DEFAULT_TIMEOUT * 10,
         Clock::Manual(clock.clone()),
     )
@@ -72,20 +79,7 @@ async fn decisions_share_one_connection_to_the_primary() {
 
 /// The answer to one event of `key`'s account.
 async fn event(limiter: &Limiter, key: &str) -> Result<(), attractos_errors::ApiError> {
-    limiter.count_event(account(key), None).await.outcome
-}
-
-fn client() -> std::net::IpAddr {
-    "192.0.2.20".parse().unwrap()
-}
-
-fn account(key: &str) -> Account<'_> {
-    Account {
-        key,
-        id: key,
-        plan: Plan::Free,
-        event_floor: 0,
-    }
+    limiter.count_event(free_account(key), None).await.outcome
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -200,7 +194,7 @@ async fn sentinels_that_do_not_answer_get_the_fail_modes_in_bounded_time() {
     let key = unique("key");
     let started = Instant::now();
     let counted = event(&limiter, &key).await;
-    let admitted = limiter.admit(client(), account(&key)).await;
+    let admitted = limiter.admit(client(), free_account(&key)).await;
     assert!(
         started.elapsed() < Duration::from_secs(1),
         "{:?}",
@@ -223,17 +217,10 @@ async fn sentinels_that_do_not_answer_get_the_fail_modes_in_bounded_time() {
 async fn the_redis_store_passes_the_suite_through_sentinels_over_tls() {
     let deployment = SentinelDeployment::start_tls(Some("tls-test-password"));
     assert!(deployment.sentinel_url().starts_with("rediss://"));
-    let clock = ManualClock::default();
     let sentinels = sentinels(&deployment)
         .with_primary_password(None, "tls-test-password")
         .with_tls(&RedisTls::default().trusting(TEST_CA_PEM).unwrap());
-    let store = RedisStore::connect_via_sentinels(
-        &sentinels,
-        DEFAULT_TIMEOUT * 10,
-        Clock::Manual(clock.clone()),
-    )
-    .expect("valid settings");
-    run_all(&store, &clock).await;
+    suite_through(&sentinels).await;
 }
 
 #[tokio::test]

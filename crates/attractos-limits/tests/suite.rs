@@ -5,6 +5,7 @@
 mod allocations;
 mod authenticate;
 mod client_addresses;
+mod common;
 mod configured_policies;
 mod redis_batches;
 mod redis_failures;

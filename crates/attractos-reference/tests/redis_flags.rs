@@ -62,6 +62,16 @@ async fn event_code(addr: &str) -> String {
     body["code"].as_str().expect("a code").to_owned()
 }
 
+/// The code of the answer to the first event of the binary started by `command`, which is
+/// stopped after it.
+async fn first_event_code(command: Command) -> String {
+    let mut started = binary::start(command);
+    let code = event_code(&started.addr).await;
+    let _ = started.child.kill();
+    let _ = started.child.wait();
+    code
+}
+
 #[tokio::test]
 async fn the_binary_counts_events_in_a_redis_that_authenticates_it_only_with_its_certificate() {
     let redis = RedisServer::start_mutual_tls();
@@ -76,10 +86,7 @@ async fn the_binary_counts_events_in_a_redis_that_authenticates_it_only_with_its
         &key,
     ];
     for (flags, expected) in [(&certified[..], ""), (&certified[..2], "SERVER_ERROR")] {
-        let mut started = binary::start(reference(&redis.url(), flags));
-        let code = event_code(&started.addr).await;
-        let _ = started.child.kill();
-        let _ = started.child.wait();
+        let code = first_event_code(reference(&redis.url(), flags)).await;
         assert_eq!(code, expected, "flags {flags:?}");
     }
 }
@@ -121,10 +128,7 @@ async fn the_binary_counts_events_on_the_primary_the_sentinels_name_through_a_fa
         "--redis-service",
         SentinelDeployment::SERVICE,
     ];
-    let mut without_password = binary::start(with_flags(&through_sentinels));
-    let refused = event_code(&without_password.addr).await;
-    let _ = without_password.child.kill();
-    let _ = without_password.child.wait();
+    let refused = first_event_code(with_flags(&through_sentinels)).await;
     assert_eq!(refused, "SERVER_ERROR", "the primary wants its password");
     let mut with_password = with_flags(&through_sentinels);
     with_password.env("ATTRACTOS_REDIS_PRIMARY_PASSWORD", password);
@@ -164,10 +168,7 @@ async fn the_binary_counts_events_through_tls_sentinels_trusting_the_ca_it_is_gi
         (&[&through_sentinels[..], &["--redis-ca", &ca]].concat(), ""),
         (&through_sentinels.to_vec(), "SERVER_ERROR"),
     ] {
-        let mut started = binary::start(with_flags(flags));
-        let code = event_code(&started.addr).await;
-        let _ = started.child.kill();
-        let _ = started.child.wait();
+        let code = first_event_code(with_flags(flags)).await;
         assert_eq!(code, expected, "flags {flags:?}");
     }
 }
