@@ -2,7 +2,11 @@
 //! failover.
 
 use std::fmt;
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use futures_util::StreamExt;
+use tokio::sync::watch;
 
 use redis::aio::MultiplexedConnection;
 use redis::sentinel::{SentinelClient, SentinelNodeConnectionInfo, SentinelServerType};
@@ -188,13 +192,17 @@ impl fmt::Debug for RedisSentinels {
     }
 }
 
-/// The connection to the primary the sentinels named last; forgotten after a failure, so
-/// that the next batch asks them again.
+/// The connection to the primary the sentinels named last; forgotten after a failure, or
+/// when the sentinels announce a new primary, so that the next batch asks them again.
 pub(crate) struct Primary {
     sentinels: RedisSentinels,
     /// Asks the sentinels; one question at a time (it keeps its connections to them).
     resolver: tokio::sync::Mutex<SentinelClient>,
-    current: Mutex<Option<MultiplexedConnection>>,
+    current: Arc<Mutex<Option<MultiplexedConnection>>>,
+    /// Whether a task is listening for the sentinels' `+switch-master`.
+    watching: Arc<AtomicBool>,
+    /// Dropped with the store, which ends that task.
+    stop: watch::Sender<()>,
 }
 
 impl Primary {
@@ -203,7 +211,9 @@ impl Primary {
         Ok(Primary {
             sentinels,
             resolver: tokio::sync::Mutex::new(resolver),
-            current: Mutex::new(None),
+            current: Arc::default(),
+            watching: Arc::default(),
+            stop: watch::Sender::new(()),
         })
     }
 
@@ -213,7 +223,8 @@ impl Primary {
     }
 
     /// The connection to the primary: the last one, or one to the server the sentinels name
-    /// now (redis-rs checks that it answers `ROLE` as a master).
+    /// now (redis-rs checks that it answers `ROLE` as a master). Called on the runtime that
+    /// drives the store, where the task that listens to the sentinels is started too.
     pub(crate) async fn connection(
         &self,
         config: &AsyncConnectionConfig,
@@ -225,26 +236,76 @@ impl Primary {
         if let Some(connection) = self.last() {
             return Ok(connection);
         }
+        if !self.watching.load(Ordering::Acquire) {
+            // A sentinel that does not answer now is listened to after the next failure.
+            if let Ok(sentinel) = resolver.async_get_sentinel_client().await {
+                self.watching.store(true, Ordering::Release);
+                tokio::spawn(watch(
+                    sentinel,
+                    self.sentinels.service.clone(),
+                    Arc::clone(&self.current),
+                    Arc::clone(&self.watching),
+                    self.stop.subscribe(),
+                ));
+            }
+        }
         let primary = resolver.async_get_client().await?;
         let connection = primary
             .get_multiplexed_async_connection_with_config(config)
             .await?;
-        *self.current() = Some(connection.clone());
+        *lock(&self.current) = Some(connection.clone());
         Ok(connection)
     }
 
     fn last(&self) -> Option<MultiplexedConnection> {
-        self.current().clone()
-    }
-
-    /// The lock on the current connection; nothing panics while holding it.
-    fn current(&self) -> MutexGuard<'_, Option<MultiplexedConnection>> {
-        self.current.lock().unwrap_or_else(PoisonError::into_inner)
+        lock(&self.current).clone()
     }
 
     /// After a failure (the primary gone, or demoted and refusing writes): the next
     /// connection is to whichever server the sentinels name then.
     pub(crate) fn forget(&self) {
-        *self.current() = None;
+        *lock(&self.current) = None;
     }
+}
+
+/// The lock on the current connection; nothing panics while holding it.
+fn lock(
+    current: &Mutex<Option<MultiplexedConnection>>,
+) -> MutexGuard<'_, Option<MultiplexedConnection>> {
+    current.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Listens to `sentinel` for a new primary of `service` (`+switch-master <service> <old ip>
+/// <old port> <new ip> <new port>`) and forgets the current connection when one is named:
+/// after a planned failover the old primary goes on taking writes until the sentinels demote
+/// it (about ten seconds), and what it counts then is lost. Ends when the store is dropped or
+/// the sentinel's connection ends; the next resolution listens again.
+async fn watch(
+    sentinel: redis::Client,
+    service: String,
+    current: Arc<Mutex<Option<MultiplexedConnection>>>,
+    watching: Arc<AtomicBool>,
+    mut stop: watch::Receiver<()>,
+) {
+    let listen = async {
+        let Ok(mut pubsub) = sentinel.get_async_pubsub().await else {
+            return;
+        };
+        if pubsub.subscribe("+switch-master").await.is_err() {
+            return;
+        }
+        let mut messages = pubsub.on_message();
+        while let Some(message) = messages.next().await {
+            let switched = message
+                .get_payload::<String>()
+                .is_ok_and(|payload| payload.split(' ').next() == Some(service.as_str()));
+            if switched {
+                *lock(&current) = None;
+            }
+        }
+    };
+    // Nothing is ever sent: `changed` ends when the store, and its sender, are dropped.
+    let stopped = async move { while stop.changed().await.is_ok() {} };
+    futures_util::future::select(std::pin::pin!(listen), std::pin::pin!(stopped)).await;
+    watching.store(false, Ordering::Release);
 }

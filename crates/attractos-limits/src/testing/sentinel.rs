@@ -1,6 +1,7 @@
 //! A Redis Sentinel deployment of the tests' own: a primary, its replica and one sentinel,
 //! each a [`RedisServer`], so a failover can be made for real.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -66,22 +67,26 @@ impl SentinelDeployment {
                 .flat_map(|flag| [(*flag).to_owned(), password.to_owned()])
                 .collect()
         };
-        // No wait before sending the replica its data (5 s by default).
-        let mut primary_options = vec!["--repl-diskless-sync-delay".to_owned(), "0".to_owned()];
-        primary_options.extend(auth(&["--requirepass"]));
-        let primary = start(primary_options);
-        // `swapdb`: the replica loads its primary's data from the socket, not through a
-        // dump.rdb in the tests' directory.
-        let mut replica_options: Vec<String> = [
-            "--replicaof",
-            "127.0.0.1",
-            &primary.port().to_string(),
-            "--repl-diskless-load",
-            "swapdb",
-        ]
-        .map(str::to_owned)
-        .into();
-        replica_options.extend(auth(&["--requirepass", "--masterauth"]));
+        // Either may be a replica (the primary, once demoted): it loads its primary's data
+        // from the socket (`swapdb`), not through a dump.rdb in the tests' directory, and as a
+        // primary sends it without waiting (5 s by default).
+        let data_options = |mut options: Vec<String>| {
+            options.extend(
+                [
+                    "--repl-diskless-load",
+                    "swapdb",
+                    "--repl-diskless-sync-delay",
+                    "0",
+                ]
+                .map(str::to_owned),
+            );
+            options.extend(auth(&["--requirepass", "--masterauth"]));
+            options
+        };
+        let primary = start(data_options(Vec::new()));
+        let replica_of =
+            ["--replicaof", "127.0.0.1", &primary.port().to_string()].map(str::to_owned);
+        let replica_options = data_options(replica_of.into());
         let replica = start(replica_options);
         let config = std::env::temp_dir().join(format!(
             "{}.conf",
@@ -91,7 +96,9 @@ impl SentinelDeployment {
         let mut lines = vec![
             format!("sentinel monitor {service} 127.0.0.1 {} 1", primary.port()),
             format!("sentinel down-after-milliseconds {service} 300"),
-            format!("sentinel failover-timeout {service} 1000"),
+            // A promotion shows in the replica's next INFO, a second or so away: a shorter
+            // timeout aborted failovers that were about to succeed.
+            format!("sentinel failover-timeout {service} 3000"),
         ];
         if let Some(password) = password {
             lines.push(format!("sentinel auth-pass {service} {password}"));
@@ -114,13 +121,23 @@ impl SentinelDeployment {
             redis::cmd("SET").arg("attractos-test:replicated").arg(1),
         );
         deployment.wait_until_replicated();
-        deployment.wait_until("the sentinel knows the replica", |it| {
-            it.ask(
-                &it.sentinel_url(),
-                redis::cmd("SENTINEL").arg("REPLICAS").arg(service),
-            )
-            .is_some_and(|replicas: Vec<redis::Value>| !replicas.is_empty())
-        });
+        // Until the sentinel has heard from the replica itself, it would not promote it.
+        deployment.wait_until(
+            "the sentinel knows the replica in sync",
+            Duration::from_secs(10),
+            |it| {
+                it.ask(
+                    &it.sentinel_url(),
+                    redis::cmd("SENTINEL").arg("REPLICAS").arg(service),
+                )
+                .is_some_and(|replicas: Vec<HashMap<String, String>>| {
+                    replicas.iter().any(|replica| {
+                        replica.get("flags").map(String::as_str) == Some("slave")
+                            && replica.get("master-link-status").map(String::as_str) == Some("ok")
+                    })
+                })
+            },
+        );
         deployment
     }
 
@@ -145,10 +162,14 @@ impl SentinelDeployment {
         let written = self
             .info(&self.primary, "replication", "master_repl_offset")
             .expect("the primary answers");
-        self.wait_until("the replica has the primary's writes", |it| {
-            it.info(&it.replica, "replication", "slave_repl_offset")
-                .is_some_and(|read| read >= written)
-        });
+        self.wait_until(
+            "the replica has the primary's writes",
+            Duration::from_secs(10),
+            |it| {
+                it.info(&it.replica, "replication", "slave_repl_offset")
+                    .is_some_and(|read| read >= written)
+            },
+        );
     }
 
     /// How many connections `server` (the primary or the replica) has accepted since it
@@ -158,28 +179,81 @@ impl SentinelDeployment {
             .expect("the server answers")
     }
 
+    /// `server`'s `INFO section`.
+    fn info_text(&self, server: &RedisServer, section: &str) -> Option<String> {
+        self.ask(&self.with_password(server), redis::cmd("INFO").arg(section))
+    }
+
     /// The number `field` of `server`'s `INFO section`.
     fn info(&self, server: &RedisServer, section: &str, field: &str) -> Option<u64> {
-        let info: String =
-            self.ask(&self.with_password(server), redis::cmd("INFO").arg(section))?;
+        let info = self.info_text(server, section)?;
         let value = info
             .lines()
             .find_map(|line| line.strip_prefix(field)?.strip_prefix(':'))?;
         value.trim().parse().ok()
     }
 
+    /// How many clients of the sentinel are subscribed to a channel (`CLIENT LIST`'s `sub=`).
+    pub fn sentinel_subscribers(&self) -> usize {
+        let clients: String = self
+            .ask(&self.sentinel_url(), redis::cmd("CLIENT").arg("LIST"))
+            .expect("the sentinel answers");
+        clients
+            .lines()
+            .filter(|client| {
+                client
+                    .split(' ')
+                    .any(|field| field.starts_with("sub=") && field != "sub=0")
+            })
+            .count()
+    }
+
+    /// A planned failover (`SENTINEL FAILOVER`): waits (at most 10 s) until the sentinel
+    /// names the replica the primary. The old primary, still running, takes writes until the
+    /// sentinel demotes it ([`SentinelDeployment::wait_until_demoted`]).
+    pub fn fail_over(&self) {
+        let asked: Option<String> = self.ask(
+            &self.sentinel_url(),
+            redis::cmd("SENTINEL").arg("FAILOVER").arg(Self::SERVICE),
+        );
+        assert_eq!(
+            asked.as_deref(),
+            Some("OK"),
+            "the sentinel takes the failover"
+        );
+        self.wait_for_failover();
+    }
+
+    /// Waits (at most 20 s: the sentinel takes about ten) until the primary of the start,
+    /// still running after [`SentinelDeployment::fail_over`], is a replica of the new one,
+    /// whose data replaces its own.
+    pub fn wait_until_demoted(&self) {
+        self.wait_until(
+            "the old primary is a replica",
+            Duration::from_secs(20),
+            |it| {
+                it.info_text(&it.primary, "replication")
+                    .is_some_and(|info| {
+                        info.contains("role:slave") && info.contains("master_link_status:up")
+                    })
+            },
+        );
+    }
+
     /// Waits (at most 10 s) until the sentinel names the replica the primary.
     pub fn wait_for_failover(&self) {
         let replica = self.replica.port();
-        self.wait_until("the sentinel promotes the replica", |it| {
-            it.primary_port() == Some(replica)
-        });
+        self.wait_until(
+            "the sentinel promotes the replica",
+            Duration::from_secs(10),
+            |it| it.primary_port() == Some(replica),
+        );
     }
 
-    fn wait_until(&self, what: &str, done: impl Fn(&Self) -> bool) {
-        let deadline = Instant::now() + Duration::from_secs(10);
+    fn wait_until(&self, what: &str, within: Duration, done: impl Fn(&Self) -> bool) {
+        let deadline = Instant::now() + within;
         while !done(self) {
-            assert!(Instant::now() < deadline, "within 10 s: {what}");
+            assert!(Instant::now() < deadline, "within {within:?}: {what}");
             std::thread::sleep(Duration::from_millis(20));
         }
     }
