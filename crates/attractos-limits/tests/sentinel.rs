@@ -1,7 +1,8 @@
 //! Redis through Sentinel: the behaviour suite on the primary the sentinels name (the first
-//! sentinel given down), one connection to it for every decision, a failover made for real
-//! (the primary killed, or demoted and still running) after which the limits carry on on the
-//! promoted replica with the counts it replicated, without a restart, every answer in bounded time; the primary's
+//! sentinel given down), one connection to it for every decision, failovers made for real (the
+//! primary killed; a planned one, the old primary still running) after which the limits carry
+//! on on the promoted replica with the counts it replicated, without a restart, every answer
+//! in bounded time; the sentinels listened to until the store is dropped; the primary's
 //! password; TLS to the sentinels and the primary; and settings that cannot work refused at
 //! once, naming no secret.
 
