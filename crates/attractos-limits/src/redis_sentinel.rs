@@ -198,7 +198,7 @@ pub(crate) struct Primary {
     sentinels: RedisSentinels,
     /// Asks the sentinels; one question at a time (it keeps its connections to them).
     resolver: tokio::sync::Mutex<SentinelClient>,
-    current: Arc<Mutex<Option<MultiplexedConnection>>>,
+    current: Arc<Mutex<Current>>,
     /// Whether a task is listening for the sentinels' `+switch-master`.
     watching: Arc<AtomicBool>,
     /// Dropped with the store, which ends that task.
@@ -236,6 +236,7 @@ impl Primary {
         if let Some(connection) = self.last() {
             return Ok(connection);
         }
+        let switches = lock(&self.current).switches;
         if !self.watching.load(Ordering::Acquire) {
             // A sentinel that does not answer now is listened to after the next failure.
             if let Ok(sentinel) = resolver.async_get_sentinel_client().await {
@@ -253,25 +254,34 @@ impl Primary {
         let connection = primary
             .get_multiplexed_async_connection_with_config(config)
             .await?;
-        *lock(&self.current) = Some(connection.clone());
+        let mut current = lock(&self.current);
+        // A new primary announced while this one was asked for: used once, not kept.
+        if current.switches == switches {
+            current.connection = Some(connection.clone());
+        }
         Ok(connection)
     }
 
     fn last(&self) -> Option<MultiplexedConnection> {
-        lock(&self.current).clone()
+        lock(&self.current).connection.clone()
     }
 
     /// After a failure (the primary gone, or demoted and refusing writes): the next
     /// connection is to whichever server the sentinels name then.
     pub(crate) fn forget(&self) {
-        *lock(&self.current) = None;
+        lock(&self.current).connection = None;
     }
 }
 
+/// The connection to the primary, and how many new primaries the sentinels have announced.
+#[derive(Default)]
+struct Current {
+    connection: Option<MultiplexedConnection>,
+    switches: u64,
+}
+
 /// The lock on the current connection; nothing panics while holding it.
-fn lock(
-    current: &Mutex<Option<MultiplexedConnection>>,
-) -> MutexGuard<'_, Option<MultiplexedConnection>> {
+fn lock(current: &Mutex<Current>) -> MutexGuard<'_, Current> {
     current.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
@@ -283,7 +293,7 @@ fn lock(
 async fn watch(
     sentinel: redis::Client,
     service: String,
-    current: Arc<Mutex<Option<MultiplexedConnection>>>,
+    current: Arc<Mutex<Current>>,
     watching: Arc<AtomicBool>,
     mut stop: watch::Receiver<()>,
 ) {
@@ -300,7 +310,9 @@ async fn watch(
                 .get_payload::<String>()
                 .is_ok_and(|payload| payload.split(' ').next() == Some(service.as_str()));
             if switched {
-                *lock(&current) = None;
+                let mut current = lock(&current);
+                current.connection = None;
+                current.switches += 1;
             }
         }
     };
