@@ -1,10 +1,10 @@
 //! Redis through Sentinel: the behaviour suite on the primary the sentinels name (the first
-//! sentinel given down), one connection to it for every decision, failovers made for real (the
-//! primary killed; a planned one, the old primary still running) after which the limits carry
-//! on on the promoted replica with the counts it replicated, without a restart, every answer
-//! in bounded time; the sentinels listened to until the store is dropped; the primary's
-//! password; TLS to the sentinels and the primary; and settings that cannot work refused at
-//! once, naming no secret.
+//! sentinel given down), one connection to it for every decision and a new one when it drops
+//! that, failovers made for real (the primary killed; a planned one, the old primary still
+//! running) after which the limits carry on on the promoted replica with the counts it
+//! replicated, without a restart, every answer in bounded time; the sentinels listened to
+//! until the store is dropped; the primary's password; TLS to the sentinels and the primary;
+//! and settings that cannot work refused at once, naming no secret.
 
 use std::time::{Duration, Instant};
 
@@ -145,6 +145,28 @@ async fn after_a_failover_the_limits_carry_on_on_the_promoted_replica_without_a_
         ErrorCode::LimitExceeded,
         "event 6 of 5 is refused: the count carried over"
     );
+}
+
+#[tokio::test]
+async fn a_connection_the_primary_drops_is_made_again() {
+    let deployment = SentinelDeployment::start(None);
+    let store =
+        RedisStore::connect_via_sentinels(&sentinels(&deployment), DEFAULT_TIMEOUT, Clock::Store)
+            .expect("valid settings");
+    let limiter = Limiter::new(AnyStore::Redis(store), Policies::default());
+    let key = unique("key");
+    assert!(event(&limiter, &key).await.is_ok());
+    assert!(
+        deployment.drop_clients(&deployment.primary) >= 1,
+        "the store's connection is closed"
+    );
+    // No failover: the same primary, a new connection to it.
+    let deadline = Instant::now() + Duration::from_secs(2);
+    while event(&limiter, &key).await.is_err() {
+        assert!(Instant::now() < deadline, "no event accepted within 2 s");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(deployment.primary_port(), Some(deployment.primary.port()));
 }
 
 /// After a planned failover the old primary keeps taking writes until the sentinel demotes it

@@ -208,6 +208,16 @@ impl SentinelDeployment {
             .count()
     }
 
+    /// Closes the connections of `server`'s clients (`CLIENT KILL TYPE normal`, the
+    /// question's own excepted); answers how many.
+    pub fn drop_clients(&self, server: &RedisServer) -> u64 {
+        self.ask(
+            &self.with_password(server),
+            redis::cmd("CLIENT").arg("KILL").arg("TYPE").arg("normal"),
+        )
+        .expect("the server answers")
+    }
+
     /// A planned failover (`SENTINEL FAILOVER`): waits (at most 10 s) until the sentinel
     /// names the replica the primary. The old primary, still running, takes writes until the
     /// sentinel demotes it ([`SentinelDeployment::wait_until_demoted`]).
