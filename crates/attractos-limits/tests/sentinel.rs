@@ -22,6 +22,18 @@ fn sentinels(deployment: &SentinelDeployment) -> RedisSentinels {
         .expect("a valid URL")
 }
 
+/// A limiter with `policies` on the primary `deployment`'s sentinel names, each decision
+/// waiting at most `timeout`.
+fn limiter_through(
+    deployment: &SentinelDeployment,
+    timeout: Duration,
+    policies: Policies,
+) -> Limiter {
+    let store = RedisStore::connect_via_sentinels(&sentinels(deployment), timeout, Clock::Store)
+        .expect("valid settings");
+    Limiter::new(AnyStore::Redis(store), policies)
+}
+
 /// A loopback URL nothing listens on.
 fn nobody() -> String {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
@@ -57,13 +69,7 @@ async fn suite_through(sentinels: &RedisSentinels) {
 #[tokio::test]
 async fn decisions_share_one_connection_to_the_primary() {
     let deployment = SentinelDeployment::start(None);
-    let store = RedisStore::connect_via_sentinels(
-        &sentinels(&deployment),
-        DEFAULT_TIMEOUT * 10,
-        Clock::Store,
-    )
-    .expect("valid settings");
-    let limiter = Limiter::new(AnyStore::Redis(store), Policies::default());
+    let limiter = limiter_through(&deployment, DEFAULT_TIMEOUT * 10, Policies::default());
     let key = unique("key");
     assert!(event(&limiter, &key).await.is_ok());
     let before = deployment.connections_received(&deployment.primary);
@@ -150,10 +156,7 @@ async fn after_a_failover_the_limits_carry_on_on_the_promoted_replica_without_a_
 #[tokio::test]
 async fn a_connection_the_primary_drops_is_made_again() {
     let deployment = SentinelDeployment::start(None);
-    let store =
-        RedisStore::connect_via_sentinels(&sentinels(&deployment), DEFAULT_TIMEOUT, Clock::Store)
-            .expect("valid settings");
-    let limiter = Limiter::new(AnyStore::Redis(store), Policies::default());
+    let limiter = limiter_through(&deployment, DEFAULT_TIMEOUT, Policies::default());
     let key = unique("key");
     assert!(event(&limiter, &key).await.is_ok());
     assert!(
@@ -175,14 +178,11 @@ async fn a_connection_the_primary_drops_is_made_again() {
 #[tokio::test]
 async fn after_a_planned_failover_the_limits_move_at_once_to_the_new_primary() {
     let deployment = SentinelDeployment::start(None);
-    let store =
-        RedisStore::connect_via_sentinels(&sentinels(&deployment), DEFAULT_TIMEOUT, Clock::Store)
-            .expect("valid settings");
     let policies = Policies {
         free_quota: QuotaPolicy { events: 3 },
         ..Policies::default()
     };
-    let limiter = Limiter::new(AnyStore::Redis(store), policies);
+    let limiter = limiter_through(&deployment, DEFAULT_TIMEOUT, policies);
     let key = unique("key");
     assert!(event(&limiter, &key).await.is_ok(), "event 1 of 3");
     deployment.wait_until_replicated();
@@ -308,13 +308,7 @@ async fn tls_sentinels_whose_certificate_is_not_trusted_are_a_store_failure() {
     let deployment = SentinelDeployment::start_tls(None);
     // The system's roots: the test CA is not among them. Time enough for the handshake to
     // fail, on a busy machine too: the cause is what is tested.
-    let store = RedisStore::connect_via_sentinels(
-        &sentinels(&deployment),
-        DEFAULT_TIMEOUT * 10,
-        Clock::Store,
-    )
-    .expect("valid settings");
-    let limiter = Limiter::new(AnyStore::Redis(store), Policies::default());
+    let limiter = limiter_through(&deployment, DEFAULT_TIMEOUT * 10, Policies::default());
     let err = event(&limiter, &unique("key")).await.unwrap_err();
     assert_eq!(err.code(), ErrorCode::ServerError, "the quota fails closed");
     let cause = format!("{:?}", err.cause());
