@@ -26,8 +26,9 @@ impl SentinelDeployment {
     /// The name the sentinel monitors the primary under.
     pub const SERVICE: &str = "attractos-test";
 
-    /// Starts the three, with `password` as the `requirepass` of each when given, and waits (at most 10 s) until the replica
-    /// is in sync and the sentinel knows it: a failover can happen from then on.
+    /// Starts the three, with `password` as the `requirepass` of each when given, and waits
+    /// (at most 10 s) until the replica is in sync and the sentinel knows it: a failover can
+    /// happen from then on.
     ///
     /// # Panics
     /// When `redis-server` is not installed or a server does not get there in time.
@@ -86,8 +87,7 @@ impl SentinelDeployment {
         let primary = start(data_options(Vec::new()));
         let replica_of =
             ["--replicaof", "127.0.0.1", &primary.port().to_string()].map(str::to_owned);
-        let replica_options = data_options(replica_of.into());
-        let replica = start(replica_options);
+        let replica = start(data_options(replica_of.into()));
         let config = std::env::temp_dir().join(format!(
             "{}.conf",
             unique("attractos-sentinel").replace(':', "-")
