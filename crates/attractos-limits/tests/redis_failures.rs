@@ -223,6 +223,11 @@ struct Messages(Arc<std::sync::Mutex<Vec<String>>>);
 impl Messages {
     fn capture() -> (Messages, tracing::subscriber::DefaultGuard) {
         use tracing_subscriber::layer::SubscriberExt;
+        // While this process has one `Dispatch`, a callsite first met on a thread with no
+        // subscriber (another test's) caches "never", and hides its events from this one
+        // (tokio-rs/tracing#3611). A second one, kept for good, makes tracing ask them all.
+        static SECOND: std::sync::OnceLock<tracing::Dispatch> = std::sync::OnceLock::new();
+        SECOND.get_or_init(|| tracing::Dispatch::new(tracing::subscriber::NoSubscriber::new()));
         let messages = Messages::default();
         let subscriber = tracing_subscriber::registry().with(messages.clone());
         (messages, tracing::subscriber::set_default(subscriber))
