@@ -4,6 +4,7 @@
 use std::fmt;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
 
 use futures_util::StreamExt;
 use tokio::sync::watch;
@@ -175,6 +176,26 @@ impl RedisSentinels {
         crate::redis_store::install_tls_provider();
         builder.build()
     }
+
+    /// A client of each sentinel, in the order given, for the listener: redis-rs's
+    /// `SentinelClient` names a sentinel that answers through the connection it keeps to the
+    /// first, so once the first is gone it may name the first again.
+    fn listener_clients(&self) -> Result<Vec<redis::Client>, InvalidRedisUrl> {
+        self.sentinels
+            .iter()
+            .map(|sentinel| {
+                #[cfg(feature = "tls")]
+                if let Some(certificates) = &self.certificates {
+                    return redis::Client::build_with_tls(
+                        sentinel.clone(),
+                        certificates.certificates(),
+                    );
+                }
+                redis::Client::open(sentinel.clone())
+            })
+            .collect::<redis::RedisResult<_>>()
+            .map_err(crate::redis_store::invalid)
+    }
 }
 
 fn same_credentials(a: &RedisConnectionInfo, b: &RedisConnectionInfo) -> bool {
@@ -199,9 +220,11 @@ pub(crate) struct Primary {
     /// Asks the sentinels; one question at a time (it keeps its connections to them).
     resolver: tokio::sync::Mutex<SentinelClient>,
     current: Arc<Mutex<Current>>,
-    /// Whether a task is listening for the sentinels' `+switch-master`.
-    watching: Arc<AtomicBool>,
-    /// Dropped with the store, which ends that task.
+    /// The sentinels the listener for `+switch-master` takes turns with.
+    listener_clients: Vec<redis::Client>,
+    /// Whether that listener was started (by the first connection, on the store's runtime).
+    listening: AtomicBool,
+    /// Dropped with the store, which ends the listener.
     stop: watch::Sender<()>,
 }
 
@@ -209,10 +232,11 @@ impl Primary {
     pub(crate) fn new(sentinels: RedisSentinels) -> Result<Self, InvalidRedisUrl> {
         let resolver = sentinels.client()?;
         Ok(Primary {
+            listener_clients: sentinels.listener_clients()?,
             sentinels,
             resolver: tokio::sync::Mutex::new(resolver),
             current: Arc::default(),
-            watching: Arc::default(),
+            listening: AtomicBool::new(false),
             stop: watch::Sender::new(()),
         })
     }
@@ -232,24 +256,19 @@ impl Primary {
         if let Some(connection) = self.last() {
             return Ok(connection);
         }
+        if !self.listening.swap(true, Ordering::Relaxed) {
+            tokio::spawn(listen(
+                self.listener_clients.clone(),
+                self.sentinels.service.clone(),
+                Arc::clone(&self.current),
+                self.stop.subscribe(),
+            ));
+        }
         let mut resolver = self.resolver.lock().await;
         if let Some(connection) = self.last() {
             return Ok(connection);
         }
         let switches = lock(&self.current).switches;
-        if !self.watching.load(Ordering::Acquire) {
-            // A sentinel that does not answer now is listened to after the next failure.
-            if let Ok(sentinel) = resolver.async_get_sentinel_client().await {
-                self.watching.store(true, Ordering::Release);
-                tokio::spawn(watch(
-                    sentinel,
-                    self.sentinels.service.clone(),
-                    Arc::clone(&self.current),
-                    Arc::clone(&self.watching),
-                    self.stop.subscribe(),
-                ));
-            }
-        }
         let primary = resolver.async_get_client().await?;
         let connection = primary
             .get_multiplexed_async_connection_with_config(config)
@@ -285,39 +304,134 @@ fn lock(current: &Mutex<Current>) -> MutexGuard<'_, Current> {
     current.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-/// Listens to `sentinel` for a new primary of `service` (`+switch-master <service> <old ip>
-/// <old port> <new ip> <new port>`) and forgets the current connection when one is named:
-/// after a planned failover the old primary goes on taking writes until the sentinels demote
-/// it (about ten seconds), and what it counts then is lost. Ends when the store is dropped or
-/// the sentinel's connection ends; the next resolution listens again.
-async fn watch(
-    sentinel: redis::Client,
+/// How long a sentinel has to take the listener's subscription.
+const SUBSCRIBE_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// How long the listener waits before it tries the next sentinel.
+const RELISTEN_AFTER: Duration = Duration::from_millis(250);
+
+/// Listens to the sentinels, one at a time, for a new primary of `service` (`+switch-master
+/// <service> <old ip> <old port> <new ip> <new port>`) and forgets the current connection
+/// when one is named: after a planned failover the old primary goes on taking writes until
+/// the sentinels demote it (about ten seconds), and what it counts then is lost. When the
+/// sentinel listened to goes away, the next one is, and the connection is forgotten then too
+/// (a new primary may have been named in between). Ends when the store is dropped.
+async fn listen(
+    sentinels: Vec<redis::Client>,
     service: String,
     current: Arc<Mutex<Current>>,
-    watching: Arc<AtomicBool>,
     mut stop: watch::Receiver<()>,
 ) {
+    let switched = || {
+        let mut current = lock(&current);
+        current.connection = None;
+        current.switches += 1;
+    };
     let listen = async {
-        let Ok(mut pubsub) = sentinel.get_async_pubsub().await else {
-            return;
-        };
-        if pubsub.subscribe("+switch-master").await.is_err() {
-            return;
-        }
-        let mut messages = pubsub.on_message();
-        while let Some(message) = messages.next().await {
-            let switched = message
-                .get_payload::<String>()
-                .is_ok_and(|payload| payload.split(' ').next() == Some(service.as_str()));
-            if switched {
-                let mut current = lock(&current);
-                current.connection = None;
-                current.switches += 1;
+        let mut listened = false;
+        for sentinel in sentinels.iter().cycle() {
+            if let Ok(Ok(pubsub)) =
+                tokio::time::timeout(SUBSCRIBE_TIMEOUT, subscribe(sentinel)).await
+            {
+                if listened {
+                    switched();
+                }
+                listened = true;
+                let mut messages = pubsub.into_on_message();
+                while let Some(message) = messages.next().await {
+                    if message
+                        .get_payload::<String>()
+                        .is_ok_and(|payload| payload.split(' ').next() == Some(service.as_str()))
+                    {
+                        switched();
+                    }
+                }
             }
+            tokio::time::sleep(RELISTEN_AFTER).await;
         }
     };
     // Nothing is ever sent: `changed` ends when the store, and its sender, are dropped.
     let stopped = async move { while stop.changed().await.is_ok() {} };
     futures_util::future::select(std::pin::pin!(listen), std::pin::pin!(stopped)).await;
-    watching.store(false, Ordering::Release);
+}
+
+async fn subscribe(sentinel: &redis::Client) -> redis::RedisResult<redis::aio::PubSub> {
+    let mut pubsub = sentinel.get_async_pubsub().await?;
+    pubsub.subscribe("+switch-master").await?;
+    Ok(pubsub)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::RedisServer;
+
+    fn ask<T: redis::FromRedisValue>(server: &RedisServer, command: &redis::Cmd) -> T {
+        let client = redis::Client::open(server.url()).expect("a valid URL");
+        let mut connection = client.get_connection().expect("the server answers");
+        command.query(&mut connection).expect("an answer")
+    }
+
+    /// How many clients are subscribed to `+switch-master` on `server`.
+    fn subscribers(server: &RedisServer) -> u64 {
+        // `<channel> <count>`, which redis-rs reads as no tuple or map.
+        let command = redis::cmd("PUBSUB")
+            .arg("NUMSUB")
+            .arg("+switch-master")
+            .clone();
+        let reply: Vec<redis::Value> = ask(server, &command);
+        redis::from_redis_value(reply[1].clone()).expect("a count")
+    }
+
+    /// Publishes a new primary of `service` on `server`; answers how many clients heard it.
+    fn announce(server: &RedisServer, service: &str) -> u64 {
+        let payload = format!("{service} 127.0.0.1 6379 127.0.0.1 6380");
+        ask(
+            server,
+            redis::cmd("PUBLISH").arg("+switch-master").arg(payload),
+        )
+    }
+
+    async fn until(what: &str, done: impl Fn() -> bool) {
+        let deadline = std::time::Instant::now() + Duration::from_secs(3);
+        while !done() {
+            assert!(std::time::Instant::now() < deadline, "within 3 s: {what}");
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
+    /// The listener against two servers standing in for sentinels (it only subscribes): the
+    /// connection is forgotten when the service's new primary is announced (not another's),
+    /// and when the server listened to goes away and the next is listened to, since an
+    /// announcement may have been missed in between; the listener ends with the store.
+    #[tokio::test]
+    async fn the_listener_forgets_the_primary_when_one_is_announced_and_when_it_moves_on() {
+        let mut first = RedisServer::start();
+        let second = RedisServer::start();
+        let clients = [&first, &second].map(|server| redis::Client::open(server.url()).unwrap());
+        let current = Arc::new(Mutex::new(Current::default()));
+        let switches = || lock(&current).switches;
+        let stop = watch::Sender::new(());
+        let service = "attractos";
+        tokio::spawn(listen(
+            clients.to_vec(),
+            service.to_owned(),
+            Arc::clone(&current),
+            stop.subscribe(),
+        ));
+        until("the first is listened to", || subscribers(&first) == 1).await;
+        assert_eq!(announce(&first, "another-service"), 1);
+        assert_eq!(announce(&first, service), 1);
+        // In order, on one connection: the other service's announcement did not count.
+        until("the announcement is heard", || switches() == 1).await;
+
+        first.kill();
+        until("the second is listened to", || subscribers(&second) == 1).await;
+        until("forgotten on moving on", || switches() == 2).await;
+        assert_eq!(announce(&second, service), 1);
+        until("the second's announcement is heard", || switches() == 3).await;
+
+        drop(stop);
+        until("the listener ends", || subscribers(&second) == 0).await;
+    }
 }

@@ -1,4 +1,4 @@
-//! A Redis Sentinel deployment of the tests' own: a primary, its replica and one sentinel,
+//! A Redis Sentinel deployment of the tests' own: a primary, its replica and its sentinels,
 //! each a [`RedisServer`], so a failover can be made for real.
 
 use std::collections::HashMap;
@@ -7,18 +7,17 @@ use std::time::{Duration, Instant};
 
 use super::{RedisServer, Speaks, TEST_CA_FILE, unique};
 
-/// A primary, a replica in sync with it and a sentinel that watches them under
+/// A primary, a replica in sync with it and sentinels that watch them under
 /// [`SentinelDeployment::SERVICE`], quick to fail over (the primary is down after 300 ms of
-/// silence). Everything is killed, and the sentinel's file removed, when dropped.
+/// silence). Everything is killed, and the sentinels' files removed, when dropped.
 #[derive(Debug)]
 pub struct SentinelDeployment {
     /// The primary at the start.
     pub primary: RedisServer,
     /// Its replica, which the sentinel promotes when the primary is gone.
     pub replica: RedisServer,
-    sentinel: RedisServer,
-    /// The sentinel's configuration, which it rewrites as it learns.
-    config: PathBuf,
+    /// Each sentinel and its configuration, which it rewrites as it learns.
+    sentinels: Vec<(RedisServer, PathBuf)>,
     password: Option<String>,
 }
 
@@ -26,24 +25,31 @@ impl SentinelDeployment {
     /// The name the sentinel monitors the primary under.
     pub const SERVICE: &str = "attractos-test";
 
-    /// Starts the three, with `password` as the `requirepass` of each when given, and waits
-    /// (at most 10 s) until the replica is in sync and the sentinel knows it: a failover can
-    /// happen from then on.
+    /// Starts the three (one sentinel), with `password` as the `requirepass` of each when
+    /// given, and waits (at most 10 s) until the replica is in sync and the sentinel knows it:
+    /// a failover can happen from then on.
     ///
     /// # Panics
     /// When `redis-server` is not installed or a server does not get there in time.
     pub fn start(password: Option<&str>) -> Self {
-        Self::start_speaking(password, Speaks::Plain)
+        Self::start_with_sentinels(password, 1)
+    }
+
+    /// [`SentinelDeployment::start`] with `count` sentinels. Each can fail over alone (a
+    /// quorum of one; `SENTINEL FAILOVER` asks no other), though with more than one, the
+    /// primary's death is a failover only while most of them live to elect a leader.
+    pub fn start_with_sentinels(password: Option<&str>, count: usize) -> Self {
+        Self::start_speaking(password, Speaks::Plain, count)
     }
 
     /// [`SentinelDeployment::start`] speaking TLS only, the sentinel and the replica included
     /// (`rediss://`, certificates signed by [`super::TEST_CA_PEM`]; no client certificates).
     #[cfg(feature = "tls")]
     pub fn start_tls(password: Option<&str>) -> Self {
-        Self::start_speaking(password, Speaks::Tls)
+        Self::start_speaking(password, Speaks::Tls, 1)
     }
 
-    fn start_speaking(password: Option<&str>, speaks: Speaks) -> Self {
+    fn start_speaking(password: Option<&str>, speaks: Speaks, sentinels: usize) -> Self {
         // Over TLS, the replica and the sentinel check the primary's certificate too.
         let tls: &[&str] = match speaks {
             Speaks::Plain => &[],
@@ -88,10 +94,6 @@ impl SentinelDeployment {
         let replica_of =
             ["--replicaof", "127.0.0.1", &primary.port().to_string()].map(str::to_owned);
         let replica = start(data_options(replica_of.into()));
-        let config = std::env::temp_dir().join(format!(
-            "{}.conf",
-            unique("attractos-sentinel").replace(':', "-")
-        ));
         let service = Self::SERVICE;
         let mut lines = vec![
             format!("sentinel monitor {service} 127.0.0.1 {} 1", primary.port()),
@@ -104,14 +106,22 @@ impl SentinelDeployment {
             lines.push(format!("sentinel auth-pass {service} {password}"));
             lines.push(format!("requirepass {password}"));
         }
-        std::fs::write(&config, lines.join("\n") + "\n").expect("a sentinel configuration file");
-        let sentinel_options = vec![config.display().to_string(), "--sentinel".to_owned()];
-        let sentinel = start(sentinel_options);
+        let sentinels = (0..sentinels)
+            .map(|_| {
+                let config = std::env::temp_dir().join(format!(
+                    "{}.conf",
+                    unique("attractos-sentinel").replace(':', "-")
+                ));
+                std::fs::write(&config, lines.join("\n") + "\n")
+                    .expect("a sentinel configuration file");
+                let options = vec![config.display().to_string(), "--sentinel".to_owned()];
+                (start(options), config)
+            })
+            .collect();
         let deployment = SentinelDeployment {
             primary,
             replica,
-            sentinel,
-            config,
+            sentinels,
             password: password.map(str::to_owned),
         };
         // A first write: the replica is in sync once it has it (a primary streams to a new
@@ -121,19 +131,22 @@ impl SentinelDeployment {
             redis::cmd("SET").arg("attractos-test:replicated").arg(1),
         );
         deployment.wait_until_replicated();
-        // Until the sentinel has heard from the replica itself, it would not promote it.
+        // Until a sentinel has heard from the replica itself, it would not promote it.
         deployment.wait_until(
-            "the sentinel knows the replica in sync",
+            "the sentinels know the replica in sync",
             Duration::from_secs(10),
             |it| {
-                it.ask(
-                    &it.sentinel_url(),
-                    redis::cmd("SENTINEL").arg("REPLICAS").arg(service),
-                )
-                .is_some_and(|replicas: Vec<HashMap<String, String>>| {
-                    replicas.iter().any(|replica| {
-                        replica.get("flags").map(String::as_str) == Some("slave")
-                            && replica.get("master-link-status").map(String::as_str) == Some("ok")
+                it.sentinel_urls().iter().all(|sentinel| {
+                    it.ask(
+                        sentinel,
+                        redis::cmd("SENTINEL").arg("REPLICAS").arg(service),
+                    )
+                    .is_some_and(|replicas: Vec<HashMap<String, String>>| {
+                        replicas.iter().any(|replica| {
+                            replica.get("flags").map(String::as_str) == Some("slave")
+                                && replica.get("master-link-status").map(String::as_str)
+                                    == Some("ok")
+                        })
                     })
                 })
             },
@@ -141,15 +154,25 @@ impl SentinelDeployment {
         deployment
     }
 
-    /// The sentinel's URL, `redis://[:PASSWORD@]127.0.0.1:PORT` (`rediss://` over TLS).
+    /// The first sentinel's URL, `redis://[:PASSWORD@]127.0.0.1:PORT` (`rediss://` over TLS).
     pub fn sentinel_url(&self) -> String {
-        self.with_password(&self.sentinel)
+        self.with_password(&self.sentinels[0].0)
     }
 
-    /// The port of the server the sentinel names the primary now.
+    /// Every sentinel's URL, in the order they were started.
+    pub fn sentinel_urls(&self) -> Vec<String> {
+        let servers = self.sentinels.iter().map(|(server, _)| server);
+        servers.map(|server| self.with_password(server)).collect()
+    }
+
+    /// Kills sentinel `index` (from 0, in the order they were started).
+    pub fn kill_sentinel(&mut self, index: usize) {
+        self.sentinels[index].0.kill();
+    }
+
+    /// The port of the server the sentinels (the first that answers) name the primary now.
     pub fn primary_port(&self) -> Option<u16> {
-        let (_host, port): (String, u16) = self.ask(
-            &self.sentinel_url(),
+        let (_host, port): (String, u16) = self.ask_sentinels(
             redis::cmd("SENTINEL")
                 .arg("GET-MASTER-ADDR-BY-NAME")
                 .arg(Self::SERVICE),
@@ -193,19 +216,17 @@ impl SentinelDeployment {
         value.trim().parse().ok()
     }
 
-    /// How many clients of the sentinel are subscribed to a channel (`CLIENT LIST`'s `sub=`).
+    /// How many clients of the sentinels that live are subscribed to a channel (`CLIENT
+    /// LIST`'s `sub=`).
     pub fn sentinel_subscribers(&self) -> usize {
-        let clients: String = self
-            .ask(&self.sentinel_url(), redis::cmd("CLIENT").arg("LIST"))
-            .expect("the sentinel answers");
-        clients
-            .lines()
-            .filter(|client| {
-                client
-                    .split(' ')
-                    .any(|field| field.starts_with("sub=") && field != "sub=0")
-            })
-            .count()
+        let subscribed = |client: &str| {
+            (client.split(' ')).any(|field| field.starts_with("sub=") && field != "sub=0")
+        };
+        self.sentinel_urls()
+            .iter()
+            .filter_map(|sentinel| self.ask::<String>(sentinel, redis::cmd("CLIENT").arg("LIST")))
+            .map(|clients| clients.lines().filter(|client| subscribed(client)).count())
+            .sum()
     }
 
     /// Closes the connections of `server`'s clients (`CLIENT KILL ID`), the sentinel's own
@@ -233,14 +254,13 @@ impl SentinelDeployment {
             .sum()
     }
 
-    /// A planned failover (`SENTINEL FAILOVER`): waits (at most 10 s) until the sentinel
-    /// names the replica the primary. The old primary, still running, takes writes until the
-    /// sentinel demotes it ([`SentinelDeployment::wait_until_demoted`]).
+    /// A planned failover (`SENTINEL FAILOVER`, by the first sentinel that answers): waits
+    /// (at most 10 s) until the sentinels name the replica the primary. The old primary,
+    /// still running, takes writes until a sentinel demotes it
+    /// ([`SentinelDeployment::wait_until_demoted`]).
     pub fn fail_over(&self) {
-        let asked: Option<String> = self.ask(
-            &self.sentinel_url(),
-            redis::cmd("SENTINEL").arg("FAILOVER").arg(Self::SERVICE),
-        );
+        let asked: Option<String> =
+            self.ask_sentinels(redis::cmd("SENTINEL").arg("FAILOVER").arg(Self::SERVICE));
         assert_eq!(
             asked.as_deref(),
             Some("OK"),
@@ -283,7 +303,13 @@ impl SentinelDeployment {
         }
     }
 
-    /// The URL of `server` (any of the three), with the password.
+    /// `command`'s answer from the first sentinel that answers.
+    fn ask_sentinels<T: redis::FromRedisValue>(&self, command: &redis::Cmd) -> Option<T> {
+        let urls = self.sentinel_urls();
+        urls.iter().find_map(|sentinel| self.ask(sentinel, command))
+    }
+
+    /// The URL of `server` (any of them), with the password.
     fn with_password(&self, server: &RedisServer) -> String {
         let url = server.url();
         match &self.password {
@@ -316,7 +342,9 @@ impl SentinelDeployment {
 
 impl Drop for SentinelDeployment {
     fn drop(&mut self) {
-        self.sentinel.kill();
-        let _ = std::fs::remove_file(&self.config);
+        for (sentinel, config) in &mut self.sentinels {
+            sentinel.kill();
+            let _ = std::fs::remove_file(config);
+        }
     }
 }
