@@ -310,12 +310,18 @@ const SUBSCRIBE_TIMEOUT: Duration = Duration::from_secs(1);
 /// How long the listener waits before it tries the next sentinel.
 const RELISTEN_AFTER: Duration = Duration::from_millis(250);
 
+/// After this long without a message, the listener pings its sentinel, which must answer
+/// within as long: a sentinel gone without closing the connection (its host frozen, or cut
+/// off) would otherwise be listened to for ever.
+const PING_AFTER: Duration = Duration::from_secs(1);
+
 /// Listens to the sentinels, one at a time, for a new primary of `service` (`+switch-master
 /// <service> <old ip> <old port> <new ip> <new port>`) and forgets the current connection
 /// when one is named: after a planned failover the old primary goes on taking writes until
 /// the sentinels demote it (about ten seconds), and what it counts then is lost. When the
-/// sentinel listened to goes away, the next one is, and the connection is forgotten then too
-/// (a new primary may have been named in between). Ends when the store is dropped.
+/// sentinel listened to goes away (or leaves a ping unanswered), the next one is, and the
+/// connection is forgotten then too (a new primary may have been named in between). Ends
+/// when the store is dropped.
 async fn listen(
     sentinels: Vec<redis::Client>,
     service: String,
@@ -337,15 +343,7 @@ async fn listen(
                     switched();
                 }
                 listened = true;
-                let mut messages = pubsub.into_on_message();
-                while let Some(message) = messages.next().await {
-                    if message
-                        .get_payload::<String>()
-                        .is_ok_and(|payload| payload.split(' ').next() == Some(service.as_str()))
-                    {
-                        switched();
-                    }
-                }
+                hear(pubsub, &service, &switched).await;
             }
             tokio::time::sleep(RELISTEN_AFTER).await;
         }
@@ -353,6 +351,29 @@ async fn listen(
     // Nothing is ever sent: `changed` ends when the store, and its sender, are dropped.
     let stopped = async move { while stop.changed().await.is_ok() {} };
     futures_util::future::select(std::pin::pin!(listen), std::pin::pin!(stopped)).await;
+}
+
+/// Calls `switched` for each new primary of `service` the sentinel announces, until its
+/// connection ends or it leaves a ping unanswered.
+async fn hear(pubsub: redis::aio::PubSub, service: &str, switched: &impl Fn()) {
+    let (mut sink, mut messages) = pubsub.split();
+    loop {
+        match tokio::time::timeout(PING_AFTER, messages.next()).await {
+            Ok(Some(message)) => {
+                let payload = message.get_payload::<String>();
+                if payload.is_ok_and(|payload| payload.split(' ').next() == Some(service)) {
+                    switched();
+                }
+            }
+            Ok(None) => return,
+            Err(_quiet) => {
+                let pong = tokio::time::timeout(PING_AFTER, sink.ping::<redis::Value>()).await;
+                if !matches!(pong, Ok(Ok(_))) {
+                    return;
+                }
+            }
+        }
+    }
 }
 
 async fn subscribe(sentinel: &redis::Client) -> redis::RedisResult<redis::aio::PubSub> {
@@ -402,11 +423,11 @@ mod tests {
 
     /// The listener against two servers standing in for sentinels (it only subscribes): the
     /// connection is forgotten when the service's new primary is announced (not another's),
-    /// and when the server listened to goes away and the next is listened to, since an
+    /// and when the server listened to stops answering and the next is listened to, since an
     /// announcement may have been missed in between; the listener ends with the store.
     #[tokio::test]
     async fn the_listener_forgets_the_primary_when_one_is_announced_and_when_it_moves_on() {
-        let mut first = RedisServer::start();
+        let first = RedisServer::start();
         let second = RedisServer::start();
         let clients = [&first, &second].map(|server| redis::Client::open(server.url()).unwrap());
         let current = Arc::new(Mutex::new(Current::default()));
@@ -425,11 +446,15 @@ mod tests {
         // In order, on one connection: the other service's announcement did not count.
         until("the announcement is heard", || switches() == 1).await;
 
-        first.kill();
+        // Frozen, not gone: the connection stays open, and a ping goes unanswered.
+        first.pause();
         until("the second is listened to", || subscribers(&second) == 1).await;
         until("forgotten on moving on", || switches() == 2).await;
         assert_eq!(announce(&second, service), 1);
         until("the second's announcement is heard", || switches() == 3).await;
+        // Quiet, and answering its pings: kept.
+        tokio::time::sleep(PING_AFTER * 3).await;
+        assert_eq!((switches(), subscribers(&second)), (3, 1));
 
         drop(stop);
         until("the listener ends", || subscribers(&second) == 0).await;

@@ -209,6 +209,17 @@ impl RedisServer {
         }
     }
 
+    /// Freezes the server (SIGSTOP) until it is killed: its connections stay open, and
+    /// nothing is answered on them, as from a host that froze or was cut off.
+    pub fn pause(&self) {
+        if let Some(child) = &self.child {
+            let stopped = std::process::Command::new("kill")
+                .args(["-STOP", &child.id().to_string()])
+                .status();
+            assert!(stopped.is_ok_and(|status| status.success()), "SIGSTOP sent");
+        }
+    }
+
     /// Starts the server again on the same port (empty: it kept nothing).
     pub fn restart(&mut self) {
         self.kill();
