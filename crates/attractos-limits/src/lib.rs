@@ -45,6 +45,7 @@ mod keys;
 mod limiter;
 mod memory;
 mod policy;
+mod redis_memory;
 mod redis_sentinel;
 mod redis_store;
 #[cfg(feature = "tls")]

@@ -4,6 +4,7 @@
 use std::collections::VecDeque;
 use std::fmt;
 use std::io::Write;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -439,6 +440,14 @@ impl Server {
 }
 
 impl Link {
+    async fn info(&mut self, section: &str) -> redis::RedisResult<String> {
+        let info = redis::cmd("INFO").arg(section).clone();
+        match self {
+            Link::Fixed(manager) => info.query_async(manager).await,
+            Link::Sentinels(connection) => info.query_async(connection).await,
+        }
+    }
+
     async fn query(&mut self, command: &redis::Cmd) -> redis::RedisResult<Vec<i64>> {
         match self {
             Link::Fixed(manager) => Self::query_on(manager, command).await,
@@ -469,6 +478,9 @@ struct Batches {
     timeout: Duration,
     clock: Clock,
     queue: Mutex<Queue>,
+    /// Whether the server's eviction settings were asked for since the store started or a
+    /// batch last failed (the server may have restarted, or another been promoted, since).
+    settings_asked: AtomicBool,
 }
 
 /// The decisions waiting to be sent.
@@ -525,6 +537,7 @@ impl Batches {
             timeout,
             clock,
             queue: Mutex::new(Queue::default()),
+            settings_asked: AtomicBool::new(false),
         }
     }
 
@@ -604,10 +617,19 @@ impl Batches {
         let command = self.command(batch);
         let answers = async {
             let mut link = self.server.link(self.timeout).await?;
-            link.query(&command).await
+            let answers = link.query(&command).await?;
+            Ok::<_, redis::RedisError>((answers, link))
         };
         let answers = match tokio::time::timeout_at(batch.deadline.into(), answers).await {
-            Ok(Ok(answers)) => return Ok(answers),
+            Ok(Ok((answers, mut link))) => {
+                if !self.settings_asked.load(Ordering::Relaxed)
+                    && !self.settings_asked.swap(true, Ordering::Relaxed)
+                {
+                    let info = async move { link.info("memory").await };
+                    tokio::spawn(crate::redis_memory::warn_if_evicting(info, self.timeout));
+                }
+                return Ok(answers);
+            }
             // The connection's own response timeout (the same length, started when the
             // command was written) may fire in the same timer tick, before the deadline's.
             Ok(Err(err)) if err.is_timeout() => Err(StoreError::Timeout(self.timeout)),
@@ -615,6 +637,7 @@ impl Batches {
             Err(_elapsed) => Err(StoreError::Timeout(self.timeout)),
         };
         self.server.failed();
+        self.settings_asked.store(false, Ordering::Relaxed);
         answers
     }
 

@@ -186,6 +186,113 @@ async fn an_outage_is_logged_once_when_it_starts_and_once_when_it_ends() {
     );
 }
 
+/// `CONFIG SET name value` on `server`.
+fn configure(server: &RedisServer, name: &str, value: &str) {
+    let client = redis::Client::open(server.url()).expect("a valid URL");
+    let mut connection = client.get_connection().expect("the server answers");
+    let command = redis::cmd("CONFIG").arg("SET").arg(name).arg(value).clone();
+    let () = command
+        .query(&mut connection)
+        .expect("the setting is taken");
+}
+
+/// A limiter whose store runs on this test's (one-threaded) runtime, where its log is captured.
+fn limiter_here(server: &RedisServer) -> Limiter {
+    let store = redis(server).on_runtime(tokio::runtime::Handle::current());
+    Limiter::new(AnyStore::Redis(store), policies())
+}
+
+/// A Redis that may evict keys would lose counts (an account past its quota): the store asks
+/// after its first answer, and again after an outage (the server may have changed), and
+/// warns; one that does not evict is not warned of.
+#[tokio::test]
+async fn a_redis_that_may_evict_the_limits_is_warned_of_after_each_outage() {
+    let (messages, _guard) = Messages::capture();
+    let warning = "the limit store's Redis may evict keys";
+    let mut server = RedisServer::start();
+    let limiter = limiter_here(&server);
+    let answered = || async {
+        let event = limiter
+            .count_event(free_account(&unique("key")), None)
+            .await;
+        event.outcome.is_ok()
+    };
+    let warned = |count: usize| {
+        let messages = messages.clone();
+        async move {
+            let deadline = Instant::now() + Duration::from_secs(2);
+            while messages.count(warning) != count {
+                assert!(Instant::now() < deadline, "{count} warnings: {messages:?}");
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        }
+    };
+    assert!(answered().await, "Redis as it starts: no maxmemory");
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(messages.count(warning), 0, "{messages:?}");
+
+    server.kill();
+    assert!(!answered().await);
+    server.restart();
+    configure(&server, "maxmemory", "100mb");
+    configure(&server, "maxmemory-policy", "volatile-lru");
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !answered().await {
+        assert!(Instant::now() < deadline, "Redis back within 5 s");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    warned(1).await;
+    for _ in 0..20 {
+        assert!(answered().await);
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(messages.count(warning), 1, "once, not per decision");
+    let warning = messages
+        .0
+        .lock()
+        .unwrap()
+        .iter()
+        .find(|m| m.starts_with(warning))
+        .cloned();
+    assert!(
+        warning.is_some_and(|w| w.contains("maxmemory-policy noeviction")),
+        "the warning says what to set"
+    );
+}
+
+/// A full Redis that does not evict refuses writes: each decision a store failure, answered
+/// by the fail modes (the quota closed, the rate by the per-process fallback), the cause
+/// saying so; limits are kept in Redis again once it has room.
+#[tokio::test]
+async fn a_full_redis_is_a_store_failure_until_it_has_room() {
+    let server = RedisServer::start();
+    let limiter = limiter(&server);
+    let key = unique("key");
+    let event = || async { limiter.count_event(free_account(&key), None).await.outcome };
+    assert!(event().await.is_ok());
+    configure(&server, "maxmemory", "1");
+
+    let err = event().await.unwrap_err();
+    assert_eq!(err.code(), ErrorCode::ServerError, "the quota fails closed");
+    let cause = format!("{:?}", err.cause());
+    assert!(
+        cause.contains("maxmemory"),
+        "the cause says Redis is full: {cause}"
+    );
+    let verdict = limiter.admit(client(), free_account(&unique("key"))).await;
+    assert!(verdict.outcome.is_ok(), "the rate fails open");
+
+    configure(&server, "maxmemory", "0");
+    let deadline = Instant::now() + Duration::from_secs(2);
+    while event().await.is_err() {
+        assert!(
+            Instant::now() < deadline,
+            "events accepted within 2 s of room"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 #[test]
 fn the_password_never_shows() {
     let runtime = tokio::runtime::Builder::new_current_thread()
