@@ -14,7 +14,7 @@ use super::{RedisServer, Speaks, TEST_CA_FILE, unique};
 pub struct SentinelDeployment {
     /// The primary at the start.
     pub primary: RedisServer,
-    /// Its replica, which the sentinel promotes when the primary is gone.
+    /// Its replica, which the sentinels promote when the primary is gone.
     pub replica: RedisServer,
     /// Each sentinel and its configuration, which it rewrites as it learns.
     sentinels: Vec<(RedisServer, PathBuf)>,
@@ -22,7 +22,7 @@ pub struct SentinelDeployment {
 }
 
 impl SentinelDeployment {
-    /// The name the sentinel monitors the primary under.
+    /// The name the sentinels monitor the primary under.
     pub const SERVICE: &str = "attractos-test";
 
     /// Starts the three (one sentinel), with `password` as the `requirepass` of each when
