@@ -21,6 +21,10 @@ pub(crate) struct CheckArgs {
     /// Base URL of a running service to check, e.g. http://127.0.0.1:8080.
     #[arg(long, env = "ATTRACTOS_URL")]
     url: Option<String>,
+    /// With an https:// --url: a PEM file of CA certificates to trust besides the Mozilla
+    /// roots built in (a service behind a private CA).
+    #[arg(long, env = "ATTRACTOS_CA_FILE", value_name = "FILE", requires = "url")]
+    ca: Option<std::path::PathBuf>,
     /// Which embedded reference servers to check (without --url).
     #[arg(long, value_enum, default_value_t = Frameworks::Both, conflicts_with = "url")]
     framework: Frameworks,
@@ -193,7 +197,13 @@ pub(crate) fn check(args: &CheckArgs) -> Result<bool, String> {
             } else {
                 Fixtures::default()
             };
-            targets.push(HttpTarget::new(url).map_err(|err| err.to_string())?);
+            let mut target = HttpTarget::new(url).map_err(|err| err.to_string())?;
+            if let Some(ca) = &args.ca {
+                let unusable = |why: String| format!("--ca {}: {why}", ca.display());
+                let pem = std::fs::read(ca).map_err(|err| unusable(err.to_string()))?;
+                target = target.trusting(&pem).map_err(|err| unusable(err.0))?;
+            }
+            targets.push(target);
             args.suite(args.fixtures.apply(base))
         }
         None => {

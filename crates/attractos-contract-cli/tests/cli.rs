@@ -25,6 +25,7 @@ fn contract(args: &[&str], env: &[(&str, &str)]) -> Output {
         "ATTRACTOS_SITE_BROKEN",
         "ATTRACTOS_SITE_QUOTA",
         "ATTRACTOS_SITE_FOREIGN",
+        "ATTRACTOS_CA_FILE",
     ] {
         command.env_remove(var);
     }
@@ -86,6 +87,102 @@ fn run_axum(app: axum::Router) -> Running {
         stop: Some(stop),
         thread: Some(thread),
     }
+}
+
+/// The limits crate's TLS fixtures: a test CA, and a certificate for 127.0.0.1 it signed.
+const TLS: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../attractos-limits/tests/tls/"
+);
+
+/// An HTTPS front for the plain service at `plain` (`http://HOST:PORT`): TLS with the test
+/// certificate for 127.0.0.1, each connection relayed to the service as it is.
+fn https_in_front_of(plain: &str) -> Running {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let chain = CertificateDer::pem_file_iter(format!("{TLS}server.pem"))
+        .and_then(Iterator::collect)
+        .expect("the test certificate");
+    let key = PrivateKeyDer::from_pem_file(format!("{TLS}server-key.pem")).expect("its key");
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .and_then(|config| config.with_no_client_auth().with_single_cert(chain, key))
+        .expect("a TLS configuration");
+    let acceptor = tokio_rustls::TlsAcceptor::from(std::sync::Arc::new(config));
+    let service = plain.trim_start_matches("http://").to_owned();
+    let listener = TcpListener::bind("127.0.0.1:0").expect("an ephemeral port");
+    listener.set_nonblocking(true).expect("non-blocking");
+    let url = format!("https://{}", listener.local_addr().expect("an address"));
+    let (stop, mut stopped) = tokio::sync::oneshot::channel::<()>();
+    let thread = std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a runtime");
+        runtime.block_on(async move {
+            let listener = tokio::net::TcpListener::from_std(listener).expect("tokio listener");
+            loop {
+                let (client, _) = tokio::select! {
+                    accepted = listener.accept() => accepted.expect("a connection"),
+                    _ = &mut stopped => return,
+                };
+                let (acceptor, service) = (acceptor.clone(), service.clone());
+                tokio::spawn(async move {
+                    let Ok(mut client) = acceptor.accept(client).await else {
+                        return;
+                    };
+                    let Ok(mut service) = tokio::net::TcpStream::connect(service).await else {
+                        return;
+                    };
+                    let _ = tokio::io::copy_bidirectional(&mut client, &mut service).await;
+                });
+            }
+        });
+    });
+    Running {
+        url,
+        stop: Some(stop),
+        thread: Some(thread),
+    }
+}
+
+#[test]
+fn a_service_behind_a_private_ca_is_checked_trusting_its_ca_and_not_without() {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("an ephemeral port");
+    let server = serve(Framework::Axum, listener, Options::default()).expect("starts");
+    let https = https_in_front_of(&server.url());
+    let check = |ca: Option<&str>| {
+        let mut args = vec!["check", "--url", &https.url, "--reference-fixtures"];
+        args.extend(["--only", "stats-ok"]);
+        args.extend(ca.iter().flat_map(|ca| ["--ca", *ca]));
+        contract(&args, &[])
+    };
+
+    let untrusted = check(None);
+    let text = stdout(&untrusted);
+    assert_eq!(untrusted.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("UnknownIssuer"),
+        "the certificate is not trusted: {text}"
+    );
+
+    let ca = format!("{TLS}ca.pem");
+    let trusted = check(Some(&ca));
+    let text = stdout(&trusted);
+    assert!(trusted.status.success(), "{text}");
+    assert!(text.contains(": 1 passed, 0 failed"), "{text}");
+
+    let not_pem = concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml");
+    let refused = check(Some(not_pem));
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert_eq!(refused.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains(&format!("--ca {not_pem}: no PEM certificate")),
+        "{stderr}"
+    );
+    drop(https);
+    server.stop().expect("a clean stop");
 }
 
 /// A plain axum server, no contract: text 404s and 405s.

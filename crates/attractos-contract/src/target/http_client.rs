@@ -20,13 +20,16 @@ use crate::target::{Target, TargetError};
 /// A running service at a base URL, e.g. `http://127.0.0.1:8080`.
 ///
 /// Redirects are not followed (the contract judges what the service itself answers), and
-/// loopback addresses bypass any proxy the environment sets.
+/// loopback addresses bypass any proxy the environment sets. Over HTTPS the service's
+/// certificate is checked against the Mozilla roots built in, and the CAs
+/// [`HttpTarget::trusting`] adds.
 #[derive(Debug, Clone)]
 pub struct HttpTarget {
     name: String,
     base: String,
     client: reqwest::Client,
     timeout: Duration,
+    loopback: bool,
 }
 
 impl HttpTarget {
@@ -63,21 +66,24 @@ impl HttpTarget {
                 .trim_end_matches(']')
                 .parse::<std::net::IpAddr>()
                 .is_ok_and(|ip| ip.is_loopback());
-        // No reqwest timeout: `send` bounds the whole exchange itself, so that its message
-        // can say how far the service got.
-        let mut builder = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none());
-        if loopback {
-            builder = builder.no_proxy();
-        }
-        let client = builder
-            .build()
-            .map_err(|err| TargetError(format!("cannot build the HTTP client: {err}")))?;
         Ok(HttpTarget {
             name: name.into(),
             base: base_url.trim_end_matches('/').to_owned(),
-            client,
+            client: client(loopback, Vec::new())?,
             timeout: Self::TIMEOUT,
+            loopback,
         })
+    }
+
+    /// The same target trusting the CA certificates of `ca_pem` (one or more PEM blocks)
+    /// besides the built-in roots: a staging service behind a private CA, say.
+    pub fn trusting(mut self, ca_pem: &[u8]) -> Result<Self, TargetError> {
+        let roots = reqwest::Certificate::from_pem_bundle(ca_pem)
+            .ok()
+            .filter(|roots| !roots.is_empty())
+            .ok_or_else(|| TargetError("no PEM certificate in it".to_owned()))?;
+        self.client = client(self.loopback, roots)?;
+        Ok(self)
     }
 
     /// The same target with another limit on each request ([`HttpTarget::TIMEOUT`] by
@@ -184,6 +190,25 @@ impl HttpTarget {
             body: body.freeze(),
         })
     }
+}
+
+/// The client: no redirects followed, no proxy for a loopback address, `roots` trusted too.
+/// No reqwest timeout: `send` bounds the whole exchange itself, so that its message can say
+/// how far the service got.
+fn client(
+    loopback: bool,
+    roots: Vec<reqwest::Certificate>,
+) -> Result<reqwest::Client, TargetError> {
+    let mut builder = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none());
+    if loopback {
+        builder = builder.no_proxy();
+    }
+    for root in roots {
+        builder = builder.add_root_certificate(root);
+    }
+    builder
+        .build()
+        .map_err(|err| TargetError(format!("cannot build the HTTP client: {err}")))
 }
 
 /// The body cap, as messages name it.
