@@ -62,31 +62,45 @@ impl Drop for Running {
     }
 }
 
-fn run_axum(app: axum::Router) -> Running {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("an ephemeral port");
-    listener.set_nonblocking(true).expect("non-blocking");
-    let url = format!("http://{}", listener.local_addr().expect("an address"));
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let thread = std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("a runtime");
-        runtime.block_on(async move {
-            let listener = tokio::net::TcpListener::from_std(listener).expect("tokio listener");
-            axum::serve(listener, app)
-                .with_graceful_shutdown(async move {
-                    let _ = stopped.await;
-                })
-                .await
-                .expect("serves");
+impl Running {
+    /// `serve(listener, stopped)` on an ephemeral loopback port, on a thread of its own.
+    fn start<F, Serving>(scheme: &str, serve: F) -> Running
+    where
+        F: FnOnce(tokio::net::TcpListener, tokio::sync::oneshot::Receiver<()>) -> Serving,
+        F: Send + 'static,
+        Serving: std::future::Future<Output = ()>,
+    {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("an ephemeral port");
+        listener.set_nonblocking(true).expect("non-blocking");
+        let url = format!("{scheme}://{}", listener.local_addr().expect("an address"));
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let thread = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("a runtime");
+            runtime.block_on(async move {
+                let listener = tokio::net::TcpListener::from_std(listener).expect("tokio listener");
+                serve(listener, stopped).await;
+            });
         });
-    });
-    Running {
-        url,
-        stop: Some(stop),
-        thread: Some(thread),
+        Running {
+            url,
+            stop: Some(stop),
+            thread: Some(thread),
+        }
     }
+}
+
+fn run_axum(app: axum::Router) -> Running {
+    Running::start("http", |listener, stopped| async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async move {
+                let _ = stopped.await;
+            })
+            .await
+            .expect("serves");
+    })
 }
 
 /// The limits crate's TLS fixtures: a test CA, and a certificate for 127.0.0.1 it signed.
@@ -111,40 +125,24 @@ fn https_in_front_of(plain: &str) -> Running {
         .expect("a TLS configuration");
     let acceptor = tokio_rustls::TlsAcceptor::from(std::sync::Arc::new(config));
     let service = plain.trim_start_matches("http://").to_owned();
-    let listener = TcpListener::bind("127.0.0.1:0").expect("an ephemeral port");
-    listener.set_nonblocking(true).expect("non-blocking");
-    let url = format!("https://{}", listener.local_addr().expect("an address"));
-    let (stop, mut stopped) = tokio::sync::oneshot::channel::<()>();
-    let thread = std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("a runtime");
-        runtime.block_on(async move {
-            let listener = tokio::net::TcpListener::from_std(listener).expect("tokio listener");
-            loop {
-                let (client, _) = tokio::select! {
-                    accepted = listener.accept() => accepted.expect("a connection"),
-                    _ = &mut stopped => return,
+    Running::start("https", |listener, mut stopped| async move {
+        loop {
+            let (client, _) = tokio::select! {
+                accepted = listener.accept() => accepted.expect("a connection"),
+                _ = &mut stopped => return,
+            };
+            let (acceptor, service) = (acceptor.clone(), service.clone());
+            tokio::spawn(async move {
+                let Ok(mut client) = acceptor.accept(client).await else {
+                    return;
                 };
-                let (acceptor, service) = (acceptor.clone(), service.clone());
-                tokio::spawn(async move {
-                    let Ok(mut client) = acceptor.accept(client).await else {
-                        return;
-                    };
-                    let Ok(mut service) = tokio::net::TcpStream::connect(service).await else {
-                        return;
-                    };
-                    let _ = tokio::io::copy_bidirectional(&mut client, &mut service).await;
-                });
-            }
-        });
-    });
-    Running {
-        url,
-        stop: Some(stop),
-        thread: Some(thread),
-    }
+                let Ok(mut service) = tokio::net::TcpStream::connect(service).await else {
+                    return;
+                };
+                let _ = tokio::io::copy_bidirectional(&mut client, &mut service).await;
+            });
+        }
+    })
 }
 
 #[test]
