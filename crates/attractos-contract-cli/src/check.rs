@@ -25,6 +25,13 @@ pub(crate) struct CheckArgs {
     /// roots built in (a service behind a private CA).
     #[arg(long, env = "ATTRACTOS_CA_FILE", value_name = "FILE", requires = "url")]
     ca: Option<std::path::PathBuf>,
+    /// With --url: a header to send with every request whose case does not set it, e.g. a
+    /// gateway's token (repeatable; ATTRACTOS_HEADERS takes one per line). Authorization and
+    /// the framing headers are the checker's own.
+    #[arg(long = "header", value_name = "NAME: VALUE", requires = "url",
+          env = "ATTRACTOS_HEADERS", value_delimiter = '\n', hide_env_values = true,
+          value_parser = name_and_value)]
+    headers: Vec<(String, String)>,
     /// Which embedded reference servers to check (without --url).
     #[arg(long, value_enum, default_value_t = Frameworks::Both, conflicts_with = "url")]
     framework: Frameworks,
@@ -186,6 +193,14 @@ impl CheckArgs {
 }
 
 /// Runs the check; `Ok(false)` when a case failed at the chosen level.
+/// `NAME: VALUE`, split at the first colon, each side trimmed.
+fn name_and_value(header: &str) -> Result<(String, String), String> {
+    let (name, value) = header
+        .split_once(':')
+        .ok_or_else(|| format!("{header:?} is not NAME: VALUE"))?;
+    Ok((name.trim().to_owned(), value.trim().to_owned()))
+}
+
 pub(crate) fn check(args: &CheckArgs) -> Result<bool, String> {
     let mut targets = Vec::new();
     // Kept until the end of the run; dropping a server stops it.
@@ -203,6 +218,8 @@ pub(crate) fn check(args: &CheckArgs) -> Result<bool, String> {
                 let pem = std::fs::read(ca).map_err(|err| unusable(err.to_string()))?;
                 target = target.trusting(&pem).map_err(|err| unusable(err.0))?;
             }
+            let headers = args.headers.iter().map(|(n, v)| (n.as_str(), v.as_str()));
+            target = target.with_headers(headers).map_err(|err| err.0)?;
             targets.push(target);
             args.suite(args.fixtures.apply(base))
         }

@@ -26,6 +26,7 @@ fn contract(args: &[&str], env: &[(&str, &str)]) -> Output {
         "ATTRACTOS_SITE_QUOTA",
         "ATTRACTOS_SITE_FOREIGN",
         "ATTRACTOS_CA_FILE",
+        "ATTRACTOS_HEADERS",
     ] {
         command.env_remove(var);
     }
@@ -352,6 +353,60 @@ fn check_independent(mutations: &[service::Mutation], extra: &[&str]) -> (Option
     args.extend_from_slice(extra);
     let output = contract(&args, &[]);
     (output.status.code(), stdout(&output))
+}
+
+/// Behind a gateway that answers 403 in plain text to any request without its token, the
+/// service is checked once the token is given (by flag or by variable), and the checker's
+/// own headers cannot be given.
+#[test]
+fn headers_a_gateway_asks_for_are_sent_with_every_request() {
+    use service::Mutation::NoHouseHeaders;
+    async fn gate(
+        request: axum::extract::Request,
+        next: axum::middleware::Next,
+    ) -> axum::response::Response {
+        use axum::response::IntoResponse;
+        match request.headers().get("x-gateway-token") {
+            Some(token) if token == "letmein" => next.run(request).await,
+            _ => (axum::http::StatusCode::FORBIDDEN, "no token").into_response(),
+        }
+    }
+    let gateway = service::router(&[NoHouseHeaders]).layer(axum::middleware::from_fn(gate));
+    let server = run_axum(gateway);
+    let check = |extra: &[&str], env: &[(&str, &str)]| {
+        let mut args = vec!["check", "--url", &server.url, "--reference-fixtures"];
+        args.extend(["--level", "contract"]);
+        args.extend_from_slice(extra);
+        contract(&args, env)
+    };
+
+    let refused = check(&[], &[]);
+    assert_eq!(refused.status.code(), Some(1), "{}", stdout(&refused));
+    for (extra, env) in [
+        (&["--header", "X-Gateway-Token: letmein"][..], &[][..]),
+        (
+            &[],
+            &[("ATTRACTOS_HEADERS", "X-Other: 1\nx-gateway-token:letmein")][..],
+        ),
+    ] {
+        let through = check(extra, env);
+        assert_eq!(
+            through.status.code(),
+            Some(0),
+            "{extra:?} {env:?}: {}",
+            stdout(&through)
+        );
+    }
+    for (header, why) in [
+        ("Authorization: Bearer ak_x", "the checker sets it itself"),
+        ("no colon", "is not NAME: VALUE"),
+        ("bad name: 1", "not a header name"),
+    ] {
+        let output = check(&["--header", header], &[]);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{header}: {stderr}");
+        assert!(stderr.contains(why), "{header}: {stderr}");
+    }
 }
 
 #[test]

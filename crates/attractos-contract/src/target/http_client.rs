@@ -12,6 +12,7 @@
 use std::time::Duration;
 
 use bytes::BytesMut;
+use http::{HeaderName, HeaderValue};
 
 use crate::case::Request;
 use crate::judge::Response;
@@ -30,6 +31,8 @@ pub struct HttpTarget {
     client: reqwest::Client,
     timeout: Duration,
     loopback: bool,
+    /// Sent with every request that does not set the same header itself.
+    extra_headers: Vec<(HeaderName, HeaderValue)>,
 }
 
 impl HttpTarget {
@@ -72,6 +75,7 @@ impl HttpTarget {
             client: client(loopback, Vec::new())?,
             timeout: Self::TIMEOUT,
             loopback,
+            extra_headers: Vec::new(),
         })
     }
 
@@ -83,6 +87,33 @@ impl HttpTarget {
             .filter(|roots| !roots.is_empty())
             .ok_or_else(|| TargetError("no PEM certificate in it".to_owned()))?;
         self.client = client(self.loopback, roots)?;
+        Ok(self)
+    }
+
+    /// The same target sending `headers` (name and value) with every request whose case does
+    /// not set the same header: what a gateway in front of the service asks for, say. Names
+    /// the checker sets itself (`Authorization`, which the cases vary, and the framing:
+    /// `Host`, `Content-Length`, `Transfer-Encoding`, `Connection`) are refused.
+    pub fn with_headers<'h>(
+        mut self,
+        headers: impl IntoIterator<Item = (&'h str, &'h str)>,
+    ) -> Result<Self, TargetError> {
+        const THE_CHECKERS: [&str; 5] = [
+            "authorization",
+            "host",
+            "content-length",
+            "transfer-encoding",
+            "connection",
+        ];
+        for (name, value) in headers {
+            let refused = |why: &str| TargetError(format!("header {name:?}: {why}"));
+            let name = HeaderName::try_from(name).map_err(|_| refused("not a header name"))?;
+            if THE_CHECKERS.contains(&name.as_str()) {
+                return Err(refused("the checker sets it itself"));
+            }
+            let value = HeaderValue::try_from(value).map_err(|_| refused("not a header value"))?;
+            self.extra_headers.push((name, value));
+        }
         Ok(self)
     }
 
@@ -145,6 +176,10 @@ impl HttpTarget {
         let url = format!("{}{}", self.base, request.target);
         let mut builder = self.client.request(request.method.clone(), &url);
         for (name, value) in &request.headers {
+            builder = builder.header(name.clone(), value.clone());
+        }
+        let own = |name: &HeaderName| request.headers.iter().any(|(set, _)| set == name);
+        for (name, value) in self.extra_headers.iter().filter(|(name, _)| !own(name)) {
             builder = builder.header(name.clone(), value.clone());
         }
         if !request.body.is_empty() {
