@@ -1,4 +1,5 @@
-//! What several modules of the suite take: a client and a Free-plan account.
+//! What several modules of the suite take: a client, a Free-plan account, and the store's
+//! least-privilege Redis user.
 
 use std::net::IpAddr;
 
@@ -17,4 +18,21 @@ pub fn free_account(key: &str) -> Account<'_> {
         plan: Plan::Free,
         event_floor: 0,
     }
+}
+
+/// `ACL SETUSER attractos-limits` with the rights docs/limits.md gives the store's Redis user
+/// (its keys, `EVALSHA` and `SCRIPT LOAD`, the script's `TIME`, `MGET` and `SET`, and `INFO`),
+/// then the rules in `more`. Its password is `limits-password`.
+pub fn least_privilege_user(more: &str) -> redis::Cmd {
+    let rights = "on >limits-password resetkeys ~attractos:limits:* resetchannels -@all \
+                  +evalsha +script|load +time +mget +set +info";
+    let mut setuser = redis::cmd("ACL");
+    setuser.arg("SETUSER").arg("attractos-limits");
+    setuser.arg(
+        rights
+            .split_whitespace()
+            .chain(more.split_whitespace())
+            .collect::<Vec<_>>(),
+    );
+    setuser
 }

@@ -15,7 +15,7 @@ use attractos_limits::{
     RedisStore, RedisTls,
 };
 
-use crate::common::{client, free_account};
+use crate::common::{client, free_account, least_privilege_user};
 
 fn sentinels(deployment: &SentinelDeployment) -> RedisSentinels {
     RedisSentinels::new(SentinelDeployment::SERVICE, deployment.sentinel_urls())
@@ -230,6 +230,33 @@ async fn listening(deployment: &SentinelDeployment, expected: usize) {
         assert!(Instant::now() < deadline, "{expected} listening within 2 s");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+}
+
+/// Through Sentinel the store's least-privilege Redis user does: redis-rs asks the server the
+/// sentinels name whether it is the primary, by `ROLE` or else `INFO replication`, which the
+/// user's `INFO` allows; without `INFO` (nor `ROLE`), each decision is a store failure.
+#[tokio::test]
+async fn through_sentinels_the_least_privilege_user_does_with_its_info() {
+    let deployment = SentinelDeployment::start(None);
+    let with_rights = |more: &str| {
+        for server in [&deployment.primary, &deployment.replica] {
+            let client = redis::Client::open(server.url()).expect("a valid URL");
+            let mut admin = client.get_connection().expect("redis answers");
+            let () = least_privilege_user(more)
+                .query(&mut admin)
+                .expect("the user is made");
+        }
+        let sentinels = sentinels(&deployment)
+            .with_primary_password(Some("attractos-limits"), "limits-password");
+        let store = RedisStore::connect_via_sentinels(&sentinels, DEFAULT_TIMEOUT, Clock::Store)
+            .expect("valid settings");
+        Limiter::new(AnyStore::Redis(store), Policies::default())
+    };
+    let without_info = with_rights("-info");
+    let err = event(&without_info, &unique("key")).await.unwrap_err();
+    assert_eq!(err.code(), ErrorCode::ServerError, "a store failure");
+    let least = with_rights("");
+    assert!(event(&least, &unique("key")).await.is_ok());
 }
 
 #[tokio::test]

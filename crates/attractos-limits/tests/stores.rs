@@ -3,6 +3,8 @@
 use std::net::{IpAddr, Ipv4Addr};
 
 use attractos_limits::testing::{RedisServer, run_all};
+
+use crate::common::least_privilege_user;
 use attractos_limits::{
     AddressPartition, AuthFailureQuery, Clock, DEFAULT_TIMEOUT, EventQuery, ManualClock,
     MemoryStore, RedisStore, RequestOutcome, RequestQuery, Store,
@@ -178,4 +180,41 @@ async fn every_key_the_redis_store_writes_expires_by_itself() {
             "{key} expires in {left_ms} ms, not about {lifetime_ms} ms"
         );
     }
+}
+
+/// With no more than those rights, the store passes the suite on the suite's clock and
+/// decides on Redis's own; a key outside its prefix is refused to it.
+#[tokio::test]
+async fn the_redis_store_needs_no_more_than_its_least_privilege_user() {
+    let server = RedisServer::start();
+    let client = redis::Client::open(server.url()).expect("a valid URL");
+    let mut admin = client.get_connection().expect("redis answers");
+    let () = least_privilege_user("")
+        .query(&mut admin)
+        .expect("the user is made");
+    let url = server
+        .url()
+        .replacen("://", "://attractos-limits:limits-password@", 1);
+
+    let clock = ManualClock::default();
+    let store = RedisStore::connect(&url, DEFAULT_TIMEOUT * 10, Clock::Manual(clock.clone()))
+        .expect("a valid URL");
+    run_all(&store, &clock).await;
+    let store = RedisStore::connect(&url, DEFAULT_TIMEOUT * 10, Clock::Store).expect("a valid URL");
+    let outcome = store
+        .request(QUERY)
+        .await
+        .expect("decided on Redis's clock");
+    assert!(
+        matches!(outcome, RequestOutcome::Decided { rate, .. } if rate.admitted),
+        "{outcome:?}"
+    );
+
+    let limited = redis::Client::open(url).expect("a valid URL");
+    let mut limited = limited.get_connection().expect("the user logs in");
+    let other: redis::RedisResult<()> = redis::cmd("SET")
+        .arg("other:key")
+        .arg(1)
+        .query(&mut limited);
+    assert!(other.is_err(), "a key outside the prefix is refused");
 }
