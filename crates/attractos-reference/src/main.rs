@@ -74,6 +74,14 @@ struct Cli {
         requires = "redis_sentinel"
     )]
     redis_primary_password: Option<String>,
+    /// The Redis user (ACL) the primary's password is of; the default user without it.
+    #[arg(
+        long,
+        value_name = "NAME",
+        env = "ATTRACTOS_REDIS_PRIMARY_USER",
+        requires = "redis_primary_password"
+    )]
+    redis_primary_user: Option<String>,
     /// Milliseconds one limit decision may wait for Redis; past that the policy's failure
     /// mode answers (rate limits fall back to this process's memory, the event quota answers
     /// SERVER_ERROR).
@@ -181,7 +189,8 @@ fn run(cli: &Cli) -> std::io::Result<()> {
         let mut sentinels = RedisSentinels::new(service, &cli.redis_sentinel)
             .map_err(|err| unusable("--redis-sentinel", err))?;
         if let Some(password) = &cli.redis_primary_password {
-            sentinels = sentinels.with_primary_password(None, password);
+            let user = cli.redis_primary_user.as_deref();
+            sentinels = sentinels.with_primary_password(user, password);
         }
         options = options.redis_sentinels(sentinels);
     }

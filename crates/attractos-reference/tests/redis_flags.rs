@@ -4,7 +4,8 @@
 //! every event is `SERVER_ERROR`; a file that is not PEM stops the binary, naming its flag.
 //! Sentinel: with `--redis-sentinel`, `--redis-service` and the primary's password the quota
 //! is counted on the primary, and after a failover on the promoted replica, without a
-//! restart; without the password every event is `SERVER_ERROR`; `rediss://` sentinels with
+//! restart; without the password every event is `SERVER_ERROR`; with `--redis-primary-user`
+//! an ACL user's password, and without it the default user's (which may not run scripts); `rediss://` sentinels with
 //! `--redis-ca` likewise, and without it every event is `SERVER_ERROR`; a sentinel URL that
 //! cannot work stops the binary, naming its flag and no password.
 
@@ -151,6 +152,45 @@ async fn the_binary_counts_events_on_the_primary_the_sentinels_name_through_a_fa
     }
     let _ = started.child.kill();
     let _ = started.child.wait();
+}
+
+/// An ACL user for the primary: on a primary whose default user may not run scripts (the
+/// sentinels' link needs none), events are counted with `--redis-primary-user` and refused
+/// (`SERVER_ERROR`) without it.
+#[tokio::test]
+async fn the_binary_gives_the_primary_the_user_its_password_is_of() {
+    let deployment = SentinelDeployment::start(None);
+    for server in [&deployment.primary, &deployment.replica] {
+        let client = redis::Client::open(server.url()).expect("a valid URL");
+        let mut admin = client.get_connection().expect("redis answers");
+        for rules in [
+            &["attractos-limits", "on", ">limits-password", "~*", "+@all"][..],
+            &["default", "-evalsha"],
+        ] {
+            let () = redis::cmd("ACL")
+                .arg("SETUSER")
+                .arg(rules)
+                .query(&mut admin)
+                .expect("the user is set");
+        }
+    }
+    let sentinel = deployment.sentinel_url();
+    let through_sentinels = [
+        "--redis-sentinel",
+        &sentinel,
+        "--redis-service",
+        SentinelDeployment::SERVICE,
+        "--redis-primary-password",
+        "limits-password",
+    ];
+    let user = ["--redis-primary-user", "attractos-limits"];
+    for (flags, expected) in [
+        (&[&through_sentinels[..], &user].concat(), ""),
+        (&through_sentinels.to_vec(), "SERVER_ERROR"),
+    ] {
+        let code = first_event_code(with_flags(flags)).await;
+        assert_eq!(code, expected, "flags {flags:?}");
+    }
 }
 
 #[tokio::test]
