@@ -247,8 +247,9 @@ impl Primary {
     }
 
     /// The connection to the primary: the last one, or one to the server the sentinels name
-    /// now (redis-rs checks that it says so: `ROLE`, or else `INFO replication`). Called on the runtime that
-    /// drives the store, where the task that listens to the sentinels is started too.
+    /// now (redis-rs checks that it says so: `ROLE`, or else `INFO replication`). Called on
+    /// the runtime that drives the store, where the task that listens to the sentinels is
+    /// started too.
     pub(crate) async fn connection(
         &self,
         config: &AsyncConnectionConfig,
