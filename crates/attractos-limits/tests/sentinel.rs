@@ -377,6 +377,14 @@ fn settings_that_cannot_work_are_refused_naming_no_secret() {
         credentials.to_string().contains("share their credentials"),
         "{credentials}"
     );
+    let shared = [
+        "rediss://limits:hunter2@127.0.0.1:26379",
+        "rediss://limits:hunter2@127.0.0.1:26380",
+    ];
+    assert!(
+        RedisSentinels::new("attractos", shared).is_ok(),
+        "TLS sentinels that share their credentials are taken"
+    );
     let bad = RedisSentinels::new("attractos", ["redis://:hunter2@[bad"]).unwrap_err();
     let plain = RedisSentinels::new("attractos", ["redis://:hunter2@127.0.0.1:26379"]).unwrap();
     let certificates = RedisStore::connect_via_sentinels(
