@@ -192,7 +192,6 @@ impl CheckArgs {
     }
 }
 
-/// Runs the check; `Ok(false)` when a case failed at the chosen level.
 /// `NAME: VALUE`, split at the first colon, each side trimmed.
 fn name_and_value(header: &str) -> Result<(String, String), String> {
     let (name, value) = header
@@ -201,6 +200,7 @@ fn name_and_value(header: &str) -> Result<(String, String), String> {
     Ok((name.trim().to_owned(), value.trim().to_owned()))
 }
 
+/// Runs the check; `Ok(false)` when a case failed at the chosen level.
 pub(crate) fn check(args: &CheckArgs) -> Result<bool, String> {
     let mut targets = Vec::new();
     // Kept until the end of the run; dropping a server stops it.

@@ -3,6 +3,7 @@
 
 use std::net::IpAddr;
 
+use attractos_limits::testing::RedisServer;
 use attractos_limits::{Account, Plan};
 
 /// A client address (TEST-NET-1), the same for every module: each test has a store of its own.
@@ -20,10 +21,10 @@ pub fn free_account(key: &str) -> Account<'_> {
     }
 }
 
-/// `ACL SETUSER attractos-limits` with the rights docs/limits.md gives the store's Redis user
-/// (its keys, `EVALSHA` and `SCRIPT LOAD`, the script's `TIME`, `MGET` and `SET`, and `INFO`),
-/// then the rules in `more`. Its password is `limits-password`.
-pub fn least_privilege_user(more: &str) -> redis::Cmd {
+/// Makes `attractos-limits` (password `limits-password`) a user of `server` with the rights
+/// docs/limits.md gives the store's Redis user (its keys, `EVALSHA` and `SCRIPT LOAD`, the
+/// script's `TIME`, `MGET` and `SET`, and `INFO`), then the rules in `more`.
+pub fn add_least_privilege_user(server: &RedisServer, more: &str) {
     let rights = "on >limits-password resetkeys ~attractos:limits:* resetchannels -@all \
                   +evalsha +script|load +time +mget +set +info";
     let mut setuser = redis::cmd("ACL");
@@ -34,5 +35,7 @@ pub fn least_privilege_user(more: &str) -> redis::Cmd {
             .chain(more.split_whitespace())
             .collect::<Vec<_>>(),
     );
-    setuser
+    let client = redis::Client::open(server.url()).expect("a valid URL");
+    let mut admin = client.get_connection().expect("redis answers");
+    let () = setuser.query(&mut admin).expect("the user is made");
 }

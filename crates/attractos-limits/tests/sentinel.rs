@@ -3,8 +3,9 @@
 //! that, failovers made for real (the primary killed; a planned one, the old primary still
 //! running) after which the limits carry on on the promoted replica with the counts it
 //! replicated, without a restart, every answer in bounded time; the sentinels listened to in
-//! turn (the one listened to killed before a planned failover) until the store is dropped; the primary's password; TLS to the sentinels and the primary;
-//! and settings that cannot work refused at once, naming no secret.
+//! turn (the one listened to killed before a planned failover) until the store is dropped;
+//! the primary's password, and a least-privilege user's; TLS to the sentinels and the
+//! primary; and settings that cannot work refused at once, naming no secret.
 
 use std::time::{Duration, Instant};
 
@@ -15,7 +16,7 @@ use attractos_limits::{
     RedisStore, RedisTls,
 };
 
-use crate::common::{client, free_account, least_privilege_user};
+use crate::common::{add_least_privilege_user, client, free_account};
 
 fn sentinels(deployment: &SentinelDeployment) -> RedisSentinels {
     RedisSentinels::new(SentinelDeployment::SERVICE, deployment.sentinel_urls())
@@ -240,11 +241,7 @@ async fn through_sentinels_the_least_privilege_user_does_with_its_info() {
     let deployment = SentinelDeployment::start(None);
     let with_rights = |more: &str| {
         for server in [&deployment.primary, &deployment.replica] {
-            let client = redis::Client::open(server.url()).expect("a valid URL");
-            let mut admin = client.get_connection().expect("redis answers");
-            let () = least_privilege_user(more)
-                .query(&mut admin)
-                .expect("the user is made");
+            add_least_privilege_user(server, more);
         }
         let sentinels = sentinels(&deployment)
             .with_primary_password(Some("attractos-limits"), "limits-password");

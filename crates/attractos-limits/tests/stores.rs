@@ -3,12 +3,12 @@
 use std::net::{IpAddr, Ipv4Addr};
 
 use attractos_limits::testing::{RedisServer, run_all};
-
-use crate::common::least_privilege_user;
 use attractos_limits::{
     AddressPartition, AuthFailureQuery, Clock, DEFAULT_TIMEOUT, EventQuery, ManualClock,
     MemoryStore, RedisStore, RequestOutcome, RequestQuery, Store,
 };
+
+use crate::common::add_least_privilege_user;
 
 /// The address the Redis-only tests below send from.
 const ADDRESS: AddressPartition = AddressPartition::new(IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1)));
@@ -182,16 +182,13 @@ async fn every_key_the_redis_store_writes_expires_by_itself() {
     }
 }
 
-/// With no more than those rights, the store passes the suite on the suite's clock and
-/// decides on Redis's own; a key outside its prefix is refused to it.
+/// As its least-privilege Redis user (`common::add_least_privilege_user`), the store passes
+/// the suite on the suite's clock and decides on Redis's own; a key outside its prefix is
+/// refused to that user.
 #[tokio::test]
 async fn the_redis_store_needs_no_more_than_its_least_privilege_user() {
     let server = RedisServer::start();
-    let client = redis::Client::open(server.url()).expect("a valid URL");
-    let mut admin = client.get_connection().expect("redis answers");
-    let () = least_privilege_user("")
-        .query(&mut admin)
-        .expect("the user is made");
+    add_least_privilege_user(&server, "");
     let url = server
         .url()
         .replacen("://", "://attractos-limits:limits-password@", 1);

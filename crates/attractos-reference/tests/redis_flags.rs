@@ -40,6 +40,16 @@ fn with_flags(flags: &[&str]) -> Command {
     command
 }
 
+/// The flags for the primary the sentinel at `url` names.
+fn sentinel_flags(url: &str) -> [&str; 4] {
+    [
+        "--redis-sentinel",
+        url,
+        "--redis-service",
+        SentinelDeployment::SERVICE,
+    ]
+}
+
 /// The code of the answer to one event (`""` when it is accepted).
 async fn event_code(addr: &str) -> String {
     let body = format!(
@@ -123,12 +133,7 @@ async fn the_binary_counts_events_on_the_primary_the_sentinels_name_through_a_fa
     let password = "sentinel-test-password";
     let mut deployment = SentinelDeployment::start(Some(password));
     let sentinel = deployment.sentinel_url();
-    let through_sentinels = [
-        "--redis-sentinel",
-        &sentinel,
-        "--redis-service",
-        SentinelDeployment::SERVICE,
-    ];
+    let through_sentinels = sentinel_flags(&sentinel);
     let refused = first_event_code(with_flags(&through_sentinels)).await;
     assert_eq!(refused, "SERVER_ERROR", "the primary wants its password");
     let mut with_password = with_flags(&through_sentinels);
@@ -175,18 +180,12 @@ async fn the_binary_gives_the_primary_the_user_its_password_is_of() {
         }
     }
     let sentinel = deployment.sentinel_url();
-    let through_sentinels = [
-        "--redis-sentinel",
-        &sentinel,
-        "--redis-service",
-        SentinelDeployment::SERVICE,
-        "--redis-primary-password",
-        "limits-password",
-    ];
+    let password = ["--redis-primary-password", "limits-password"];
+    let through_sentinels = [&sentinel_flags(&sentinel)[..], &password].concat();
     let user = ["--redis-primary-user", "attractos-limits"];
     for (flags, expected) in [
         (&[&through_sentinels[..], &user].concat(), ""),
-        (&through_sentinels.to_vec(), "SERVER_ERROR"),
+        (&through_sentinels, "SERVER_ERROR"),
     ] {
         let code = first_event_code(with_flags(flags)).await;
         assert_eq!(code, expected, "flags {flags:?}");
@@ -198,12 +197,7 @@ async fn the_binary_counts_events_through_tls_sentinels_trusting_the_ca_it_is_gi
     let deployment = SentinelDeployment::start_tls(None);
     let sentinel = deployment.sentinel_url();
     let ca = fixture("ca.pem");
-    let through_sentinels = [
-        "--redis-sentinel",
-        &sentinel,
-        "--redis-service",
-        SentinelDeployment::SERVICE,
-    ];
+    let through_sentinels = sentinel_flags(&sentinel);
     for (flags, expected) in [
         (&[&through_sentinels[..], &["--redis-ca", &ca]].concat(), ""),
         (&through_sentinels.to_vec(), "SERVER_ERROR"),
