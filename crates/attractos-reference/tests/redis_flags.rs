@@ -5,7 +5,8 @@
 //! Sentinel: with `--redis-sentinel`, `--redis-service` and the primary's password the quota
 //! is counted on the primary, and after a failover on the promoted replica, without a
 //! restart; without the password every event is `SERVER_ERROR`; with `--redis-primary-user`
-//! an ACL user's password, and without it the default user's (which may not run scripts); `rediss://` sentinels with
+//! an ACL user's password, and without it the default user's (which may not run scripts), as
+//! with a user in `--redis`'s URL and without; `rediss://` sentinels with
 //! `--redis-ca` likewise, and without it every event is `SERVER_ERROR`; a sentinel URL that
 //! cannot work stops the binary, naming its flag and no password.
 
@@ -159,25 +160,45 @@ async fn the_binary_counts_events_on_the_primary_the_sentinels_name_through_a_fa
     let _ = started.child.wait();
 }
 
-/// An ACL user for the primary: on a primary whose default user may not run scripts (the
-/// sentinels' link needs none), events are counted with `--redis-primary-user` and refused
-/// (`SERVER_ERROR`) without it.
+/// Gives `server` a user `attractos-limits` (password `limits-password`) that may do
+/// anything, and takes scripts from its default user (which a sentinel's link does not need).
+fn only_the_limits_user_runs_scripts(server: &RedisServer) {
+    let client = redis::Client::open(server.url()).expect("a valid URL");
+    let mut admin = client.get_connection().expect("redis answers");
+    for rules in [
+        &["attractos-limits", "on", ">limits-password", "~*", "+@all"][..],
+        &["default", "-evalsha"],
+    ] {
+        let () = redis::cmd("ACL")
+            .arg("SETUSER")
+            .arg(rules)
+            .query(&mut admin)
+            .expect("the user is set");
+    }
+}
+
+/// An ACL user in `--redis`'s URL: events are counted as that user, and refused
+/// (`SERVER_ERROR`) as the default one, who may not run scripts.
+#[tokio::test]
+async fn the_binary_uses_the_user_its_redis_url_names() {
+    let redis = RedisServer::start();
+    only_the_limits_user_runs_scripts(&redis);
+    let as_user = redis
+        .url()
+        .replacen("://", "://attractos-limits:limits-password@", 1);
+    for (url, expected) in [(as_user, ""), (redis.url(), "SERVER_ERROR")] {
+        let code = first_event_code(reference(&url, &[])).await;
+        assert_eq!(code, expected, "{url}");
+    }
+}
+
+/// An ACL user for the primary the sentinels name: events are counted with
+/// `--redis-primary-user`, and refused (`SERVER_ERROR`) without it.
 #[tokio::test]
 async fn the_binary_gives_the_primary_the_user_its_password_is_of() {
     let deployment = SentinelDeployment::start(None);
     for server in [&deployment.primary, &deployment.replica] {
-        let client = redis::Client::open(server.url()).expect("a valid URL");
-        let mut admin = client.get_connection().expect("redis answers");
-        for rules in [
-            &["attractos-limits", "on", ">limits-password", "~*", "+@all"][..],
-            &["default", "-evalsha"],
-        ] {
-            let () = redis::cmd("ACL")
-                .arg("SETUSER")
-                .arg(rules)
-                .query(&mut admin)
-                .expect("the user is set");
-        }
+        only_the_limits_user_runs_scripts(server);
     }
     let sentinel = deployment.sentinel_url();
     let password = ["--redis-primary-password", "limits-password"];
