@@ -93,9 +93,9 @@ fn month_start(year: i32, month: Month) -> i64 {
 }
 
 /// The event counter: `stored` is `(cycle start, events)` or `None`, and `(start, end)` the
-/// cycle holding `now` ([`cycle`]); a counter of another cycle starts again from `floor`.
-/// Consuming past `limit` is refused and changes nothing. Returns the state to store and the
-/// outcome.
+/// cycle holding `now` ([`cycle`]); the events used are the counter's, never fewer than
+/// `floor` (a counter of another cycle, or none, reads `floor`). Consuming past `limit` is
+/// refused and changes nothing. Returns the state to store and the outcome.
 pub fn quota(
     stored: Option<(i64, u64)>,
     now: i64,
@@ -105,7 +105,7 @@ pub fn quota(
     consume: bool,
 ) -> ((i64, u64), QuotaOutcome) {
     let used = match stored {
-        Some((stored_start, used)) if stored_start == start => used,
+        Some((stored_start, used)) if stored_start == start => used.max(floor),
         _ => floor,
     };
     let (accepted, used) = if !consume {

@@ -27,8 +27,11 @@ pub struct Account<'a> {
     pub id: &'a str,
     /// The account's plan.
     pub plan: Plan,
-    /// Events the account's counter starts each cycle with (0 but for fixtures that start
-    /// with a spent quota).
+    /// The fewest events the account has used this cycle: its counter never reads lower.
+    /// 0 where the service keeps no count of its own; the service's own count of the
+    /// cycle's events where it does, so that a counter Redis has lost (a restart without
+    /// persistence, an eviction, a failover to a replica that lags) resumes from it instead
+    /// of from zero. A fixture may start with a spent quota by giving the quota.
     pub event_floor: u64,
 }
 

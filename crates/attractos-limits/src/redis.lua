@@ -150,12 +150,12 @@ local function auth(key, window_us, fail)
   return failures, e - now
 end
 
--- The quota counter: {cycle start, used}; another cycle's counter starts again at `qfloor`.
--- Whether the event is accepted (1 without `consume`), and the events used.
+-- The quota counter: {cycle start, used}, read as never under `qfloor` (another cycle's, or
+-- none, as `qfloor`). Whether the event is accepted (1 without `consume`), and the events used.
 local function quota(key, limit, qfloor, consume)
   local counted_start, counted = pair(key)
   local used = qfloor
-  if counted_start == cycle_start then used = counted end
+  if counted_start == cycle_start then used = max(counted, qfloor) end
   local accepted = 1
   if consume then
     if used >= limit then

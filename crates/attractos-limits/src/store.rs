@@ -83,7 +83,9 @@ pub struct RequestQuery<'a> {
     pub auth_limit: u32,
     /// The account's quota.
     pub quota: u64,
-    /// The events the account's counter starts each cycle with.
+    /// The fewest events the account has used this cycle ([`Account::event_floor`]).
+    ///
+    /// [`Account::event_floor`]: crate::Account::event_floor
     pub quota_floor: u64,
 }
 
@@ -111,7 +113,9 @@ pub struct EventQuery<'a> {
     pub account: &'a str,
     /// The quota.
     pub quota: u64,
-    /// The events the counter starts each cycle with.
+    /// The fewest events the account has used this cycle ([`Account::event_floor`]).
+    ///
+    /// [`Account::event_floor`]: crate::Account::event_floor
     pub quota_floor: u64,
 }
 

@@ -355,6 +355,42 @@ pub mod suite {
         assert_eq!(next.cycle_us, 31 * 86_400_000_000, "March has 31 days");
     }
 
+    /// The counter never reads under the floor the service gives: a count the store has
+    /// lost (a floor higher than it) goes on from the floor, and a lower floor changes
+    /// nothing.
+    pub async fn the_count_never_reads_under_the_floor(store: &impl Store, clock: &ManualClock) {
+        clock.set_us(LEAP_DAY_EVENING * 1_000_000);
+        let (key, account, address) = (unique("key"), unique("acct"), unique_address());
+        let event = |quota_floor| EventQuery {
+            account: &account,
+            quota: 8,
+            quota_floor,
+        };
+        for used in 1..=2 {
+            assert_eq!(
+                store.event(event(0)).await.expect("store answers").used,
+                used
+            );
+        }
+        let mut look = request(&key, &account, address);
+        look.quota_floor = 5;
+        let (_, quota) = decided(store, look).await;
+        assert_eq!(quota.used, 5, "a look reads the floor over a lower count");
+        let raised = store.event(event(5)).await.expect("store answers");
+        assert_eq!(raised.used, 6, "an event counts on from the floor");
+        let lower = store.event(event(3)).await.expect("store answers");
+        assert_eq!(lower.used, 7, "a floor under the count changes nothing");
+        assert_eq!(store.event(event(0)).await.expect("store answers").used, 8);
+        let past = store.event(event(0)).await.expect("store answers");
+        assert!(!past.accepted, "the quota holds with the floor counted in");
+        let over = store.event(event(9)).await.expect("store answers");
+        assert_eq!(
+            (over.accepted, over.used),
+            (false, 9),
+            "a floor past the quota is told"
+        );
+    }
+
     /// Past 3 failures in a window an address is blocked, valid key or not, until the window
     /// that the first failure opened ends; other addresses are not.
     pub async fn failed_keys_block_the_address(store: &impl Store, clock: &ManualClock) {
@@ -418,4 +454,5 @@ pub async fn run_all(store: &impl Store, clock: &ManualClock) {
     suite::quota_exact_then_resets(store, clock).await;
     suite::failed_keys_block_the_address(store, clock).await;
     suite::requests_do_not_spend_the_quota(store, clock).await;
+    suite::the_count_never_reads_under_the_floor(store, clock).await;
 }

@@ -247,8 +247,9 @@ impl Store {
         }
     }
 
-    /// The events `user`'s counter starts each month with: 0, but for the quota fixture,
-    /// whose quota starts spent (also on a fresh Redis).
+    /// The fewest events `user` has used this month (`Account::event_floor`): 0, as this
+    /// server keeps no events of its own, but for the quota fixture, whose quota is spent
+    /// (also on a fresh Redis).
     pub fn event_floor(&self, user: &User) -> u64 {
         self.users.get(&user.id).map_or(0, |u| u.usage_floor)
     }
