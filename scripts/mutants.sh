@@ -20,7 +20,7 @@ cd "$(dirname "$0")/.."
 # behaviour suites'). A package whose directory does not exist yet is skipped.
 TARGETS=(
   "attractos-errors"
-  "attractos-limits:src/algorithm.rs src/client.rs src/context.rs src/fields.rs src/keys.rs src/lib.rs src/limiter.rs src/memory.rs src/policy.rs src/redis_memory.rs src/redis_sentinel.rs src/redis_store.rs src/redis_tls.rs src/store.rs"
+  "attractos-limits:src/algorithm.rs src/client.rs src/context.rs src/fields.rs src/keys.rs src/lib.rs src/limiter.rs src/memory.rs src/policy.rs src/redis_memory.rs src/redis_batch.rs src/redis_sentinel.rs src/redis_server.rs src/redis_store.rs src/redis_tls.rs src/store.rs"
   "attractos-errors-client:src/budget.rs src/decision.rs src/error.rs src/pacing.rs src/retrier.rs"
 )
 

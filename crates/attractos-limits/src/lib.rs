@@ -45,8 +45,10 @@ mod keys;
 mod limiter;
 mod memory;
 mod policy;
+mod redis_batch;
 mod redis_memory;
 mod redis_sentinel;
+mod redis_server;
 mod redis_store;
 #[cfg(feature = "tls")]
 mod redis_tls;
