@@ -1,6 +1,7 @@
 //! [`RedisSentinels`]: a Redis whose primary the sentinels name, and may name anew after a
 //! failover.
 
+use std::collections::HashMap;
 use std::fmt;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -11,7 +12,9 @@ use tokio::sync::watch;
 
 use redis::aio::MultiplexedConnection;
 use redis::sentinel::{SentinelClient, SentinelNodeConnectionInfo, SentinelServerType};
-use redis::{AsyncConnectionConfig, ConnectionInfo, IntoConnectionInfo, RedisConnectionInfo};
+use redis::{
+    AsyncConnectionConfig, ConnectionAddr, ConnectionInfo, IntoConnectionInfo, RedisConnectionInfo,
+};
 
 use crate::InvalidRedisUrl;
 
@@ -19,8 +22,10 @@ use crate::InvalidRedisUrl;
 /// ([`RedisStore::connect_via_sentinels`](crate::RedisStore::connect_via_sentinels)): the
 /// sentinels' URLs and the name they monitor the primary under. The store asks them which
 /// server is the primary, sends every decision there, and asks again after a decision fails,
-/// so a failover moves the limits to the promoted replica without a restart. Its `Debug`
-/// shows the service and how many sentinels, never a URL or a password.
+/// so a failover moves the limits to the promoted replica without a restart. It learns the
+/// other sentinels those given know of (`SENTINEL SENTINELS`, reached with the given ones'
+/// scheme, credentials and certificates), and asks them too once the given ones are gone.
+/// Its `Debug` shows the service and how many sentinels, never a URL or a password.
 ///
 /// ```
 /// use attractos_limits::{Clock, DEFAULT_TIMEOUT, RedisSentinels, RedisStore};
@@ -119,10 +124,14 @@ impl RedisSentinels {
         self
     }
 
-    fn client(&self) -> Result<SentinelClient, InvalidRedisUrl> {
+    /// A client that asks the sentinels given, then those `learned`, for the primary.
+    fn client(&self, learned: &[ConnectionInfo]) -> Result<SentinelClient, InvalidRedisUrl> {
+        let sentinels = self.sentinels.iter().chain(learned);
         #[cfg(feature = "tls")]
         if self.tls {
-            return self.tls_client().map_err(crate::redis_store::invalid);
+            return self
+                .tls_client(sentinels)
+                .map_err(crate::redis_store::invalid);
         }
         #[cfg(feature = "tls")]
         if self.certificates.is_some() {
@@ -131,7 +140,7 @@ impl RedisSentinels {
             ));
         }
         SentinelClient::build(
-            self.sentinels.clone(),
+            sentinels.cloned().collect(),
             self.service.clone(),
             Some(
                 SentinelNodeConnectionInfo::default()
@@ -146,12 +155,12 @@ impl RedisSentinels {
     /// certificates for sentinels only through its builder, which gives every sentinel the
     /// same credentials: the first URL's (`new` checked that they agree).
     #[cfg(feature = "tls")]
-    fn tls_client(&self) -> redis::RedisResult<SentinelClient> {
+    fn tls_client<'a>(
+        &self,
+        sentinels: impl Iterator<Item = &'a ConnectionInfo>,
+    ) -> redis::RedisResult<SentinelClient> {
         use redis::sentinel::SentinelClientBuilder;
-        let addresses = self
-            .sentinels
-            .iter()
-            .map(|sentinel| sentinel.addr().clone());
+        let addresses = sentinels.map(|sentinel| sentinel.addr().clone());
         let mut builder =
             SentinelClientBuilder::new(addresses, &self.service, SentinelServerType::Master)?
                 .set_client_to_redis_tls_mode(redis::TlsMode::Secure);
@@ -177,24 +186,37 @@ impl RedisSentinels {
         builder.build()
     }
 
-    /// A client of each sentinel, in the order given, for the listener: redis-rs's
-    /// `SentinelClient` names a sentinel that answers through the connection it keeps to the
-    /// first, so once the first is gone it may name the first again.
-    fn listener_clients(&self) -> Result<Vec<redis::Client>, InvalidRedisUrl> {
-        self.sentinels
-            .iter()
-            .map(|sentinel| {
-                #[cfg(feature = "tls")]
-                if let Some(certificates) = &self.certificates {
-                    return redis::Client::build_with_tls(
-                        sentinel.clone(),
-                        certificates.certificates(),
-                    );
-                }
-                redis::Client::open(sentinel.clone())
-            })
-            .collect::<redis::RedisResult<_>>()
-            .map_err(crate::redis_store::invalid)
+    /// A client of one sentinel, for the listener: redis-rs's `SentinelClient` names a
+    /// sentinel that answers through the connection it keeps to the first, so once the first
+    /// is gone it may name the first again.
+    fn listener_client(&self, sentinel: &ConnectionInfo) -> redis::RedisResult<redis::Client> {
+        #[cfg(feature = "tls")]
+        if let Some(certificates) = &self.certificates {
+            return redis::Client::build_with_tls(sentinel.clone(), certificates.certificates());
+        }
+        redis::Client::open(sentinel.clone())
+    }
+
+    /// The sentinel at `host:port` that another one knows of, reached as the first given is
+    /// (its scheme, credentials and certificates: a deployment's sentinels share them).
+    fn peer(&self, host: String, port: u16) -> Option<ConnectionInfo> {
+        let first = &self.sentinels[0];
+        let addr = match first.addr() {
+            ConnectionAddr::Tcp(..) => ConnectionAddr::Tcp(host, port),
+            ConnectionAddr::TcpTls {
+                insecure,
+                tls_params,
+                ..
+            } => ConnectionAddr::TcpTls {
+                host,
+                port,
+                insecure: *insecure,
+                tls_params: tls_params.clone(),
+            },
+            // A sentinel on a Unix socket is the host's own: no other to reach.
+            _ => return None,
+        };
+        Some(first.clone().set_addr(addr))
     }
 }
 
@@ -218,11 +240,12 @@ impl fmt::Debug for RedisSentinels {
 pub(crate) struct Primary {
     sentinels: RedisSentinels,
     /// Asks the sentinels; one question at a time (it keeps its connections to them).
-    resolver: tokio::sync::Mutex<SentinelClient>,
+    resolver: tokio::sync::Mutex<Resolver>,
     current: Arc<Mutex<Current>>,
-    /// The sentinels the listener for `+switch-master` takes turns with.
-    listener_clients: Vec<redis::Client>,
-    /// Whether that listener was started (by the first connection, on the store's runtime).
+    /// The sentinels the given ones know of, learned by the listener.
+    learned: Arc<Mutex<Learned>>,
+    /// Whether the listener for `+switch-master` was started (by the first connection, on
+    /// the store's runtime).
     listening: AtomicBool,
     /// Dropped with the store, which ends the listener.
     stop: watch::Sender<()>,
@@ -230,12 +253,21 @@ pub(crate) struct Primary {
 
 impl Primary {
     pub(crate) fn new(sentinels: RedisSentinels) -> Result<Self, InvalidRedisUrl> {
-        let resolver = sentinels.client()?;
+        let resolver = Resolver {
+            client: sentinels.client(&[])?,
+            learned: 0,
+        };
+        // The listener's clients are made as it takes its turns: each is checked now.
+        for sentinel in &sentinels.sentinels {
+            sentinels
+                .listener_client(sentinel)
+                .map_err(crate::redis_store::invalid)?;
+        }
         Ok(Primary {
-            listener_clients: sentinels.listener_clients()?,
             sentinels,
             resolver: tokio::sync::Mutex::new(resolver),
             current: Arc::default(),
+            learned: Arc::default(),
             listening: AtomicBool::new(false),
             stop: watch::Sender::new(()),
         })
@@ -259,8 +291,8 @@ impl Primary {
         }
         if !self.listening.swap(true, Ordering::Relaxed) {
             tokio::spawn(listen(
-                self.listener_clients.clone(),
-                self.sentinels.service.clone(),
+                self.sentinels.clone(),
+                Arc::clone(&self.learned),
                 Arc::clone(&self.current),
                 self.stop.subscribe(),
             ));
@@ -269,8 +301,17 @@ impl Primary {
         if let Some(connection) = self.last() {
             return Ok(connection);
         }
+        let learned = lock(&self.learned).clone();
+        if learned.generation != resolver.learned
+            && let Ok(client) = self.sentinels.client(&learned.sentinels)
+        {
+            *resolver = Resolver {
+                client,
+                learned: learned.generation,
+            };
+        }
         let switches = lock(&self.current).switches;
-        let primary = resolver.async_get_client().await?;
+        let primary = resolver.client.async_get_client().await?;
         let connection = primary
             .get_multiplexed_async_connection_with_config(config)
             .await?;
@@ -293,6 +334,13 @@ impl Primary {
     }
 }
 
+/// The client that asks the sentinels for the primary, and which of the [`Learned`] it asks
+/// besides those given (their generation).
+struct Resolver {
+    client: SentinelClient,
+    learned: u64,
+}
+
 /// The connection to the primary, and how many new primaries the sentinels have announced.
 #[derive(Default)]
 struct Current {
@@ -300,9 +348,21 @@ struct Current {
     switches: u64,
 }
 
-/// The lock on the current connection; nothing panics while holding it.
-fn lock(current: &Mutex<Current>) -> MutexGuard<'_, Current> {
-    current.lock().unwrap_or_else(PoisonError::into_inner)
+/// The sentinels learned from those given (`SENTINEL SENTINELS`), so that the store still
+/// finds the primary, and hears of a new one, when the given ones are gone: at most
+/// [`MAX_LEARNED`], the latest. `generation` counts the changes.
+#[derive(Default, Clone)]
+struct Learned {
+    sentinels: Vec<ConnectionInfo>,
+    generation: u64,
+}
+
+/// The most sentinels learned: a deployment has a handful (three or five).
+const MAX_LEARNED: usize = 16;
+
+/// A lock nothing panics while holding.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// How long a sentinel has to take the listener's subscription.
@@ -316,16 +376,18 @@ const RELISTEN_AFTER: Duration = Duration::from_millis(250);
 /// off) would otherwise be listened to for ever.
 const PING_AFTER: Duration = Duration::from_secs(1);
 
-/// Listens to the sentinels, one at a time, for a new primary of `service` (`+switch-master
-/// <service> <old ip> <old port> <new ip> <new port>`) and forgets the current connection
-/// when one is named: after a planned failover the old primary goes on taking writes until
-/// the sentinels demote it (about ten seconds), and what it counts then is lost. When the
-/// sentinel listened to goes away (or leaves a ping unanswered), the next one is, and the
-/// connection is forgotten then too (a new primary may have been named in between). Ends
-/// when the store is dropped.
+/// Listens to the sentinels, one at a time, for a new primary of the service
+/// (`+switch-master <service> <old ip> <old port> <new ip> <new port>`) and forgets the
+/// current connection when one is named: after a planned failover the old primary goes on
+/// taking writes until the sentinels demote it (about ten seconds), and what it counts then
+/// is lost. When the sentinel listened to goes away (or leaves a ping unanswered), the next
+/// one is, and the connection is forgotten then too (a new primary may have been named in
+/// between). Each sentinel it starts listening to is asked which others it knows of, which
+/// join the turns, after those given, and the sentinels asked for the primary. Ends when
+/// the store is dropped.
 async fn listen(
-    sentinels: Vec<redis::Client>,
-    service: String,
+    sentinels: RedisSentinels,
+    learned: Arc<Mutex<Learned>>,
     current: Arc<Mutex<Current>>,
     mut stop: watch::Receiver<()>,
 ) {
@@ -336,15 +398,23 @@ async fn listen(
     };
     let listen = async {
         let mut listened = false;
-        for sentinel in sentinels.iter().cycle() {
-            if let Ok(Ok(pubsub)) =
-                tokio::time::timeout(SUBSCRIBE_TIMEOUT, subscribe(sentinel)).await
+        for turn in 0.. {
+            let sentinel = {
+                let learned = lock(&learned);
+                let all = sentinels.sentinels.iter().chain(&learned.sentinels);
+                let sentinel = all.clone().nth(turn % all.count());
+                sentinel.and_then(|sentinel| sentinels.listener_client(sentinel).ok())
+            };
+            if let Some(sentinel) = sentinel
+                && let Ok(Ok(pubsub)) =
+                    tokio::time::timeout(SUBSCRIBE_TIMEOUT, subscribe(&sentinel)).await
             {
                 if listened {
                     switched();
                 }
                 listened = true;
-                hear(pubsub, &service, &switched).await;
+                learn(&sentinel, &sentinels, &learned).await;
+                hear(pubsub, &sentinels.service, &switched).await;
             }
             tokio::time::sleep(RELISTEN_AFTER).await;
         }
@@ -374,6 +444,45 @@ async fn hear(pubsub: redis::aio::PubSub, service: &str, switched: &impl Fn()) {
                 }
             }
         }
+    }
+}
+
+/// Adds the sentinels `sentinel` knows of (for the service) that are neither given nor
+/// learned yet to `learned`. A sentinel that does not answer in time teaches nothing.
+async fn learn(sentinel: &redis::Client, sentinels: &RedisSentinels, learned: &Mutex<Learned>) {
+    let asked = async {
+        let mut connection = sentinel.get_multiplexed_async_connection().await?;
+        redis::cmd("SENTINEL")
+            .arg("SENTINELS")
+            .arg(&sentinels.service)
+            .query_async::<Vec<HashMap<String, String>>>(&mut connection)
+            .await
+    };
+    let Ok(Ok(peers)) = tokio::time::timeout(SUBSCRIBE_TIMEOUT, asked).await else {
+        return;
+    };
+    let mut learned = lock(learned);
+    for peer in peers {
+        let port = peer.get("port").and_then(|port| port.parse().ok());
+        let (Some(host), Some(port)) = (peer.get("ip"), port) else {
+            continue;
+        };
+        let Some(peer) = sentinels.peer(host.clone(), port) else {
+            continue;
+        };
+        let mut known = sentinels.sentinels.iter().chain(&learned.sentinels);
+        if known.any(|sentinel| sentinel.addr() == peer.addr()) {
+            continue;
+        }
+        if learned.sentinels.len() == MAX_LEARNED {
+            learned.sentinels.remove(0);
+        }
+        learned.sentinels.push(peer);
+        learned.generation += 1;
+        tracing::debug!(
+            learned = learned.sentinels.len(),
+            "a sentinel learned from another"
+        );
     }
 }
 
@@ -422,6 +531,44 @@ mod tests {
         }
     }
 
+    /// A sentinel teaches the others it knows of, once each, reached as the given one is;
+    /// those given are not learned again, and a server that is no sentinel teaches nothing.
+    #[tokio::test]
+    async fn a_sentinel_teaches_the_others_once() {
+        let deployment = crate::testing::SentinelDeployment::start_with_sentinels(None, 3);
+        deployment.wait_until_sentinels_know_each_other();
+        let urls = deployment.sentinel_urls();
+        let service = crate::testing::SentinelDeployment::SERVICE;
+        let first = RedisSentinels::new(service, &urls[..1]).unwrap();
+        let client = first.listener_client(&first.sentinels[0]).unwrap();
+        let learned = Mutex::new(Learned::default());
+        for _ in 0..2 {
+            learn(&client, &first, &learned).await;
+        }
+        let learned = lock(&learned).clone();
+        let mut addresses: Vec<String> = learned
+            .sentinels
+            .iter()
+            .map(|sentinel| sentinel.addr().to_string())
+            .collect();
+        addresses.sort();
+        let mut others: Vec<String> = urls[1..]
+            .iter()
+            .map(|url| url.trim_start_matches("redis://").to_owned())
+            .collect();
+        others.sort();
+        assert_eq!((addresses, learned.generation), (others, 2));
+
+        let all = RedisSentinels::new(service, &urls).unwrap();
+        let none = Mutex::new(Learned::default());
+        learn(&client, &all, &none).await;
+        let plain = RedisServer::start();
+        let plain = RedisSentinels::new(service, [plain.url()]).unwrap();
+        let client = plain.listener_client(&plain.sentinels[0]).unwrap();
+        learn(&client, &plain, &none).await;
+        assert_eq!(lock(&none).generation, 0);
+    }
+
     /// The listener against two servers standing in for sentinels (it only subscribes): the
     /// connection is forgotten when the service's new primary is announced (not another's),
     /// and when the server listened to stops answering and the next is listened to, since an
@@ -430,14 +577,14 @@ mod tests {
     async fn the_listener_forgets_the_primary_when_one_is_announced_and_when_it_moves_on() {
         let first = RedisServer::start();
         let second = RedisServer::start();
-        let clients = [&first, &second].map(|server| redis::Client::open(server.url()).unwrap());
+        let service = "attractos";
+        let sentinels = RedisSentinels::new(service, [first.url(), second.url()]).unwrap();
         let current = Arc::new(Mutex::new(Current::default()));
         let switches = || lock(&current).switches;
         let stop = watch::Sender::new(());
-        let service = "attractos";
         tokio::spawn(listen(
-            clients.to_vec(),
-            service.to_owned(),
+            sentinels,
+            Arc::default(),
             Arc::clone(&current),
             stop.subscribe(),
         ));

@@ -210,6 +210,48 @@ async fn after_a_planned_failover_the_limits_move_at_once_though_the_sentinel_li
     );
 }
 
+/// A store given one sentinel of three learns the other two from it (`SENTINEL SENTINELS`):
+/// once that one is gone, it listens to one of them, and after the primary's death asks them
+/// for the promoted replica. Knowing only the sentinel it was given, it would hear nothing
+/// and fail every decision from then on.
+#[tokio::test]
+async fn a_store_given_one_sentinel_learns_the_others_and_follows_a_failover_without_it() {
+    let mut deployment = SentinelDeployment::start_with_sentinels(None, 3);
+    deployment.wait_until_sentinels_know_each_other();
+    let first = RedisSentinels::new(SentinelDeployment::SERVICE, [deployment.sentinel_url()])
+        .expect("valid settings");
+    let store = RedisStore::connect_via_sentinels(&first, DEFAULT_TIMEOUT, Clock::Store)
+        .expect("valid settings");
+    let policies = Policies {
+        free_quota: QuotaPolicy { events: 3 },
+        ..Policies::default()
+    };
+    let limiter = Limiter::new(AnyStore::Redis(store), policies);
+    let key = unique("key");
+    assert!(event(&limiter, &key).await.is_ok(), "event 1 of 3");
+    listening(&deployment, 1).await;
+    deployment.kill_sentinel(0);
+    listening(&deployment, 1).await;
+
+    deployment.wait_until_replicated();
+    deployment.primary.kill();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while event(&limiter, &key).await.is_err() {
+        assert!(
+            Instant::now() < deadline,
+            "no event accepted within 10 s of the primary's death"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(deployment.primary_port(), Some(deployment.replica.port()));
+    assert!(event(&limiter, &key).await.is_ok(), "event 3 of 3");
+    assert_eq!(
+        event(&limiter, &key).await.unwrap_err().code(),
+        ErrorCode::LimitExceeded,
+        "event 4 of 3 is refused on the promoted replica: the count carried over"
+    );
+}
+
 #[tokio::test]
 async fn a_store_listens_to_the_sentinels_until_it_is_dropped() {
     let deployment = SentinelDeployment::start(None);

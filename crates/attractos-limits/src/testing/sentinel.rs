@@ -170,6 +170,25 @@ impl SentinelDeployment {
         self.sentinels[index].0.kill();
     }
 
+    /// Waits (at most 10 s) until each sentinel knows every other (`SENTINEL SENTINELS`):
+    /// they learn of each other from the hellos they publish on the primary every 2 s.
+    pub fn wait_until_sentinels_know_each_other(&self) {
+        let others = self.sentinels.len() - 1;
+        self.wait_until(
+            "the sentinels know each other",
+            Duration::from_secs(10),
+            |it| {
+                it.sentinel_urls().iter().all(|sentinel| {
+                    let peers: Option<Vec<redis::Value>> = it.ask(
+                        sentinel,
+                        redis::cmd("SENTINEL").arg("SENTINELS").arg(Self::SERVICE),
+                    );
+                    peers.is_some_and(|peers| peers.len() == others)
+                })
+            },
+        );
+    }
+
     /// The port of the server the sentinels (the first that answers) name the primary now.
     pub fn primary_port(&self) -> Option<u16> {
         let (_host, port): (String, u16) = self.ask_sentinels(
