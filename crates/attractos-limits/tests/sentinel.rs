@@ -23,16 +23,20 @@ fn sentinels(deployment: &SentinelDeployment) -> RedisSentinels {
         .expect("valid URLs")
 }
 
-/// A limiter with `policies` on the primary `deployment`'s sentinels name, each decision
-/// waiting at most `timeout`.
-fn limiter_through(
-    deployment: &SentinelDeployment,
-    timeout: Duration,
-    policies: Policies,
-) -> Limiter {
-    let store = RedisStore::connect_via_sentinels(&sentinels(deployment), timeout, Clock::Store)
+/// A limiter with `policies` on the primary `sentinels` name, each decision waiting at most
+/// `timeout`.
+fn limiter_through(sentinels: &RedisSentinels, timeout: Duration, policies: Policies) -> Limiter {
+    let store = RedisStore::connect_via_sentinels(sentinels, timeout, Clock::Store)
         .expect("valid settings");
     Limiter::new(AnyStore::Redis(store), policies)
+}
+
+/// The default policies with a quota of `events` on the Free plan.
+fn quota_of(events: u64) -> Policies {
+    Policies {
+        free_quota: QuotaPolicy { events },
+        ..Policies::default()
+    }
 }
 
 /// A loopback URL nothing listens on.
@@ -70,7 +74,11 @@ async fn suite_through(sentinels: &RedisSentinels) {
 #[tokio::test]
 async fn decisions_share_one_connection_to_the_primary() {
     let deployment = SentinelDeployment::start(None);
-    let limiter = limiter_through(&deployment, DEFAULT_TIMEOUT * 10, Policies::default());
+    let limiter = limiter_through(
+        &sentinels(&deployment),
+        DEFAULT_TIMEOUT * 10,
+        Policies::default(),
+    );
     let key = unique("key");
     assert!(event(&limiter, &key).await.is_ok());
     let before = deployment.connections_received(&deployment.primary);
@@ -98,11 +106,7 @@ async fn after_a_failover_the_limits_carry_on_on_the_promoted_replica_without_a_
         RedisStore::connect_via_sentinels(&sentinels(&deployment), DEFAULT_TIMEOUT, Clock::Store)
             .expect("valid settings")
             .on_runtime(tokio::runtime::Handle::current());
-    let policies = Policies {
-        free_quota: QuotaPolicy { events: 5 },
-        ..Policies::default()
-    };
-    let limiter = Limiter::new(AnyStore::Redis(store), policies);
+    let limiter = Limiter::new(AnyStore::Redis(store), quota_of(5));
     let key = unique("key");
     for n in 1..=3 {
         let counted = event(&limiter, &key).await;
@@ -157,7 +161,11 @@ async fn after_a_failover_the_limits_carry_on_on_the_promoted_replica_without_a_
 #[tokio::test]
 async fn a_connection_the_primary_drops_is_made_again() {
     let deployment = SentinelDeployment::start(None);
-    let limiter = limiter_through(&deployment, DEFAULT_TIMEOUT, Policies::default());
+    let limiter = limiter_through(
+        &sentinels(&deployment),
+        DEFAULT_TIMEOUT,
+        Policies::default(),
+    );
     let key = unique("key");
     assert!(event(&limiter, &key).await.is_ok());
     assert!(
@@ -181,19 +189,8 @@ async fn a_connection_the_primary_drops_is_made_again() {
 async fn after_a_planned_failover_the_limits_move_at_once_though_the_sentinel_listened_to_is_gone()
 {
     let mut deployment = SentinelDeployment::start_with_sentinels(None, 2);
-    let policies = Policies {
-        free_quota: QuotaPolicy { events: 3 },
-        ..Policies::default()
-    };
-    let limiter = limiter_through(&deployment, DEFAULT_TIMEOUT, policies);
-    let key = unique("key");
-    assert!(event(&limiter, &key).await.is_ok(), "event 1 of 3");
-    listening(&deployment, 1).await;
-    deployment.kill_sentinel(0);
-    // Only the second is asked now: the store listens there.
-    listening(&deployment, 1).await;
-
-    deployment.wait_until_replicated();
+    let limiter = limiter_through(&sentinels(&deployment), DEFAULT_TIMEOUT, quota_of(3));
+    let key = first_event_then_the_first_sentinel_gone(&mut deployment, &limiter).await;
     deployment.fail_over();
     // The sentinel's announcement reaches the store within microseconds on loopback.
     tokio::time::sleep(Duration::from_millis(200)).await;
@@ -210,6 +207,21 @@ async fn after_a_planned_failover_the_limits_move_at_once_though_the_sentinel_li
     );
 }
 
+/// Event 1 of 3 of a new key (returned) is counted, and the replica has it; the sentinel the
+/// store listens to, the first, is killed, and the store listens to another.
+async fn first_event_then_the_first_sentinel_gone(
+    deployment: &mut SentinelDeployment,
+    limiter: &Limiter,
+) -> String {
+    let key = unique("key");
+    assert!(event(limiter, &key).await.is_ok(), "event 1 of 3");
+    listening(deployment, 1).await;
+    deployment.kill_sentinel(0);
+    listening(deployment, 1).await;
+    deployment.wait_until_replicated();
+    key
+}
+
 /// A store given one sentinel of three learns the other two from it (`SENTINEL SENTINELS`):
 /// once that one is gone, it listens to one of them, and after the primary's death asks them
 /// for the promoted replica. Knowing only the sentinel it was given, it would hear nothing
@@ -220,20 +232,8 @@ async fn a_store_given_one_sentinel_learns_the_others_and_follows_a_failover_wit
     deployment.wait_until_sentinels_know_each_other();
     let first = RedisSentinels::new(SentinelDeployment::SERVICE, [deployment.sentinel_url()])
         .expect("valid settings");
-    let store = RedisStore::connect_via_sentinels(&first, DEFAULT_TIMEOUT, Clock::Store)
-        .expect("valid settings");
-    let policies = Policies {
-        free_quota: QuotaPolicy { events: 3 },
-        ..Policies::default()
-    };
-    let limiter = Limiter::new(AnyStore::Redis(store), policies);
-    let key = unique("key");
-    assert!(event(&limiter, &key).await.is_ok(), "event 1 of 3");
-    listening(&deployment, 1).await;
-    deployment.kill_sentinel(0);
-    listening(&deployment, 1).await;
-
-    deployment.wait_until_replicated();
+    let limiter = limiter_through(&first, DEFAULT_TIMEOUT, quota_of(3));
+    let key = first_event_then_the_first_sentinel_gone(&mut deployment, &limiter).await;
     deployment.primary.kill();
     let deadline = Instant::now() + Duration::from_secs(10);
     while event(&limiter, &key).await.is_err() {
@@ -380,7 +380,11 @@ async fn tls_sentinels_whose_certificate_is_not_trusted_are_a_store_failure() {
     let deployment = SentinelDeployment::start_tls(None);
     // The system's roots: the test CA is not among them. Time enough for the handshake to
     // fail, on a busy machine too: the cause is what is tested.
-    let limiter = limiter_through(&deployment, DEFAULT_TIMEOUT * 10, Policies::default());
+    let limiter = limiter_through(
+        &sentinels(&deployment),
+        DEFAULT_TIMEOUT * 10,
+        Policies::default(),
+    );
     let err = event(&limiter, &unique("key")).await.unwrap_err();
     assert_eq!(err.code(), ErrorCode::ServerError, "the quota fails closed");
     let cause = format!("{:?}", err.cause());
