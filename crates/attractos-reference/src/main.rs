@@ -50,8 +50,8 @@ struct Cli {
     redis_client_key: Option<PathBuf>,
     /// Keep the limits in the Redis primary these sentinels name, asked again after a failover
     /// (redis://[[USER]:PASSWORD@]HOST[:PORT], the sentinel's own credentials; rediss:// for
-    /// TLS to them and the primary; repeat the flag or separate URLs with commas). Instead of
-    /// --redis.
+    /// TLS to them and the primary; repeat the flag or separate URLs with commas; the other
+    /// sentinels they know of are learned from them). Instead of --redis.
     #[arg(
         long,
         value_name = "URL",
