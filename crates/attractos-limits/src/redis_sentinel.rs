@@ -301,14 +301,16 @@ impl Primary {
         if let Some(connection) = self.last() {
             return Ok(connection);
         }
-        let learned = lock(&self.learned).clone();
-        if learned.generation != resolver.learned
-            && let Ok(client) = self.sentinels.client(&learned.sentinels)
         {
-            *resolver = Resolver {
-                client,
-                learned: learned.generation,
-            };
+            let learned = lock(&self.learned);
+            if learned.generation != resolver.learned
+                && let Ok(client) = self.sentinels.client(&learned.sentinels)
+            {
+                *resolver = Resolver {
+                    client,
+                    learned: learned.generation,
+                };
+            }
         }
         let switches = lock(&self.current).switches;
         let primary = resolver.client.async_get_client().await?;
