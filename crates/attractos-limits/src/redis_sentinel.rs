@@ -571,6 +571,29 @@ mod tests {
         assert_eq!(lock(&none).generation, 0);
     }
 
+    /// A learned sentinel is reached as the first given is: over TLS when it is, with its
+    /// credentials.
+    #[test]
+    fn a_learned_sentinel_is_reached_as_the_first_given() {
+        for (url, tls) in [
+            ("redis://:pw@10.0.0.1:26379", false),
+            ("rediss://:pw@10.0.0.1:26379", true),
+        ] {
+            if tls && cfg!(not(feature = "tls")) {
+                continue;
+            }
+            let given = RedisSentinels::new("attractos", [url]).unwrap();
+            let peer = given.peer("10.0.0.2".to_owned(), 26380).unwrap();
+            let reached = match peer.addr() {
+                ConnectionAddr::Tcp(host, port) => (host.as_str(), *port, false),
+                ConnectionAddr::TcpTls { host, port, .. } => (host.as_str(), *port, true),
+                other => panic!("{other:?}"),
+            };
+            assert_eq!(reached, ("10.0.0.2", 26380, tls), "{url}");
+            assert_eq!(peer.redis_settings().password(), Some("pw"));
+        }
+    }
+
     /// The listener against two servers standing in for sentinels (it only subscribes): the
     /// connection is forgotten when the service's new primary is announced (not another's),
     /// and when the server listened to stops answering and the next is listened to, since an
