@@ -23,8 +23,9 @@ use crate::InvalidRedisUrl;
 /// sentinels' URLs and the name they monitor the primary under. The store asks them which
 /// server is the primary, sends every decision there, and asks again after a decision fails,
 /// so a failover moves the limits to the promoted replica without a restart. It learns the
-/// other sentinels those given know of (`SENTINEL SENTINELS`, reached with the given ones'
-/// scheme, credentials and certificates), and asks them too once the given ones are gone.
+/// other sentinels those given know of (`SENTINEL SENTINELS`, asked every 10 s; reached with
+/// the given ones' scheme, credentials and certificates), and asks them too once the given
+/// ones are gone.
 /// Its `Debug` shows the service and how many sentinels, never a URL or a password.
 ///
 /// ```
@@ -378,15 +379,20 @@ const RELISTEN_AFTER: Duration = Duration::from_millis(250);
 /// off) would otherwise be listened to for ever.
 const PING_AFTER: Duration = Duration::from_secs(1);
 
+/// How often the sentinel listened to is asked again which others it knows of: sentinels
+/// started together (a deployment brought up at once) learn of each other only over their
+/// first seconds, from the hellos they publish every 2 s.
+const LEARN_EVERY: Duration = Duration::from_secs(10);
+
 /// Listens to the sentinels, one at a time, for a new primary of the service
 /// (`+switch-master <service> <old ip> <old port> <new ip> <new port>`) and forgets the
 /// current connection when one is named: after a planned failover the old primary goes on
 /// taking writes until the sentinels demote it (about ten seconds), and what it counts then
 /// is lost. When the sentinel listened to goes away (or leaves a ping unanswered), the next
 /// one is, and the connection is forgotten then too (a new primary may have been named in
-/// between). Each sentinel it starts listening to is asked which others it knows of, which
-/// join the turns, after those given, and the sentinels asked for the primary. Ends when
-/// the store is dropped.
+/// between). The sentinel listened to is asked which others it knows of, then again every
+/// [`LEARN_EVERY`]: those join the turns, after the ones given, and the sentinels asked for
+/// the primary. Ends when the store is dropped.
 async fn listen(
     sentinels: RedisSentinels,
     learned: Arc<Mutex<Learned>>,
@@ -415,8 +421,15 @@ async fn listen(
                     switched();
                 }
                 listened = true;
-                learn(&sentinel, &sentinels, &learned).await;
-                hear(pubsub, &sentinels.service, &switched).await;
+                let learning = async {
+                    loop {
+                        learn(&sentinel, &sentinels, &learned).await;
+                        tokio::time::sleep(LEARN_EVERY).await;
+                    }
+                };
+                let hearing = hear(pubsub, &sentinels.service, &switched);
+                futures_util::future::select(std::pin::pin!(hearing), std::pin::pin!(learning))
+                    .await;
             }
             tokio::time::sleep(RELISTEN_AFTER).await;
         }

@@ -190,7 +190,8 @@ async fn after_a_planned_failover_the_limits_move_at_once_though_the_sentinel_li
 {
     let mut deployment = SentinelDeployment::start_with_sentinels(None, 2);
     let limiter = limiter_through(&sentinels(&deployment), DEFAULT_TIMEOUT, quota_of(3));
-    let key = first_event_then_the_first_sentinel_gone(&mut deployment, &limiter).await;
+    let key = first_event(&deployment, &limiter).await;
+    without_the_first_sentinel(&mut deployment).await;
     deployment.fail_over();
     // The sentinel's announcement reaches the store within microseconds on loopback.
     tokio::time::sleep(Duration::from_millis(200)).await;
@@ -207,19 +208,45 @@ async fn after_a_planned_failover_the_limits_move_at_once_though_the_sentinel_li
     );
 }
 
-/// Event 1 of 3 of a new key (returned) is counted, and the replica has it; the sentinel the
-/// store listens to, the first, is killed, and the store listens to another.
-async fn first_event_then_the_first_sentinel_gone(
-    deployment: &mut SentinelDeployment,
-    limiter: &Limiter,
-) -> String {
+/// Event 1 of 3 of a new key (returned), counted; the store listens to a sentinel.
+async fn first_event(deployment: &SentinelDeployment, limiter: &Limiter) -> String {
     let key = unique("key");
     assert!(event(limiter, &key).await.is_ok(), "event 1 of 3");
     listening(deployment, 1).await;
+    key
+}
+
+/// Kills the first sentinel, which the store listens to, and waits until the store listens to
+/// another and the replica has every count.
+async fn without_the_first_sentinel(deployment: &mut SentinelDeployment) {
     deployment.kill_sentinel(0);
     listening(deployment, 1).await;
     deployment.wait_until_replicated();
-    key
+}
+
+/// Kills the primary: within 10 s an event of `key` (event 2 of 3) is counted on the
+/// promoted replica, which has event 1, so event 4 of 3 is refused there.
+async fn the_primarys_death_is_followed(
+    deployment: &mut SentinelDeployment,
+    limiter: &Limiter,
+    key: &str,
+) {
+    deployment.primary.kill();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while event(limiter, key).await.is_err() {
+        assert!(
+            Instant::now() < deadline,
+            "no event accepted within 10 s of the primary's death"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(deployment.primary_port(), Some(deployment.replica.port()));
+    assert!(event(limiter, key).await.is_ok(), "event 3 of 3");
+    assert_eq!(
+        event(limiter, key).await.unwrap_err().code(),
+        ErrorCode::LimitExceeded,
+        "event 4 of 3 is refused on the promoted replica: the count carried over"
+    );
 }
 
 /// A store given one sentinel of three learns the other two from it (`SENTINEL SENTINELS`):
@@ -233,23 +260,29 @@ async fn a_store_given_one_sentinel_learns_the_others_and_follows_a_failover_wit
     let first = RedisSentinels::new(SentinelDeployment::SERVICE, [deployment.sentinel_url()])
         .expect("valid settings");
     let limiter = limiter_through(&first, DEFAULT_TIMEOUT, quota_of(3));
-    let key = first_event_then_the_first_sentinel_gone(&mut deployment, &limiter).await;
-    deployment.primary.kill();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while event(&limiter, &key).await.is_err() {
-        assert!(
-            Instant::now() < deadline,
-            "no event accepted within 10 s of the primary's death"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    assert_eq!(deployment.primary_port(), Some(deployment.replica.port()));
-    assert!(event(&limiter, &key).await.is_ok(), "event 3 of 3");
-    assert_eq!(
-        event(&limiter, &key).await.unwrap_err().code(),
-        ErrorCode::LimitExceeded,
-        "event 4 of 3 is refused on the promoted replica: the count carried over"
-    );
+    let key = first_event(&deployment, &limiter).await;
+    without_the_first_sentinel(&mut deployment).await;
+    the_primarys_death_is_followed(&mut deployment, &limiter, &key).await;
+}
+
+/// Sentinels brought up together learn of each other over their first seconds: a store that
+/// began listening before its sentinel knew the others (here, one that has just forgotten
+/// them, `SENTINEL RESET`) asks it again every 10 s, and so still follows a failover once
+/// that sentinel is gone.
+#[tokio::test]
+async fn a_store_learns_the_sentinels_its_sentinel_meets_after_it_began_listening() {
+    let mut deployment = SentinelDeployment::start_with_sentinels(None, 3);
+    deployment.wait_until_sentinels_know_each_other();
+    let first = RedisSentinels::new(SentinelDeployment::SERVICE, [deployment.sentinel_url()])
+        .expect("valid settings");
+    let limiter = limiter_through(&first, DEFAULT_TIMEOUT, quota_of(3));
+    deployment.reset_sentinel(0);
+    let key = first_event(&deployment, &limiter).await;
+    deployment.wait_until_sentinels_know_each_other();
+    // The store's next question, 10 s after its first.
+    tokio::time::sleep(Duration::from_secs(11)).await;
+    without_the_first_sentinel(&mut deployment).await;
+    the_primarys_death_is_followed(&mut deployment, &limiter, &key).await;
 }
 
 #[tokio::test]

@@ -189,6 +189,16 @@ impl SentinelDeployment {
         );
     }
 
+    /// Makes sentinel `index` forget the other sentinels and the replica (`SENTINEL RESET`),
+    /// which it learns again from their hellos within about 2 s.
+    pub fn reset_sentinel(&self, index: usize) {
+        let reset: Option<u64> = self.ask(
+            &self.with_password(&self.sentinels[index].0),
+            redis::cmd("SENTINEL").arg("RESET").arg(Self::SERVICE),
+        );
+        assert_eq!(reset, Some(1), "the sentinel resets the service");
+    }
+
     /// The port of the server the sentinels (the first that answers) name the primary now.
     pub fn primary_port(&self) -> Option<u16> {
         let (_host, port): (String, u16) = self.ask_sentinels(
