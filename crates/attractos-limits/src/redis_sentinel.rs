@@ -354,7 +354,7 @@ struct Current {
 /// The sentinels learned from those given (`SENTINEL SENTINELS`), so that the store still
 /// finds the primary, and hears of a new one, when the given ones are gone: at most
 /// [`MAX_LEARNED`], the latest. `generation` counts the changes.
-#[derive(Default, Clone)]
+#[derive(Default)]
 struct Learned {
     sentinels: Vec<ConnectionInfo>,
     generation: u64,
@@ -560,7 +560,7 @@ mod tests {
         for _ in 0..2 {
             learn(&client, &first, &learned).await;
         }
-        let learned = lock(&learned).clone();
+        let learned = learned.into_inner().expect("not poisoned");
         let mut addresses: Vec<String> = learned
             .sentinels
             .iter()

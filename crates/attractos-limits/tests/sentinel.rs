@@ -249,17 +249,24 @@ async fn the_primarys_death_is_followed(
     );
 }
 
+/// Three sentinels that know each other, and a limiter (a quota of 3) whose store is given
+/// the first of them only.
+fn three_sentinels_and_a_store_given_the_first() -> (SentinelDeployment, Limiter) {
+    let deployment = SentinelDeployment::start_with_sentinels(None, 3);
+    deployment.wait_until_sentinels_know_each_other();
+    let first = RedisSentinels::new(SentinelDeployment::SERVICE, [deployment.sentinel_url()])
+        .expect("valid settings");
+    let limiter = limiter_through(&first, DEFAULT_TIMEOUT, quota_of(3));
+    (deployment, limiter)
+}
+
 /// A store given one sentinel of three learns the other two from it (`SENTINEL SENTINELS`):
 /// once that one is gone, it listens to one of them, and after the primary's death asks them
 /// for the promoted replica. Knowing only the sentinel it was given, it would hear nothing
 /// and fail every decision from then on.
 #[tokio::test]
 async fn a_store_given_one_sentinel_learns_the_others_and_follows_a_failover_without_it() {
-    let mut deployment = SentinelDeployment::start_with_sentinels(None, 3);
-    deployment.wait_until_sentinels_know_each_other();
-    let first = RedisSentinels::new(SentinelDeployment::SERVICE, [deployment.sentinel_url()])
-        .expect("valid settings");
-    let limiter = limiter_through(&first, DEFAULT_TIMEOUT, quota_of(3));
+    let (mut deployment, limiter) = three_sentinels_and_a_store_given_the_first();
     let key = first_event(&deployment, &limiter).await;
     without_the_first_sentinel(&mut deployment).await;
     the_primarys_death_is_followed(&mut deployment, &limiter, &key).await;
@@ -271,11 +278,7 @@ async fn a_store_given_one_sentinel_learns_the_others_and_follows_a_failover_wit
 /// that sentinel is gone.
 #[tokio::test]
 async fn a_store_learns_the_sentinels_its_sentinel_meets_after_it_began_listening() {
-    let mut deployment = SentinelDeployment::start_with_sentinels(None, 3);
-    deployment.wait_until_sentinels_know_each_other();
-    let first = RedisSentinels::new(SentinelDeployment::SERVICE, [deployment.sentinel_url()])
-        .expect("valid settings");
-    let limiter = limiter_through(&first, DEFAULT_TIMEOUT, quota_of(3));
+    let (mut deployment, limiter) = three_sentinels_and_a_store_given_the_first();
     deployment.reset_sentinel(0);
     let key = first_event(&deployment, &limiter).await;
     deployment.wait_until_sentinels_know_each_other();
